@@ -1,0 +1,104 @@
+# jobs-metrics toolkit. `make` (or `make help`) lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+SPEC := openapi/jobs-metrics.openapi.yaml
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+# Knobs (see README)
+PORT ?= 8080
+BASE_URL ?=
+AUTH_TOKEN ?= demo-token-project-a
+PROJECT_ID ?= 0f1e2d3c4b5a69788796a5b4c3d2e1f0
+MAX_EXAMPLES ?= 100
+SEED ?=
+MODE ?= all
+WORKERS ?= 2
+BASE ?= HEAD~1
+FORMAT ?= text
+FILE ?=
+DB ?= data/reference.sqlite3
+
+.PHONY: help setup lock generate generate-models generate-client check-generated lint-spec lint \
+        test test-slow check serve load fuzz fuzz-selftest diff docs bench dist clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(PY_STAMP): requirements.lock pyproject.toml generated/jobs-metrics-client/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . -e generated/jobs-metrics-client
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PY_STAMP) $(NODE_STAMP) ## Create .venv from the lock and node_modules from package-lock (idempotent)
+
+lock: ## Re-pin requirements.lock from pyproject.toml (needs the registry)
+	$(PY) -m uv pip compile pyproject.toml --extra dev --extra bench --universal --python-version 3.11 --quiet -o requirements.lock
+
+generate: generate-models generate-client ## Regenerate models and client into generated/
+
+generate-models: $(PY_STAMP) ## Regenerate the pydantic models (datamodel-code-generator)
+	$(PY) scripts/generate.py models
+
+generate-client: $(PY_STAMP) ## Regenerate the client package (openapi-python-client)
+	$(PY) scripts/generate.py client
+
+check-generated: $(PY_STAMP) ## Fail with a diff when generated/ is stale
+	$(PY) scripts/check_generated.py
+
+lint-spec: setup ## Lint the spec: openapi-spec-validator, Spectral, Redocly
+	$(PY) scripts/lint_spec.py $(SPEC)
+
+lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy reference_server scripts tests
+	$(BIN)/mypy --strict generated/jobs_metrics_models generated/jobs-metrics-client/jobs_metrics_client
+
+test: setup ## Run the test suite (what CI runs), without the slow marker
+	$(BIN)/pytest -m "not slow" -n 2 --dist loadgroup
+
+test-slow: setup ## Run only the slow tests (long fuzzing, load)
+	$(BIN)/pytest -m slow
+
+check: setup lint lint-spec check-generated test ## Everything CI runs
+
+serve: $(PY_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) with demo data
+	$(PY) -m reference_server serve --host 127.0.0.1 --port $(PORT) --db $(DB)
+
+load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response shape)
+	$(PY) -m reference_server load $(FILE) --project-id $(PROJECT_ID) --db $(DB)
+
+fuzz: setup ## Fuzz BASE_URL (default: a fresh reference server) with schemathesis
+	$(PY) scripts/fuzz.py --base-url "$(BASE_URL)" --auth-token "$(AUTH_TOKEN)" --project-id "$(PROJECT_ID)" \
+		--max-examples $(MAX_EXAMPLES) --mode $(MODE) --workers $(WORKERS) $(if $(SEED),--seed $(SEED))
+
+fuzz-selftest: setup ## Prove the harness fails every fault-injected server and passes the real one
+	$(PY) scripts/fuzz_selftest.py
+
+diff: setup ## Classify spec changes since BASE (default HEAD~1); FORMAT=text|json
+	$(PY) -m scripts.specdiff --base $(BASE) --format $(FORMAT) --junit reports/specdiff.xml
+
+docs: setup ## Build the offline HTML reference into build/docs/
+	$(PY) scripts/build_docs.py
+
+bench: setup ## Benchmarks vs named peers; writes bench/results/
+	$(PY) -m bench
+
+dist: $(PY_STAMP) ## Build the client wheel into dist/
+	$(PY) -m build --wheel --no-isolation --outdir dist generated/jobs-metrics-client
+
+clean: ## Remove the venv, node_modules, caches and build output
+	rm -rf $(VENV) node_modules build dist reports data .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

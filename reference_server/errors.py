@@ -1,0 +1,65 @@
+"""The provider's error contract: codes, names, suggestions and the error body.
+
+Every failure is sent as the provider's ``ErrorResponse`` body (validated against the
+generated model in the tests), with HTTP 400 as the provider does, except 404 for paths
+outside the API and 405 for other methods on the documented path.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import orjson
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One of the provider's common error codes."""
+
+    error_id: str
+    error_name: str
+    suggestion: str
+
+
+INTERNAL = ErrorCode("CS.10001", "INTERNAL_ERROR", "Retry later; contact support if it persists.")
+FORBIDDEN = ErrorCode("CS.10002", "FORBIDDEN", "Request a resource your project may access.")
+NOT_SUPPORTED = ErrorCode(
+    "CS.10003", "INVALID_PARAMETER", "Correct the named field as the API reference describes it."
+)
+INVALID_JSON = ErrorCode(
+    "CS.10004", "INVALID_JSON", 'Send a JSON object such as {"job_ids":[1,2]}.'
+)
+NO_PERMISSION = ErrorCode("CS.10005", "NO_PERMISSION", "Obtain a new IAM token for the project.")
+PROJECT_MISMATCH = ErrorCode(
+    "CS.10006", "PROJECT_ID_MISMATCH", "Use the project ID the token was issued for."
+)
+TOKEN_MISSING = ErrorCode(
+    "CS.10008", "TOKEN_MISSING", "Add the X-Auth-Token header with a valid IAM token."
+)
+
+
+class ApiError(Exception):
+    """A failure to answer with the provider's error body."""
+
+    def __init__(self, code: ErrorCode, cause: str, status: int = 400) -> None:
+        super().__init__(cause)
+        self.code = code
+        self.cause = cause
+        self.status = status
+
+    def body(self) -> bytes:
+        return error_body(self.code, self.cause)
+
+
+def error_body(code: ErrorCode, cause: str) -> bytes:
+    """Serialise the provider's error body, stamped with the current time in ms."""
+    return orjson.dumps(
+        {
+            "error_id": code.error_id,
+            "error_name": code.error_name,
+            "error_cause": cause,
+            "error_suggestion": code.suggestion,
+            "error_time": time.time_ns() // 1_000_000,
+        }
+    )

@@ -1,0 +1,63 @@
+"""Import metrics files into the store.
+
+The file has the 200 response's own shape (``{"payload": {"jobs": [...]}}``), so what a
+client received from the real service can be replayed into the reference server. It is
+validated with the generated response model, every job must carry a ``job_id``, and the
+whole file goes in one transaction: a bad file changes nothing, and loading it twice
+leaves the same rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from jobs_metrics_models import JobMetricsResponse, StreamMetrics
+from reference_server.demo import Job, Stream
+from reference_server.store import LoadError, Store
+
+
+def parse_metrics(data: bytes) -> list[Job]:
+    """Validate a metrics file and turn it into stored jobs; raise ``LoadError`` if bad."""
+    try:
+        response = JobMetricsResponse.model_validate_json(data, strict=True)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "file"
+        raise LoadError(f"{where}: {first['msg']}") from None
+    jobs_in = response.payload.jobs if response.payload and response.payload.jobs else []
+    jobs: list[Job] = []
+    seen: set[int] = set()
+    for index, info in enumerate(jobs_in):
+        if info.job_id is None:
+            raise LoadError(f"payload.jobs.{index}.job_id: required to load a job")
+        if info.job_id in seen:
+            raise LoadError(f"payload.jobs.{index}.job_id: job {info.job_id} appears twice")
+        seen.add(info.job_id)
+        metrics = info.metrics
+        jobs.append(
+            Job(
+                job_id=info.job_id,
+                sources=_streams(metrics.sources if metrics else None),
+                sinks=_streams(metrics.sinks if metrics else None),
+                total_read_rate=metrics.total_read_rate if metrics else None,
+                total_write_rate=metrics.total_write_rate if metrics else None,
+            )
+        )
+    return jobs
+
+
+def _streams(streams: list[StreamMetrics] | None) -> tuple[Stream, ...]:
+    return tuple(Stream(s.name, s.records, s.corrupted_records) for s in streams or ())
+
+
+def load_file(db_path: Path, project_id: str, path: Path) -> int:
+    """Load ``path`` into ``project_id``'s jobs; return how many jobs were written."""
+    jobs = parse_metrics(path.read_bytes())
+    store = Store(db_path)
+    try:
+        store.seed_demo()
+        return store.load(project_id, jobs)
+    finally:
+        store.close()

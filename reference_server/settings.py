@@ -1,0 +1,98 @@
+"""Settings of the reference server, read from arguments or the environment.
+
+One frozen object carries everything ``create_app()`` needs, so the tests, ``make serve`` and
+the benchmarks build the same server the same way. The environment variables exist because
+Granian imports the app factory in its worker process, where only the environment travels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reference_server.demo import DEMO_TOKENS
+
+DEFAULT_DB = Path("data") / "reference.sqlite3"
+# 1 MiB: a full request of 1,000 twenty-digit IDs is about 22 KB, so this leaves ample room.
+DEFAULT_MAX_BODY = 1024 * 1024
+
+ENV_DB = "JOBS_METRICS_DB"
+ENV_TOKENS = "JOBS_METRICS_TOKENS"
+ENV_TOKENS_FILE = "JOBS_METRICS_TOKENS_FILE"
+ENV_NO_DEMO = "JOBS_METRICS_NO_DEMO_TOKENS"
+ENV_FAULT = "JOBS_METRICS_FAULT"
+ENV_MAX_BODY = "JOBS_METRICS_MAX_BODY"
+ENV_NO_CACHE = "JOBS_METRICS_NO_CACHE"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs: store path, tokens, limits and an optional injected fault."""
+
+    db_path: Path = DEFAULT_DB
+    tokens: dict[str, str] = field(default_factory=lambda: dict(DEMO_TOKENS))
+    max_body: int = DEFAULT_MAX_BODY
+    seed_demo: bool = True
+    fault: str | None = None
+    cache: bool = True
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from ``JOBS_METRICS_*`` variables (see ``python -m reference_server --help``)."""
+        env = dict(os.environ if environ is None else environ)
+        tokens = {} if env.get(ENV_NO_DEMO) == "1" else dict(DEMO_TOKENS)
+        if env.get(ENV_TOKENS_FILE):
+            tokens.update(load_tokens_file(Path(env[ENV_TOKENS_FILE])))
+        if env.get(ENV_TOKENS):
+            tokens.update(parse_tokens(env[ENV_TOKENS]))
+        return cls(
+            db_path=Path(env.get(ENV_DB, str(DEFAULT_DB))),
+            tokens=tokens,
+            max_body=int(env.get(ENV_MAX_BODY, str(DEFAULT_MAX_BODY))),
+            fault=env.get(ENV_FAULT) or None,
+            cache=env.get(ENV_NO_CACHE) != "1",
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that makes ``from_env`` rebuild these settings in another process."""
+        env = {
+            ENV_DB: str(self.db_path),
+            ENV_TOKENS: ",".join(f"{t}={p}" for t, p in self.tokens.items()),
+            ENV_NO_DEMO: "1",
+            ENV_MAX_BODY: str(self.max_body),
+        }
+        if self.fault:
+            env[ENV_FAULT] = self.fault
+        if not self.cache:
+            env[ENV_NO_CACHE] = "1"
+        return env
+
+
+def parse_tokens(text: str) -> dict[str, str]:
+    """Parse ``token=project_id,token2=project_id2``."""
+    tokens: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        token, sep, project = item.partition("=")
+        if not sep or not token or not project:
+            raise SettingsError(f"token entry {item!r} is not of the form TOKEN=PROJECT_ID")
+        tokens[token] = project
+    return tokens
+
+
+def load_tokens_file(path: Path) -> dict[str, str]:
+    """Read a JSON object mapping tokens to project IDs."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"cannot read token file {path}: {exc}") from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise SettingsError(f"token file {path} must hold a JSON object of token -> project ID strings")
+    return data

@@ -1,0 +1,1 @@
+"""The small programs the Makefile calls."""
