@@ -49,15 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="serve the API (the default command)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 is refused)")
     serve.add_argument("--db", type=Path, help=f"SQLite database path (default {DEFAULT_DB})")
     serve.add_argument("--tokens-file", type=Path, help="JSON file of extra tokens")
     serve.add_argument("--no-demo-tokens", action="store_true", help="refuse the demo tokens")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    serve.add_argument("--max-body", type=int, help=f"body limit in bytes (default {DEFAULT_MAX_BODY})")
+    serve.add_argument(
+        "--max-body", type=int, help=f"body limit in bytes (default {DEFAULT_MAX_BODY})"
+    )
     serve.add_argument("--no-cache", action="store_true", help="disable the validated-job cache")
-    serve.add_argument("--fault", help="inject one contract violation (fuzz self-test); see faults.py")
+    serve.add_argument(
+        "--fault", help="inject one contract violation (fuzz self-test); see faults.py"
+    )
     load = sub.add_parser("load", help="import a metrics file (the response's JSON shape)")
     load.add_argument("file", type=Path, help="JSON file shaped like the 200 response")
     load.add_argument("--project-id", required=True, help="project that owns the jobs")

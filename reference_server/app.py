@@ -13,12 +13,12 @@ import re
 import time
 from urllib.parse import unquote
 
+from jobs_metrics_models import JobMetricsRequest, JobMetricsResponse
 from pydantic import ValidationError
 
-from jobs_metrics_models import JobMetricsRequest, JobMetricsResponse
 from reference_server import errors
-from reference_server.cache import JobCache
 from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
+from reference_server.cache import JobCache
 from reference_server.errors import ApiError
 from reference_server.settings import Settings
 from reference_server.store import Store
@@ -142,7 +142,9 @@ def route(scope: Scope) -> str:
 def check_content_type(value: bytes | None) -> None:
     media = (value or b"").split(b";", 1)[0].strip().lower()
     if media != b"application/json":
-        raise ApiError(errors.NOT_SUPPORTED, "Content-Type: the request body must be application/json")
+        raise ApiError(
+            errors.NOT_SUPPORTED, "Content-Type: the request body must be application/json"
+        )
 
 
 async def read_body(receive: Receive, length: bytes | None, limit: int) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jobs_metrics_models import JobMonitoringInfo
+
 from reference_server.store import Store
 
 

@@ -22,7 +22,13 @@ PROJECT_A_JOBS = range(1, 601)
 PROJECT_B_JOBS = range(601, 1201)
 
 _SEED = 20261124
-_SOURCE_KINDS = ("KAFKA_SOURCE", "DIS_SOURCE", "OBS_SOURCE", "CLOUDTABLE_SOURCE", "MRS_KAFKA_SOURCE")
+_SOURCE_KINDS = (
+    "KAFKA_SOURCE",
+    "DIS_SOURCE",
+    "OBS_SOURCE",
+    "CLOUDTABLE_SOURCE",
+    "MRS_KAFKA_SOURCE",
+)
 _SINK_KINDS = ("KAFKA_SINK", "DIS_SINK", "OBS_SINK", "RDS_SINK", "SMN_SINK", "DWS_SINK")
 
 
@@ -46,14 +52,22 @@ class Job:
     total_write_rate: float | None
 
 
-def _streams(rng: random.Random, prefix: str, kinds: tuple[str, ...], job_id: int) -> tuple[Stream, ...]:
+def _streams(
+    rng: random.Random, prefix: str, kinds: tuple[str, ...], job_id: int
+) -> tuple[Stream, ...]:
     count = rng.randint(1, 3)
     streams = []
     for index in range(count):
         records = rng.choice((0, rng.randint(1, 10_000), rng.randint(10_000, 5_000_000_000)))
         corrupted = rng.randint(0, records // 1000) if records else 0
         kind = rng.choice(kinds)
-        streams.append(Stream(f"{prefix}: {kind.split('_')[0].title()}_{job_id}_{index}_{kind}", records, corrupted))
+        streams.append(
+            Stream(
+                f"{prefix}: {kind.split('_')[0].title()}_{job_id}_{index}_{kind}",
+                records,
+                corrupted,
+            )
+        )
     return tuple(streams)
 
 

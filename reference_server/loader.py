@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jobs_metrics_models import JobMetricsResponse, StreamMetrics
 from pydantic import ValidationError
 
-from jobs_metrics_models import JobMetricsResponse, StreamMetrics
 from reference_server.demo import Job, Stream
 from reference_server.store import LoadError, Store
 

@@ -44,7 +44,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Build settings from ``JOBS_METRICS_*`` variables (see ``python -m reference_server --help``)."""
+        """Build settings from the ``JOBS_METRICS_*`` variables (listed by ``--help``)."""
         env = dict(os.environ if environ is None else environ)
         tokens = {} if env.get(ENV_NO_DEMO) == "1" else dict(DEMO_TOKENS)
         if env.get(ENV_TOKENS_FILE):
@@ -94,5 +94,7 @@ def load_tokens_file(path: Path) -> dict[str, str]:
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
-        raise SettingsError(f"token file {path} must hold a JSON object of token -> project ID strings")
+        raise SettingsError(
+            f"token file {path} must hold a JSON object of token -> project ID strings"
+        )
     return data

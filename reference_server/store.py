@@ -78,7 +78,7 @@ class Store:
 
     def is_empty(self) -> bool:
         with self._lock:
-            return self._db.execute("SELECT NOT EXISTS (SELECT 1 FROM jobs)").fetchone()[0] == 1
+            return bool(self._db.execute("SELECT NOT EXISTS (SELECT 1 FROM jobs)").fetchone()[0])
 
     def seed_demo(self) -> int:
         """Fill an empty store with the demo data set; return how many jobs were written."""

@@ -45,7 +45,13 @@ def generate_models(out: Path) -> Path:
         shutil.rmtree(package)
     package.mkdir(parents=True)
     subprocess.run(
-        [_tool("datamodel-codegen"), "--input", str(SPEC), "--output", str(package / "__init__.py")],
+        [
+            _tool("datamodel-codegen"),
+            "--input",
+            str(SPEC),
+            "--output",
+            str(package / "__init__.py"),
+        ],
         cwd=ROOT,
         env=_env(),
         check=True,
@@ -61,12 +67,16 @@ def generate_client(out: Path) -> Path:
         [
             _tool("openapi-python-client"),
             "generate",
-            "--path", str(SPEC),
-            "--config", str(CLIENT_CONFIG),
-            "--meta", "pdm",
+            "--path",
+            str(SPEC),
+            "--config",
+            str(CLIENT_CONFIG),
+            "--meta",
+            "pdm",
             "--fail-on-warning",
             "--overwrite",
-            "--output-path", str(project.resolve()),
+            "--output-path",
+            str(project.resolve()),
         ],
         cwd=ROOT,
         env=_env(),

@@ -1,0 +1,311 @@
+"""Fault-injected variants of the reference server, for the fuzz harness' self-test.
+
+Each fault breaks the contract in exactly one way. ``make fuzz-selftest`` (and
+``tests/contract/test_fuzz_selftest.py``) fuzz every variant and require the harness to
+fail each of them, and to pass the real server: a harness that passes broken servers is
+worth nothing. ``python -m reference_server --fault NAME`` serves one variant by hand.
+
+The faults wrap the real app (``FaultMiddleware``): they edit the request on its way in
+or the answer on its way out, so the rest of the server stays the real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
+from reference_server.settings import Settings
+from reference_server.store import Store
+
+
+@dataclass
+class Exchange:
+    """One request and the answer the real app gave, for a fault to edit."""
+
+    path: str
+    headers: dict[bytes, bytes]
+    body: bytes
+    status: int = 0
+    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    response: bytes = b""
+
+    def request_json(self) -> Any:
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            return None
+
+    def response_json(self) -> Any:
+        return orjson.loads(self.response)
+
+    def set_json(self, value: Any) -> None:
+        self.response = orjson.dumps(value)
+
+    def jobs(self) -> list[dict[str, Any]]:
+        data = self.response_json()
+        return list(data.get("payload", {}).get("jobs", []))
+
+    def edit_jobs(self, edit: Callable[[dict[str, Any]], None]) -> None:
+        data = self.response_json()
+        for job in data.get("payload", {}).get("jobs", []):
+            edit(job)
+        self.set_json(data)
+
+
+def _streams(job: dict[str, Any]) -> list[dict[str, Any]]:
+    metrics = job.get("metrics", {})
+    return [*metrics.get("sources", []), *metrics.get("sinks", [])]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One way of breaking the contract."""
+
+    name: str
+    description: str
+    # Edits the request before the real app sees it (headers, path).
+    before: Callable[[Exchange, Settings], None] | None = None
+    # Edits the answer after the real app gave it; only called for the given statuses.
+    after: Callable[[Exchange, Store], None] | None = None
+    statuses: tuple[int, ...] = (200,)
+
+
+def _records_as_string(ex: Exchange, _: Store) -> None:
+    def edit(job: dict[str, Any]) -> None:
+        for stream in _streams(job):
+            stream["records"] = str(stream.get("records", 0))
+
+    ex.edit_jobs(edit)
+
+
+def _negative_count(ex: Exchange, _: Store) -> None:
+    def edit(job: dict[str, Any]) -> None:
+        for stream in _streams(job):
+            stream["corrupted_records"] = -1
+
+    ex.edit_jobs(edit)
+
+
+def _null_rate(ex: Exchange, _: Store) -> None:
+    ex.edit_jobs(lambda job: job.setdefault("metrics", {}).update(total_read_rate=None))
+
+
+def _count_past_int64(ex: Exchange, _: Store) -> None:
+    def edit(job: dict[str, Any]) -> None:
+        for stream in _streams(job):
+            stream["records"] = 2**64
+
+    data = ex.response_json()
+    for job in data.get("payload", {}).get("jobs", []):
+        edit(job)
+    # orjson refuses integers past 64 bits, as a careful server would; write it by hand.
+    ex.response = orjson.dumps(data, default=str).replace(
+        b'"18446744073709551616"', b"18446744073709551616"
+    )
+
+
+def _misspelled_field(ex: Exchange, _: Store) -> None:
+    def edit(job: dict[str, Any]) -> None:
+        job["jobId"] = job.pop("job_id", 0)
+
+    ex.edit_jobs(edit)
+
+
+def _time_as_string(ex: Exchange, _: Store) -> None:
+    data = ex.response_json()
+    data["current_time"] = str(data.get("current_time"))
+    ex.set_json(data)
+
+
+def _unrequested_job(ex: Exchange, store: Store) -> None:
+    """Answers with jobs the caller did not ask for (the project's first jobs)."""
+    data = ex.response_json()
+    project = ex.path.split("/")[2]
+    extra = store.job_json(project, list(range(1, 4)))
+    data.setdefault("payload", {}).setdefault("jobs", [])
+    data["payload"]["jobs"] += [orjson.loads(text) for text in extra.values()]
+    ex.set_json(data)
+
+
+def _undocumented_status(ex: Exchange, _: Store) -> None:
+    if ex.response_json().get("error_id") == "CS.10003":
+        ex.status = 422
+
+
+def _wrong_content_type(ex: Exchange, _: Store) -> None:
+    ex.response_headers = [(b"content-type", b"text/plain; charset=utf-8")]
+
+
+def _empty_200(ex: Exchange, _: Store) -> None:
+    ex.response = b""
+
+
+def _server_error_on_big_ids(ex: Exchange, _: Store) -> None:
+    """A 500 on valid input: IDs past 2^31 overflow an imagined int32 column."""
+    request = ex.request_json()
+    ids = request.get("job_ids", []) if isinstance(request, dict) else []
+    if any(isinstance(i, int) and i > 2**31 - 1 for i in ids):
+        ex.status = 500
+        ex.response_headers = [(b"content-type", b"text/plain")]
+        ex.response = b"Internal Server Error"
+
+
+def _accept_invalid_body(ex: Exchange, _: Store) -> None:
+    """Answers schema violations and bad JSON with an empty success."""
+    if ex.response_json().get("error_id") in ("CS.10003", "CS.10004"):
+        ex.status = 200
+        ex.set_json(
+            {"message_id": "CS.10001", "message": "ok", "current_time": 1, "payload": {"jobs": []}}
+        )
+
+
+def _malformed_error_body(ex: Exchange, _: Store) -> None:
+    ex.set_json({"error": ex.response_json().get("error_cause", "failed")})
+
+
+def _ignore_missing_token(ex: Exchange, settings: Settings) -> None:
+    """Serves a request with no token as if it carried the path project's token."""
+    if b"x-auth-token" not in ex.headers:
+        project = ex.path.split("/")[2] if ex.path.count("/") >= 2 else ""
+        for token, owner in settings.tokens.items():
+            if owner == project:
+                ex.headers[b"x-auth-token"] = token.encode()
+
+
+def _accept_any_token(ex: Exchange, settings: Settings) -> None:
+    """Takes any unknown token as the path project's (checks presence only)."""
+    token = ex.headers.get(b"x-auth-token")
+    if token and token.decode("latin-1") not in settings.tokens:
+        project = ex.path.split("/")[2] if ex.path.count("/") >= 2 else ""
+        for known, owner in settings.tokens.items():
+            if owner == project:
+                ex.headers[b"x-auth-token"] = known.encode()
+
+
+def _no_allow_header(ex: Exchange, _: Store) -> None:
+    ex.response_headers = [(k, v) for k, v in ex.response_headers if k != b"allow"]
+
+
+def _wrong_method_status(ex: Exchange, _: Store) -> None:
+    ex.status = 404
+
+
+FAULTS: dict[str, Fault] = {
+    fault.name: fault
+    for fault in (
+        Fault("wrong-type", "a count sent as a string", after=_records_as_string),
+        Fault("negative-count", "a negative dirty-record count", after=_negative_count),
+        Fault("null-field", "a rate sent as null", after=_null_rate),
+        Fault("int64-overflow", "a count past 2^63-1", after=_count_past_int64),
+        Fault("misspelled-field", "job_id sent as jobId", after=_misspelled_field),
+        Fault("time-as-string", "current_time sent as a string", after=_time_as_string),
+        Fault(
+            "unrequested-jobs", "jobs in the answer that were not requested", after=_unrequested_job
+        ),
+        Fault(
+            "undocumented-status",
+            "422 for schema violations",
+            after=_undocumented_status,
+            statuses=(400,),
+        ),
+        Fault("wrong-content-type", "200 answered as text/plain", after=_wrong_content_type),
+        Fault("empty-200", "an empty 200 body", after=_empty_200),
+        Fault(
+            "server-error",
+            "500 for job IDs past 2^31 (valid input)",
+            after=_server_error_on_big_ids,
+        ),
+        Fault(
+            "accept-invalid-body",
+            "invalid bodies answered 200",
+            after=_accept_invalid_body,
+            statuses=(400,),
+        ),
+        Fault(
+            "malformed-error-body",
+            "errors without the provider's fields",
+            after=_malformed_error_body,
+            statuses=(400,),
+        ),
+        Fault(
+            "ignore-missing-token",
+            "a request without token is served",
+            before=_ignore_missing_token,
+        ),
+        Fault("accept-any-token", "an unknown token is served", before=_accept_any_token),
+        Fault(
+            "no-allow-header",
+            "405 without an Allow header",
+            after=_no_allow_header,
+            statuses=(405,),
+        ),
+        Fault(
+            "wrong-method-status",
+            "other methods answered 404, not 405",
+            after=_wrong_method_status,
+            statuses=(405,),
+        ),
+    )
+}
+
+
+class FaultMiddleware:
+    """Runs the real app, applying one fault to the request or the answer."""
+
+    def __init__(self, app: ASGIApp, fault: Fault, store: Store, settings: Settings) -> None:
+        self.app = app
+        self.fault = fault
+        self.store = store
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        ex = Exchange(path=scope["path"], headers=dict(scope["headers"]), body=body)
+        if self.fault.before:
+            self.fault.before(ex, self.settings)
+            scope = dict(scope, headers=list(ex.headers.items()))
+
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                ex.status = message["status"]
+                ex.response_headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                ex.response += message.get("body", b"")
+
+        await self.app(scope, replay, capture)
+        if self.fault.after and ex.status in self.fault.statuses:
+            self.fault.after(ex, self.store)
+        await send(
+            {"type": "http.response.start", "status": ex.status, "headers": ex.response_headers}
+        )
+        await send({"type": "http.response.body", "body": ex.response})
+
+
+def wrap_with_fault(app: ASGIApp, name: str, store: Store, settings: Settings) -> ASGIApp:
+    """The app with fault ``name`` injected; an unknown name is refused with the list."""
+    try:
+        fault = FAULTS[name]
+    except KeyError:
+        raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}") from None
+    return FaultMiddleware(app, fault, store, settings)

@@ -1,0 +1,70 @@
+"""Generation is deterministic, drift-gated, and the generated code is mypy --strict clean."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import ROOT
+
+# What scripts/generate.py and scripts/check_generated.py need in a copy of the repo.
+COPY = ("openapi", "generated", "scripts", "pyproject.toml", "openapi-python-client.yaml")
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", ".pdm-build", "*.egg-info"))
+        else:
+            shutil.copy2(src, tmp_path / name)
+    return tmp_path
+
+
+def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
+    """`make check-generated` = scripts/check_generated.py; `make generate` = scripts/generate.py."""
+    assert run(repo_copy, "scripts/check_generated.py").returncode == 0
+    spec = repo_copy / "openapi" / "jobs-metrics.openapi.yaml"
+    spec.write_text(spec.read_text().replace("Total number of records.", "Total number of records read."))
+    stale = run(repo_copy, "scripts/check_generated.py")
+    assert stale.returncode == 1
+    assert "+    Total number of records read." in stale.stdout  # a readable unified diff
+    assert "--- a/generated/jobs_metrics_models/__init__.py" in stale.stdout
+    assert "make generate" in stale.stdout
+    assert run(repo_copy, "scripts/generate.py").returncode == 0
+    fixed = run(repo_copy, "scripts/check_generated.py")
+    assert fixed.returncode == 0, fixed.stdout
+
+
+def test_extra_file_in_generated_tree_is_drift(repo_copy):
+    (repo_copy / "generated" / "jobs_metrics_models" / "hand_edit.py").write_text("x = 1\n")
+    result = run(repo_copy, "scripts/check_generated.py")
+    assert result.returncode == 1
+    assert "hand_edit.py" in result.stdout
+
+
+def test_generated_code_has_no_timestamps_or_machine_paths():
+    for path in (ROOT / "generated").rglob("*"):
+        if path.is_file() and ".pdm-build" not in path.parts and "__pycache__" not in path.parts:
+            text = path.read_text()
+            assert not re.search(r"20\d\d-\d\d-\d\d", text), path
+            assert str(ROOT) not in text, path
+
+
+def test_generated_code_passes_mypy_strict():
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", "mypy-generated.ini", "--no-incremental",
+         "generated/jobs_metrics_models", "generated/jobs-metrics-client/jobs_metrics_client"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout

@@ -1,0 +1,105 @@
+"""The server over real HTTP: restart, concurrency, limits, and staying up."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A, TOKEN_B
+from reference_server.loader import load_file
+from tests.support import ROOT, LiveServer, headers, live_server, metrics_url
+
+
+def post(
+    server: LiveServer, body: object, token: str = TOKEN_A, project: str = PROJECT_A
+) -> httpx.Response:
+    return httpx.post(
+        metrics_url(server.base_url, project), json=body, headers=headers(token), timeout=10
+    )
+
+
+def test_serves_the_seed_request_with_demo_data(server):
+    answer = post(server, {"job_ids": [1, 2]})
+    assert answer.status_code == 200
+    assert [job["job_id"] for job in answer.json()["payload"]["jobs"]] == [1, 2]
+
+
+def test_405_over_http_has_allow(server):
+    answer = httpx.get(metrics_url(server.base_url), headers=headers(), timeout=10)
+    assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+    assert answer.json()["error_id"] == "CS.10003"
+
+
+def test_oversized_body_is_refused_from_its_length_alone(server):
+    """Announce 10 MB, send 16 bytes: the answer comes without waiting for the rest."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            f"POST /v1.0/{PROJECT_A}/jobs/metrics HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {TOKEN_A}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {10 * 1024 * 1024}\r\n\r\n".encode()
+            + b'{"job_ids": [1]}'
+        )
+        reply = sock.recv(65536).decode()
+    assert reply.startswith("HTTP/1.1 400")
+    assert "larger than 1048576 bytes" in reply
+    assert post(server, {"job_ids": [1]}).status_code == 200
+
+
+def test_parallel_requests_get_consistent_data(server):
+    expected = post(server, {"job_ids": [1, 2, 3]}).json()["payload"]
+    expected_b = post(server, {"job_ids": [601]}, TOKEN_B, PROJECT_B).json()["payload"]
+
+    def one(i: int) -> bool:
+        if i % 2:
+            return (
+                post(server, {"job_ids": [601]}, TOKEN_B, PROJECT_B).json()["payload"] == expected_b
+            )
+        return post(server, {"job_ids": [1, 2, 3]}).json()["payload"] == expected
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(one, range(200)))
+
+
+def test_data_survives_a_restart(tmp_path: Path):
+    db = tmp_path / "db.sqlite3"
+    metrics = tmp_path / "m.json"
+    metrics.write_text(
+        json.dumps({"payload": {"jobs": [{"job_id": 7777, "metrics": {"total_read_rate": 3.5}}]}})
+    )
+    with live_server(db) as first:
+        load_file(db, PROJECT_A, metrics)  # written while the server runs
+        before = post(first, {"job_ids": [7777, 1]}).json()["payload"]
+        assert before["jobs"][0]["metrics"]["total_read_rate"] == 3.5
+    with live_server(db) as second:
+        assert post(second, {"job_ids": [7777, 1]}).json()["payload"] == before
+
+
+def test_help_documents_the_options():
+    result = subprocess.run(
+        [sys.executable, "-m", "reference_server", "serve", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    for option in ("--host", "--port", "--db", "--tokens-file"):
+        assert option in result.stdout
+
+
+def test_bad_token_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "tokens.json"
+    bad.write_text("[1, 2]")
+    result = subprocess.run(
+        [sys.executable, "-m", "reference_server", "--tokens-file", str(bad), "--port", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "token file" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,156 @@
+"""The loader: validated, idempotent, atomic, and seen by a running server at once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reference_server import Settings, create_app
+from reference_server.demo import PROJECT_A, PROJECT_B
+from reference_server.loader import load_file, parse_metrics
+from reference_server.store import LoadError
+from tests.support import ROOT, call
+
+FILE = {
+    "payload": {
+        "jobs": [
+            {
+                "job_id": 5000,
+                "metrics": {
+                    "sources": [{"name": "Source: in", "records": 10, "corrupted_records": 1}],
+                    "sinks": [],
+                    "total_read_rate": 1.5,
+                    "total_write_rate": 0.5,
+                },
+            },
+            {
+                "job_id": 1,
+                "metrics": {"sources": [], "sinks": [{"name": "Sink: out", "records": 7}]},
+            },
+        ]
+    }
+}
+
+
+def dump(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return (
+            conn.execute("SELECT * FROM jobs ORDER BY job_id").fetchall()
+            + conn.execute("SELECT * FROM streams ORDER BY job_id, kind, position").fetchall()
+        )
+
+
+def write(tmp_path: Path, data: object, name: str = "metrics.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_load_is_idempotent(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    assert load_file(db, PROJECT_A, write(tmp_path, FILE)) == 2
+    once = dump(db)
+    assert load_file(db, PROJECT_A, write(tmp_path, FILE)) == 2
+    assert dump(db) == once
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            {
+                "payload": {
+                    "jobs": [{"job_id": 9000}, {"job_id": 9001, "metrics": {"total_read_rate": -1}}]
+                }
+            },
+            "total_read_rate",
+        ),
+        ({"payload": {"jobs": [{"job_id": 9000}, {"metrics": {}}]}}, "job_id"),
+        ({"payload": {"jobs": [{"job_id": 9000}, {"job_id": 9000}]}}, "twice"),
+        ({"payload": {"jobs": [{"job_id": 9000}, {"job_id": 601}]}}, "another project"),
+        ({"payload": {"jobs": [{"job_id": 9000}]}, "extra": 1}, "extra"),
+    ],
+    ids=[
+        "invalid value",
+        "missing job_id",
+        "duplicate job",
+        "job of another project",
+        "unknown field",
+    ],
+)
+def test_bad_file_changes_nothing(tmp_path, bad, message):
+    db = tmp_path / "db.sqlite3"
+    load_file(db, PROJECT_A, write(tmp_path, FILE))
+    before = dump(db)
+    with pytest.raises(LoadError, match=message):
+        load_file(db, PROJECT_A, write(tmp_path, bad, "bad.json"))
+    assert dump(db) == before
+
+
+def test_parse_metrics_accepts_the_seed_shape():
+    jobs = parse_metrics(json.dumps(FILE).encode())
+    assert [job.job_id for job in jobs] == [5000, 1]
+
+
+def test_cli_load_and_running_app_sees_it(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    app = create_app(Settings(db_path=db))
+    assert call(app, body={"job_ids": [5000]}).json()["payload"]["jobs"] == []
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reference_server",
+            "load",
+            str(write(tmp_path, FILE)),
+            "--project-id",
+            PROJECT_A,
+            "--db",
+            str(db),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "loaded 2 jobs" in cli.stdout
+    jobs = call(app, body={"job_ids": [5000, 1]}).json()["payload"]["jobs"]
+    assert jobs[0]["metrics"]["sources"][0]["records"] == 10
+    assert jobs[1]["metrics"]["sinks"] == [
+        {"name": "Sink: out", "records": 7}
+    ]  # loaded over demo job 1
+
+
+def test_cli_load_refuses_a_bad_file_with_a_message(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reference_server",
+            "load",
+            str(write(tmp_path, {"payload": {"jobs": [{"job_id": 601}]}})),
+            "--project-id",
+            PROJECT_A,
+            "--db",
+            str(db),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 2
+    assert "error: job 601 belongs to another project" in cli.stderr
+    assert "Traceback" not in cli.stderr
+
+
+def test_loader_refuses_nothing_for_project_b_jobs_into_b(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    assert load_file(db, PROJECT_B, write(tmp_path, {"payload": {"jobs": [{"job_id": 601}]}})) == 1

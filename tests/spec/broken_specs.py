@@ -1,0 +1,82 @@
+"""Deliberately broken copies of the spec, each breaking exactly one lint rule.
+
+Built from the real spec by one small edit each, so they stay in step with it. The lint
+tests write them to a temporary folder and expect the named rule to fire.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from tests.support import METRICS_PATH, spec
+
+Spec = dict[str, Any]
+
+
+def _schemas(doc: Spec) -> dict[str, Any]:
+    return doc["components"]["schemas"]
+
+
+def undescribed_property(doc: Spec) -> None:
+    del _schemas(doc)["StreamMetrics"]["properties"]["records"]["description"]
+
+
+def integer_without_maximum(doc: Spec) -> None:
+    del _schemas(doc)["StreamMetrics"]["properties"]["corrupted_records"]["maximum"]
+
+
+def integer_without_format(doc: Spec) -> None:
+    del _schemas(doc)["JobMetricsResponse"]["properties"]["current_time"]["format"]
+
+
+def request_array_without_max_items(doc: Spec) -> None:
+    del _schemas(doc)["JobMetricsRequest"]["properties"]["job_ids"]["maxItems"]
+
+
+def error_body_without_error_id(doc: Spec) -> None:
+    _schemas(doc)["ErrorResponse"]["required"].remove("error_id")
+
+
+def operation_without_operation_id(doc: Spec) -> None:
+    del doc["paths"][METRICS_PATH]["post"]["operationId"]
+
+
+def response_without_description(doc: Spec) -> None:
+    del doc["paths"][METRICS_PATH]["post"]["responses"]["200"]["description"]
+
+
+def invalid_example(doc: Spec) -> None:
+    media = doc["paths"][METRICS_PATH]["post"]["requestBody"]["content"]["application/json"]
+    media["examples"]["seed"]["value"] = {"job_ids": ["298765"]}
+
+
+def security_scheme_undefined(doc: Spec) -> None:
+    doc["paths"][METRICS_PATH]["post"]["security"] = [{"undefinedScheme": []}]
+
+
+# name -> (edit, the linter and rule that must report it)
+BROKEN: dict[str, tuple[Callable[[Spec], None], str]] = {
+    "undescribed_property": (undescribed_property, "spectral:jm-property-description"),
+    "integer_without_maximum": (integer_without_maximum, "spectral:jm-integer-format-and-bounds"),
+    "integer_without_format": (integer_without_format, "spectral:jm-integer-format-and-bounds"),
+    "request_array_without_max_items": (
+        request_array_without_max_items,
+        "spectral:jm-request-array-max-items",
+    ),
+    "error_body_without_error_id": (error_body_without_error_id, "spectral:jm-error-body"),
+    "operation_without_operation_id": (
+        operation_without_operation_id,
+        "redocly:operation-operationId",
+    ),
+    "response_without_description": (response_without_description, "openapi-spec-validator"),
+    "invalid_example": (invalid_example, "spectral:oas3-valid-media-example"),
+    "security_scheme_undefined": (security_scheme_undefined, "redocly:security-defined"),
+}
+
+
+def broken(name: str) -> Spec:
+    doc = copy.deepcopy(spec())
+    BROKEN[name][0](doc)
+    return doc
