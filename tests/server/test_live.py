@@ -32,7 +32,8 @@ def test_serves_the_seed_request_with_demo_data(server):
 
 def test_405_over_http_has_allow(server):
     answer = httpx.get(metrics_url(server.base_url), headers=headers(), timeout=10)
-    assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "POST"
     assert answer.json()["error_id"] == "CS.10003"
 
 
@@ -40,7 +41,8 @@ def test_oversized_body_is_refused_from_its_length_alone(server):
     """Announce 10 MB, send 16 bytes: the answer comes without waiting for the rest."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(
-            f"POST /v1.0/{PROJECT_A}/jobs/metrics HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {TOKEN_A}\r\n"
+            f"POST /v1.0/{PROJECT_A}/jobs/metrics HTTP/1.1\r\nHost: x\r\n"
+            f"X-Auth-Token: {TOKEN_A}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {10 * 1024 * 1024}\r\n\r\n".encode()
             + b'{"job_ids": [1]}'
         )
@@ -102,4 +104,5 @@ def test_bad_token_file_is_a_clear_error(tmp_path):
         timeout=30,
     )
     assert result.returncode == 2
-    assert "token file" in result.stderr and "Traceback" not in result.stderr
+    assert "token file" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -37,7 +37,7 @@ FILE = {
 }
 
 
-def dump(db: Path) -> list[tuple]:
+def dump(db: Path) -> list[tuple[object, ...]]:
     with sqlite3.connect(db) as conn:
         return (
             conn.execute("SELECT * FROM jobs ORDER BY job_id").fetchall()
