@@ -8,6 +8,7 @@ Requests and responses still go through the generated pydantic models.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -173,9 +174,10 @@ async def read_body(receive: Receive, length: bytes | None, limit: int) -> bytes
 def parse_request(body: bytes) -> list[int]:
     """Validate the body strictly against the generated request model; return the job IDs.
 
-    Strict mode: a job ID must be a JSON integer (not ``"1"``, ``1.5`` or ``true``), as the
-    schema says. Duplicates are refused here because pydantic does not enforce
-    ``uniqueItems``.
+    Strict mode: a job ID must be a JSON integer (not ``"1"`` or ``true``), as the schema
+    says. JSON Schema counts ``7.0`` as an integer, so integral numbers written with a
+    fraction are accepted as their integer; ``1.5`` is not. Duplicates are refused here
+    because pydantic does not enforce ``uniqueItems``.
     """
     try:
         request = JobMetricsRequest.model_validate_json(body, strict=True)
@@ -185,7 +187,7 @@ def parse_request(body: bytes) -> list[int]:
             raise ApiError(
                 errors.INVALID_JSON, f"The request body is not valid JSON: {first['msg']}"
             ) from None
-        raise ApiError(errors.NOT_SUPPORTED, describe_error(first)) from None
+        request = _validate_integral_floats(body, exc)
     job_ids = [job_id.root for job_id in request.job_ids]
     if len(set(job_ids)) != len(job_ids):
         seen: set[int] = set()
@@ -197,6 +199,26 @@ def parse_request(body: bytes) -> list[int]:
                 )
             seen.add(job_id)
     return job_ids
+
+
+def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRequest:
+    """Second chance for IDs such as ``7.0``; any other violation is refused as it was."""
+    refusal = ApiError(errors.NOT_SUPPORTED, describe_error(exc.errors(include_url=False)[0]))
+    if not all(
+        e["type"] == "int_type" and isinstance(e["input"], float) and e["input"].is_integer()
+        for e in exc.errors(include_url=False)
+    ):
+        raise refusal from None
+    data = json.loads(body)  # pydantic parsed it already, so this cannot fail
+    data["job_ids"] = [
+        int(i) if isinstance(i, float) and i.is_integer() else i for i in data["job_ids"]
+    ]
+    try:
+        return JobMetricsRequest.model_validate(data, strict=True)
+    except ValidationError as second:
+        raise ApiError(
+            errors.NOT_SUPPORTED, describe_error(second.errors(include_url=False)[0])
+        ) from None
 
 
 def describe_error(error: object) -> str:

@@ -11,6 +11,7 @@ or the answer on its way out, so the rest of the server stays the real one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,10 +103,8 @@ def _count_past_int64(ex: Exchange, _: Store) -> None:
     data = ex.response_json()
     for job in data.get("payload", {}).get("jobs", []):
         edit(job)
-    # orjson refuses integers past 64 bits, as a careful server would; write it by hand.
-    ex.response = orjson.dumps(data, default=str).replace(
-        b'"18446744073709551616"', b"18446744073709551616"
-    )
+    # orjson refuses integers past 64 bits, as a careful server would; the stdlib does not.
+    ex.response = json.dumps(data).encode()
 
 
 def _misspelled_field(ex: Exchange, _: Store) -> None:
@@ -186,6 +185,15 @@ def _accept_any_token(ex: Exchange, settings: Settings) -> None:
                 ex.headers[b"x-auth-token"] = known.encode()
 
 
+def _ignore_project_id(ex: Exchange, settings: Settings) -> None:
+    """Serves the token's project whatever project the path names."""
+    token = ex.headers.get(b"x-auth-token", b"").decode("latin-1")
+    parts = ex.path.split("/")
+    if token in settings.tokens and len(parts) > 2:
+        parts[2] = settings.tokens[token]
+        ex.path = "/".join(parts)
+
+
 def _no_allow_header(ex: Exchange, _: Store) -> None:
     ex.response_headers = [(k, v) for k, v in ex.response_headers if k != b"allow"]
 
@@ -238,6 +246,9 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault("accept-any-token", "an unknown token is served", before=_accept_any_token),
         Fault(
+            "ignore-project-id", "any project ID served as the token's", before=_ignore_project_id
+        ),
+        Fault(
             "no-allow-header",
             "405 without an Allow header",
             after=_no_allow_header,
@@ -275,7 +286,8 @@ class FaultMiddleware:
         ex = Exchange(path=scope["path"], headers=dict(scope["headers"]), body=body)
         if self.fault.before:
             self.fault.before(ex, self.settings)
-            scope = dict(scope, headers=list(ex.headers.items()))
+            raw_path = ex.path.encode("latin-1")
+            scope = dict(scope, headers=list(ex.headers.items()), path=ex.path, raw_path=raw_path)
 
         sent = False
 

@@ -5,24 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from reference_server.demo import PROJECT_A, TOKEN_A
+from reference_server.process import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
@@ -51,12 +46,6 @@ def validator(name: str, document: dict[str, Any] | None = None) -> Draft202012V
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def metrics_url(base: str, project_id: str = PROJECT_A) -> str:
     return base + METRICS_PATH.format(project_id=project_id)
 
@@ -68,81 +57,14 @@ def headers(token: str | None = TOKEN_A) -> dict[str, str]:
     return result
 
 
-class LiveServer:
-    """The reference server in its own process on 127.0.0.1, stopped by PID."""
-
-    def __init__(
-        self, db: Path, *, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None
-    ) -> None:
-        self.db = db
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.extra_args = extra_args
-        self.env = env or {}
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 30.0) -> LiveServer:
-        env = dict(os.environ)
-        env.update(self.env)
-        self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "reference_server",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--db",
-                str(self.db),
-                *self.extra_args,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"server exited with {self.process.returncode}: {err}")
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(self.base_url + "/", timeout=1.0)
-                return self
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("server did not start in time")
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        """Stop the server's process group (Granian's main process and its worker) by PID."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        if self.process.stderr:
-            self.process.stderr.close()
+# The tests start servers exactly as `make fuzz` and the benchmarks do.
+LiveServer = ServerProcess
 
 
 @contextlib.contextmanager
-def live_server(db: Path, **kwargs: Any) -> Iterator[LiveServer]:
-    server = LiveServer(db, **kwargs).start()
-    try:
+def live_server(db: Path, **kwargs: Any) -> Iterator[ServerProcess]:
+    with ServerProcess(db, **kwargs) as server:
         yield server
-    finally:
-        server.stop()
 
 
 class AsgiAnswer:

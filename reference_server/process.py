@@ -1,0 +1,129 @@
+"""Run the reference server as a child process on a free 127.0.0.1 port, and stop it by PID.
+
+Used by ``make fuzz`` (no ``BASE_URL``), the fuzz self-test, the benchmarks and the tests,
+so every one of them starts and stops servers the same way: in a new process group whose
+leader is the PID we started, signalled by that PID (never by name).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """``python -m reference_server serve`` on 127.0.0.1 and a free port."""
+
+    def __init__(
+        self,
+        db: Path,
+        *,
+        extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        quiet: bool = True,
+    ) -> None:
+        self.db = db
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.extra_args = extra_args
+        self.env = env or {}
+        self.quiet = quiet
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        env = {**os.environ, **self.env}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reference_server",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.db),
+                *self.extra_args,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL if self.quiet else None,
+            stderr=subprocess.PIPE if self.quiet else None,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise RuntimeError(f"reference server exited with {self.process.returncode}: {err}")
+            if self._answers():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"reference server did not answer on {self.base_url} in {timeout}s")
+
+    def _answers(self) -> bool:
+        try:
+            urllib.request.urlopen(self.base_url + "/", timeout=1)
+        except urllib.error.HTTPError:
+            return True  # 404 from the server: it is up
+        except OSError:
+            return False
+        return True
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        """SIGTERM the process group we started (Granian and its worker); SIGKILL if stuck."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if self.process.stderr:
+            self.process.stderr.close()
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def running_server(db: Path, **kwargs: object) -> Iterator[ServerProcess]:
+    with ServerProcess(db, **kwargs) as server:  # type: ignore[arg-type]
+        yield server
