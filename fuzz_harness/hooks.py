@@ -133,7 +133,7 @@ def jobs_match_request(ctx: Any, response: Any, case: Any) -> bool | None:
     jobs = (body.get("payload") or {}).get("jobs") or []
     returned = [job.get("job_id") for job in jobs if isinstance(job, dict) and "job_id" in job]
     # JSON Schema counts 7.0 as the integer 7, so the request may carry IDs written that way.
-    position = {
+    position: dict[Any, int] = {
         int(job_id): index
         for index, job_id in enumerate(requested)
         if isinstance(job_id, int | float)

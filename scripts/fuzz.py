@@ -147,9 +147,12 @@ def summary(
         if code == 0
         else "FAILED: contract violations found (see above)"
     )
+    # The reference server of a default run is gone by now: replay against `make serve`.
+    url = "http://127.0.0.1:8080" if ephemeral else target
     replay = (
         f"JM_FUZZ_TOKEN={token} JM_FUZZ_PROJECT_ID={project_id} "
-        f".venv/bin/st replay <Test Case ID> --url {target}"
+        f".venv/bin/st replay <Test Case ID> --url {url}"
+        + ("   (with `make serve` running)" if ephemeral else "")
     )
     return "\n".join(
         [
@@ -183,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, help="random seed (default: a new one, printed)")
     parser.add_argument("--mode", choices=("positive", "negative", "all"), default="all")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="schemathesis workers (default 1)")
     parser.add_argument("--max-failures", type=int, help="stop after this many failures")
     parser.add_argument("--report-dir", type=Path, default=REPORTS)
     parser.add_argument("--fault", help="fuzz a fault-injected reference server (self-test)")
@@ -201,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         max_failures=args.max_failures,
     )
     if args.base_url:
-        code = run_schemathesis(args.base_url.rstrip("/"), **options).returncode  # type: ignore[arg-type]
+        code = run_schemathesis(args.base_url.rstrip("/"), **options).returncode
         target = args.base_url
     else:
         ensure_generated_current()
@@ -214,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"fuzz: reference server{label} on {server.base_url} (pid {server.pid})", flush=True
             )
-            code = run_schemathesis(server.base_url, **options).returncode  # type: ignore[arg-type]
+            code = run_schemathesis(server.base_url, **options).returncode
             target = server.base_url
     print(
         summary(
