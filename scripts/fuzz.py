@@ -141,6 +141,7 @@ def summary(
     elapsed: float,
     token: str,
     project_id: str,
+    ephemeral: bool,
 ) -> str:
     verdict = (
         "PASSED: no contract violation found"
@@ -228,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             elapsed=time.monotonic() - started,
             token=args.auth_token,
             project_id=args.project_id,
+            ephemeral=not args.base_url,
         )
     )
     return code

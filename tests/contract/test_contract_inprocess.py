@@ -23,9 +23,9 @@ from tests.support import SPEC_PATH
 os.environ.setdefault("JM_FUZZ_TOKEN", TOKEN_A)
 os.environ.setdefault("JM_FUZZ_PROJECT_ID", PROJECT_A)
 
-import schemathesis  # noqa: E402  (the config is read at load time, after the variables)
+import schemathesis
 
-import fuzz_harness.hooks  # noqa: E402, F401  (registers this API's checks)
+import fuzz_harness.hooks  # noqa: F401  (registers this API's checks)
 
 schema = schemathesis.openapi.from_path(SPEC_PATH)
 # JM_CONTRACT_FAULT serves a fault-injected variant: test_contract_catches_faults uses it
@@ -56,10 +56,21 @@ def test_contract_catches_faults(fault):
     if os.environ.get("JM_CONTRACT_FAULT"):
         pytest.skip("already inside a fault run")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         f"{__file__}::test_reference_server_honours_the_contract"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            f"{__file__}::test_reference_server_honours_the_contract",
+        ],
         env={**os.environ, "JM_CONTRACT_FAULT": fault},
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 1, result.stdout[-2000:]
     assert "1 failed" in result.stdout
