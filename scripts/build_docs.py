@@ -1,0 +1,121 @@
+"""``make docs``: a self-contained HTML reference of the spec, and a screenshot of it.
+
+Redocly CLI 1.x (pinned in package.json) renders the spec server-side into one page with
+``#`` links, which works from a file. It would load Redoc's script from a CDN and fonts
+from Google: fonts are switched off, and the CDN script tag is replaced by the very same
+bundle, inlined from the pinned ``redoc`` package in node_modules (the version is checked).
+The page is then checked for any reference to an outside script, style, font or module,
+and rendered once in headless Chromium (no network) to save ``screenshot.png`` for reviewers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts import chromium  # noqa: E402
+
+SPEC = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
+OUT = ROOT / "build" / "docs"
+
+# Loads of outside resources (plain links to other pages are fine).
+EXTERNAL = re.compile(
+    r"""(?i:<script[^>]+src=["']?(?:https?:)?//)"""
+    r"""|(?i:<link[^>]+href=["']?(?:https?:)?//)"""
+    # CSS url() and @import (lowercase: a JavaScript `new URL("https://...")` is no load)
+    r"""|\burl\(\s*["']?(?:https?:)?//"""
+    r"""|@import\s+(?:url\()?["']?(?:https?:)?//"""
+    r"""|\bimport\b[^;'"]*from\s*["'](?:https?:)?//"""
+    r"""|\bimport\(\s*["'](?:https?:)?//"""
+)
+
+
+def external_references(html: str) -> list[str]:
+    return [match.group(0)[:120] for match in EXTERNAL.finditer(html)]
+
+
+REDOC = ROOT / "node_modules" / "redoc"
+CDN_SCRIPT = re.compile(
+    r'<script src="https://cdn\.redocly\.com/redoc/v(?P<version>[0-9.]+)/bundles/redoc\.standalone\.js">'
+    r"</script>"
+)
+
+
+def inline_redoc(html: str) -> str:
+    """Replace the CDN script tag with the same Redoc bundle from node_modules."""
+    match = CDN_SCRIPT.search(html)
+    if match is None:
+        return html
+    local = json.loads((REDOC / "package.json").read_text())["version"]
+    if local != match["version"]:
+        raise SystemExit(f"docs: page wants Redoc {match['version']}, node_modules has {local}")
+    bundle = (REDOC / "bundles" / "redoc.standalone.js").read_text()
+    # A literal closing script tag inside the bundle would end the element early.
+    bundle = bundle.replace("</script", "<\\/script")
+    return html[: match.start()] + "<script>" + bundle + "</script>" + html[match.end() :]
+
+
+def build(out: Path = OUT) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    page = out / "index.html"
+    env = {
+        **os.environ,
+        "REDOCLY_TELEMETRY": "off",
+        "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
+        "NO_COLOR": "1",
+    }
+    subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "redocly"),
+            "build-docs",
+            str(SPEC),
+            "--disableGoogleFont",
+            "--config",
+            str(ROOT / "redocly.yaml"),
+            "-o",
+            str(page),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    page.write_text(inline_redoc(page.read_text()))
+    found = external_references(page.read_text())
+    if found:
+        raise SystemExit(
+            f"docs: {page} loads outside resources, it would not work offline: {found}"
+        )
+    return page
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--no-screenshot", action="store_true")
+    args = parser.parse_args(argv)
+    page = build(args.out)
+    print(
+        f"docs: {page.relative_to(ROOT) if page.is_relative_to(ROOT) else page} "
+        f"({page.stat().st_size // 1024} KiB, no outside resources)"
+    )
+    if not args.no_screenshot:
+        try:
+            shot = chromium.screenshot(page, args.out / "screenshot.png")
+        except chromium.ChromiumMissing as exc:
+            print(f"docs: {exc}", file=sys.stderr)
+            return 1
+        print(f"docs: screenshot {shot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

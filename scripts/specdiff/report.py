@@ -1,0 +1,111 @@
+"""Render a spec diff as text, JSON or JUnit, and apply the versioning policy."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
+
+from scripts.specdiff.rules import Change, Impact
+
+SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome: exit code and the policy's words."""
+
+    exit_code: int
+    notes: tuple[str, ...]
+
+
+def semver(version: str) -> tuple[int, int, int] | None:
+    match = SEMVER.match(version or "")
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def judge(changes: list[Change], base_version: str, head_version: str) -> Verdict:
+    """Versioning policy: ``info.version`` is semver; a breaking change needs a major bump.
+
+    Exit 1 on a breaking change, unless the head version bumps the major number (the
+    break is then declared). Other changes without any version bump only get a note.
+    """
+    old, new = semver(base_version), semver(head_version)
+    notes: list[str] = []
+    if new is None:
+        return Verdict(1, (f"info.version {head_version!r} is not semver (MAJOR.MINOR.PATCH)",))
+    breaking = [c for c in changes if c.impact is Impact.BREAKING]
+    major_bumped = old is not None and new[0] > old[0]
+    if breaking and not major_bumped:
+        notes.append(
+            f"{len(breaking)} breaking change(s) without a major version bump "
+            f"({base_version} -> {head_version}): bump info.version to {(old or new)[0] + 1}.0.0 "
+            "and record it in SPEC_CHANGELOG.md, or make the change compatible"
+        )
+        return Verdict(1, tuple(notes))
+    if breaking:
+        notes.append(
+            f"breaking changes declared by the major bump {base_version} -> {head_version}"
+        )
+    elif changes and old is not None and new <= old:
+        notes.append(
+            f"spec changed but info.version did not move ({base_version}); bump minor or patch"
+        )
+    return Verdict(0, tuple(notes))
+
+
+def as_text(changes: list[Change], verdict: Verdict, base_label: str, head_label: str) -> str:
+    lines = [f"spec diff: {base_label} -> {head_label}"]
+    if not changes:
+        lines.append("  no changes to the contract")
+    for change in sorted(changes, key=lambda c: (-c.impact, c.pointer)):
+        lines.append(f"  {change.impact.label.upper():<18} {change.rule}")
+        lines.append(f"      {change.message}")
+        lines.append(f"      at {change.pointer}")
+        lines.append(f"      clients: {change.clients.label}; servers: {change.servers.label}")
+    counts = {impact: sum(1 for c in changes if c.impact is impact) for impact in Impact}
+    lines.append(
+        f"summary: {counts[Impact.BREAKING]} breaking, "
+        f"{counts[Impact.POSSIBLY_BREAKING]} possibly breaking, {counts[Impact.ADDITIVE]} additive"
+    )
+    lines += [f"note: {note}" for note in verdict.notes]
+    lines.append("result: " + ("FAILED" if verdict.exit_code else "ok"))
+    return "\n".join(lines)
+
+
+def as_json(changes: list[Change], verdict: Verdict, base_label: str, head_label: str) -> str:
+    return json.dumps(
+        {
+            "base": base_label,
+            "head": head_label,
+            "changes": [c.to_dict() for c in changes],
+            "notes": list(verdict.notes),
+            "exit_code": verdict.exit_code,
+        },
+        indent=2,
+    )
+
+
+def as_junit(changes: list[Change], verdict: Verdict) -> bytes:
+    """One test case per change (breaking ones fail) plus one for the versioning policy."""
+    suite = ET.Element(
+        "testsuite",
+        name="specdiff",
+        tests=str(len(changes) + 1),
+        failures=str(sum(1 for c in changes if c.impact is Impact.BREAKING) + verdict.exit_code),
+    )
+    for change in changes:
+        case = ET.SubElement(
+            suite, "testcase", classname=f"specdiff.{change.rule}", name=change.pointer
+        )
+        if change.impact is Impact.BREAKING:
+            failure = ET.SubElement(case, "failure", message=change.message, type="breaking")
+            failure.text = f"clients: {change.clients.label}; servers: {change.servers.label}"
+        else:
+            ET.SubElement(case, "system-out").text = f"{change.impact.label}: {change.message}"
+    policy = ET.SubElement(suite, "testcase", classname="specdiff.policy", name="semver")
+    if verdict.exit_code:
+        ET.SubElement(policy, "failure", message="; ".join(verdict.notes), type="versioning")
+    xml: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return xml

@@ -1,0 +1,323 @@
+"""The breaking-change gate: each rule with a breaking and a non-breaking case, and the CLI."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scripts.specdiff import Impact, diff_specs
+from tests.support import METRICS_PATH, ROOT, spec
+
+Spec = dict[str, Any]
+Edit = Callable[[Spec], None]
+
+
+def op(doc: Spec) -> dict[str, Any]:
+    return doc["paths"][METRICS_PATH]["post"]
+
+
+def schemas(doc: Spec) -> dict[str, Any]:
+    return doc["components"]["schemas"]
+
+
+def request_props(doc: Spec) -> dict[str, Any]:
+    return schemas(doc)["JobMetricsRequest"]["properties"]
+
+
+def add_request_prop(name: str, required: bool, **schema: Any) -> Edit:
+    def edit(doc: Spec) -> None:
+        request_props(doc)[name] = {"description": name, "type": "string", **schema}
+        if required:
+            schemas(doc)["JobMetricsRequest"]["required"].append(name)
+
+    return edit
+
+
+def add_query_param(required: bool) -> Edit:
+    def edit(doc: Spec) -> None:
+        op(doc).setdefault("parameters", []).append(
+            {"name": "region", "in": "query", "required": required, "schema": {"type": "string"}}
+        )
+
+    return edit
+
+
+def set_in(path: list[Any], value: Any) -> Edit:
+    def edit(doc: Spec) -> None:
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return edit
+
+
+def delete(path: list[Any]) -> Edit:
+    def edit(doc: Spec) -> None:
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+
+    return edit
+
+
+def add_path(doc: Spec) -> None:
+    doc["paths"]["/v1.0/{project_id}/jobs/other"] = copy.deepcopy(doc["paths"][METRICS_PATH])
+
+
+def rename_media(doc: Spec) -> None:
+    content = op(doc)["requestBody"]["content"]
+    content["application/xml"] = content.pop("application/json")
+
+
+def add_media(doc: Spec) -> None:
+    content = op(doc)["requestBody"]["content"]
+    content["application/x-ndjson"] = copy.deepcopy(content["application/json"])
+
+
+JOB_IDS = ["components", "schemas", "JobMetricsRequest", "properties", "job_ids"]
+JOB_ID = ["components", "schemas", "JobId"]
+RECORDS = ["components", "schemas", "StreamMetrics", "properties", "records"]
+PROJECT_PATTERN = ["components", "parameters", "ProjectId", "schema", "pattern"]
+WITH_ENUM = add_request_prop("kind", False, enum=["a", "b", "c"])
+
+
+def edit_enum(values: list[str]) -> Edit:
+    return set_in(
+        ["components", "schemas", "JobMetricsRequest", "properties", "kind", "enum"], values
+    )
+
+
+def add_response_prop(required: bool) -> Edit:
+    def edit(doc: Spec) -> None:
+        stream = schemas(doc)["StreamMetrics"]
+        stream["properties"]["lag_ms"] = {
+            "description": "lag",
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "maximum": 2**63 - 1,
+        }
+        if required:
+            stream.setdefault("required", []).append("lag_ms")
+
+    return edit
+
+
+# rule -> (prepare both sides, breaking edit, non-breaking edit)
+CASES: dict[str, tuple[Edit | None, Edit, Edit]] = {
+    "operation-removed": (None, delete(["paths", METRICS_PATH, "post"]), add_path),
+    "response-status-removed": (
+        None,
+        delete(["paths", METRICS_PATH, "post", "responses", "400"]),
+        set_in(["paths", METRICS_PATH, "post", "responses", "404"], {"description": "x"}),
+    ),
+    "request-media-type-removed": (None, rename_media, add_media),
+    "request-property-required-added": (
+        None,
+        add_request_prop("limit", True),
+        add_request_prop("limit", False),
+    ),
+    "parameter-required-added": (None, add_query_param(True), add_query_param(False)),
+    "type-changed": (
+        None,
+        set_in([*JOB_ID, "type"], "string"),
+        set_in([*JOB_ID, "description"], "An ID."),
+    ),
+    "format-changed": (
+        None,
+        set_in([*JOB_ID, "format"], "int32"),
+        set_in([*JOB_ID, "title"], "JobId"),
+    ),
+    "constraint-tightened": (
+        None,
+        set_in([*JOB_IDS, "maxItems"], 500),
+        set_in([*JOB_IDS, "maxItems"], 2000),
+    ),
+    "pattern-changed": (None, set_in(PROJECT_PATTERN, "^[0-9a-f]{16}$"), delete(PROJECT_PATTERN)),
+    "enum-value-removed": (WITH_ENUM, edit_enum(["a", "b"]), edit_enum(["a", "b", "c", "d"])),
+    "response-property-removed": (
+        None,
+        delete([*RECORDS[:-1], "records"]),
+        add_response_prop(False),
+    ),
+    "int64-bounds-changed": (
+        None,
+        set_in([*RECORDS, "minimum"], -100),
+        set_in([*RECORDS, "maximum"], 2**62),
+    ),
+    "security-changed": (
+        None,
+        set_in(["components", "securitySchemes", "authToken", "name"], "X-Token"),
+        set_in(["components", "securitySchemes", "authToken", "description"], "Other words."),
+    ),
+    "response-property-required-added": (None, add_response_prop(True), add_response_prop(False)),
+}
+
+
+def variant(prepare: Edit | None, edit: Edit | None) -> Spec:
+    doc = copy.deepcopy(spec())
+    if prepare:
+        prepare(doc)
+    if edit:
+        edit(doc)
+    return doc
+
+
+@pytest.mark.parametrize("rule", CASES)
+def test_rule_breaking_case(rule):
+    prepare, breaking, _ = CASES[rule]
+    changes = diff_specs(variant(prepare, None), variant(prepare, breaking))
+    assert any(c.rule == rule and c.impact is Impact.BREAKING for c in changes), changes
+
+
+@pytest.mark.parametrize("rule", CASES)
+def test_rule_non_breaking_case(rule):
+    prepare, _, harmless = CASES[rule]
+    changes = diff_specs(variant(prepare, None), variant(prepare, harmless))
+    assert all(c.impact is not Impact.BREAKING for c in changes), changes
+
+
+def test_unchanged_spec_has_no_changes():
+    assert diff_specs(spec(), copy.deepcopy(spec())) == []
+
+
+def test_refs_are_resolved_before_comparing():
+    """Renaming a component and its references changes nothing in the contract."""
+    doc = copy.deepcopy(spec())
+    text = json.dumps(doc).replace(
+        "#/components/schemas/StreamMetrics", "#/components/schemas/StreamStats"
+    )
+    renamed = json.loads(text)
+    renamed["components"]["schemas"]["StreamStats"] = renamed["components"]["schemas"].pop(
+        "StreamMetrics"
+    )
+    assert diff_specs(spec(), renamed) == []
+
+
+def test_response_range_widening_breaks_clients_and_tightening_does_not():
+    # StreamMetrics is used by sources and sinks: one change at each place.
+    widened = diff_specs(spec(), variant(None, set_in([*RECORDS, "minimum"], -1)))
+    assert [(c.clients, c.servers) for c in widened] == [(Impact.BREAKING, Impact.ADDITIVE)] * 2
+    assert {c.pointer.rsplit("/", 5)[1] for c in widened} == {"sources", "sinks"}
+    tightened = diff_specs(spec(), variant(None, set_in([*RECORDS, "minimum"], 1)))
+    assert [(c.clients, c.servers) for c in tightened] == [
+        (Impact.ADDITIVE, Impact.POSSIBLY_BREAKING)
+    ] * 2
+
+
+# ---- the command line, as `make diff` runs it ----------------------------------------
+
+
+def write(tmp_path: Path, name: str, doc: Spec) -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def run_diff(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.specdiff", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def bump(doc: Spec, version: str) -> Spec:
+    doc["info"]["version"] = version
+    return doc
+
+
+def test_cli_optional_response_property_is_additive_and_exits_0(tmp_path):
+    head = bump(variant(None, add_response_prop(False)), "1.1.0")
+    result = run_diff(
+        "--base-file",
+        str(write(tmp_path, "a.yaml", spec())),
+        "--head-file",
+        str(write(tmp_path, "b.yaml", head)),
+    )
+    assert result.returncode == 0, result.stdout
+    assert "ADDITIVE           response-property-optional-added" in result.stdout
+    assert "/components" not in result.stdout  # pointers are in the operation, refs resolved
+    assert (
+        "/paths/~1v1.0~1{project_id}~1jobs~1metrics/post/responses/200/content/application~1json/schema"
+        in result.stdout
+    )
+
+
+def test_cli_required_request_property_exits_1_and_names_it(tmp_path):
+    head = variant(None, add_request_prop("limit", True))
+    result = run_diff(
+        "--base-file",
+        str(write(tmp_path, "a.yaml", spec())),
+        "--head-file",
+        str(write(tmp_path, "b.yaml", head)),
+    )
+    assert result.returncode == 1
+    assert "BREAKING" in result.stdout
+    assert "new required request property `limit`" in result.stdout
+    assert "without a major version bump" in result.stdout
+
+
+def test_cli_major_bump_declares_the_break(tmp_path):
+    head = bump(variant(None, add_request_prop("limit", True)), "2.0.0")
+    result = run_diff(
+        "--base-file",
+        str(write(tmp_path, "a.yaml", spec())),
+        "--head-file",
+        str(write(tmp_path, "b.yaml", head)),
+    )
+    assert result.returncode == 0
+    assert "declared by the major bump" in result.stdout
+
+
+def test_cli_json_and_junit(tmp_path):
+    head = variant(None, add_request_prop("limit", True))
+    junit = tmp_path / "specdiff.xml"
+    result = run_diff(
+        "--base-file",
+        str(write(tmp_path, "a.yaml", spec())),
+        "--head-file",
+        str(write(tmp_path, "b.yaml", head)),
+        "--format",
+        "json",
+        "--junit",
+        str(junit),
+    )
+    report = json.loads(result.stdout)
+    assert report["exit_code"] == 1
+    assert report["changes"][0]["rule"] == "request-property-required-added"
+    assert report["changes"][0]["clients"] == "breaking"
+    assert (
+        '<failure message="request body.limit: new required request property `limit`"'
+        in junit.read_text()
+    )
+
+
+def test_cli_reads_the_base_from_git(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "openapi").mkdir(parents=True)
+    spec_file = repo / "openapi" / "jobs-metrics.openapi.yaml"
+    spec_file.write_text(yaml.safe_dump(spec(), sort_keys=False))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "spec"], check=True)
+    spec_file.write_text(
+        yaml.safe_dump(variant(None, delete(["paths", METRICS_PATH, "post"])), sort_keys=False)
+    )
+    result = run_diff("--repo", str(repo), "--base", "HEAD")
+    assert result.returncode == 1
+    assert "operation-removed" in result.stdout
+    assert run_diff("--repo", str(repo), "--base", "no-such-ref").returncode == 2
