@@ -30,6 +30,9 @@ PROJECT_ID = re.compile(r"[0-9a-f]{32}")
 SUCCESS_MESSAGE_ID = "CS.10001"  # as in the provider's success example; see the spec
 SUCCESS_MESSAGE = "Job monitoring information queried."
 JSON_HEADERS = [(b"content-type", b"application/json")]
+# Request headers larger than this are refused with CS.10003. (More than 100 header fields
+# are refused earlier, by the HTTP server, with 431: see the spec.)
+MAX_HEADER_BYTES = 16 * 1024
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
@@ -100,6 +103,7 @@ class JobsMetricsApp:
 
     async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
         project_id = route(scope)
+        check_header_size(scope["headers"])
         headers = dict(scope["headers"])
         owner = self._authenticate(headers.get(b"x-auth-token"))
         if not PROJECT_ID.fullmatch(project_id):
@@ -138,6 +142,16 @@ def route(scope: Scope) -> str:
             errors.NOT_SUPPORTED, f"Method {scope['method']} is not supported; use POST.", 405
         )
     return unquote(parts[2].decode("latin-1"))
+
+
+def check_header_size(headers: list[tuple[bytes, bytes]]) -> None:
+    """Refuse a header block over ``MAX_HEADER_BYTES`` (the spec documents the limit)."""
+    size = sum(len(name) + len(value) for name, value in headers)
+    if size > MAX_HEADER_BYTES:
+        raise ApiError(
+            errors.NOT_SUPPORTED,
+            f"headers: {size} bytes of request headers, more than the {MAX_HEADER_BYTES} allowed",
+        )
 
 
 def check_content_type(value: bytes | None) -> None:

@@ -39,9 +39,10 @@ class ServerProcess:
         extra_args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         quiet: bool = True,
+        port: int | None = None,
     ) -> None:
         self.db = db
-        self.port = free_port()
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.extra_args = extra_args
         self.env = env or {}
@@ -94,6 +95,22 @@ class ServerProcess:
         except OSError:
             return False
         return True
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the whole process group (Granian's main process and workers)."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) != self.pid:  # field 5 of stat: process group
+                    continue
+                status = (stat.parent / "status").read_text()
+            except (OSError, IndexError, ValueError):
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        return total
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -36,7 +36,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | JobMetricsResponse | None:
+) -> Any | ErrorResponse | JobMetricsResponse | None:
     if response.status_code == 200:
         response_200 = JobMetricsResponse.from_dict(response.json())
 
@@ -47,6 +47,10 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 431:
+        response_431 = cast(Any, None)
+        return response_431
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -55,7 +59,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | JobMetricsResponse]:
+) -> Response[Any | ErrorResponse | JobMetricsResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -69,7 +73,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: JobMetricsRequest,
-) -> Response[ErrorResponse | JobMetricsResponse]:
+) -> Response[Any | ErrorResponse | JobMetricsResponse]:
     """Query job monitoring information
 
      Query the monitoring information (records and dirty records of each source and sink
@@ -87,7 +91,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | JobMetricsResponse]
+        Response[Any | ErrorResponse | JobMetricsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -107,7 +111,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: JobMetricsRequest,
-) -> ErrorResponse | JobMetricsResponse | None:
+) -> Any | ErrorResponse | JobMetricsResponse | None:
     """Query job monitoring information
 
      Query the monitoring information (records and dirty records of each source and sink
@@ -125,7 +129,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | JobMetricsResponse
+        Any | ErrorResponse | JobMetricsResponse
     """
 
     return sync_detailed(
@@ -140,7 +144,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: JobMetricsRequest,
-) -> Response[ErrorResponse | JobMetricsResponse]:
+) -> Response[Any | ErrorResponse | JobMetricsResponse]:
     """Query job monitoring information
 
      Query the monitoring information (records and dirty records of each source and sink
@@ -158,7 +162,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | JobMetricsResponse]
+        Response[Any | ErrorResponse | JobMetricsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -176,7 +180,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: JobMetricsRequest,
-) -> ErrorResponse | JobMetricsResponse | None:
+) -> Any | ErrorResponse | JobMetricsResponse | None:
     """Query job monitoring information
 
      Query the monitoring information (records and dirty records of each source and sink
@@ -194,7 +198,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | JobMetricsResponse
+        Any | ErrorResponse | JobMetricsResponse
     """
 
     return (
