@@ -1,0 +1,161 @@
+"""Reference server vs ``prism mock`` of the same spec: throughput and latency, same request.
+
+Both serve the 10-job request with the demo token on 127.0.0.1, one after the other in the
+same run. Throughput comes from ``wrk`` (1 thread, 16 connections); latency from a paced
+client at a fixed rate (each request timed from its scheduled start, so queueing counts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from reference_server.demo import PROJECT_A, TOKEN_A
+from reference_server.process import ROOT, ServerProcess, free_port
+
+SPEC = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
+PATH = f"/v1.0/{PROJECT_A}/jobs/metrics"
+BODY = json.dumps({"job_ids": list(range(1, 11))})
+HEADERS = {"Content-Type": "application/json", "X-Auth-Token": TOKEN_A}
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    name: str
+    rps: float
+    non_2xx: int
+    p50_ms: float
+    p99_ms: float
+    rate: int
+
+
+@contextlib.contextmanager
+def prism(port: int) -> Iterator[str]:
+    """``prism mock`` (pinned in package.json) of our spec, stopped by its PID."""
+    process = subprocess.Popen(
+        [
+            str(ROOT / "node_modules" / ".bin" / "prism"),
+            "mock",
+            str(SPEC),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("prism did not start")
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def wrk(base: str, seconds: int) -> tuple[float, int]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f"wrk.method = \"POST\"\nwrk.body = '{BODY}'\n")
+        for name, value in HEADERS.items():
+            script.write(f'wrk.headers["{name}"] = "{value}"\n')
+    try:
+        out = subprocess.run(
+            ["wrk", "-t1", "-c16", f"-d{seconds}s", "-s", script.name, base + PATH],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
+        ).stdout
+    finally:
+        Path(script.name).unlink()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, int(non_2xx[1]) if non_2xx else 0
+
+
+def paced_latency(base: str, rate: int, seconds: float, threads: int = 8) -> tuple[float, float]:
+    """p50 and p99 latency in ms at ``rate`` requests/s, from each request's scheduled time."""
+    host, port = base.removeprefix("http://").split(":")
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+    start = time.perf_counter() + 0.2
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        mine: list[float] = []
+        while True:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                break
+            scheduled = start + index / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            conn.request("POST", PATH, body=BODY, headers=HEADERS)
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - scheduled) * 1000)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    latencies.sort()
+    return latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+
+
+def measure(base: str, name: str, seconds: int, rate: int) -> HttpResult:
+    wrk(base, 2)  # warm-up
+    rps, non_2xx = wrk(base, seconds)
+    p50, p99 = paced_latency(base, rate, min(seconds, 10))
+    return HttpResult(name, rps, non_2xx, p50, p99, rate)
+
+
+def run(seconds: int = 10, rate: int = 400) -> list[HttpResult]:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        with ServerProcess(Path(tmp) / "db.sqlite3") as server:
+            results.append(
+                measure(server.base_url, "reference server (Granian, 1 worker)", seconds, rate)
+            )
+        with ServerProcess(Path(tmp) / "db.sqlite3", extra_args=("--no-cache",)) as server:
+            results.append(
+                measure(server.base_url, "reference server, job cache off", seconds, rate)
+            )
+    with prism(free_port()) as base:
+        results.append(measure(base, "prism mock (peer)", seconds, rate))
+    return results
