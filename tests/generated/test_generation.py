@@ -68,3 +68,21 @@ def test_generated_code_passes_mypy_strict():
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_client_wheel_builds_and_installs(tmp_path):
+    """`make dist` builds an installable wheel; it installs and imports on its own."""
+    wheels = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(wheels),
+         "generated/jobs-metrics-client"],
+        cwd=ROOT, check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = wheels.glob("jobs_metrics_client-*.whl")
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True, timeout=300)
+    probe = "import jobs_metrics_client, sys; print(jobs_metrics_client.__file__)"
+    result = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
+                            capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.startswith(str(target))
