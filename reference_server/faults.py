@@ -166,23 +166,25 @@ def _malformed_error_body(ex: Exchange, _: Store) -> None:
     ex.set_json({"error": ex.response_json().get("error_cause", "failed")})
 
 
+def _use_path_projects_token(ex: Exchange, settings: Settings) -> None:
+    """Put the token of the project named in the path on the request, if one is known."""
+    project = ex.path.split("/")[2] if ex.path.count("/") >= 2 else ""
+    for token, owner in settings.tokens.items():
+        if owner == project:
+            ex.headers[b"x-auth-token"] = token.encode()
+
+
 def _ignore_missing_token(ex: Exchange, settings: Settings) -> None:
     """Serves a request with no token as if it carried the path project's token."""
     if b"x-auth-token" not in ex.headers:
-        project = ex.path.split("/")[2] if ex.path.count("/") >= 2 else ""
-        for token, owner in settings.tokens.items():
-            if owner == project:
-                ex.headers[b"x-auth-token"] = token.encode()
+        _use_path_projects_token(ex, settings)
 
 
 def _accept_any_token(ex: Exchange, settings: Settings) -> None:
     """Takes any unknown token as the path project's (checks presence only)."""
     token = ex.headers.get(b"x-auth-token")
     if token and token.decode("latin-1") not in settings.tokens:
-        project = ex.path.split("/")[2] if ex.path.count("/") >= 2 else ""
-        for known, owner in settings.tokens.items():
-            if owner == project:
-                ex.headers[b"x-auth-token"] = known.encode()
+        _use_path_projects_token(ex, settings)
 
 
 def _ignore_project_id(ex: Exchange, settings: Settings) -> None:

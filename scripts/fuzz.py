@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,75 +46,41 @@ def fuzz_env(token: str, project_id: str) -> dict[str, str]:
     }
 
 
-def st_command(
-    base_url: str,
-    *,
-    max_examples: int,
-    seed: int,
-    mode: str,
-    workers: int,
-    report_dir: Path,
-    max_failures: int | None = None,
-) -> list[str]:
-    command = [
-        _st(),
-        "run",
-        str(SPEC),
-        "--url",
-        base_url,
-        "--max-examples",
-        str(max_examples),
-        "--seed",
-        str(seed),
-        "--mode",
-        mode,
-        "--workers",
-        str(workers),
-        "--report",
-        "junit,har",
-        "--report-dir",
-        str(report_dir),
-        "--report-junit-path",
-        str(report_dir / "junit.xml"),
-        "--report-har-path",
-        str(report_dir / "cassette.har"),
-    ]
-    if max_failures:
-        command += ["--max-failures", str(max_failures)]
-    return command
+@dataclass(frozen=True)
+class FuzzRun:
+    """What one schemathesis run is asked to do (the user's knobs and the report folder)."""
 
+    token: str
+    project_id: str
+    max_examples: int
+    seed: int
+    mode: str
+    workers: int
+    report_dir: Path
+    max_failures: int | None = None
 
-def run_schemathesis(
-    base_url: str,
-    *,
-    token: str,
-    project_id: str,
-    max_examples: int,
-    seed: int,
-    mode: str,
-    workers: int,
-    report_dir: Path,
-    max_failures: int | None = None,
-    capture: bool = False,
-) -> subprocess.CompletedProcess[str]:
-    report_dir.mkdir(parents=True, exist_ok=True)
-    command = st_command(
-        base_url,
-        max_examples=max_examples,
-        seed=seed,
-        mode=mode,
-        workers=workers,
-        report_dir=report_dir,
-        max_failures=max_failures,
-    )
-    return subprocess.run(
-        command,
-        cwd=ROOT,
-        env=fuzz_env(token, project_id),
-        text=True,
-        capture_output=capture,
-        check=False,
-    )
+    def command(self, base_url: str) -> list[str]:
+        command = [
+            _st(), "run", str(SPEC),
+            "--url", base_url,
+            "--max-examples", str(self.max_examples),
+            "--seed", str(self.seed),
+            "--mode", self.mode,
+            "--workers", str(self.workers),
+            "--report", "junit,har",
+            "--report-dir", str(self.report_dir),
+            "--report-junit-path", str(self.report_dir / "junit.xml"),
+            "--report-har-path", str(self.report_dir / "cassette.har"),
+        ]  # fmt: skip
+        if self.max_failures:
+            command += ["--max-failures", str(self.max_failures)]
+        return command
+
+    def run(self, base_url: str) -> int:
+        """Run schemathesis against ``base_url``, its output streaming live; its exit code."""
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        env = fuzz_env(self.token, self.project_id)
+        return subprocess.run(self.command(base_url), cwd=ROOT, env=env, check=False).returncode
 
 
 def ensure_generated_current() -> None:
@@ -194,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     started = time.monotonic()
-    options = dict(
+    fuzz_run = FuzzRun(
         token=args.auth_token,
         project_id=args.project_id,
         max_examples=args.max_examples,
@@ -205,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         max_failures=args.max_failures,
     )
     if args.base_url:
-        code = run_schemathesis(args.base_url.rstrip("/"), **options).returncode
+        code = fuzz_run.run(args.base_url.rstrip("/"))
         target = args.base_url
     else:
         ensure_generated_current()
@@ -218,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"fuzz: reference server{label} on {server.base_url} (pid {server.pid})", flush=True
             )
-            code = run_schemathesis(server.base_url, **options).returncode
+            code = fuzz_run.run(server.base_url)
             target = server.base_url
     print(
         summary(

@@ -84,6 +84,12 @@ _BOUNDS = {
 }
 
 
+def _set_changed(rule: str, pointer: str, message: str, direction: str, tightened: bool) -> Change:
+    """A change to the set of accepted values, classified by direction of the data."""
+    clients, servers = _narrowing(direction, tightened)
+    return Change(rule, pointer, message, clients, servers)
+
+
 def _types(schema: dict[str, Any]) -> set[str]:
     kind = schema.get("type")
     if kind is None:
@@ -126,82 +132,48 @@ def compare_schema(
             tightened = new is not None  # a bound added tightens, a bound removed widens
         else:
             tightened = (new < old) if larger_accepts_more else (new > old)
-        clients, servers = _narrowing(direction, tightened)
         rule = (
             "int64-bounds-changed"
             if is_int64 and keyword in ("minimum", "maximum")
             else ("constraint-tightened" if tightened else "constraint-widened")
         )
-        yield Change(
-            rule,
-            join(pointer, keyword),
-            f"{what}: {keyword} {old!r} -> {new!r} ({'tightened' if tightened else 'widened'})",
-            clients,
-            servers,
+        message = (
+            f"{what}: {keyword} {old!r} -> {new!r} ({'tightened' if tightened else 'widened'})"
         )
+        yield _set_changed(rule, join(pointer, keyword), message, direction, tightened)
     if base.get("pattern") != head.get("pattern"):
+        message = f"{what}: pattern {base.get('pattern')!r} -> {head.get('pattern')!r}"
         tightened = head.get("pattern") is not None
-        clients, servers = _narrowing(direction, tightened)
-        yield Change(
-            "pattern-changed",
-            join(pointer, "pattern"),
-            f"{what}: pattern {base.get('pattern')!r} -> {head.get('pattern')!r}",
-            clients,
-            servers,
+        yield _set_changed(
+            "pattern-changed", join(pointer, "pattern"), message, direction, tightened
         )
     if "enum" in base or "enum" in head:
         old_enum, new_enum = base.get("enum"), head.get("enum")
         removed = [v for v in old_enum or [] if new_enum is not None and v not in new_enum]
         added = [v for v in new_enum or [] if old_enum is None or v not in old_enum]
+        at = join(pointer, "enum")
         if removed or (old_enum is None and new_enum is not None):
-            clients, servers = _narrowing(direction, True)
-            yield Change(
-                "enum-value-removed",
-                join(pointer, "enum"),
-                f"{what}: enum values removed {removed or 'by a new enum'}",
-                clients,
-                servers,
-            )
+            message = f"{what}: enum values removed {removed or 'by a new enum'}"
+            yield _set_changed("enum-value-removed", at, message, direction, True)
         if added and old_enum is not None:
-            clients, servers = _narrowing(direction, False)
-            yield Change(
-                "enum-value-added",
-                join(pointer, "enum"),
-                f"{what}: enum values added {added}",
-                clients,
-                servers,
-            )
-    if bool(base.get("uniqueItems")) != bool(head.get("uniqueItems")):
-        clients, servers = _narrowing(direction, bool(head.get("uniqueItems")))
-        yield Change(
-            "constraint-tightened" if head.get("uniqueItems") else "constraint-widened",
-            join(pointer, "uniqueItems"),
-            f"{what}: uniqueItems {head.get('uniqueItems', False)}",
-            clients,
-            servers,
-        )
+            message = f"{what}: enum values added {added}"
+            yield _set_changed("enum-value-added", at, message, direction, False)
+    unique = bool(head.get("uniqueItems"))
+    if bool(base.get("uniqueItems")) != unique:
+        rule = "constraint-tightened" if unique else "constraint-widened"
+        message = f"{what}: uniqueItems {unique}"
+        yield _set_changed(rule, join(pointer, "uniqueItems"), message, direction, unique)
     old_extra, new_extra = (
         base.get("additionalProperties", True),
         head.get("additionalProperties", True),
     )
+    at = join(pointer, "additionalProperties")
     if old_extra is not False and new_extra is False:
-        clients, servers = _narrowing(direction, True)
-        yield Change(
-            "constraint-tightened",
-            join(pointer, "additionalProperties"),
-            f"{what}: unknown properties now forbidden",
-            clients,
-            servers,
-        )
+        message = f"{what}: unknown properties now forbidden"
+        yield _set_changed("constraint-tightened", at, message, direction, True)
     elif old_extra is False and new_extra is not False:
-        clients, servers = _narrowing(direction, False)
-        yield Change(
-            "constraint-widened",
-            join(pointer, "additionalProperties"),
-            f"{what}: unknown properties now allowed",
-            clients,
-            servers,
-        )
+        message = f"{what}: unknown properties now allowed"
+        yield _set_changed("constraint-widened", at, message, direction, False)
     yield from _compare_properties(base, head, pointer, direction, what)
     if "items" in base or "items" in head:
         yield from compare_schema(

@@ -51,6 +51,15 @@ def write(tmp_path: Path, data: object, name: str = "metrics.json") -> Path:
     return path
 
 
+def load_cli(path: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m reference_server load` (what `make load` runs) into project A."""
+    return subprocess.run(
+        [sys.executable, "-m", "reference_server", "load", str(path), "--project-id", PROJECT_A,
+         "--db", str(db)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
 def test_load_is_idempotent(tmp_path):
     db = tmp_path / "db.sqlite3"
     assert load_file(db, PROJECT_A, write(tmp_path, FILE)) == 2
@@ -101,23 +110,7 @@ def test_cli_load_and_running_app_sees_it(tmp_path):
     db = tmp_path / "db.sqlite3"
     app = create_app(Settings(db_path=db))
     assert call(app, body={"job_ids": [5000]}).json()["payload"]["jobs"] == []
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reference_server",
-            "load",
-            str(write(tmp_path, FILE)),
-            "--project-id",
-            PROJECT_A,
-            "--db",
-            str(db),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    cli = load_cli(write(tmp_path, FILE), db)
     assert cli.returncode == 0, cli.stderr
     assert "loaded 2 jobs" in cli.stdout
     jobs = call(app, body={"job_ids": [5000, 1]}).json()["payload"]["jobs"]
@@ -129,23 +122,7 @@ def test_cli_load_and_running_app_sees_it(tmp_path):
 
 def test_cli_load_refuses_a_bad_file_with_a_message(tmp_path):
     db = tmp_path / "db.sqlite3"
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reference_server",
-            "load",
-            str(write(tmp_path, {"payload": {"jobs": [{"job_id": 601}]}})),
-            "--project-id",
-            PROJECT_A,
-            "--db",
-            str(db),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    cli = load_cli(write(tmp_path, {"payload": {"jobs": [{"job_id": 601}]}}), db)
     assert cli.returncode == 2
     assert "error: job 601 belongs to another project" in cli.stderr
     assert "Traceback" not in cli.stderr

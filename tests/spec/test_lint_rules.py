@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scripts.lint_spec import run_redocly, run_spectral
 from tests.spec.broken_specs import BROKEN, broken
 from tests.support import ROOT, SPEC_PATH
 
-SPECTRAL = ROOT / "node_modules" / ".bin" / "spectral"
-REDOCLY = ROOT / "node_modules" / ".bin" / "redocly"
 OWN_RULES = {
     "jm-property-description",
     "jm-integer-format-and-bounds",
@@ -25,42 +24,11 @@ ENV = {**os.environ, "NO_COLOR": "1", "REDOCLY_TELEMETRY": "off"}
 
 
 def spectral_codes(path: Path) -> set[str]:
-    out = subprocess.run(
-        [
-            str(SPECTRAL),
-            "lint",
-            str(path),
-            "--ruleset",
-            str(ROOT / ".spectral.yaml"),
-            "--format",
-            "json",
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=ENV,
-    ).stdout
-    return {result["code"] for result in json.loads(out or "[]")}
+    return {result["code"] for result in json.loads(run_spectral(path, "json").stdout or "[]")}
 
 
 def redocly_rules(path: Path) -> set[str]:
-    out = subprocess.run(
-        [
-            str(REDOCLY),
-            "lint",
-            str(path),
-            "--config",
-            str(ROOT / "redocly.yaml"),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=ENV,
-    ).stdout
-    return {problem["ruleId"] for problem in json.loads(out)["problems"]}
+    return {problem["ruleId"] for problem in json.loads(run_redocly(path).stdout)["problems"]}
 
 
 def write(tmp_path: Path, name: str) -> Path:
