@@ -43,7 +43,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(PY_STAMP) $(NODE_STAMP) ## Create .venv from the lock and node_modules from package-lock (idempotent)
 
-lock: ## Re-pin requirements.lock from pyproject.toml (needs the registry)
+lock: $(PY_STAMP) ## Re-pin requirements.lock from pyproject.toml (needs the registry)
 	$(PY) -m uv pip compile pyproject.toml --extra dev --extra bench --universal --python-version 3.11 --quiet -o requirements.lock
 
 generate: generate-models generate-client ## Regenerate models and client into generated/
@@ -72,7 +72,7 @@ test: setup ## Run the test suite (what CI runs), without the slow marker
 test-slow: setup ## Run only the slow tests (long fuzzing, load)
 	$(BIN)/pytest -m slow
 
-check: setup lint lint-spec check-generated test ## Everything CI runs
+check: setup lint lint-spec check-generated test ## lint, lint-spec, check-generated, test (CI adds test-slow, diff, dist)
 
 serve: $(PY_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) with demo data
 	$(PY) -m reference_server serve --host 127.0.0.1 --port $(PORT) --db $(DB)
