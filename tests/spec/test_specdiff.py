@@ -234,6 +234,12 @@ def run_diff(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def diff_against_spec(tmp_path: Path, head: Spec, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`make diff` from the real spec (as a file) to ``head``."""
+    base_file, head_file = write(tmp_path, "a.yaml", spec()), write(tmp_path, "b.yaml", head)
+    return run_diff("--base-file", str(base_file), "--head-file", str(head_file), *extra)
+
+
 def bump(doc: Spec, version: str) -> Spec:
     doc["info"]["version"] = version
     return doc
@@ -241,12 +247,7 @@ def bump(doc: Spec, version: str) -> Spec:
 
 def test_cli_optional_response_property_is_additive_and_exits_0(tmp_path):
     head = bump(variant(None, add_response_prop(False)), "1.1.0")
-    result = run_diff(
-        "--base-file",
-        str(write(tmp_path, "a.yaml", spec())),
-        "--head-file",
-        str(write(tmp_path, "b.yaml", head)),
-    )
+    result = diff_against_spec(tmp_path, head)
     assert result.returncode == 0, result.stdout
     assert "ADDITIVE           response-property-optional-added" in result.stdout
     assert "/components" not in result.stdout  # pointers are in the operation, refs resolved
@@ -258,12 +259,7 @@ def test_cli_optional_response_property_is_additive_and_exits_0(tmp_path):
 
 def test_cli_required_request_property_exits_1_and_names_it(tmp_path):
     head = variant(None, add_request_prop("limit", True))
-    result = run_diff(
-        "--base-file",
-        str(write(tmp_path, "a.yaml", spec())),
-        "--head-file",
-        str(write(tmp_path, "b.yaml", head)),
-    )
+    result = diff_against_spec(tmp_path, head)
     assert result.returncode == 1
     assert "BREAKING" in result.stdout
     assert "new required request property `limit`" in result.stdout
@@ -272,12 +268,7 @@ def test_cli_required_request_property_exits_1_and_names_it(tmp_path):
 
 def test_cli_major_bump_declares_the_break(tmp_path):
     head = bump(variant(None, add_request_prop("limit", True)), "2.0.0")
-    result = run_diff(
-        "--base-file",
-        str(write(tmp_path, "a.yaml", spec())),
-        "--head-file",
-        str(write(tmp_path, "b.yaml", head)),
-    )
+    result = diff_against_spec(tmp_path, head)
     assert result.returncode == 0
     assert "declared by the major bump" in result.stdout
 
@@ -285,16 +276,7 @@ def test_cli_major_bump_declares_the_break(tmp_path):
 def test_cli_json_and_junit(tmp_path):
     head = variant(None, add_request_prop("limit", True))
     junit = tmp_path / "specdiff.xml"
-    result = run_diff(
-        "--base-file",
-        str(write(tmp_path, "a.yaml", spec())),
-        "--head-file",
-        str(write(tmp_path, "b.yaml", head)),
-        "--format",
-        "json",
-        "--junit",
-        str(junit),
-    )
+    result = diff_against_spec(tmp_path, head, "--format", "json", "--junit", str(junit))
     report = json.loads(result.stdout)
     assert report["exit_code"] == 1
     assert report["changes"][0]["rule"] == "request-property-required-added"
