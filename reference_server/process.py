@@ -16,7 +16,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -138,9 +137,3 @@ class ServerProcess:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def running_server(db: Path, **kwargs: object) -> Iterator[ServerProcess]:
-    with ServerProcess(db, **kwargs) as server:  # type: ignore[arg-type]
-        yield server

@@ -59,20 +59,6 @@ class Settings:
             cache=env.get(ENV_NO_CACHE) != "1",
         )
 
-    def to_env(self) -> dict[str, str]:
-        """The environment that makes ``from_env`` rebuild these settings in another process."""
-        env = {
-            ENV_DB: str(self.db_path),
-            ENV_TOKENS: ",".join(f"{t}={p}" for t, p in self.tokens.items()),
-            ENV_NO_DEMO: "1",
-            ENV_MAX_BODY: str(self.max_body),
-        }
-        if self.fault:
-            env[ENV_FAULT] = self.fault
-        if not self.cache:
-            env[ENV_NO_CACHE] = "1"
-        return env
-
 
 def parse_tokens(text: str) -> dict[str, str]:
     """Parse ``token=project_id,token2=project_id2``."""
