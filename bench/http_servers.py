@@ -17,14 +17,12 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from reference_server.demo import PROJECT_A, TOKEN_A
-from reference_server.process import ROOT, ServerProcess, free_port
+from reference_server.process import ROOT, ServerProcess, answers, free_port
 
 SPEC = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
 PATH = f"/v1.0/{PROJECT_A}/jobs/metrics"
@@ -63,16 +61,10 @@ def prism(port: int) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(base + "/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("prism did not start")
+        while not answers(base):
+            if time.monotonic() > deadline:
+                raise RuntimeError("prism did not start")
+            time.sleep(0.2)
         yield base
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +27,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def answers(base_url: str) -> bool:
+    """Whether an HTTP server answers at ``base_url`` (any status, a 404 included)."""
+    try:
+        urllib.request.urlopen(base_url + "/", timeout=1)
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 class ServerProcess:
@@ -47,6 +59,7 @@ class ServerProcess:
         self.env = env or {}
         self.quiet = quiet
         self.process: subprocess.Popen[bytes] | None = None
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
 
     @property
     def pid(self) -> int:
@@ -72,28 +85,22 @@ class ServerProcess:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL if self.quiet else None,
-            stderr=subprocess.PIPE if self.quiet else None,
+            # A file, not a pipe: nobody reads stderr while the server runs, and a full pipe
+            # would block the server's logging.
+            stderr=self._stderr if self.quiet else None,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                self._stderr.seek(0)
+                err = self._stderr.read().decode(errors="replace")
                 raise RuntimeError(f"reference server exited with {self.process.returncode}: {err}")
-            if self._answers():
+            if answers(self.base_url):
                 return self
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"reference server did not answer on {self.base_url} in {timeout}s")
-
-    def _answers(self) -> bool:
-        try:
-            urllib.request.urlopen(self.base_url + "/", timeout=1)
-        except urllib.error.HTTPError:
-            return True  # 404 from the server: it is up
-        except OSError:
-            return False
-        return True
 
     def rss_bytes(self) -> int:
         """Resident memory of the whole process group (Granian's main process and workers)."""
@@ -127,8 +134,7 @@ class ServerProcess:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
-        if self.process.stderr:
-            self.process.stderr.close()
+        self._stderr.close()
 
     def __enter__(self) -> ServerProcess:
         return self.start()
