@@ -217,12 +217,11 @@ def parse_request(body: bytes) -> list[int]:
 
 def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRequest:
     """Second chance for IDs such as ``7.0``; any other violation is refused as it was."""
-    refusal = ApiError(errors.NOT_SUPPORTED, describe_error(exc.errors(include_url=False)[0]))
     if not all(
         e["type"] == "int_type" and isinstance(e["input"], float) and e["input"].is_integer()
         for e in exc.errors(include_url=False)
     ):
-        raise refusal from None
+        raise ApiError(errors.NOT_SUPPORTED, errors.first_violation(exc, "body")) from None
     data = json.loads(body)  # pydantic parsed it already, so this cannot fail
     data["job_ids"] = [
         int(i) if isinstance(i, float) and i.is_integer() else i for i in data["job_ids"]
@@ -230,16 +229,7 @@ def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRe
     try:
         return JobMetricsRequest.model_validate(data, strict=True)
     except ValidationError as second:
-        raise ApiError(
-            errors.NOT_SUPPORTED, describe_error(second.errors(include_url=False)[0])
-        ) from None
-
-
-def describe_error(error: object) -> str:
-    """``field.path: message`` for the first schema violation, naming the field."""
-    assert isinstance(error, dict)
-    location = ".".join(str(part) for part in error["loc"]) or "body"
-    return f"{location}: {error['msg']}"
+        raise ApiError(errors.NOT_SUPPORTED, errors.first_violation(second, "body")) from None
 
 
 def _envelope() -> tuple[bytes, bytes]:

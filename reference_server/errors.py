@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 import orjson
+from pydantic import ValidationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +64,10 @@ def error_body(code: ErrorCode, cause: str) -> bytes:
             "error_time": time.time_ns() // 1_000_000,
         }
     )
+
+
+def first_violation(exc: ValidationError, whole: str) -> str:
+    """``field.path: message`` for the first schema violation; ``whole`` names the root."""
+    first = exc.errors(include_url=False)[0]
+    location = ".".join(str(part) for part in first["loc"]) or whole
+    return f"{location}: {first['msg']}"

@@ -46,15 +46,13 @@ class Exchange:
     def set_json(self, value: Any) -> None:
         self.response = orjson.dumps(value)
 
-    def jobs(self) -> list[dict[str, Any]]:
-        data = self.response_json()
-        return list(data.get("payload", {}).get("jobs", []))
-
-    def edit_jobs(self, edit: Callable[[dict[str, Any]], None]) -> None:
+    def edit_jobs(
+        self, edit: Callable[[dict[str, Any]], None], dumps: Callable[[Any], bytes] = orjson.dumps
+    ) -> None:
         data = self.response_json()
         for job in data.get("payload", {}).get("jobs", []):
             edit(job)
-        self.set_json(data)
+        self.response = dumps(data)
 
 
 def _streams(job: dict[str, Any]) -> list[dict[str, Any]]:
@@ -100,11 +98,8 @@ def _count_past_int64(ex: Exchange, _: Store) -> None:
         for stream in _streams(job):
             stream["records"] = 2**64
 
-    data = ex.response_json()
-    for job in data.get("payload", {}).get("jobs", []):
-        edit(job)
     # orjson refuses integers past 64 bits, as a careful server would; the stdlib does not.
-    ex.response = json.dumps(data).encode()
+    ex.edit_jobs(edit, dumps=lambda data: json.dumps(data).encode())
 
 
 def _misspelled_field(ex: Exchange, _: Store) -> None:

@@ -15,6 +15,7 @@ from jobs_metrics_models import JobMetricsResponse, StreamMetrics
 from pydantic import ValidationError
 
 from reference_server.demo import Job, Stream
+from reference_server.errors import first_violation
 from reference_server.store import LoadError, Store
 
 
@@ -23,9 +24,7 @@ def parse_metrics(data: bytes) -> list[Job]:
     try:
         response = JobMetricsResponse.model_validate_json(data, strict=True)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "file"
-        raise LoadError(f"{where}: {first['msg']}") from None
+        raise LoadError(first_violation(exc, "file")) from None
     jobs_in = response.payload.jobs if response.payload and response.payload.jobs else []
     jobs: list[Job] = []
     seen: set[int] = set()

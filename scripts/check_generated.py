@@ -19,7 +19,6 @@ from scripts.generate import (
     CLIENT_PROJECT,
     MODELS_PACKAGE,
     ROOT,
-    clean_transient,
     generate_client,
     generate_models,
 )
@@ -69,7 +68,6 @@ def main(argv: list[str] | None = None) -> int:
         fresh = Path(tmp)
         generate_models(fresh)
         generate_client(fresh)
-        clean_transient(fresh)
         lines: list[str] = []
         for name in (MODELS_PACKAGE, CLIENT_PROJECT):
             lines += diff_trees(fresh / name, committed / name, f"generated/{name}")
