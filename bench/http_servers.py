@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fuzz_harness.server_process import ROOT, ServerProcess, answers, free_port
 from reference_server.demo import PROJECT_A, TOKEN_A
-from reference_server.process import ROOT, ServerProcess, answers, free_port
 
 SPEC = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
 PATH = f"/v1.0/{PROJECT_A}/jobs/metrics"

@@ -1,64 +1,79 @@
-"""Fuzz throughput against the reference server, and the wall time of ``make check``."""
+"""The toolkit's own speed: fuzzing (cases/s, default run, time to catch each fault), make check."""
 
 from __future__ import annotations
 
-import re
+import json
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from reference_server.process import ROOT
+from fuzz_harness.faults import FAULTS
+from fuzz_harness.selftest import run_one
+from fuzz_harness.server_process import ROOT
+
+SEED = 20261124
 
 
 @dataclass(frozen=True)
 class FuzzResult:
+    max_examples: int
     cases: int
-    seconds: float  # all of `make fuzz`: generated-code check, server start, schemathesis
-    schemathesis_seconds: float  # schemathesis' own run, as its summary reports it
-    passed: bool
+    seconds: float  # all of the run: server start, preflight, probes, schemathesis, report
+    schemathesis_seconds: float  # schemathesis' own run, as its event stream reports it
+    probe_requests: int
+    exit_code: int
 
     @property
     def per_second(self) -> float:
         return self.cases / self.schemathesis_seconds if self.schemathesis_seconds else 0.0
 
 
-def fuzz_throughput(max_examples: int = 1000, seed: int = 20261124) -> FuzzResult:
-    """``make fuzz`` with 1,000 examples per phase; time from start to verdict (server included)."""
+def fuzz_run(max_examples: int, seed: int = SEED) -> FuzzResult:
+    """``make fuzz`` (no BASE_URL) with ``max_examples`` per phase; wall time to the verdict."""
     with tempfile.TemporaryDirectory(prefix="bench-fuzz-") as reports:
         started = time.perf_counter()
         result = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "scripts" / "fuzz.py"),
-                "--max-examples",
-                str(max_examples),
-                "--seed",
-                str(seed),
-                "--report-dir",
-                reports,
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+            [sys.executable, str(ROOT / "scripts" / "fuzz.py"), "--max-examples",
+             str(max_examples), "--seed", str(seed), "--report-dir", reports],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+        )  # fmt: skip
         elapsed = time.perf_counter() - started
-    cases = re.search(r"(\d+) generated", result.stdout)
-    own = re.search(r"=+ .* in ([\d.]+)s =+", result.stdout)
+        report = json.loads((Path(reports) / "conformance.json").read_text())
     return FuzzResult(
-        int(cases[1]) if cases else 0,
+        max_examples,
+        report["fuzz"]["cases"],
         elapsed,
-        float(own[1]) if own else 0.0,
-        result.returncode == 0,
+        report["fuzz"]["seconds"],
+        report["probe_requests"],
+        result.returncode,
     )
 
 
-def make_check_seconds() -> tuple[float, bool]:
+@dataclass(frozen=True)
+class FaultTime:
+    fault: str
+    seconds: float  # from start to the verdict, server start included
+    caught_by: str
+    caught: bool
+
+
+def fault_times(seed: int = SEED) -> list[FaultTime]:
+    """Each fault of the self-test, one at a time: how long until the harness fails it."""
+    found = []
+    for name in FAULTS:
+        outcome = run_one(name, seed, 100)
+        found.append(FaultTime(name, outcome.seconds, outcome.caught_by, outcome.ok))
+    return found
+
+
+def make_seconds(target: str) -> tuple[float, bool]:
+    """Wall time of ``make <target>`` (warm: the venv and node_modules already exist)."""
     started = time.perf_counter()
     result = subprocess.run(
-        ["make", "--no-print-directory", "check"],
+        ["make", "--no-print-directory", target],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,151 +1,115 @@
-"""Checks of this API's contract that schemathesis does not ship, registered as its hooks.
+"""This API's checks and data for schemathesis, through its public hook and check API.
 
-- ``ignored_auth_cs`` replaces the built-in ``ignored_auth`` (ST401), which expects 401 or
-  403: this provider answers a missing or bad token with HTTP 400 and ``CS.10008`` /
-  ``CS.10005``. The property is the same: a request without a valid token is never answered
-  with data.
-- ``invalid_project_id_refused``: the project in the path is pinned to the token's project
-  for schema-valid cases, so this probes the other side: the same request for a project the
-  token was not issued for must be refused.
-- ``jobs_match_request``: the spec says ``payload.jobs`` holds the requested jobs found, in
-  the order requested; a job nobody asked for, or one listed twice, breaks it.
+``schemathesis.toml`` names this module, so every ``st run`` of the harness loads it. The
+runner (:mod:`fuzz_harness.runner`) tells it, through ``JM_FUZZ_*`` variables of the
+schemathesis process, which job IDs exist in the pinned project and which belong to another:
 
-Probes are sent only for the first few successful answers of a run (``PROBES_PER_RUN``): a
-server that ignores auth does so on every request, and each probe costs a round trip.
+- ``flatmap_body``: a schema-valid body gets job IDs drawn from the known ones, mixed with
+  foreign and unknown ones (drawn by Hypothesis, so SEED replays them). Bodies that break
+  the schema are left as generated: they must still be refused.
+- ``jobs_match_known_data``: every 200 answer of the operation is held to the data rules
+  (:func:`fuzz_harness.judge.judge_jobs`); a failure names its rule as ``[rule-id]``.
+- Exercised rules are counted and written to ``JM_FUZZ_STATS`` when schemathesis exits, so
+  the report can tell a rule that held from one that never came up.
+
+Only answers to the operation's POST are judged: schemathesis' own probes (other methods,
+missing headers) are judged by its built-in checks and by the harness' probes.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import random
 import threading
+from collections import Counter
 from typing import Any
 
 import schemathesis
-from schemathesis.specs.openapi._auth_retry import (
-    get_security_parameters,
-    remove_auth,
-    send_probe,
-    set_auth_for_case,
-)
+from hypothesis import strategies as st
 
-PROBES_PER_RUN = 3
-OTHER_PROJECT = "ffffffffffffffffffffffffffffffff"
+from fuzz_harness.contract import METRICS_PATH, default_contract
+from fuzz_harness.exchange import Answer
+from fuzz_harness.jobids import JobIdSet
+from fuzz_harness.judge import judge_jobs
+
+ENV_JOB_IDS = "JM_FUZZ_JOB_IDS"
+ENV_OTHER_JOB_IDS = "JM_FUZZ_OTHER_JOB_IDS"
+ENV_STATS = "JM_FUZZ_STATS"
+
+_data = {
+    "known": JobIdSet.parse(os.environ.get(ENV_JOB_IDS)),
+    "foreign": JobIdSet.parse(os.environ.get(ENV_OTHER_JOB_IDS)),
+}
+_counts: Counter[str] = Counter()
 _lock = threading.Lock()
-_probes_done = {"auth": 0, "project": 0}
 
 
-def _take_probe(kind: str) -> bool:
+def configure(known: JobIdSet, foreign: JobIdSet) -> None:
+    """Set the known and foreign jobs in this process (``replay`` uses it; ``st`` the env)."""
+    _data["known"], _data["foreign"] = known, foreign
+
+
+def _write_stats() -> None:
+    path = os.environ.get(ENV_STATS)
+    if path:
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(dict(_counts), out)
+
+
+atexit.register(_write_stats)
+
+
+def _valid_request(body: Any) -> bool:
+    validator = default_contract().validator("JobMetricsRequest")
+    return isinstance(body, dict) and validator.is_valid(body)
+
+
+def mix_known_ids(body: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The same body with some IDs replaced by known, foreign or kept IDs; still valid."""
+    ids: list[Any] = list(body["job_ids"])
+    used = set(ids)
+    for index in range(len(ids)):
+        roll = rng.random()
+        source = _data["known"] if roll < 0.6 else _data["foreign"] if roll < 0.8 else None
+        if source:
+            candidate = source.sample(rng, 1)[0]
+            if candidate not in used:
+                used.discard(ids[index])
+                ids[index] = candidate
+                used.add(candidate)
+    return {**body, "job_ids": ids}
+
+
+@schemathesis.hook
+def flatmap_body(context: schemathesis.HookContext, body: Any) -> Any:
+    if not (_data["known"] or _data["foreign"]) or not _valid_request(body):
+        return st.just(body)
+    return st.randoms(use_true_random=False).map(lambda rng: mix_known_ids(body, rng))
+
+
+def _is_operation_post(case: schemathesis.Case[Any], response: schemathesis.Response) -> bool:
+    method = (getattr(response.request, "method", None) or case.method or "").upper()
+    return method == "POST" and case.operation.path == METRICS_PATH
+
+
+@schemathesis.check
+def jobs_match_known_data(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
+    """A 200 answer holds requested jobs only, every known one in order, no foreign one."""
+    if response.status_code != 200 or not _is_operation_post(case, response):
+        return None
+    requested = case.body.get("job_ids") if isinstance(case.body, dict) else None
+    if not isinstance(requested, list):
+        return None
+    answer = Answer(response.status_code, {}, response.content)
+    verdicts = judge_jobs(requested, answer, _data["known"], _data["foreign"])
     with _lock:
-        if _probes_done[kind] >= PROBES_PER_RUN:
-            return False
-        _probes_done[kind] += 1
-        return True
-
-
-def _json(response: Any) -> Any:
-    try:
-        return json.loads(response.content or b"null")
-    except ValueError:
-        return None
-
-
-def _refused(response: Any, expected_ids: tuple[str, ...], scenario: str) -> None:
-    body = _json(response)
-    if 200 <= response.status_code < 300 or (isinstance(body, dict) and "payload" in body):
-        raise AssertionError(
-            f"{scenario}: answered {response.status_code} with data; a request without a valid "
-            f"token must be refused (HTTP 400, error_id {' or '.join(expected_ids)})"
-        )
-    if (
-        response.status_code != 400
-        or not isinstance(body, dict)
-        or body.get("error_id") not in expected_ids
-    ):
-        got = body.get("error_id") if isinstance(body, dict) else None
-        raise AssertionError(
-            f"{scenario}: expected HTTP 400 with error_id {' or '.join(expected_ids)}, "
-            f"got {response.status_code} with error_id {got!r}"
-        )
-
-
-@schemathesis.check
-def ignored_auth_cs(ctx: Any, response: Any, case: Any) -> bool | None:
-    """A successful request, re-sent without its token and with a wrong one, must be refused."""
-    if not 200 <= response.status_code < 300 or not _take_probe("auth"):
-        return None
-    security = get_security_parameters(case.operation)
-    if not security:
-        return None
-    without = remove_auth(case, security)
-    _refused(send_probe(ctx, case, without), ("CS.10008",), "no X-Auth-Token")
-    for parameter in security:
-        wrong = remove_auth(case, security)
-        set_auth_for_case(wrong, parameter)
-        _refused(
-            send_probe(ctx, case, wrong),
-            ("CS.10005", "CS.10007", "CS.10010"),
-            "unknown X-Auth-Token",
-        )
-    return None
-
-
-@schemathesis.check
-def invalid_project_id_refused(ctx: Any, response: Any, case: Any) -> bool | None:
-    """The same successful request for a project the token is not for must be refused."""
-    if not 200 <= response.status_code < 300 or "project_id" not in (case.path_parameters or {}):
-        return None
-    if not _take_probe("project"):
-        return None
-    for project, codes in (
-        (OTHER_PROJECT, ("CS.10006",)),
-        ("not-a-project-id", ("CS.10003", "CS.10006")),
-    ):
-        probe = case.derive(keep_auth=True)
-        probe.path_parameters["project_id"] = project
-        kwargs = dict(ctx.internals.transport_kwargs or {})
-        if case.operation.app is not None:
-            kwargs.setdefault("app", case.operation.app)
-        ctx.internals.record_case(parent_id=case.id, case=probe)
-        answer = case.operation.schema.transport.send(probe, **kwargs)
-        ctx.internals.record_response(case_id=probe.id, response=answer)
-        body = _json(answer)
-        if (
-            answer.status_code != 400
-            or not isinstance(body, dict)
-            or body.get("error_id") not in codes
-        ):
-            raise AssertionError(
-                f"project_id {project!r} (not the token's project): expected HTTP 400 with "
-                f"error_id {' or '.join(codes)}, got {answer.status_code}: {answer.content[:200]!r}"
-            )
-    return None
-
-
-@schemathesis.check
-def jobs_match_request(ctx: Any, response: Any, case: Any) -> bool | None:
-    """``payload.jobs`` lists only requested jobs, each once, in the order requested."""
-    if response.status_code != 200 or not isinstance(case.body, dict):
-        return None
-    requested = case.body.get("job_ids")
-    body = _json(response)
-    if not isinstance(requested, list) or not isinstance(body, dict):
-        return None
-    jobs = (body.get("payload") or {}).get("jobs") or []
-    returned = [job.get("job_id") for job in jobs if isinstance(job, dict) and "job_id" in job]
-    # JSON Schema counts 7.0 as the integer 7, so the request may carry IDs written that way.
-    position: dict[Any, int] = {
-        int(job_id): index
-        for index, job_id in enumerate(requested)
-        if isinstance(job_id, int | float)
-        and not isinstance(job_id, bool)
-        and job_id == int(job_id)
-    }
-    unrequested = [job_id for job_id in returned if job_id not in position]
-    if unrequested:
-        raise AssertionError(f"payload.jobs holds jobs that were not requested: {unrequested[:5]}")
-    if len(set(returned)) != len(returned):
-        raise AssertionError("payload.jobs lists a job more than once")
-    order = [position[job_id] for job_id in returned]
-    if order != sorted(order):
-        raise AssertionError("payload.jobs is not in the order the jobs were requested")
+        _counts.update(verdicts.exercised)
+        _counts["answers_with_jobs"] += "jobs-only-requested" in verdicts.exercised
+    problems = [f"[{rule}] {text}" for rule, texts in verdicts.problems.items() for text in texts]
+    if problems:
+        raise AssertionError("\n".join(problems))
     return None

@@ -8,6 +8,7 @@ imports metrics in the response's own shape into the store.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -16,7 +17,6 @@ from reference_server.settings import (
     DEFAULT_DB,
     DEFAULT_MAX_BODY,
     ENV_DB,
-    ENV_FAULT,
     ENV_MAX_BODY,
     ENV_NO_CACHE,
     ENV_NO_DEMO,
@@ -61,9 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-body", type=int, help=f"body limit in bytes (default {DEFAULT_MAX_BODY})"
     )
     serve.add_argument("--no-cache", action="store_true", help="disable the validated-job cache")
-    serve.add_argument(
-        "--fault", help="inject one contract violation (fuzz self-test); see faults.py"
-    )
     load = sub.add_parser("load", help="import a metrics file (the response's JSON shape)")
     load.add_argument("file", type=Path, help="JSON file shaped like the 200 response")
     load.add_argument("--project-id", required=True, help="project that owns the jobs")
@@ -83,21 +80,20 @@ def _set_env(args: argparse.Namespace) -> None:
         os.environ[ENV_MAX_BODY] = str(args.max_body)
     if getattr(args, "no_cache", False):
         os.environ[ENV_NO_CACHE] = "1"
-    if getattr(args, "fault", None):
-        os.environ[ENV_FAULT] = args.fault
 
 
-def serve(args: argparse.Namespace) -> int:
+APP_FACTORY = "reference_server.app:create_app"
+
+
+def serve(args: argparse.Namespace, factory: str = APP_FACTORY) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
-    from reference_server.app import create_app
-    from reference_server.settings import Settings
-
     # Build once here so that a bad setting or database fails before the server starts.
-    create_app(Settings.from_env())
+    module, _, name = factory.partition(":")
+    getattr(importlib.import_module(module), name)()
     Granian(
-        "reference_server.app:create_app",
+        factory,
         address=args.host,
         port=args.port,
         interface=Interfaces.ASGI,
@@ -118,14 +114,15 @@ def load(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, factory: str = APP_FACTORY) -> int:
+    """Run the command line; ``factory`` is the ASGI app factory Granian serves."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv.insert(0, "serve")  # `serve` is the default command
     args = build_parser().parse_args(argv)
     _set_env(args)
     try:
-        return serve(args) if args.command == "serve" else load(args)
+        return serve(args, factory) if args.command == "serve" else load(args)
     except (SettingsError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

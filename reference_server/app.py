@@ -30,28 +30,19 @@ PROJECT_ID = re.compile(r"[0-9a-f]{32}")
 SUCCESS_MESSAGE_ID = "CS.10001"  # as in the provider's success example; see the spec
 SUCCESS_MESSAGE = "Job monitoring information queried."
 JSON_HEADERS = [(b"content-type", b"application/json")]
-# Request headers larger than this are refused with CS.10003. (More than 100 header fields
-# are refused earlier, by the HTTP server, with 431: see the spec.)
-MAX_HEADER_BYTES = 16 * 1024
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
     """Build the reference server: open (and seed) the store, wire tokens and limits.
 
     With no settings, they come from the ``JOBS_METRICS_*`` environment (what Granian's
-    worker sees). With ``settings.fault`` set, the app is wrapped in one injected contract
-    violation, for the fuzz harness' self-test.
+    worker sees).
     """
     settings = settings or Settings.from_env()
     store = Store(settings.db_path)
     if settings.seed_demo:
         store.seed_demo()
-    app: ASGIApp = JobsMetricsApp(settings, store, JobCache(store, enabled=settings.cache))
-    if settings.fault:
-        from reference_server.faults import wrap_with_fault
-
-        app = wrap_with_fault(app, settings.fault, store, settings)
-    return app
+    return JobsMetricsApp(settings, store, JobCache(store, enabled=settings.cache))
 
 
 class JobsMetricsApp:
@@ -103,7 +94,7 @@ class JobsMetricsApp:
 
     async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
         project_id = route(scope)
-        check_header_size(scope["headers"])
+        check_header_size(scope["headers"], self.settings.max_header_bytes)
         headers = dict(scope["headers"])
         owner = self._authenticate(headers.get(b"x-auth-token"))
         if not PROJECT_ID.fullmatch(project_id):
@@ -144,13 +135,16 @@ def route(scope: Scope) -> str:
     return unquote(parts[2].decode("latin-1"))
 
 
-def check_header_size(headers: list[tuple[bytes, bytes]]) -> None:
-    """Refuse a header block over ``MAX_HEADER_BYTES`` (the spec documents the limit)."""
+def check_header_size(headers: list[tuple[bytes, bytes]], limit: int) -> None:
+    """Refuse a header block over ``limit`` bytes (the spec's ``max_header_bytes``).
+
+    More than 100 header fields are refused earlier, by the HTTP server, with 431.
+    """
     size = sum(len(name) + len(value) for name, value in headers)
-    if size > MAX_HEADER_BYTES:
+    if size > limit:
         raise ApiError(
             errors.NOT_SUPPORTED,
-            f"headers: {size} bytes of request headers, more than the {MAX_HEADER_BYTES} allowed",
+            f"headers: {size} bytes of request headers, more than the {limit} allowed",
         )
 
 

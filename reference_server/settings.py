@@ -17,12 +17,13 @@ from reference_server.demo import DEMO_TOKENS
 DEFAULT_DB = Path("data") / "reference.sqlite3"
 # 1 MiB: a full request of 1,000 twenty-digit IDs is about 22 KB, so this leaves ample room.
 DEFAULT_MAX_BODY = 1024 * 1024
+# 16 KiB of request headers (names and values), as the spec's x-contract limits say.
+DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 
 ENV_DB = "JOBS_METRICS_DB"
 ENV_TOKENS = "JOBS_METRICS_TOKENS"
 ENV_TOKENS_FILE = "JOBS_METRICS_TOKENS_FILE"
 ENV_NO_DEMO = "JOBS_METRICS_NO_DEMO_TOKENS"
-ENV_FAULT = "JOBS_METRICS_FAULT"
 ENV_MAX_BODY = "JOBS_METRICS_MAX_BODY"
 ENV_NO_CACHE = "JOBS_METRICS_NO_CACHE"
 
@@ -33,13 +34,13 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the app needs: store path, tokens, limits and an optional injected fault."""
+    """Everything the app needs: store path, tokens, limits."""
 
     db_path: Path = DEFAULT_DB
     tokens: dict[str, str] = field(default_factory=lambda: dict(DEMO_TOKENS))
     max_body: int = DEFAULT_MAX_BODY
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
     seed_demo: bool = True
-    fault: str | None = None
     cache: bool = True
 
     @classmethod
@@ -55,7 +56,6 @@ class Settings:
             db_path=Path(env.get(ENV_DB, str(DEFAULT_DB))),
             tokens=tokens,
             max_body=int(env.get(ENV_MAX_BODY, str(DEFAULT_MAX_BODY))),
-            fault=env.get(ENV_FAULT) or None,
             cache=env.get(ENV_NO_CACHE) != "1",
         )
 

@@ -95,6 +95,11 @@ class Store:
         with self._lock:
             return dict(self._db.execute(_QUERY, (ids_json, project_id)).fetchall())
 
+    def projects(self) -> list[str]:
+        """Every project that owns a job."""
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT DISTINCT project_id FROM jobs")]
+
     def version(self) -> tuple[int, int]:
         """Changes whenever any connection has committed a write since the last call."""
         with self._lock:

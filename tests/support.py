@@ -16,8 +16,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_A, TOKEN_A
-from reference_server.process import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi" / "jobs-metrics.openapi.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench import parsing
 from bench.__main__ import render
 from bench.http_servers import HttpResult
-from bench.toolkit import FuzzResult
+from bench.toolkit import FaultTime, FuzzResult
 
 
 def test_every_parser_reads_the_same_jobs():
@@ -24,9 +24,10 @@ def test_table_names_the_peers_and_ratios():
         parsing.ParseResult("sdk (peer)", 400.0, 300.0, 10),
         parsing.ParseResult("models", 200.0, 100.0, 10),
     ]
-    table = render(
-        http, parse, 3_500_000, FuzzResult(1000, 20.0, 12.5, True), (90.0, True), "today"
-    )
+    fuzz = [FuzzResult(1000, 1000, 20.0, 12.5, 60, 0)]
+    faults = [FaultTime("no-body-limit", 3.2, "body-too-large", True)]
+    table = render(http, parse, 3_500_000, fuzz, faults, (90.0, True), "today")
     assert "| ours | 5,000 | 5.0x |" in table
     assert "| models | 200 | 2.0x | 100 | 3.0x |" in table
-    assert "80 cases/s (passed)" in table
+    assert "80 cases/s, + 60 probe requests (passed)" in table
+    assert "| no-body-limit | 3.2 | body-too-large |" in table

@@ -26,16 +26,14 @@ os.environ.setdefault("JM_FUZZ_PROJECT_ID", PROJECT_A)
 import schemathesis
 
 import fuzz_harness.hooks  # noqa: F401  (registers this API's checks)
+from fuzz_harness.faults import faulty_app
 
 schema = schemathesis.openapi.from_path(SPEC_PATH)
 # JM_CONTRACT_FAULT serves a fault-injected variant: test_contract_catches_faults uses it
 # to prove these tests fail a broken server.
-schema.app = create_app(
-    Settings(
-        db_path=Path(tempfile.mkdtemp(prefix="contract-")) / "db.sqlite3",
-        fault=os.environ.get("JM_CONTRACT_FAULT") or None,
-    )
-)
+_settings = Settings(db_path=Path(tempfile.mkdtemp(prefix="contract-")) / "db.sqlite3")
+_fault = os.environ.get("JM_CONTRACT_FAULT")
+schema.app = faulty_app(_fault, _settings) if _fault else create_app(_settings)
 
 
 @schema.parametrize()
@@ -51,7 +49,7 @@ def test_reference_server_honours_the_contract_long(case):
     case.call_and_validate()
 
 
-@pytest.mark.parametrize("fault", ["wrong-type", "ignore-missing-token", "accept-invalid-body"])
+@pytest.mark.parametrize("fault", ["wrong-type", "unrequested-jobs", "accept-invalid-body"])
 def test_contract_catches_faults(fault):
     if os.environ.get("JM_CONTRACT_FAULT"):
         pytest.skip("already inside a fault run")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_B, TOKEN_B
-from reference_server.process import ServerProcess
 from tests.reliability.rawhttp import RawAnswer, request
 from tests.support import validator
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import (
     PROJECT_A,
     PROJECT_A_JOBS,
@@ -25,7 +26,6 @@ from reference_server.demo import (
     TOKEN_B,
 )
 from reference_server.loader import load_file
-from reference_server.process import ServerProcess
 from tests.support import headers, metrics_url
 
 OWN = {PROJECT_A: set(PROJECT_A_JOBS), PROJECT_B: set(PROJECT_B_JOBS)}

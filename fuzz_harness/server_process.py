@@ -1,4 +1,4 @@
-"""Run the reference server as a child process on a free 127.0.0.1 port, and stop it by PID.
+"""Run the reference server (or a fault variant) on a free 127.0.0.1 port; stop it by PID.
 
 Used by ``make fuzz`` (no ``BASE_URL``), the fuzz self-test, the benchmarks and the tests,
 so every one of them starts and stops servers the same way: in a new process group whose
@@ -41,18 +41,24 @@ def answers(base_url: str) -> bool:
 
 
 class ServerProcess:
-    """``python -m reference_server serve`` on 127.0.0.1 and a free port."""
+    """``python -m reference_server serve`` on 127.0.0.1 and a free port.
+
+    ``module`` runs another server with the same command line (the harness' fault-injected
+    variants, :mod:`fuzz_harness.fault_server`).
+    """
 
     def __init__(
         self,
         db: Path,
         *,
+        module: str = "reference_server",
         extra_args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         quiet: bool = True,
         port: int | None = None,
     ) -> None:
         self.db = db
+        self.module = module
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.extra_args = extra_args
@@ -72,7 +78,7 @@ class ServerProcess:
             [
                 sys.executable,
                 "-m",
-                "reference_server",
+                self.module,
                 "serve",
                 "--host",
                 "127.0.0.1",

@@ -1,30 +1,32 @@
-"""Fault-injected variants of the reference server, for the fuzz harness' self-test.
+"""Fault-injected variants of the reference server, for the harness' self-test.
 
-Each fault breaks the contract in exactly one way. ``make fuzz-selftest`` (and
-``tests/contract/test_fuzz_selftest.py``) fuzz every variant and require the harness to
-fail each of them, and to pass the real server: a harness that passes broken servers is
-worth nothing. ``python -m reference_server --fault NAME`` serves one variant by hand.
+Each fault breaks the contract in exactly one way. ``make fuzz-selftest`` fuzzes every
+variant and requires the harness to fail each of them, and to pass the real server: a
+harness that passes broken servers is worth nothing. ``python -m fuzz_harness.fault_server
+--fault NAME`` serves one variant by hand.
 
-The faults wrap the real app (``FaultMiddleware``): they edit the request on its way in
-or the answer on its way out, so the rest of the server stays the real one.
+The faults wrap the real app from the outside (``FaultMiddleware``): they edit the request on
+its way in or the answer on its way out, or start the real app with one limit lifted, so the
+rest of the server stays the real one and the reference server has no fault switch.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 
+from reference_server.app import create_app
 from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from reference_server.settings import Settings
 from reference_server.store import Store
 
 
 @dataclass
-class Exchange:
+class Traffic:
     """One request and the answer the real app gave, for a fault to edit."""
 
     path: str
@@ -67,13 +69,15 @@ class Fault:
     name: str
     description: str
     # Edits the request before the real app sees it (headers, path).
-    before: Callable[[Exchange, Settings], None] | None = None
+    before: Callable[[Traffic, Settings], None] | None = None
     # Edits the answer after the real app gave it; only called for the given statuses.
-    after: Callable[[Exchange, Store], None] | None = None
+    after: Callable[[Traffic, Store], None] | None = None
     statuses: tuple[int, ...] = (200,)
+    # Settings of the real app changed for this fault (a limit lifted).
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
-def _records_as_string(ex: Exchange, _: Store) -> None:
+def _records_as_string(ex: Traffic, _: Store) -> None:
     def edit(job: dict[str, Any]) -> None:
         for stream in _streams(job):
             stream["records"] = str(stream.get("records", 0))
@@ -81,7 +85,7 @@ def _records_as_string(ex: Exchange, _: Store) -> None:
     ex.edit_jobs(edit)
 
 
-def _negative_count(ex: Exchange, _: Store) -> None:
+def _negative_count(ex: Traffic, _: Store) -> None:
     def edit(job: dict[str, Any]) -> None:
         for stream in _streams(job):
             stream["corrupted_records"] = -1
@@ -89,11 +93,11 @@ def _negative_count(ex: Exchange, _: Store) -> None:
     ex.edit_jobs(edit)
 
 
-def _null_rate(ex: Exchange, _: Store) -> None:
+def _null_rate(ex: Traffic, _: Store) -> None:
     ex.edit_jobs(lambda job: job.setdefault("metrics", {}).update(total_read_rate=None))
 
 
-def _count_past_int64(ex: Exchange, _: Store) -> None:
+def _count_past_int64(ex: Traffic, _: Store) -> None:
     def edit(job: dict[str, Any]) -> None:
         for stream in _streams(job):
             stream["records"] = 2**64
@@ -102,20 +106,20 @@ def _count_past_int64(ex: Exchange, _: Store) -> None:
     ex.edit_jobs(edit, dumps=lambda data: json.dumps(data).encode())
 
 
-def _misspelled_field(ex: Exchange, _: Store) -> None:
+def _misspelled_field(ex: Traffic, _: Store) -> None:
     def edit(job: dict[str, Any]) -> None:
         job["jobId"] = job.pop("job_id", 0)
 
     ex.edit_jobs(edit)
 
 
-def _time_as_string(ex: Exchange, _: Store) -> None:
+def _time_as_string(ex: Traffic, _: Store) -> None:
     data = ex.response_json()
     data["current_time"] = str(data.get("current_time"))
     ex.set_json(data)
 
 
-def _unrequested_job(ex: Exchange, store: Store) -> None:
+def _unrequested_job(ex: Traffic, store: Store) -> None:
     """Answers with jobs the caller did not ask for (the project's first jobs)."""
     data = ex.response_json()
     project = ex.path.split("/")[2]
@@ -125,20 +129,20 @@ def _unrequested_job(ex: Exchange, store: Store) -> None:
     ex.set_json(data)
 
 
-def _undocumented_status(ex: Exchange, _: Store) -> None:
+def _undocumented_status(ex: Traffic, _: Store) -> None:
     if ex.response_json().get("error_id") == "CS.10003":
         ex.status = 422
 
 
-def _wrong_content_type(ex: Exchange, _: Store) -> None:
+def _wrong_content_type(ex: Traffic, _: Store) -> None:
     ex.response_headers = [(b"content-type", b"text/plain; charset=utf-8")]
 
 
-def _empty_200(ex: Exchange, _: Store) -> None:
+def _empty_200(ex: Traffic, _: Store) -> None:
     ex.response = b""
 
 
-def _server_error_on_big_ids(ex: Exchange, _: Store) -> None:
+def _server_error_on_big_ids(ex: Traffic, _: Store) -> None:
     """A 500 on valid input: IDs past 2^31 overflow an imagined int32 column."""
     request = ex.request_json()
     ids = request.get("job_ids", []) if isinstance(request, dict) else []
@@ -148,7 +152,7 @@ def _server_error_on_big_ids(ex: Exchange, _: Store) -> None:
         ex.response = b"Internal Server Error"
 
 
-def _accept_invalid_body(ex: Exchange, _: Store) -> None:
+def _accept_invalid_body(ex: Traffic, _: Store) -> None:
     """Answers schema violations and bad JSON with an empty success."""
     if ex.response_json().get("error_id") in ("CS.10003", "CS.10004"):
         ex.status = 200
@@ -157,11 +161,11 @@ def _accept_invalid_body(ex: Exchange, _: Store) -> None:
         )
 
 
-def _malformed_error_body(ex: Exchange, _: Store) -> None:
+def _malformed_error_body(ex: Traffic, _: Store) -> None:
     ex.set_json({"error": ex.response_json().get("error_cause", "failed")})
 
 
-def _use_path_projects_token(ex: Exchange, settings: Settings) -> None:
+def _use_path_projects_token(ex: Traffic, settings: Settings) -> None:
     """Put the token of the project named in the path on the request, if one is known."""
     project = ex.path.split("/")[2] if ex.path.count("/") >= 2 else ""
     for token, owner in settings.tokens.items():
@@ -169,20 +173,20 @@ def _use_path_projects_token(ex: Exchange, settings: Settings) -> None:
             ex.headers[b"x-auth-token"] = token.encode()
 
 
-def _ignore_missing_token(ex: Exchange, settings: Settings) -> None:
+def _ignore_missing_token(ex: Traffic, settings: Settings) -> None:
     """Serves a request with no token as if it carried the path project's token."""
     if b"x-auth-token" not in ex.headers:
         _use_path_projects_token(ex, settings)
 
 
-def _accept_any_token(ex: Exchange, settings: Settings) -> None:
+def _accept_any_token(ex: Traffic, settings: Settings) -> None:
     """Takes any unknown token as the path project's (checks presence only)."""
     token = ex.headers.get(b"x-auth-token")
     if token and token.decode("latin-1") not in settings.tokens:
         _use_path_projects_token(ex, settings)
 
 
-def _ignore_project_id(ex: Exchange, settings: Settings) -> None:
+def _ignore_project_id(ex: Traffic, settings: Settings) -> None:
     """Serves the token's project whatever project the path names."""
     token = ex.headers.get(b"x-auth-token", b"").decode("latin-1")
     parts = ex.path.split("/")
@@ -191,12 +195,66 @@ def _ignore_project_id(ex: Exchange, settings: Settings) -> None:
         ex.path = "/".join(parts)
 
 
-def _no_allow_header(ex: Exchange, _: Store) -> None:
+def _no_allow_header(ex: Traffic, _: Store) -> None:
     ex.response_headers = [(k, v) for k, v in ex.response_headers if k != b"allow"]
 
 
-def _wrong_method_status(ex: Exchange, _: Store) -> None:
+def _wrong_method_status(ex: Traffic, _: Store) -> None:
     ex.status = 404
+
+
+def _leak_foreign_jobs(ex: Traffic, store: Store) -> None:
+    """Answers requested jobs of any project, not only the token's (a cross-tenant leak)."""
+    data = ex.response_json()
+    request = ex.request_json()
+    ids = request.get("job_ids", []) if isinstance(request, dict) else []
+    jobs = data.setdefault("payload", {}).setdefault("jobs", [])
+    returned = {job.get("job_id") for job in jobs}
+    wanted = [i for i in ids if isinstance(i, int) and i not in returned]
+    found: dict[int, str] = {}
+    for project in store.projects():
+        found.update(store.job_json(project, wanted))
+    order = {job_id: index for index, job_id in enumerate(ids) if isinstance(job_id, int)}
+    jobs += [orjson.loads(text) for text in found.values()]
+    jobs.sort(key=lambda job: order.get(job.get("job_id"), 0))
+    ex.set_json(data)
+
+
+def _never_found(ex: Traffic, _: Store) -> None:
+    data = ex.response_json()
+    data.setdefault("payload", {})["jobs"] = []
+    ex.set_json(data)
+
+
+def _edit_error_id(mapping: dict[str, str]) -> Callable[[Traffic, Store], None]:
+    def edit(ex: Traffic, _: Store) -> None:
+        data = ex.response_json()
+        if data.get("error_id") in mapping:
+            data["error_id"] = mapping[data["error_id"]]
+            ex.set_json(data)
+
+    return edit
+
+
+def _accept_non_json(ex: Traffic, _: Settings) -> None:
+    """Reads any body as JSON, whatever its content type says."""
+    media = ex.headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    if media != b"application/json":
+        ex.headers[b"content-type"] = b"application/json"
+
+
+def _text_body(ex: Traffic, _: Store) -> None:
+    ex.response_headers = [(k, v) for k, v in ex.response_headers if k != b"content-type"]
+    ex.response_headers.append((b"content-type", b"text/plain"))
+    ex.response = b"Method Not Allowed" if ex.status == 405 else b"Not Found"
+
+
+def _lower_project(ex: Traffic, _: Settings) -> None:
+    """Accepts a project ID in any case (compares it lower-cased)."""
+    parts = ex.path.split("/")
+    if len(parts) > 2:
+        parts[2] = parts[2].lower()
+        ex.path = "/".join(parts)
 
 
 FAULTS: dict[str, Fault] = {
@@ -257,6 +315,44 @@ FAULTS: dict[str, Fault] = {
             after=_wrong_method_status,
             statuses=(405,),
         ),
+        Fault(
+            "cross-project-leak",
+            "requested jobs of other projects are answered",
+            after=_leak_foreign_jobs,
+        ),
+        Fault("known-jobs-never-found", "every answer holds no job", after=_never_found),
+        Fault(
+            "error-ids-swapped",
+            "CS.10003 and CS.10004 swapped",
+            after=_edit_error_id({"CS.10003": "CS.10004", "CS.10004": "CS.10003"}),
+            statuses=(400,),
+        ),
+        Fault(
+            "bad-body-internal-error",
+            "every bad body answered CS.10001",
+            after=_edit_error_id({"CS.10003": "CS.10001", "CS.10004": "CS.10001"}),
+            statuses=(400,),
+        ),
+        Fault(
+            "mismatch-as-no-permission",
+            "a token of another project answered CS.10005",
+            after=_edit_error_id({"CS.10006": "CS.10005"}),
+            statuses=(400,),
+        ),
+        Fault(
+            "accept-non-json", "text/plain and other bodies read as JSON", before=_accept_non_json
+        ),
+        Fault("405-text-body", "405 answered with a text body", after=_text_body, statuses=(405,)),
+        Fault("404-text-body", "404 answered with a text body", after=_text_body, statuses=(404,)),
+        Fault("upper-case-project", "project IDs compared in any case", before=_lower_project),
+        Fault(
+            "no-body-limit", "bodies over 1 MiB accepted", settings={"max_body": 64 * 1024 * 1024}
+        ),
+        Fault(
+            "no-header-limit",
+            "headers over 16 KiB accepted",
+            settings={"max_header_bytes": 1024 * 1024},
+        ),
     )
 }
 
@@ -280,7 +376,7 @@ class FaultMiddleware:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        ex = Exchange(path=scope["path"], headers=dict(scope["headers"]), body=body)
+        ex = Traffic(path=scope["path"], headers=dict(scope["headers"]), body=body)
         if self.fault.before:
             self.fault.before(ex, self.settings)
             raw_path = ex.path.encode("latin-1")
@@ -311,10 +407,14 @@ class FaultMiddleware:
         await send({"type": "http.response.body", "body": ex.response})
 
 
-def wrap_with_fault(app: ASGIApp, name: str, store: Store, settings: Settings) -> ASGIApp:
-    """The app with fault ``name`` injected; an unknown name is refused with the list."""
+def faulty_app(name: str, settings: Settings) -> ASGIApp:
+    """The reference server with fault ``name``; an unknown name is refused with the list."""
     try:
         fault = FAULTS[name]
     except KeyError:
         raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}") from None
-    return FaultMiddleware(app, fault, store, settings)
+    settings = replace(settings, **fault.settings)
+    app = create_app(settings)
+    if fault.before is None and fault.after is None:
+        return app
+    return FaultMiddleware(app, fault, Store(settings.db_path), settings)

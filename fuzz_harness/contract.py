@@ -1,0 +1,110 @@
+"""The contract as the spec writes it: the operation, its rules and limits, its schemas.
+
+Everything the harness enforces is read from ``openapi/jobs-metrics.openapi.yaml``: the
+``x-contract`` extension of the operation (rules with the exact status and ``error_id``,
+and the limits), and the component schemas the answers are validated against. Nothing here
+is a second copy of the spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_PATH = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
+METRICS_PATH = "/v1.0/{project_id}/jobs/metrics"
+METHOD = "post"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of ``x-contract.rules``: a situation and the exact answer it gets."""
+
+    id: str
+    when: str
+    status: int
+    error_id: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    untestable: str | None = None
+
+    @property
+    def expected(self) -> str:
+        """The answer in words, as the reports print it."""
+        parts = [f"HTTP {self.status}"]
+        if self.error_id:
+            parts.append(f"error_id {self.error_id}")
+        parts += [f"{name}: {value}" for name, value in self.headers.items()]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int
+    max_header_bytes: int
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The operation's rules and limits, and validators for its schemas."""
+
+    document: dict[str, Any]
+    rules: tuple[Rule, ...]
+    limits: Limits
+    _validators: dict[str, Draft202012Validator] = field(default_factory=dict, repr=False)
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(f"the spec's x-contract has no rule {rule_id!r}")
+
+    def validator(self, schema_name: str) -> Draft202012Validator:
+        """A JSON Schema validator for ``components.schemas[schema_name]``, refs resolved."""
+        cached = self._validators.get(schema_name)
+        if cached is None:
+            resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
+            registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
+            cached = Draft202012Validator(
+                {"$ref": f"urn:spec#/components/schemas/{schema_name}"}, registry=registry
+            )
+            self._validators[schema_name] = cached
+        return cached
+
+
+def load_contract(path: Path = SPEC_PATH) -> Contract:
+    """Read the spec and its ``x-contract``; a missing or malformed extension is an error."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return contract_of(document)
+
+
+def contract_of(document: dict[str, Any]) -> Contract:
+    extension = document["paths"][METRICS_PATH][METHOD]["x-contract"]
+    rules = tuple(
+        Rule(
+            id=item["id"],
+            when=item["when"],
+            status=int(item["status"]),
+            error_id=item.get("error_id"),
+            headers=dict(item.get("headers") or {}),
+            untestable=item.get("untestable"),
+        )
+        for item in extension["rules"]
+    )
+    ids = [rule.id for rule in rules]
+    if len(set(ids)) != len(ids):
+        raise ValueError("x-contract.rules: rule ids must be unique")
+    limits = Limits(**{key: int(value) for key, value in extension["limits"].items()})
+    return Contract(document=document, rules=rules, limits=limits)
+
+
+@cache
+def default_contract() -> Contract:
+    return load_contract()

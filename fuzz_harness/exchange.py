@@ -1,0 +1,165 @@
+"""One HTTP request and its answer, as the probes send them and the reports print them.
+
+Requests are kept as exact bytes and header pairs (a probe may send a body that is not
+JSON, no Content-Type, or 17 KiB of headers), and rendered as a curl line that reproduces
+them as printed: the token is written as ``"$AUTH_TOKEN"`` (never its value), and bodies or
+header blocks too long for a command line go to files beside the report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+# Header values that are secrets, by the environment variable a user sets to reproduce.
+TOKEN_VARIABLES = ("AUTH_TOKEN", "OTHER_AUTH_TOKEN")
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+INLINE_LIMIT = 400  # longer bodies and headers go to a file beside the report
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request: ``headers`` may name ``$AUTH_TOKEN`` placeholders for secrets."""
+
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "headers": [list(pair) for pair in self.headers],
+            "body": None if self.body is None else self.body.decode("latin-1"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Request:
+        body = data.get("body")
+        return cls(
+            method=data["method"],
+            path=data["path"],
+            headers=tuple((str(k), str(v)) for k, v in data.get("headers", [])),
+            body=None if body is None else str(body).encode("latin-1"),
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    error: str | None = None  # set when no HTTP answer came (connection refused, reset, ...)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def json(self) -> Any:
+        """The body as strict JSON (RFC 8259: no NaN or Infinity); None if it is not."""
+        return parse_json(self.body)
+
+
+class NotJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NotJson(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON: ``NaN``, ``Infinity`` and numbers past a double are refused (None)."""
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if _finite(value) else None
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
+@dataclass
+class Sender:
+    """Sends requests to one server, substituting the secrets for their placeholders."""
+
+    base_url: str
+    secrets: dict[str, str] = field(default_factory=dict)  # variable name -> value
+    sent: int = 0
+
+    def __post_init__(self) -> None:
+        self._client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def resolve(self, value: str) -> str:
+        for name, secret in self.secrets.items():
+            value = value.replace(f"${name}", secret)
+        return value
+
+    def send(self, request: Request) -> Answer:
+        self.sent += 1
+        headers = [(name, self.resolve(value)) for name, value in request.headers]
+        try:
+            response = self._client.request(
+                request.method,
+                self.base_url + request.path,
+                headers=headers,
+                content=request.body,
+            )
+        except httpx.HTTPError as exc:
+            return Answer(0, {}, b"", error=f"{type(exc).__name__}: {exc}")
+        return Answer(
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            response.content,
+        )
+
+
+def curl(request: Request, base_url: str, files: Path | None = None, name: str = "req") -> str:
+    """A curl line that sends ``request`` again, as printed (secrets from the environment)."""
+    parts = ["curl", "-sS", "-i", "-X", request.method]
+    for header, value in request.headers:
+        line = f"{header}: {value}"
+        if "$" in value and any(f"${v}" in value for v in TOKEN_VARIABLES):
+            parts += ["-H", '"' + line.replace('"', '\\"') + '"']
+        elif len(line) > INLINE_LIMIT and files is not None:
+            path = _write(files, f"{name}.headers", (line + "\n").encode("latin-1"))
+            parts += ["-H", shlex.quote(f"@{path}")]
+        else:
+            parts += ["-H", shlex.quote(line)]
+    if request.body is not None and not any(
+        h.lower() == "content-type" for h, _ in request.headers
+    ):
+        parts += ["-H", shlex.quote("Content-Type:")]  # curl would add a form content type
+    if request.body is not None:
+        text = request.body.decode("latin-1")
+        if (len(text) > INLINE_LIMIT or not text.isprintable()) and files is not None:
+            path = _write(files, f"{name}.body", request.body)
+            parts += ["--data-binary", shlex.quote(f"@{path}")]
+        else:
+            parts += ["--data-binary", shlex.quote(text)]
+    parts.append(shlex.quote(base_url + request.path))
+    return " ".join(parts)
+
+
+def _write(folder: Path, name: str, data: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = (folder / name).resolve()
+    path.write_bytes(data)
+    return path

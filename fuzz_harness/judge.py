@@ -1,0 +1,162 @@
+"""Judging one answer against the contract: pure functions, no I/O.
+
+The probes, the schemathesis checks (``hooks``) and ``replay`` all call these, so a failure
+found one way is judged the same way when it is replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fuzz_harness.contract import Contract, Rule
+from fuzz_harness.exchange import Answer
+from fuzz_harness.jobids import JobIdSet
+
+ERROR_SCHEMA = "ErrorResponse"
+RESPONSE_SCHEMA = "JobMetricsResponse"
+
+
+@dataclass
+class Verdicts:
+    """Problems found per rule, and which rules one answer exercised."""
+
+    exercised: set[str] = field(default_factory=set)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    def fail(self, rule: str, problem: str) -> None:
+        self.exercised.add(rule)
+        self.problems.setdefault(rule, []).append(problem)
+
+    def merge(self, other: Verdicts) -> None:
+        self.exercised |= other.exercised
+        for rule, problems in other.problems.items():
+            self.problems.setdefault(rule, []).extend(problems)
+
+
+def describe(answer: Answer) -> str:
+    if answer.error:
+        return f"no answer ({answer.error})"
+    body = answer.body[:200].decode("utf-8", "replace")
+    return f"HTTP {answer.status} {answer.header('content-type') or '(no content type)'}: {body}"
+
+
+def schema_problems(contract: Contract, schema: str, value: Any) -> list[str]:
+    validator = contract.validator(schema)
+    return [
+        f"{'.'.join(map(str, error.absolute_path)) or '(body)'}: {error.message[:200]}"
+        for error in validator.iter_errors(value)
+    ][:5]
+
+
+def judge_body(contract: Contract, answer: Answer) -> Verdicts:
+    """The envelope rules every answer must keep: 200 -> JobMetricsResponse, else ErrorResponse."""
+    verdicts = Verdicts()
+    if answer.error:
+        return verdicts
+    media = (answer.header("content-type") or "").split(";")[0].strip().lower()
+    body = answer.json()
+    if answer.status == 200:
+        if media != "application/json" or body is None:
+            verdicts.fail("response-schema", f"the 200 answer is not JSON: {describe(answer)}")
+            return verdicts
+        jobs = (body.get("payload") or {}).get("jobs") if isinstance(body, dict) else None
+        problems = schema_problems(contract, RESPONSE_SCHEMA, body)
+        if problems or jobs:  # only an answer with jobs checks the job fields
+            verdicts.exercised.add("response-schema")
+        for problem in problems:
+            verdicts.fail("response-schema", problem)
+    elif answer.status in (400, 404, 405):
+        verdicts.exercised.add("error-body-schema")
+        if media != "application/json" or body is None:
+            verdicts.fail(
+                "error-body-schema", f"the refusal has no JSON error body: {describe(answer)}"
+            )
+            return verdicts
+        for problem in schema_problems(contract, ERROR_SCHEMA, body):
+            verdicts.fail("error-body-schema", problem)
+    return verdicts
+
+
+def judge_refusal(rule: Rule, answer: Answer) -> list[str]:
+    """Problems with ``answer`` as the refusal ``rule`` names (status, error_id, headers)."""
+    if answer.error:
+        return [f"expected {rule.expected}, got {describe(answer)}"]
+    problems: list[str] = []
+    body = answer.json()
+    error_id = body.get("error_id") if isinstance(body, dict) else None
+    if answer.status != rule.status or (rule.error_id and error_id != rule.error_id):
+        problems.append(
+            f"expected {rule.expected}, got HTTP {answer.status} with error_id {error_id!r}"
+            + ("" if error_id else f" ({describe(answer)})")
+        )
+    for name, value in rule.headers.items():
+        got = answer.header(name)
+        wanted = {part.strip().upper() for part in value.split(",")}
+        if got is None or {part.strip().upper() for part in got.split(",")} != wanted:
+            problems.append(f"expected header {name}: {value}, got {got!r}")
+    return problems
+
+
+def judge_jobs(
+    requested: Sequence[Any], answer: Answer, known: JobIdSet, foreign: JobIdSet
+) -> Verdicts:
+    """The data rules of a 200 answer to ``job_ids == requested``.
+
+    - jobs-only-requested: every job returned was requested, once (exercised when a job came);
+    - jobs-found-in-order: every requested known job came back, in the order requested
+      (exercised when a known job was requested);
+    - jobs-foreign-hidden: no job of another project came back (exercised when one was asked).
+    """
+    verdicts = Verdicts()
+    body = answer.json()
+    if answer.status != 200 or not isinstance(body, dict):
+        return verdicts
+    jobs = (body.get("payload") or {}).get("jobs") or []
+    returned = [job.get("job_id") for job in jobs if isinstance(job, dict)]
+    position = {_as_id(job_id): index for index, job_id in enumerate(requested)}
+    position.pop(None, None)
+    if returned:
+        verdicts.exercised.add("jobs-only-requested")
+        unrequested = [job_id for job_id in returned if _as_id(job_id) not in position]
+        if unrequested:
+            verdicts.fail(
+                "jobs-only-requested", f"payload.jobs holds unrequested jobs {unrequested[:5]}"
+            )
+        twice = sorted({j for j in returned if returned.count(j) > 1}, key=str)
+        if twice:
+            verdicts.fail("jobs-only-requested", f"payload.jobs lists jobs twice: {twice[:5]}")
+    asked_known = [job_id for job_id in position if job_id in known and job_id not in foreign]
+    if asked_known:
+        verdicts.exercised.add("jobs-found-in-order")
+        got = set(map(_as_id, returned))
+        missing = [job_id for job_id in asked_known if job_id not in got]
+        if missing:
+            verdicts.fail(
+                "jobs-found-in-order",
+                f"{len(missing)} of {len(asked_known)} requested jobs of the project are missing"
+                f" from payload.jobs, e.g. {missing[:5]}",
+            )
+        order = [position[i] for i in map(_as_id, returned) if i in position]
+        if order != sorted(order):
+            verdicts.fail("jobs-found-in-order", "payload.jobs is not in the order requested")
+    asked_foreign = [job_id for job_id in position if job_id in foreign]
+    if asked_foreign:
+        verdicts.exercised.add("jobs-foreign-hidden")
+        leaked = [job_id for job_id in map(_as_id, returned) if job_id in foreign]
+        if leaked:
+            verdicts.fail(
+                "jobs-foreign-hidden",
+                f"payload.jobs holds jobs of another project: {leaked[:5]} (a cross-tenant leak)",
+            )
+    return verdicts
+
+
+def _as_id(value: Any) -> int | None:
+    """A job ID as an int; JSON Schema counts ``7.0`` as the integer 7."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value)

@@ -1,0 +1,130 @@
+"""What one fuzz run is asked to do: the target, the identities it may use, the data it knows.
+
+Built from the command line (``python -m fuzz_harness run --help``; ``make fuzz`` passes its
+knobs through). Everything is checked before a request is sent: a bad option is exit 2 with
+one line saying which and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fuzz_harness.jobids import JobIdsError, JobIdSet
+
+PROJECT_SHAPE = re.compile(r"[0-9a-f]{32}")
+MODES = ("positive", "negative", "all")
+
+
+class OptionsError(ValueError):
+    """An option that makes the run impossible; exit 2."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A token, the project it was issued for, and the jobs known to exist there."""
+
+    token: str
+    project_id: str
+    job_ids: JobIdSet
+    variable: str  # the environment variable a user sets to reproduce with this token
+
+
+@dataclass(frozen=True)
+class FuzzOptions:
+    base_url: str | None  # None: a fresh reference server with its demo data
+    identity: Identity
+    other: Identity | None
+    max_examples: int
+    seed: int
+    mode: str
+    workers: int
+    report_dir: Path
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        found = [self.identity, *([self.other] if self.other else [])]
+        return {identity.variable: identity.token for identity in found}
+
+
+def build_options(
+    *,
+    base_url: str,
+    auth_token: str,
+    project_id: str,
+    job_ids: str,
+    other_auth_token: str,
+    other_project_id: str,
+    other_job_ids: str,
+    max_examples: int,
+    seed: int,
+    mode: str,
+    workers: int,
+    report_dir: Path,
+    demo: tuple[Identity, Identity] | None,
+) -> FuzzOptions:
+    """Check the options together; ``demo`` fills in the reference server's identities."""
+    url = base_url.strip().rstrip("/") or None
+    if url is not None and not re.match(r"https?://[^/\s]+", url):
+        raise OptionsError(f"BASE_URL {base_url!r} is not an http(s) URL")
+    if url is None and demo is not None:
+        first, second = demo
+        identity = _identity(
+            auth_token or first.token,
+            project_id or first.project_id,
+            job_ids or str(first.job_ids),
+            "AUTH_TOKEN",
+        )
+        other = _identity(
+            other_auth_token or second.token,
+            other_project_id or second.project_id,
+            other_job_ids or str(second.job_ids),
+            "OTHER_AUTH_TOKEN",
+        )
+    else:
+        if not auth_token or not project_id:
+            raise OptionsError(
+                "AUTH_TOKEN and PROJECT_ID are required with BASE_URL: a valid token and the"
+                " project it was issued for"
+            )
+        identity = _identity(auth_token, project_id, job_ids, "AUTH_TOKEN")
+        other = None
+        if other_auth_token or other_project_id or other_job_ids:
+            if not other_auth_token or not other_project_id:
+                raise OptionsError(
+                    "OTHER_AUTH_TOKEN and OTHER_PROJECT_ID go together: a second valid token"
+                    " and its project"
+                )
+            other = _identity(other_auth_token, other_project_id, other_job_ids, "OTHER_AUTH_TOKEN")
+    if other is not None:
+        if other.project_id == identity.project_id:
+            raise OptionsError("OTHER_PROJECT_ID must differ from PROJECT_ID")
+        if other.token == identity.token:
+            raise OptionsError("OTHER_AUTH_TOKEN must differ from AUTH_TOKEN")
+        if identity.job_ids.overlaps(other.job_ids):
+            raise OptionsError(
+                "JOB_IDS and OTHER_JOB_IDS overlap: a job belongs to one project only"
+            )
+    if max_examples < 1:
+        raise OptionsError("MAX_EXAMPLES must be at least 1")
+    if workers < 1:
+        raise OptionsError("WORKERS must be at least 1")
+    if mode not in MODES:
+        raise OptionsError(f"MODE must be one of {', '.join(MODES)}")
+    return FuzzOptions(url, identity, other, max_examples, seed, mode, workers, report_dir)
+
+
+def _identity(token: str, project_id: str, job_ids: str, variable: str) -> Identity:
+    label = "PROJECT_ID" if variable == "AUTH_TOKEN" else "OTHER_PROJECT_ID"
+    if not PROJECT_SHAPE.fullmatch(project_id):
+        raise OptionsError(
+            f"{label} {project_id!r} is not 32 lowercase hexadecimal characters (the spec's"
+            " shape); no valid request could be sent"
+        )
+    try:
+        ids = JobIdSet.parse(job_ids)
+    except JobIdsError as exc:
+        name = "JOB_IDS" if variable == "AUTH_TOKEN" else "OTHER_JOB_IDS"
+        raise OptionsError(f"{name}: {exc}") from None
+    return Identity(token, project_id, ids, variable)

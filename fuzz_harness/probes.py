@@ -1,0 +1,433 @@
+"""The probes: for every rule of the spec's ``x-contract``, requests that break exactly it.
+
+Each probe is one request with everything valid but the one thing its rule is about (no
+token, a foreign project, 17 KiB of headers, ...), and the rule says the exact answer. Data
+rules are probed with the job IDs the user said exist (``JOB_IDS``) and belong to another
+project (``OTHER_JOB_IDS``). A rule with no probe here, or whose probes need data that was
+not given, is reported "not exercised", never "passed".
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fuzz_harness.contract import METRICS_PATH, Contract
+from fuzz_harness.exchange import Request
+from fuzz_harness.jobids import INT64_MAX
+from fuzz_harness.options import FuzzOptions, Identity
+
+JSON = ("Content-Type", "application/json")
+
+
+@dataclass(frozen=True)
+class Probe:
+    rule: str
+    name: str
+    request: Request
+    # Who sends it: a 200 answer is held to this identity's known jobs (and the other's
+    # jobs count as foreign).
+    asker: Identity | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    rule: str
+    reason: str
+
+
+def path_for(project_id: str) -> str:
+    return METRICS_PATH.format(project_id=project_id)
+
+
+def _token(identity: Identity) -> tuple[str, str]:
+    return ("X-Auth-Token", f"${identity.variable}")
+
+
+def post(
+    identity: Identity,
+    body: Any,
+    *,
+    project_id: str | None = None,
+    headers: tuple[tuple[str, str], ...] | None = None,
+    token: tuple[str, str] | None = None,
+    method: str = "POST",
+) -> Request:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    chosen = headers if headers is not None else ((token or _token(identity)), JSON)
+    return Request(method, path_for(project_id or identity.project_id), chosen, raw)
+
+
+def unknown_ids(rng: random.Random, options: FuzzOptions, count: int) -> list[int]:
+    """IDs we do not know to exist (they may, on a server with more jobs than JOB_IDS)."""
+    taken = [options.identity.job_ids, *([options.other.job_ids] if options.other else [])]
+    found: list[int] = []
+    while len(found) < count:
+        candidate = rng.randrange(10**12, INT64_MAX)
+        if not any(candidate in ids for ids in taken) and candidate not in found:
+            found.append(candidate)
+    return found
+
+
+def some_ids(rng: random.Random, identity: Identity, count: int) -> list[int]:
+    return identity.job_ids.sample(rng, count) if identity.job_ids else [1, 2][:count]
+
+
+def other_project(identity: Identity) -> str:
+    """A well-formed project ID that is not the token's."""
+    flipped = "".join("0123456789abcdef"[15 - int(c, 16)] for c in identity.project_id)
+    return flipped
+
+
+def malformed_projects(project_id: str) -> list[str]:
+    upper = project_id.upper() if project_id.upper() != project_id else "ABCDEF" + project_id[6:]
+    return [upper, project_id[:-1], project_id + "0", "g" + project_id[1:]]
+
+
+ProbeMaker = Callable[[Contract, FuzzOptions, random.Random], Iterator[Probe | Skipped]]
+MAKERS: dict[str, ProbeMaker] = {}
+
+
+def probes_for(rule: str) -> Callable[[ProbeMaker], ProbeMaker]:
+    def register(maker: ProbeMaker) -> ProbeMaker:
+        MAKERS[rule] = maker
+        return maker
+
+    return register
+
+
+def all_probes(contract: Contract, options: FuzzOptions) -> list[Probe | Skipped]:
+    """Every probe of every rule the spec lists, in the spec's order; seeded by SEED."""
+    rng = random.Random(options.seed)
+    found: list[Probe | Skipped] = []
+    for rule in contract.rules:
+        maker = MAKERS.get(rule.id)
+        if rule.untestable:
+            found.append(Skipped(rule.id, rule.untestable))
+        elif maker is None:
+            found.append(Skipped(rule.id, "the harness has no probe for this rule"))
+        else:
+            found.extend(maker(contract, options, rng))
+    return found
+
+
+@probes_for("valid-request-accepted")
+def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    ids = some_ids(rng, me, 3)
+    yield Probe("valid-request-accepted", "schema-valid request", post(me, {"job_ids": ids}), me)
+    yield Probe(
+        "valid-request-accepted",
+        "largest job ID (2^63-1)",
+        post(me, {"job_ids": [INT64_MAX]}),
+        me,
+    )
+    yield Probe(
+        "valid-request-accepted",
+        "Content-Type with charset",
+        post(
+            me,
+            {"job_ids": ids[:1]},
+            headers=(_token(me), ("Content-Type", "application/json; charset=utf-8")),
+        ),
+        me,
+    )
+    if options.other:
+        other = options.other
+        yield Probe(
+            "valid-request-accepted",
+            "second identity, its own project",
+            post(other, {"job_ids": some_ids(rng, other, 3)}),
+            other,
+        )
+
+
+def _refusal(rule: str, name: str, request: Request) -> Probe:
+    return Probe(rule, name, request)
+
+
+@probes_for("token-missing")
+def _token_missing(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    yield _refusal(
+        "token-missing",
+        "no X-Auth-Token",
+        post(me, {"job_ids": some_ids(rng, me, 2)}, headers=(JSON,)),
+    )
+    yield _refusal(
+        "token-missing",
+        "empty X-Auth-Token",
+        post(me, {"job_ids": some_ids(rng, me, 2)}, token=("X-Auth-Token", "")),
+    )
+
+
+@probes_for("token-unknown")
+def _token_unknown(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    token = ("X-Auth-Token", f"jm-fuzz-unknown-{rng.getrandbits(64):016x}")
+    yield _refusal(
+        "token-unknown", "unknown token", post(me, {"job_ids": some_ids(rng, me, 2)}, token=token)
+    )
+
+
+@probes_for("token-other-project")
+def _token_other(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    ids = {"job_ids": some_ids(rng, me, 2)}
+    if options.other:
+        yield _refusal(
+            "token-other-project",
+            "token for OTHER_PROJECT_ID's path",
+            post(me, ids, project_id=options.other.project_id),
+        )
+        yield _refusal(
+            "token-other-project",
+            "OTHER_AUTH_TOKEN for PROJECT_ID's path",
+            post(me, ids, token=_token(options.other)),
+        )
+    yield _refusal(
+        "token-other-project",
+        "a well-formed project the token is not for",
+        post(me, ids, project_id=other_project(me)),
+    )
+
+
+@probes_for("project-id-malformed")
+def _project_malformed(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    for project in malformed_projects(me.project_id):
+        yield _refusal(
+            "project-id-malformed",
+            f"project ID {project!r}",
+            post(me, {"job_ids": some_ids(rng, me, 1)}, project_id=project),
+        )
+
+
+@probes_for("content-type-not-json")
+def _content_type(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    ids = some_ids(rng, me, 2)
+    body = json.dumps({"job_ids": ids}).encode()
+    boundary = "jmfuzzboundary"
+    multipart = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="job_ids"\r\n\r\n{ids[0]}\r\n--{boundary}--\r\n'
+    ).encode()
+    cases = [
+        ("text/plain", ("Content-Type", "text/plain"), body),
+        (
+            "multipart/form-data",
+            ("Content-Type", f"multipart/form-data; boundary={boundary}"),
+            multipart,
+        ),
+        (
+            "form-urlencoded",
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            f"job_ids={ids[0]}".encode(),
+        ),
+        ("no Content-Type", None, body),
+    ]
+    for name, header, raw in cases:
+        headers = (_token(me), header) if header else (_token(me),)
+        yield _refusal("content-type-not-json", name, post(me, raw, headers=headers))
+
+
+def _padded(ids: list[int], size: int) -> bytes:
+    core = json.dumps({"job_ids": ids}).encode()
+    return core + b" " * (size - len(core))
+
+
+@probes_for("body-too-large")
+def _body_too_large(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    limit = contract.limits.max_body_bytes
+    ids = some_ids(rng, me, 2)
+    yield _refusal(
+        "body-too-large", f"body of {limit + 1} bytes", post(me, _padded(ids, limit + 1))
+    )
+    # The other side of the limit: exactly max_body_bytes is a valid request.
+    yield Probe(
+        "body-too-large",
+        f"body of exactly {limit} bytes (accepted)",
+        post(me, _padded(ids, limit)),
+        me,
+    )
+
+
+@probes_for("headers-too-large")
+def _headers_too_large(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    size = contract.limits.max_header_bytes + 1024
+    padding = ("X-JM-Fuzz-Padding", "a" * size)
+    yield _refusal(
+        "headers-too-large",
+        f"{size} bytes in one header",
+        post(me, {"job_ids": some_ids(rng, me, 1)}, headers=(_token(me), JSON, padding)),
+    )
+
+
+@probes_for("json-malformed")
+def _json_malformed(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    for name, raw in (
+        ("truncated", b'{"job_ids": [1,'),
+        ("trailing comma", b'{"job_ids": [1,]}'),
+        ("not JSON at all", b"job_ids=1"),
+        ("text after the object", b'{"job_ids": [1]} x'),
+    ):
+        yield _refusal("json-malformed", name, post(me, raw))
+
+
+@probes_for("body-schema-violation")
+def _schema_violation(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    one = some_ids(rng, me, 1)[0]
+    bodies: list[tuple[str, object]] = [
+        ("no job_ids", {}),
+        ("empty job_ids", {"job_ids": []}),
+        ("ID as a string", {"job_ids": [str(one)]}),
+        ("ID as a boolean", {"job_ids": [True]}),
+        ("fractional ID", {"job_ids": [1.5]}),
+        ("negative ID", {"job_ids": [-1]}),
+        ("ID past int64", {"job_ids": [INT64_MAX + 1]}),
+        ("job_ids not a list", {"job_ids": one}),
+        ("job_ids null", {"job_ids": None}),
+        ("body an array", [one]),
+        ("1,001 IDs", {"job_ids": list(range(1, 1002))}),
+    ]
+    for name, body in bodies:
+        yield _refusal("body-schema-violation", name, post(me, body))
+
+
+@probes_for("body-unknown-field")
+def _unknown_field(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    ids = some_ids(rng, me, 1)
+    yield _refusal(
+        "body-unknown-field",
+        "misspelled field beside job_ids",
+        post(me, {"job_ids": ids, "jobIds": ids}),
+    )
+    yield _refusal("body-unknown-field", "extra field", post(me, {"job_ids": ids, "limit": 10}))
+
+
+@probes_for("job-ids-duplicate")
+def _duplicate(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    ids = some_ids(rng, me, 2)
+    yield _refusal(
+        "job-ids-duplicate", "one ID twice", post(me, {"job_ids": [ids[0], *ids, ids[0]][1:]})
+    )
+
+
+@probes_for("method-not-allowed")
+def _method(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    body = {"job_ids": some_ids(rng, me, 1)}
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        request = post(me, body, method=method)
+        if method in ("GET", "DELETE"):
+            request = Request(method, request.path, (_token(me),), None)
+        yield _refusal("method-not-allowed", method, request)
+
+
+@probes_for("path-unknown")
+def _path(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    body = {"job_ids": some_ids(rng, me, 1)}
+    base = path_for(me.project_id)
+    for path in (base + "/extra", base.rsplit("/", 1)[0], base.replace("/v1.0/", "/v9.9/")):
+        request = post(me, body)
+        yield _refusal(
+            "path-unknown",
+            path.replace(me.project_id, "{project_id}"),
+            Request("POST", path, request.headers, request.body),
+        )
+
+
+def _data(rule: str, name: str, identity: Identity, ids: list[int]) -> Probe:
+    return Probe(rule, name, post(identity, {"job_ids": ids}), identity)
+
+
+@probes_for("jobs-found-in-order")
+def _found(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe | Skipped]:
+    me = options.identity
+    if not me.job_ids:
+        yield Skipped(
+            "jobs-found-in-order", "no JOB_IDS given: the harness knows no job that exists"
+        )
+        return
+    known = me.job_ids.sample(rng, 6)
+    yield _data("jobs-found-in-order", "known jobs in random order", me, known)
+    mixed = known[:3] + unknown_ids(rng, options, 3)
+    rng.shuffle(mixed)
+    yield _data("jobs-found-in-order", "known and unknown jobs mixed", me, mixed)
+    edges = sorted({me.job_ids.ranges[0][0], me.job_ids.ranges[-1][1]}, reverse=True)
+    yield _data("jobs-found-in-order", "the lowest and highest known IDs", me, edges)
+    yield _data(
+        "jobs-found-in-order",
+        "a full request (up to 1,000 known IDs)",
+        me,
+        me.job_ids.sample(rng, 1000),
+    )
+    if options.other and options.other.job_ids:
+        other = options.other
+        yield _data(
+            "jobs-found-in-order",
+            "second identity, its known jobs",
+            other,
+            other.job_ids.sample(rng, 6),
+        )
+
+
+@probes_for("jobs-only-requested")
+def _only(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    yield _data(
+        "jobs-only-requested",
+        "unknown IDs only (answer holds none)",
+        me,
+        unknown_ids(rng, options, 3),
+    )
+    if me.job_ids:
+        yield _data("jobs-only-requested", "one known job", me, me.job_ids.sample(rng, 1))
+
+
+@probes_for("jobs-foreign-hidden")
+def _foreign(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe | Skipped]:
+    me, other = options.identity, options.other
+    if other is None or not other.job_ids:
+        yield Skipped(
+            "jobs-foreign-hidden",
+            "no OTHER_JOB_IDS given: the harness knows no job of another project",
+        )
+        return
+    foreign = other.job_ids.sample(rng, 5)
+    yield _data("jobs-foreign-hidden", "jobs of OTHER_PROJECT_ID only", me, foreign)
+    mixed = some_ids(rng, me, 3) + foreign[:3]
+    rng.shuffle(mixed)
+    yield _data("jobs-foreign-hidden", "own and foreign jobs mixed", me, mixed)
+    if me.job_ids:
+        yield _data(
+            "jobs-foreign-hidden",
+            "second identity asking for PROJECT_ID's jobs",
+            other,
+            me.job_ids.sample(rng, 5),
+        )

@@ -1,0 +1,122 @@
+"""``python -m fuzz_harness replay FILE``: send one recorded failure again and judge it again.
+
+Works as printed from any directory: the file holds the request (tokens as ``$AUTH_TOKEN``
+placeholders, read from the environment), the target and the known job IDs. A failure
+found against a fresh reference server (a default ``make fuzz``) is replayed against a new
+one. Probe failures are judged by the same rule; schemathesis failures are rebuilt as a
+schemathesis ``Case`` through its public API and validated with every check, ours included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+
+from fuzz_harness import hooks
+from fuzz_harness.cli import demo_identities
+from fuzz_harness.contract import METRICS_PATH, SPEC_PATH, default_contract
+from fuzz_harness.exchange import TOKEN_VARIABLES, Request, Sender
+from fuzz_harness.jobids import JobIdSet
+from fuzz_harness.judge import describe
+from fuzz_harness.options import FuzzOptions, Identity
+from fuzz_harness.probes import Probe
+from fuzz_harness.runner import judge_probe, target_server
+from fuzz_harness.st_run import CONFIG
+
+
+def _secrets(ephemeral: bool) -> dict[str, str] | str:
+    """Token values by placeholder, or the reason they are missing."""
+    if ephemeral:
+        me, other = demo_identities()
+        return {"AUTH_TOKEN": me.token, "OTHER_AUTH_TOKEN": other.token}
+    found = {name: os.environ[name] for name in TOKEN_VARIABLES if os.environ.get(name)}
+    if "AUTH_TOKEN" not in found:
+        return "set AUTH_TOKEN (and OTHER_AUTH_TOKEN if the run had one) to the tokens of the run"
+    return found
+
+
+def replay_file(path: Path, base_url: str | None = None) -> int:
+    """0: the failure no longer shows; 1: it still does; 2: could not replay."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    target = base_url or data.get("base_url")
+    secrets = _secrets(target is None)
+    if isinstance(secrets, str):
+        print(f"replay: could not replay: {secrets}", file=sys.stderr)
+        return 2
+    known, foreign = JobIdSet.parse(data["job_ids"]), JobIdSet.parse(data["other_job_ids"])
+    me, other = demo_identities()
+    options = FuzzOptions(
+        target,
+        Identity(secrets["AUTH_TOKEN"], me.project_id, known, "AUTH_TOKEN"),
+        Identity(secrets.get("OTHER_AUTH_TOKEN", ""), other.project_id, foreign, other.variable),
+        1, 0, "all", 1, path.parent,
+    )  # fmt: skip
+    with target_server(options) as url:
+        print(f"replay {data['id']} [{data['rule']}] against {url}")
+        if data["source"] == "probe":
+            problems = _replay_probe(data, options, url, secrets)
+        else:
+            problems = _replay_case(data, url, secrets, known, foreign)
+    if problems:
+        print("still fails:\n  " + "\n  ".join(problems))
+        return 1
+    print("passes now: the failure did not show again")
+    return 0
+
+
+def _replay_probe(
+    data: dict[str, Any], options: FuzzOptions, url: str, secrets: dict[str, str]
+) -> list[str]:
+    request = Request.from_json(data["request"])
+    asker = {"AUTH_TOKEN": options.identity, "OTHER_AUTH_TOKEN": options.other}.get(
+        data.get("asker") or ""
+    )
+    probe = Probe(data["probe_rule"], "replayed", request, asker)
+    sender = Sender(url, secrets)
+    try:
+        answer = sender.send(request)
+    finally:
+        sender.close()
+    print(f"answer: {describe(answer)}")
+    verdicts = judge_probe(default_contract(), options, probe, answer)
+    return verdicts.problems.get(data["rule"], [])
+
+
+def _replay_case(
+    data: dict[str, Any], url: str, secrets: dict[str, str], known: JobIdSet, foreign: JobIdSet
+) -> list[str]:
+    hooks.configure(known, foreign)
+    recorded = data["case"]
+    # The run's own configuration (its disabled checks included); the pinned token and project
+    # it names are the recorded case's.
+    os.environ.setdefault("JM_FUZZ_TOKEN", secrets["AUTH_TOKEN"])
+    os.environ.setdefault(
+        "JM_FUZZ_PROJECT_ID", str(recorded["path_parameters"].get("project_id", ""))
+    )
+    config = schemathesis.Config.from_path(CONFIG)
+    schema = schemathesis.openapi.from_path(SPEC_PATH, config=config)
+    operation = schema[recorded.get("path") or METRICS_PATH][
+        (recorded.get("method") or "POST").upper()
+    ]
+    headers = {
+        k: secrets.get(v[1:], v) if v.startswith("$") else v for k, v in recorded["headers"].items()
+    }
+    case = operation.Case(
+        path_parameters=recorded["path_parameters"],
+        query=recorded["query"] or None,
+        headers=headers or None,
+        body=recorded["body"],
+        media_type=recorded["media_type"],
+    )
+    try:
+        case.call_and_validate(base_url=url)
+    except BaseExceptionGroup as group:  # several checks failed
+        return [str(exc)[:1500] for exc in group.exceptions]
+    except AssertionError as exc:  # one check failed
+        return [str(exc)[:1500]]
+    return []

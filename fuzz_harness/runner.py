@@ -1,0 +1,268 @@
+"""One fuzz run, end to end: check the target, probe every rule, fuzz, judge, report.
+
+1. Preflight: the server answers, and a known-good request with each token is accepted;
+   otherwise the run stops with exit 2 and one line saying why (nothing was tested).
+2. Probes: for every rule of the spec's ``x-contract``, requests breaking exactly that rule.
+3. Fuzzing: schemathesis with this API's hooks and checks, all failures collected.
+4. Report: one verdict per rule, every distinct failure with a curl line and a replay file.
+
+Exit codes: 0 the server conforms to every rule exercised, 1 violations, 2 could not test.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fuzz_harness import report as reporting
+from fuzz_harness.contract import Contract, default_contract
+from fuzz_harness.exchange import Answer, Sender, curl
+from fuzz_harness.jobids import JobIdSet
+from fuzz_harness.judge import Verdicts, describe, judge_body, judge_jobs, judge_refusal
+from fuzz_harness.options import FuzzOptions, Identity
+from fuzz_harness.probes import Probe, Skipped, all_probes, post, some_ids
+from fuzz_harness.report import FUZZ_RULE, Failure, Report
+from fuzz_harness.server_process import ServerProcess
+from fuzz_harness.st_run import StResult, run_schemathesis, shape
+
+CONFORMS, VIOLATIONS, COULD_NOT_TEST = 0, 1, 2
+# Rules whose refusal means "this token may not be used": a known-good request refused with
+# one of their error_ids is a setup problem (exit 2), not a finding.
+AUTH_RULES = (
+    "token-missing",
+    "token-unknown",
+    "token-other-project",
+    "token-expired",
+    "account-frozen",
+    "token-without-ids",
+)
+
+
+@dataclass
+class Outcome:
+    code: int
+    reason: str
+    report: Report | None
+
+
+@contextmanager
+def target_server(
+    options: FuzzOptions, module: str = "reference_server", extra_args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """The URL to fuzz: the user's, or a fresh reference server (``module``) stopped after."""
+    if options.base_url:
+        yield options.base_url
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="fuzz-db-") as tmp,
+        ServerProcess(
+            Path(tmp) / "reference.sqlite3", module=module, extra_args=extra_args
+        ) as server,
+    ):
+        yield server.base_url
+
+
+def execute(options: FuzzOptions, base_url: str, contract: Contract | None = None) -> Outcome:
+    contract = contract or default_contract()
+    sender = Sender(base_url, options.secrets)
+    try:
+        reason = preflight(sender, contract, options)
+        if reason:
+            return Outcome(COULD_NOT_TEST, reason, None)
+        label = base_url if options.base_url else f"{base_url} (reference server, demo data)"
+        report = reporting.new_report(contract, label, options.seed)
+        shutil.rmtree(options.report_dir / "failures", ignore_errors=True)
+        run_probes(sender, contract, options, report)
+        report.probe_requests = sender.sent
+        st = run_schemathesis(options, base_url)
+        problem = merge_fuzzing(st, report, options)
+        if problem:
+            return Outcome(COULD_NOT_TEST, problem, report)
+    finally:
+        sender.close()
+    reporting.write(report, options.report_dir)
+    code = CONFORMS if report.conforms else VIOLATIONS
+    return Outcome(code, "", report)
+
+
+def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str | None:
+    """Why nothing can be tested (unreachable, a token refused), or None."""
+    auth_ids = {contract.rule(r).error_id: r for r in AUTH_RULES if _has(contract, r)}
+    identities = [options.identity, *([options.other] if options.other else [])]
+    for identity in identities:
+        answer = sender.send(post(identity, {"job_ids": some_ids(_rng(options), identity, 1)}))
+        if answer.error:
+            return f"could not reach {sender.base_url}: {answer.error}"
+        body = answer.json()
+        error_id = body.get("error_id") if isinstance(body, dict) else None
+        if answer.status in (401, 403) or error_id in auth_ids:
+            project = "PROJECT_ID" if identity.variable == "AUTH_TOKEN" else "OTHER_PROJECT_ID"
+            return (
+                f"{identity.variable} was refused on a known-good request for {project}"
+                f" {identity.project_id}: HTTP {answer.status} {error_id or ''}".rstrip()
+                + " - check the token and the project it was issued for"
+            )
+    return None
+
+
+def _has(contract: Contract, rule_id: str) -> bool:
+    return any(rule.id == rule_id and rule.error_id for rule in contract.rules)
+
+
+def _rng(options: FuzzOptions) -> random.Random:
+    return random.Random(options.seed)
+
+
+def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report: Report) -> None:
+    found: dict[tuple[str, str], Failure] = {}
+    for item in all_probes(contract, options):
+        result = report.rules[item.rule]
+        if isinstance(item, Skipped):
+            result.reason = result.reason or item.reason
+            continue
+        result.probes += 1
+        answer = sender.send(item.request)
+        verdicts = judge_probe(contract, options, item, answer)
+        for rule_id in verdicts.exercised:
+            report.rules[rule_id].exercised += 1
+        for rule_id, problems in verdicts.problems.items():
+            key = (rule_id, shape(problems[0]))
+            if key in found:
+                found[key].count += 1
+                continue
+            problem = "\n".join(problems)
+            found[key] = _probe_failure(report, options, item, rule_id, problem, answer, sender)
+
+
+def judge_probe(contract: Contract, options: FuzzOptions, probe: Probe, answer: Answer) -> Verdicts:
+    rule = contract.rule(probe.rule)
+    verdicts = Verdicts()
+    verdicts.exercised.add(rule.id)
+    if probe.asker is None:
+        for problem in judge_refusal(rule, answer):
+            verdicts.fail(rule.id, f"{probe.name}: {problem}")
+    elif answer.status != 200:
+        verdicts.fail(rule.id, f"{probe.name}: expected HTTP 200, got {describe(answer)}")
+    verdicts.merge(judge_body(contract, answer))
+    if probe.asker is not None and answer.status == 200:
+        body = json.loads(probe.request.body or b"{}")
+        known, foreign = probe.asker.job_ids, _foreign_for(options, probe.asker)
+        verdicts.merge(judge_jobs(body.get("job_ids", []), answer, known, foreign))
+    return verdicts
+
+
+def _foreign_for(options: FuzzOptions, asker: Identity) -> JobIdSet:
+    if options.other is None:
+        return JobIdSet()
+    return options.other.job_ids if asker is options.identity else options.identity.job_ids
+
+
+def _probe_failure(
+    report: Report,
+    options: FuzzOptions,
+    probe: Probe,
+    rule_id: str,
+    problem: str,
+    answer: Answer,
+    sender: Sender,
+) -> Failure:
+    failure_id = f"F{len(report.failures) + 1}"
+    files = options.report_dir.resolve() / "failures"
+    replay_file = write_replay(
+        files / f"{failure_id}.json",
+        {
+            "id": failure_id,
+            "source": "probe",
+            "rule": rule_id,
+            "probe_rule": probe.rule,
+            "asker": probe.asker.variable if probe.asker else None,
+            "request": probe.request.to_json(),
+        },
+        options,
+        sender.base_url,
+    )
+    failure = Failure(
+        id=failure_id,
+        rule=rule_id,
+        source="probe",
+        title=f"probe {probe.rule}: {probe.name}",
+        detail=f"{problem}\nanswer: {describe(answer)}",
+        curl=curl(probe.request, sender.base_url, files, failure_id),
+        replay=replay_command(replay_file),
+    )
+    report.failures.append(failure)
+    report.rules[rule_id].failures.append(failure_id)
+    return failure
+
+
+def write_replay(path: Path, data: dict[str, object], options: FuzzOptions, base_url: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        **data,
+        "base_url": base_url if options.base_url else None,  # None: a fresh reference server
+        "job_ids": str(options.identity.job_ids),
+        "other_job_ids": str(options.other.job_ids) if options.other else "",
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def replay_command(path: Path) -> str:
+    return f"{sys.executable} -m fuzz_harness replay {path}"
+
+
+def merge_fuzzing(st: StResult, report: Report, options: FuzzOptions) -> str | None:
+    """Fold schemathesis' findings into the rules; a run that tested nothing is exit 2."""
+    report.fuzz_cases, report.fuzz_seconds = st.cases, st.seconds
+    if st.cases == 0:
+        tail = st.log.read_text(errors="replace")[-1500:] if st.log and st.log.exists() else ""
+        return f"schemathesis ran no case (exit {st.exit_code}); its log ({st.log}) ends:\n{tail}"
+    report.rules[FUZZ_RULE].exercised += st.cases
+    for rule_id, count in st.stats.items():
+        target = "response-schema" if rule_id == "answers_with_jobs" else rule_id
+        if target in report.rules:
+            report.rules[target].exercised += count
+    files = options.report_dir.resolve() / "failures"
+    for found in st.failures:
+        rule_id = found.rule if found.rule in report.rules else FUZZ_RULE
+        failure_id = f"F{len(report.failures) + 1}"
+        replay_file = write_replay(
+            files / f"{failure_id}.json",
+            {"id": failure_id, "source": "schemathesis", "rule": rule_id, "check": found.check,
+             "request": found.request.to_json(), "case": found.case},
+            options,
+            report.target.split(" ")[0],
+        )  # fmt: skip
+        failure = Failure(
+            id=failure_id,
+            rule=rule_id,
+            source="schemathesis",
+            title=f"{found.code + ' ' if found.code else ''}{found.title} ({found.check})",
+            detail=f"{found.message.strip()[:1500]}\nanswer: HTTP {found.status}",
+            curl=curl(found.request, report.target.split(" ")[0], files, failure_id),
+            replay=replay_command(replay_file),
+            count=found.count,
+        )
+        report.failures.append(failure)
+        report.rules[rule_id].failures.append(failure_id)
+    for error in st.errors:
+        failure_id = f"F{len(report.failures) + 1}"
+        report.failures.append(
+            Failure(
+                failure_id, FUZZ_RULE, "schemathesis", "the server gave no answer", error, "", ""
+            )
+        )
+        report.rules[FUZZ_RULE].failures.append(failure_id)
+    if st.stats.get("answers_with_jobs", 0) == 0 and options.identity.job_ids:
+        report.notes.append(
+            "No generated request's answer held a job, though JOB_IDS was given: check that"
+            " those jobs exist in PROJECT_ID."
+        )
+    return None

@@ -1,0 +1,83 @@
+"""``make fuzz-selftest``: the harness must fail every fault-injected server and pass the real one.
+
+Each variant (:mod:`fuzz_harness.faults`) breaks the contract one way. This runs the very
+harness of ``make fuzz`` (preflight, probes, schemathesis, report) against each of them and
+against the correct server, two at a time, with one seed, and prints which rule caught each
+fault and how fast. Exit 1 if any fault got through or the correct server was flagged.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from fuzz_harness.cli import demo_identities
+from fuzz_harness.faults import FAULTS
+from fuzz_harness.options import FuzzOptions
+from fuzz_harness.runner import CONFORMS, VIOLATIONS, execute, target_server
+
+CORRECT = "(none: the correct server)"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    fault: str
+    exit_code: int
+    seconds: float
+    caught_by: str  # the rules that failed, or the reason the run could not test
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == (CONFORMS if self.fault == CORRECT else VIOLATIONS)
+
+
+def run_one(fault: str, seed: int, max_examples: int) -> Outcome:
+    """Fuzz one fault-injected reference server (or the correct one) with the demo identities."""
+    started = time.monotonic()
+    me, other = demo_identities()
+    with tempfile.TemporaryDirectory(prefix="selftest-") as reports:
+        options = FuzzOptions(None, me, other, max_examples, seed, "all", 1, Path(reports))
+        module = "reference_server" if fault == CORRECT else "fuzz_harness.fault_server"
+        extra = () if fault == CORRECT else ("--fault", fault)
+        with target_server(options, module=module, extra_args=extra) as base_url:
+            outcome = execute(options, base_url)
+    caught = outcome.reason
+    if outcome.report is not None:
+        caught = ", ".join(r.id for r in outcome.report.rules.values() if r.failures)
+    return Outcome(fault, outcome.code, time.monotonic() - started, caught)
+
+
+def run_selftest(
+    faults: list[str], *, seed: int | None, max_examples: int = 50, jobs: int = 2
+) -> int:
+    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    unknown = [name for name in faults if name not in FAULTS]
+    if unknown:
+        print(f"unknown faults {unknown}; known: {', '.join(FAULTS)}")
+        return 2
+    names = [CORRECT, *(faults or FAULTS)]
+    print(f"fuzz-selftest: {len(names) - 1} faults + the correct server, seed {seed}", flush=True)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        outcomes = list(pool.map(lambda name: run_one(name, seed, max_examples), names))
+    width = max(len(name) for name in names)
+    for outcome in outcomes:
+        status = "ok  " if outcome.ok else "FAIL"
+        if outcome.fault == CORRECT:
+            what = "passed" if outcome.ok else f"flagged: {outcome.caught_by}"
+        else:
+            what = (
+                f"caught by {outcome.caught_by}"
+                if outcome.ok
+                else f"NOT CAUGHT {outcome.caught_by}"
+            )
+        print(f"  {status} {outcome.fault:<{width}}  {outcome.seconds:5.1f}s  {what}")
+    caught = sum(1 for o in outcomes if o.ok and o.fault != CORRECT)
+    print(
+        f"fuzz-selftest: {caught}/{len(names) - 1} faults caught; correct server "
+        f"{'passed' if outcomes[0].ok else 'FLAGGED'} (seed {seed})"
+    )
+    return 0 if all(o.ok for o in outcomes) else 1

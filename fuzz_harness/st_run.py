@@ -1,0 +1,214 @@
+"""Run the schemathesis CLI as the harness configures it, and read back its findings.
+
+schemathesis runs in its own process (its CLI is its supported interface; ``schemathesis.toml``
+and :mod:`fuzz_harness.hooks` configure it). Its console output goes to a log file beside
+the report; what the harness needs (every failing check with its request) is read from the
+NDJSON event stream it writes, a documented report format.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fuzz_harness.contract import ROOT, SPEC_PATH
+from fuzz_harness.exchange import Request
+from fuzz_harness.hooks import ENV_JOB_IDS, ENV_OTHER_JOB_IDS, ENV_STATS
+from fuzz_harness.options import FuzzOptions
+
+
+def shape(problem: str) -> str:
+    """A problem with its values and numbers blanked: one failure, however many values show it."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "#", problem.splitlines()[0] if problem else "")
+
+
+CONFIG = ROOT / "schemathesis.toml"
+FILTERED = "[Filtered]"
+
+# schemathesis check -> the spec rule a failure of it breaks (others: "fuzz-checks").
+CHECK_RULES = {
+    "negative_data_rejection": "body-schema-violation",
+    "positive_data_acceptance": "valid-request-accepted",
+    "unsupported_method": "method-not-allowed",
+    "allow_header_conformance": "method-not-allowed",
+}
+
+
+@dataclass
+class StFailure:
+    """One distinct failure: a check, its message, and the first request that showed it."""
+
+    check: str
+    code: str
+    title: str
+    message: str
+    rule: str
+    request: Request
+    case: dict[str, Any]
+    status: int
+    count: int = 1
+
+
+@dataclass
+class StResult:
+    exit_code: int
+    cases: int = 0
+    seconds: float = 0.0
+    failures: list[StFailure] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    log: Path | None = None
+
+
+def _st() -> str:
+    candidate = Path(sys.executable).parent / "st"
+    return str(candidate) if candidate.exists() else "st"
+
+
+def run_schemathesis(options: FuzzOptions, base_url: str) -> StResult:
+    report = options.report_dir
+    report.mkdir(parents=True, exist_ok=True)
+    ndjson, stats, log = (
+        report / "events.ndjson",
+        report / "st-stats.json",
+        report / "schemathesis.log",
+    )
+    for stale in (ndjson, stats):
+        stale.unlink(missing_ok=True)
+    me = options.identity
+    env = {
+        **os.environ,
+        "JM_FUZZ_TOKEN": me.token,
+        "JM_FUZZ_PROJECT_ID": me.project_id,
+        ENV_JOB_IDS: str(me.job_ids),
+        ENV_OTHER_JOB_IDS: str(options.other.job_ids) if options.other else "",
+        ENV_STATS: str(stats),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    command = [
+        _st(), "--config-file", str(CONFIG), "run", str(SPEC_PATH),
+        "--url", base_url,
+        "--max-examples", str(options.max_examples),
+        "--seed", str(options.seed),
+        "--mode", options.mode,
+        "--workers", str(options.workers),
+        "--continue-on-failure",
+        "--no-color",
+        "--report", "ndjson,junit,har",
+        "--report-dir", str(report),
+        "--report-ndjson-path", str(ndjson),
+        "--report-junit-path", str(report / "junit.xml"),
+        "--report-har-path", str(report / "cassette.har"),
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        code = subprocess.run(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+        ).returncode
+    result = StResult(exit_code=code, log=log)
+    if ndjson.exists():
+        read_events(ndjson, base_url, result)
+    if stats.exists():
+        result.stats = json.loads(stats.read_text())
+    return result
+
+
+def read_events(path: Path, base_url: str, result: StResult) -> None:
+    """Fill ``result`` from schemathesis' NDJSON events: cases, distinct failures, errors."""
+    distinct: dict[tuple[str, str], StFailure] = {}
+    base_path = urlsplit(base_url).path.rstrip("/")
+    with path.open(encoding="utf-8") as events:
+        for line in events:
+            event = json.loads(line)
+            if "ScenarioFinished" in event:
+                recorder = event["ScenarioFinished"]["recorder"]
+                result.cases += len(recorder.get("cases", {}))
+                _collect(recorder, base_path, distinct)
+            elif "NonFatalError" in event:
+                error = event["NonFatalError"]
+                result.errors.append(str(error.get("info", {}).get("message") or error)[:500])
+            elif "EngineFinished" in event:
+                result.seconds = float(event["EngineFinished"].get("running_time", 0.0))
+    result.failures = list(distinct.values())
+
+
+def _collect(
+    recorder: dict[str, Any], base_path: str, distinct: dict[tuple[str, str], StFailure]
+) -> None:
+    for case_id, checks in recorder.get("checks", {}).items():
+        for check in checks:
+            if check.get("status") != "failure":
+                continue
+            failure = check.get("failure_info", {}).get("failure", {})
+            interaction = recorder.get("interactions", {}).get(case_id) or {}
+            request, status = _request(interaction, base_path)
+            case = recorder.get("cases", {}).get(case_id, {}).get("value", {})
+            message = str(failure.get("message") or failure.get("title") or "")
+            for rule, text in _rules_of(check["name"], message, status):
+                key = (check["name"], f"{rule}: {shape(text)}")
+                if key in distinct:
+                    distinct[key].count += 1
+                    continue
+                distinct[key] = StFailure(
+                    check=check["name"],
+                    code=str(failure.get("code") or ""),
+                    title=str(failure.get("title") or check["name"]),
+                    message=text,
+                    rule=rule,
+                    request=request,
+                    case=_placeholders(case),
+                    status=status,
+                )
+
+
+def _rules_of(check: str, message: str, status: int) -> list[tuple[str, str]]:
+    if check == "jobs_match_known_data":
+        found = []
+        for line in message.splitlines():
+            if line.startswith("[") and "] " in line:
+                rule, _, text = line[1:].partition("] ")
+                found.append((rule, text))
+        return found or [("fuzz-checks", message)]
+    if check == "response_schema_conformance":
+        return [("response-schema" if status == 200 else "error-body-schema", message)]
+    return [(CHECK_RULES.get(check, "fuzz-checks"), message)]
+
+
+def _request(interaction: dict[str, Any], base_path: str) -> tuple[Request, int]:
+    raw = interaction.get("request") or {}
+    uri = urlsplit(raw.get("uri", ""))
+    path = uri.path[len(base_path) :] if base_path and uri.path.startswith(base_path) else uri.path
+    if uri.query:
+        path += "?" + uri.query
+    headers = []
+    for name, values in (raw.get("headers") or {}).items():
+        for value in values:
+            headers.append((name, "$AUTH_TOKEN" if value == FILTERED else value))
+    body = raw.get("body")
+    data = (
+        base64.b64decode(body["$base64"]) if isinstance(body, dict) and "$base64" in body else None
+    )
+    status = int(((interaction.get("response") or {}).get("status_code")) or 0)
+    return Request(raw.get("method", "POST"), path, tuple(headers), data), status
+
+
+def _placeholders(case: dict[str, Any]) -> dict[str, Any]:
+    headers = {
+        k: ("$AUTH_TOKEN" if v == FILTERED else v) for k, v in (case.get("headers") or {}).items()
+    }
+    return {
+        "method": case.get("method"),
+        "path": case.get("path"),
+        "path_parameters": case.get("path_parameters") or {},
+        "query": case.get("query") or {},
+        "headers": headers,
+        "body": case.get("body"),
+        "media_type": case.get("media_type"),
+    }
