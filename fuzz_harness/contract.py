@@ -108,3 +108,36 @@ def contract_of(document: dict[str, Any]) -> Contract:
 @cache
 def default_contract() -> Contract:
     return load_contract()
+
+
+TABLE_MARKER = "<!-- x-contract: rendered table of the error rules -->"
+
+
+def rules_markdown(contract: Contract) -> str:
+    """The refusals of ``x-contract`` as a Markdown table (docs and README render this)."""
+    lines = ["| `error_id` | HTTP | when |", "| --- | --- | --- |"]
+    refusals = [rule for rule in contract.rules if rule.error_id]
+    for rule in sorted(refusals, key=lambda r: (r.error_id or "", r.status)):
+        extra = "".join(f", `{name}: {value}`" for name, value in rule.headers.items())
+        lines.append(f"| `{rule.error_id}` | {rule.status}{extra} | {rule.when} |")
+    return "\n".join(lines)
+
+
+def with_rendered_rules(document: dict[str, Any]) -> dict[str, Any]:
+    """The spec with ``TABLE_MARKER`` in any description replaced by :func:`rules_markdown`."""
+    table = rules_markdown(contract_of(document))
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: value.replace(TABLE_MARKER, table)
+                if key == "description" and isinstance(value, str)
+                else walk(value)
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    result: dict[str, Any] = walk(document)
+    return result

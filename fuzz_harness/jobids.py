@@ -53,7 +53,9 @@ class JobIdSet:
     def __bool__(self) -> bool:
         return bool(self.ranges)
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """How many IDs (may exceed what ``len()`` can return: up to 2^63)."""
         return sum(high - low + 1 for low, high in self.ranges)
 
     def __contains__(self, job_id: object) -> bool:
@@ -71,7 +73,14 @@ class JobIdSet:
 
     def sample(self, rng: random.Random, count: int) -> list[int]:
         """Up to ``count`` distinct IDs, uniformly over the whole set."""
-        picks = rng.sample(range(len(self)), min(count, len(self)))
+        size = self.size
+        if size <= 10**6:
+            picks = rng.sample(range(size), min(count, size))
+        else:  # far more IDs than asked for: repeats are rare, so draw until enough
+            chosen: dict[int, None] = {}
+            while len(chosen) < count:
+                chosen[rng.randrange(size)] = None
+            picks = list(chosen)
         return [self._nth(index) for index in picks]
 
     def _nth(self, index: int) -> int:

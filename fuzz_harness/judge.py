@@ -14,6 +14,8 @@ from fuzz_harness.contract import Contract, Rule
 from fuzz_harness.exchange import Answer
 from fuzz_harness.jobids import JobIdSet
 
+# Rules judged on every answer of every probe and case, rather than by probes of their own.
+ENVELOPE_RULES = ("response-schema", "error-body-schema")
 ERROR_SCHEMA = "ErrorResponse"
 RESPONSE_SCHEMA = "JobMetricsResponse"
 

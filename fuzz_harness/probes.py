@@ -18,6 +18,7 @@ from typing import Any
 from fuzz_harness.contract import METRICS_PATH, Contract
 from fuzz_harness.exchange import Request
 from fuzz_harness.jobids import INT64_MAX
+from fuzz_harness.judge import ENVELOPE_RULES
 from fuzz_harness.options import FuzzOptions, Identity
 
 JSON = ("Content-Type", "application/json")
@@ -107,6 +108,8 @@ def all_probes(contract: Contract, options: FuzzOptions) -> list[Probe | Skipped
         maker = MAKERS.get(rule.id)
         if rule.untestable:
             found.append(Skipped(rule.id, rule.untestable))
+        elif maker is None and rule.id in ENVELOPE_RULES:
+            continue  # judged on every answer (fuzz_harness.judge.judge_body)
         elif maker is None:
             found.append(Skipped(rule.id, "the harness has no probe for this rule"))
         else:

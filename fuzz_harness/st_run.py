@@ -27,7 +27,8 @@ from fuzz_harness.options import FuzzOptions
 
 def shape(problem: str) -> str:
     """A problem with its values and numbers blanked: one failure, however many values show it."""
-    return re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "#", problem.splitlines()[0] if problem else "")
+    first = problem.splitlines()[0] if problem else ""
+    return re.sub(r"\[[^\]]*\]|'[^']*'|\"[^\"]*\"|\d+", "#", first)
 
 
 CONFIG = ROOT / "schemathesis.toml"

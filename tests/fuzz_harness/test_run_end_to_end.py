@@ -1,0 +1,137 @@
+"""``python -m fuzz_harness run`` as a user runs it: exit codes, summary, curl lines, replay.
+
+A fault-injected server (a cross-project leak) stands in for a user's broken server; the
+printed curl line is run by bash exactly as printed, and the printed replay command from
+another directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fuzz_harness.server_process import ServerProcess
+from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A, TOKEN_B
+
+IDENTITIES = {
+    "AUTH_TOKEN": TOKEN_A,
+    "PROJECT_ID": PROJECT_A,
+    "JOB_IDS": "1-600",
+    "OTHER_AUTH_TOKEN": TOKEN_B,
+    "OTHER_PROJECT_ID": PROJECT_B,
+    "OTHER_JOB_IDS": "601-1200",
+}
+
+
+@pytest.fixture(scope="module")
+def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    db = tmp_path_factory.mktemp("leaky") / "db.sqlite3"
+    extra = ("--fault", "cross-project-leak")
+    with ServerProcess(db, module="fuzz_harness.fault_server", extra_args=extra) as server:
+        yield server
+
+
+def fuzz(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fuzz_harness", "run", "--max-examples", "5", "--seed", "3", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_violations_exit_1_with_curl_and_replay_that_work_as_printed(leaky, tmp_path):
+    reports = tmp_path / "reports"
+    env = {**IDENTITIES, "BASE_URL": leaky.base_url}
+    result = fuzz("--report-dir", str(reports), env=env, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(
+        r"^rules: \d+ passed, [1-9]\d* failed, \d+ not exercised$", result.stdout, re.M
+    )
+    assert "FAILED: jobs-foreign-hidden" in result.stdout
+    assert TOKEN_A not in result.stdout
+    assert TOKEN_B not in result.stdout
+    report = json.loads((reports / "conformance.json").read_text())
+    verdicts = {rule["id"]: rule["verdict"] for rule in report["rules"]}
+    assert verdicts["jobs-foreign-hidden"] == "failed"
+    assert verdicts["token-missing"] == "passed"
+    assert verdicts["token-expired"] == "not exercised"
+    assert (reports / "conformance.md").read_text().startswith("# Conformance report")
+
+    block = result.stdout.split("[jobs-foreign-hidden]", 1)[1]
+    line = re.search(r"reproduce: (curl .*)", block)[1]
+    assert '"X-Auth-Token: $AUTH_TOKEN"' in line
+    answer = subprocess.run(
+        ["bash", "-c", line], env={**os.environ, **IDENTITIES}, capture_output=True, text=True
+    )
+    assert answer.returncode == 0
+    assert "HTTP/1.1 200" in answer.stdout
+    leaked = {
+        job["job_id"] for job in json.loads(answer.stdout.split("\n\n", 1)[1])["payload"]["jobs"]
+    }
+    assert leaked & set(range(601, 1201)), "the curl line shows the leak"
+
+    replay = re.search(r"replay:    (.*)", block)[1]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    replayed = subprocess.run(
+        ["bash", "-c", replay], env={**os.environ, **IDENTITIES}, cwd=elsewhere,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr
+    assert "still fails" in replayed.stdout
+    assert "cross-tenant" in replayed.stdout
+    without_token = subprocess.run(
+        ["bash", "-c", replay],
+        env={k: v for k, v in os.environ.items() if k != "AUTH_TOKEN"},
+        cwd=elsewhere, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert without_token.returncode == 2
+    assert "set AUTH_TOKEN" in without_token.stderr
+
+
+def test_unreachable_server_is_exit_2(tmp_path):
+    result = fuzz(env={**IDENTITIES, "BASE_URL": "http://127.0.0.1:9"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "COULD NOT TEST (exit 2): could not reach" in result.stdout
+
+
+def test_refused_token_is_exit_2(leaky, tmp_path):
+    env = {**IDENTITIES, "BASE_URL": leaky.base_url, "AUTH_TOKEN": "not-a-token"}
+    result = fuzz(env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "AUTH_TOKEN was refused on a known-good request" in result.stdout
+    assert "not-a-token" not in result.stdout
+
+
+def test_bad_options_are_exit_2(tmp_path):
+    env = {**IDENTITIES, "BASE_URL": "http://127.0.0.1:9", "JOB_IDS": "ten"}
+    result = fuzz(env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "JOB_IDS" in result.stderr
+
+
+def test_without_job_data_the_data_rules_are_not_exercised(tmp_path):
+    with ServerProcess(tmp_path / "db.sqlite3") as server:
+        env = {"BASE_URL": server.base_url, "AUTH_TOKEN": TOKEN_A, "PROJECT_ID": PROJECT_A}
+        clean = {
+            k: v for k, v in os.environ.items() if not k.startswith("OTHER_") and k != "JOB_IDS"
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "fuzz_harness", "run", "--max-examples", "5", "--seed", "3",
+             "--report-dir", str(tmp_path / "r")],
+            env={**clean, **env}, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stdout
+    assert "not exercised: jobs-found-in-order: no JOB_IDS given" in result.stdout
+    assert "not exercised: jobs-foreign-hidden: no OTHER_JOB_IDS given" in result.stdout
