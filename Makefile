@@ -32,7 +32,7 @@ FILE ?=
 DB ?= data/reference.sqlite3
 
 .PHONY: help setup lock generate generate-models generate-client check-generated lint-spec lint \
-        test test-slow check serve load fuzz fuzz-selftest diff docs bench dist clean
+        test test-slow check serve load fuzz fuzz-selftest diff docs bench dist clean clean-data
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -86,7 +86,7 @@ serve: $(PY_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) with demo da
 load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response shape)
 	$(PY) -m reference_server load $(FILE) --project-id $(PROJECT_ID) --db $(DB)
 
-fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS); exit 0 conforms, 1 violations, 2 could not test
+fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS); prints the harness exit (0 conforms, 1 violations, 2 could not test)
 	@$(PY) scripts/fuzz.py --max-examples $(MAX_EXAMPLES) --mode $(MODE) --workers $(WORKERS) $(if $(SEED),--seed $(SEED)) \
 		|| { code=$$?; echo "make fuzz: exit $$code"; exit $$code; }
 
@@ -105,6 +105,9 @@ bench: setup ## Benchmarks vs named peers; writes bench/results/
 dist: $(PY_STAMP) ## Build the client wheel into dist/
 	$(PY) -m build --wheel --no-isolation --outdir dist generated/jobs-metrics-client
 
-clean: ## Remove the venv, node_modules, caches and build output
-	rm -rf $(VENV) node_modules build dist reports data .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove the venv, node_modules, caches, reports and build output (never data/: see clean-data)
+	rm -rf $(VENV) node_modules build dist reports .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+clean-data: ## Delete the reference server's database under data/ (what `make load` imported too)
+	rm -rf data

@@ -9,6 +9,9 @@ leaves the same rows.
 
 from __future__ import annotations
 
+import math
+import re
+import sqlite3
 from pathlib import Path
 
 from jobs_metrics_models import JobMetricsResponse, StreamMetrics
@@ -18,9 +21,16 @@ from reference_server.demo import Job, Stream
 from reference_server.errors import first_violation
 from reference_server.store import LoadError, Store
 
+PROJECT_ID = re.compile(r"[0-9a-f]{32}")
+
 
 def parse_metrics(data: bytes) -> list[Job]:
-    """Validate a metrics file and turn it into stored jobs; raise ``LoadError`` if bad."""
+    """Validate a metrics file and turn it into stored jobs; raise ``LoadError`` if bad.
+
+    Rates must be finite: pydantic reads ``Infinity``, ``NaN`` and ``1e309`` as floats the
+    schema's ``minimum: 0`` does not exclude, yet no JSON answer can carry them, so one such
+    job would make every later answer naming it fail. They are refused here, before any write.
+    """
     try:
         response = JobMetricsResponse.model_validate_json(data, strict=True)
     except ValidationError as exc:
@@ -35,6 +45,12 @@ def parse_metrics(data: bytes) -> list[Job]:
             raise LoadError(f"payload.jobs.{index}.job_id: job {info.job_id} appears twice")
         seen.add(info.job_id)
         metrics = info.metrics
+        for name in ("total_read_rate", "total_write_rate"):
+            rate = getattr(metrics, name, None) if metrics else None
+            if rate is not None and not math.isfinite(rate):
+                raise LoadError(
+                    f"payload.jobs.{index}.metrics.{name}: {rate} is not a finite number"
+                )
         jobs.append(
             Job(
                 job_id=info.job_id,
@@ -52,11 +68,21 @@ def _streams(streams: list[StreamMetrics] | None) -> tuple[Stream, ...]:
 
 
 def load_file(db_path: Path, project_id: str, path: Path) -> int:
-    """Load ``path`` into ``project_id``'s jobs; return how many jobs were written."""
+    """Load ``path`` into ``project_id``'s jobs; return how many jobs were written.
+
+    A project ID of the wrong shape is refused (no request could ever read its jobs, and the
+    IDs would be taken from every other project); a database another writer holds locked
+    past the busy timeout is a ``LoadError`` that says so, not a traceback.
+    """
+    if not PROJECT_ID.fullmatch(project_id):
+        raise LoadError(f"--project-id {project_id!r}: must be 32 lowercase hexadecimal characters")
     jobs = parse_metrics(path.read_bytes())
-    store = Store(db_path)
     try:
-        store.seed_demo()
-        return store.load(project_id, jobs)
-    finally:
-        store.close()
+        store = Store(db_path)
+        try:
+            store.seed_demo()
+            return store.load(project_id, jobs)
+        finally:
+            store.close()
+    except sqlite3.OperationalError as exc:
+        raise LoadError(f"database {db_path}: {exc} (another process holds it?)") from None

@@ -46,3 +46,15 @@ def test_make_help_lists_every_target():
         if line.strip()
     }
     assert phony == shown
+
+
+def test_make_clean_never_deletes_user_data():
+    plan = subprocess.run(
+        ["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "rm -rf" in plan
+    assert " data" not in plan.replace("data/", "")
+    explicit = subprocess.run(
+        ["make", "-n", "clean-data"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "rm -rf data" in explicit

@@ -131,3 +131,50 @@ def test_cli_load_refuses_a_bad_file_with_a_message(tmp_path):
 def test_loader_refuses_nothing_for_project_b_jobs_into_b(tmp_path):
     db = tmp_path / "db.sqlite3"
     assert load_file(db, PROJECT_B, write(tmp_path, {"payload": {"jobs": [{"job_id": 601}]}})) == 1
+
+
+@pytest.mark.parametrize("rate", [b"Infinity", b"-Infinity", b"NaN", b"1e309"])
+def test_a_poison_rate_is_refused_and_changes_nothing(tmp_path, rate):
+    db = tmp_path / "db.sqlite3"
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(FILE))
+    load_file(db, PROJECT_A, good)
+    before = dump(db)
+    poison = tmp_path / "poison.json"
+    poison.write_bytes(
+        b'{"payload":{"jobs":[{"job_id":5001,"metrics":{"total_read_rate":1.0}},'
+        b'{"job_id":7008,"metrics":{"total_read_rate":' + rate + b"}}]}}"
+    )
+    with pytest.raises(LoadError, match=r"payload\.jobs\.1\.metrics\.total_read_rate"):
+        load_file(db, PROJECT_A, poison)
+    assert dump(db) == before
+
+
+@pytest.mark.parametrize("project", ["EVIL", "", PROJECT_A.upper(), PROJECT_A + "0"])
+def test_a_project_id_of_the_wrong_shape_is_refused(tmp_path, project):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(FILE))
+    with pytest.raises(LoadError, match="32 lowercase hexadecimal"):
+        load_file(tmp_path / "db.sqlite3", project, good)
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_a_locked_database_is_a_clear_error_not_a_traceback(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(FILE))
+    load_file(db, PROJECT_A, good)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "reference_server", "load", str(good),
+             "--project-id", PROJECT_B, "--db", str(db)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "locked" in result.stderr
