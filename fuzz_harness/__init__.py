@@ -1,6 +1,36 @@
-"""The fuzz harness: schemathesis settings, this API's own checks, and the runner.
+"""The conformance harness of ``make fuzz``: does a server keep every rule of the spec?
 
-``schemathesis.toml`` at the repository root names :mod:`fuzz_harness.hooks`, so every run
-(the CLI of ``make fuzz`` and the in-process pytest contract tests) enforces the same
-checks.
+Layers, each importing only those above it:
+
+- ``jobids``, ``contract``, ``exchange``: job ID sets, the spec's ``x-contract`` rules and
+  schemas, one HTTP request/answer with its curl line;
+- ``judge``: pure functions holding one answer to the rules;
+- ``options``, ``probes``, ``hooks``: what a run may send (identities, known jobs), the
+  probes per rule, and schemathesis' hooks and checks (public schemathesis API only);
+- ``st_run``, ``runner``, ``report``: the schemathesis process, one run end to end, the
+  conformance report;
+- ``cli``, ``replay``, ``selftest``: the commands; ``faults``, ``fault_server`` and
+  ``server_process`` start the reference server and its fault-injected variants.
 """
+
+from fuzz_harness.contract import Contract, Rule, default_contract, load_contract
+from fuzz_harness.jobids import JobIdSet
+from fuzz_harness.options import FuzzOptions, Identity, OptionsError, build_options
+from fuzz_harness.runner import CONFORMS, COULD_NOT_TEST, VIOLATIONS, Outcome, execute
+
+__all__ = [
+    "CONFORMS",
+    "COULD_NOT_TEST",
+    "VIOLATIONS",
+    "Contract",
+    "FuzzOptions",
+    "Identity",
+    "JobIdSet",
+    "OptionsError",
+    "Outcome",
+    "Rule",
+    "build_options",
+    "default_contract",
+    "execute",
+    "load_contract",
+]
