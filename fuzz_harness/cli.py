@@ -41,39 +41,23 @@ def demo_identities() -> tuple[Identity, Identity]:
     )
 
 
+# The identity and data options: each also read from the environment variable of its name
+# (what `make fuzz` exports, so that tokens never appear on a command line).
+ENV_OPTIONS = (
+    ("BASE_URL", "server to fuzz (default: a fresh reference server with demo data)"),
+    ("AUTH_TOKEN", "a valid X-Auth-Token (required with BASE_URL)"),
+    ("PROJECT_ID", "the project the token was issued for"),
+    ("JOB_IDS", "jobs that exist in the project: IDs and inclusive ranges, e.g. 1-600,7"),
+    ("OTHER_AUTH_TOKEN", "a second valid token, of another project"),
+    ("OTHER_PROJECT_ID", "the second token's project"),
+    ("OTHER_JOB_IDS", "jobs that exist in the second project"),
+)
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
-    env = os.environ.get
-    parser.add_argument(
-        "--base-url",
-        default=env("BASE_URL", ""),
-        help="server to fuzz (default: a fresh reference server with demo data)",
-    )
-    parser.add_argument(
-        "--auth-token",
-        default=env("AUTH_TOKEN", ""),
-        help="a valid X-Auth-Token (env AUTH_TOKEN; required with --base-url)",
-    )
-    parser.add_argument(
-        "--project-id", default=env("PROJECT_ID", ""), help="the project the token was issued for"
-    )
-    parser.add_argument(
-        "--job-ids",
-        default=env("JOB_IDS", ""),
-        help="jobs that exist in the project: IDs and inclusive ranges, e.g. 1-600,7",
-    )
-    parser.add_argument(
-        "--other-auth-token",
-        default=env("OTHER_AUTH_TOKEN", ""),
-        help="a second valid token, of another project (env OTHER_AUTH_TOKEN)",
-    )
-    parser.add_argument(
-        "--other-project-id", default=env("OTHER_PROJECT_ID", ""), help="the second token's project"
-    )
-    parser.add_argument(
-        "--other-job-ids",
-        default=env("OTHER_JOB_IDS", ""),
-        help="jobs that exist in the second project",
-    )
+    for name, text in ENV_OPTIONS:
+        flag = "--" + name.lower().replace("_", "-")
+        parser.add_argument(flag, default=os.environ.get(name, ""), help=f"{text} (env {name})")
     parser.add_argument(
         "--max-examples", type=int, default=100, help="generated cases per phase (default 100)"
     )

@@ -197,9 +197,13 @@ def _probe_failure(
         curl=curl(probe.request, sender.base_url, files, failure_id),
         replay=replay_command(replay_file),
     )
-    report.failures.append(failure)
-    report.rules[rule_id].failures.append(failure_id)
+    _record(report, failure)
     return failure
+
+
+def _record(report: Report, failure: Failure) -> None:
+    report.failures.append(failure)
+    report.rules[failure.rule].failures.append(failure.id)
 
 
 def write_replay(path: Path, data: dict[str, object], options: FuzzOptions, base_url: str) -> Path:
@@ -250,8 +254,7 @@ def merge_fuzzing(st: StResult, report: Report, options: FuzzOptions) -> str | N
             replay=replay_command(replay_file),
             count=found.count,
         )
-        report.failures.append(failure)
-        report.rules[rule_id].failures.append(failure_id)
+        _record(report, failure)
     for error in st.errors:
         failure_id = f"F{len(report.failures) + 1}"
         report.failures.append(
