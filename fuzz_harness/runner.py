@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fuzz_harness import report as reporting
 from fuzz_harness.contract import Contract, default_contract
-from fuzz_harness.exchange import Answer, Sender, curl
+from fuzz_harness.exchange import Answer, Request, Sender, curl
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import Verdicts, describe, judge_body, judge_jobs, judge_refusal
 from fuzz_harness.options import FuzzOptions, Identity
@@ -82,7 +82,7 @@ def execute(options: FuzzOptions, base_url: str, contract: Contract | None = Non
         run_probes(sender, contract, options, report)
         report.probe_requests = sender.sent
         st = run_schemathesis(options, base_url)
-        problem = merge_fuzzing(st, report, options)
+        problem = merge_fuzzing(st, report, options, base_url)
         if problem:
             return Outcome(COULD_NOT_TEST, problem, report)
     finally:
@@ -94,10 +94,11 @@ def execute(options: FuzzOptions, base_url: str, contract: Contract | None = Non
 
 def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str | None:
     """Why nothing can be tested (unreachable, a token refused), or None."""
-    auth_ids = {contract.rule(r).error_id: r for r in AUTH_RULES if _has(contract, r)}
+    auth_ids = {rule.error_id for rule in contract.rules if rule.id in AUTH_RULES and rule.error_id}
+    rng = random.Random(options.seed)
     identities = [options.identity, *([options.other] if options.other else [])]
     for identity in identities:
-        answer = sender.send(post(identity, {"job_ids": some_ids(_rng(options), identity, 1)}))
+        answer = sender.send(post(identity, {"job_ids": some_ids(rng, identity, 1)}))
         if answer.error:
             return f"could not reach {sender.base_url}: {answer.error}"
         body = answer.json()
@@ -110,14 +111,6 @@ def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str |
                 + " - check the token and the project it was issued for"
             )
     return None
-
-
-def _has(contract: Contract, rule_id: str) -> bool:
-    return any(rule.id == rule_id and rule.error_id for rule in contract.rules)
-
-
-def _rng(options: FuzzOptions) -> random.Random:
-    return random.Random(options.seed)
 
 
 def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report: Report) -> None:
@@ -137,8 +130,20 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
             if key in found:
                 found[key].count += 1
                 continue
-            problem = "\n".join(problems)
-            found[key] = _probe_failure(report, options, item, rule_id, problem, answer, sender)
+            found[key] = add_failure(
+                report,
+                options,
+                sender.base_url,
+                rule=rule_id,
+                source="probe",
+                title=f"probe {item.rule}: {item.name}",
+                detail="\n".join(problems) + f"\nanswer: {describe(answer)}",
+                request=item.request,
+                replay={
+                    "probe_rule": item.rule,
+                    "asker": item.asker.variable if item.asker else None,
+                },
+            )
 
 
 def judge_probe(contract: Contract, options: FuzzOptions, probe: Probe, answer: Answer) -> Verdicts:
@@ -164,38 +169,37 @@ def _foreign_for(options: FuzzOptions, asker: Identity) -> JobIdSet:
     return options.other.job_ids if asker is options.identity else options.identity.job_ids
 
 
-def _probe_failure(
+def add_failure(
     report: Report,
     options: FuzzOptions,
-    probe: Probe,
-    rule_id: str,
-    problem: str,
-    answer: Answer,
-    sender: Sender,
+    base_url: str,
+    *,
+    rule: str,
+    source: str,
+    title: str,
+    detail: str,
+    request: Request,
+    replay: dict[str, object],
+    count: int = 1,
 ) -> Failure:
+    """Record one distinct failure: its replay file, its curl line, its place under its rule."""
     failure_id = f"F{len(report.failures) + 1}"
     files = options.report_dir.resolve() / "failures"
     replay_file = write_replay(
         files / f"{failure_id}.json",
-        {
-            "id": failure_id,
-            "source": "probe",
-            "rule": rule_id,
-            "probe_rule": probe.rule,
-            "asker": probe.asker.variable if probe.asker else None,
-            "request": probe.request.to_json(),
-        },
+        {"id": failure_id, "source": source, "rule": rule, "request": request.to_json(), **replay},
         options,
-        sender.base_url,
+        base_url,
     )
     failure = Failure(
         id=failure_id,
-        rule=rule_id,
-        source="probe",
-        title=f"probe {probe.rule}: {probe.name}",
-        detail=f"{problem}\nanswer: {describe(answer)}",
-        curl=curl(probe.request, sender.base_url, files, failure_id),
+        rule=rule,
+        source=source,
+        title=title,
+        detail=detail,
+        curl=curl(request, base_url, files, failure_id),
         replay=replay_command(replay_file),
+        count=count,
     )
     _record(report, failure)
     return failure
@@ -222,7 +226,7 @@ def replay_command(path: Path) -> str:
     return f"{sys.executable} -m fuzz_harness replay {path}"
 
 
-def merge_fuzzing(st: StResult, report: Report, options: FuzzOptions) -> str | None:
+def merge_fuzzing(st: StResult, report: Report, options: FuzzOptions, base_url: str) -> str | None:
     """Fold schemathesis' findings into the rules; a run that tested nothing is exit 2."""
     report.fuzz_cases, report.fuzz_seconds = st.cases, st.seconds
     if st.cases == 0:
@@ -233,36 +237,27 @@ def merge_fuzzing(st: StResult, report: Report, options: FuzzOptions) -> str | N
         target = "response-schema" if rule_id == "answers_with_jobs" else rule_id
         if target in report.rules:
             report.rules[target].exercised += count
-    files = options.report_dir.resolve() / "failures"
     for found in st.failures:
-        rule_id = found.rule if found.rule in report.rules else FUZZ_RULE
-        failure_id = f"F{len(report.failures) + 1}"
-        replay_file = write_replay(
-            files / f"{failure_id}.json",
-            {"id": failure_id, "source": "schemathesis", "rule": rule_id, "check": found.check,
-             "request": found.request.to_json(), "case": found.case},
+        add_failure(
+            report,
             options,
-            report.target.split(" ")[0],
-        )  # fmt: skip
-        failure = Failure(
-            id=failure_id,
-            rule=rule_id,
+            base_url,
+            rule=found.rule if found.rule in report.rules else FUZZ_RULE,
             source="schemathesis",
             title=f"{found.code + ' ' if found.code else ''}{found.title} ({found.check})",
             detail=f"{found.message.strip()[:1500]}\nanswer: HTTP {found.status}",
-            curl=curl(found.request, report.target.split(" ")[0], files, failure_id),
-            replay=replay_command(replay_file),
+            request=found.request,
+            replay={"check": found.check, "case": found.case},
             count=found.count,
         )
-        _record(report, failure)
     for error in st.errors:
         failure_id = f"F{len(report.failures) + 1}"
-        report.failures.append(
+        _record(
+            report,
             Failure(
                 failure_id, FUZZ_RULE, "schemathesis", "the server gave no answer", error, "", ""
-            )
+            ),
         )
-        report.rules[FUZZ_RULE].failures.append(failure_id)
     if st.stats.get("answers_with_jobs", 0) == 0 and options.identity.job_ids:
         report.notes.append(
             "No generated request's answer held a job, though JOB_IDS was given: check that"
