@@ -84,7 +84,7 @@ serve: $(PY_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) with demo da
 	$(PY) -m reference_server serve --host 127.0.0.1 --port $(PORT) --db $(DB)
 
 load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response shape)
-	$(PY) -m reference_server load $(FILE) --project-id $(PROJECT_ID) --db $(DB)
+	$(PY) -m reference_server load "$(FILE)" --project-id "$(PROJECT_ID)" --db "$(DB)"
 
 fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS); prints the harness exit (0 conforms, 1 violations, 2 could not test)
 	@$(PY) scripts/fuzz.py --max-examples $(MAX_EXAMPLES) --mode $(MODE) --workers $(WORKERS) $(if $(SEED),--seed $(SEED)) \

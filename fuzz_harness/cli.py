@@ -13,24 +13,24 @@ import random
 import sys
 from pathlib import Path
 
+from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.options import FuzzOptions, Identity, OptionsError, build_options
 from fuzz_harness.report import FAILED, NOT_EXERCISED, PASSED, Report
 from fuzz_harness.runner import COULD_NOT_TEST, Outcome, execute, target_server
+from reference_server.demo import (
+    PROJECT_A,
+    PROJECT_A_JOBS,
+    PROJECT_B,
+    PROJECT_B_JOBS,
+    TOKEN_A,
+    TOKEN_B,
+)
 
 DEFAULT_REPORTS = Path("reports") / "fuzz"
 
 
 def demo_identities() -> tuple[Identity, Identity]:
     """The reference server's demo projects: what a run with no BASE_URL uses."""
-    from fuzz_harness.jobids import JobIdSet
-    from reference_server.demo import (
-        PROJECT_A,
-        PROJECT_A_JOBS,
-        PROJECT_B,
-        PROJECT_B_JOBS,
-        TOKEN_A,
-        TOKEN_B,
-    )
 
     def ids(jobs: range) -> JobIdSet:
         return JobIdSet(((jobs.start, jobs.stop - 1),))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import httpx
 # Header values that are secrets, by the environment variable a user sets to reproduce.
 TOKEN_VARIABLES = ("AUTH_TOKEN", "OTHER_AUTH_TOKEN")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+PLACEHOLDER = re.compile(r"\$(" + "|".join(TOKEN_VARIABLES) + r")\b")
 INLINE_LIMIT = 400  # longer bodies and headers go to a file beside the report
 
 
@@ -136,18 +138,16 @@ def curl(request: Request, base_url: str, files: Path | None = None, name: str =
     parts = ["curl", "-sS", "-i", "-X", request.method]
     for header, value in request.headers:
         line = f"{header}: {value}"
-        if "$" in value and any(f"${v}" in value for v in TOKEN_VARIABLES):
-            parts += ["-H", '"' + line.replace('"', '\\"') + '"']
+        if PLACEHOLDER.search(value):
+            parts += ["-H", _double_quoted(line)]
         elif len(line) > INLINE_LIMIT and files is not None:
             path = _write(files, f"{name}.headers", (line + "\n").encode("latin-1"))
             parts += ["-H", shlex.quote(f"@{path}")]
         else:
             parts += ["-H", shlex.quote(line)]
-    if request.body is not None and not any(
-        h.lower() == "content-type" for h, _ in request.headers
-    ):
-        parts += ["-H", shlex.quote("Content-Type:")]  # curl would add a form content type
     if request.body is not None:
+        if not any(h.lower() == "content-type" for h, _ in request.headers):
+            parts += ["-H", shlex.quote("Content-Type:")]  # curl would add a form content type
         text = request.body.decode("latin-1")
         if (len(text) > INLINE_LIMIT or not text.isprintable()) and files is not None:
             path = _write(files, f"{name}.body", request.body)
@@ -156,6 +156,16 @@ def curl(request: Request, base_url: str, files: Path | None = None, name: str =
             parts += ["--data-binary", shlex.quote(text)]
     parts.append(shlex.quote(base_url + request.path))
     return " ".join(parts)
+
+
+def _double_quoted(text: str) -> str:
+    """``text`` in double quotes, the shell expanding only the token placeholders in it."""
+    pieces = PLACEHOLDER.split(text)  # odd indexes are the placeholders' variable names
+    quoted = [
+        f"${piece}" if index % 2 else re.sub(r'([\\"`$])', r"\\\1", piece)
+        for index, piece in enumerate(pieces)
+    ]
+    return '"' + "".join(quoted) + '"'
 
 
 def _write(folder: Path, name: str, data: bytes) -> Path:
