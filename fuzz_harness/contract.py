@@ -70,13 +70,19 @@ class Contract:
         """A JSON Schema validator for ``components.schemas[schema_name]``, refs resolved."""
         cached = self._validators.get(schema_name)
         if cached is None:
-            resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
-            registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
-            cached = Draft202012Validator(
-                {"$ref": f"urn:spec#/components/schemas/{schema_name}"}, registry=registry
-            )
-            self._validators[schema_name] = cached
+            cached = self._validators[schema_name] = schema_validator(self.document, schema_name)
         return cached
+
+
+def schema_validator(document: dict[str, Any], name: str) -> Draft202012Validator:
+    """A JSON Schema validator for ``components.schemas[name]`` of ``document``, refs resolved."""
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
+    return Draft202012Validator(
+        {"$ref": f"urn:spec#/components/schemas/{name}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 def load_contract(path: Path = SPEC_PATH) -> Contract:

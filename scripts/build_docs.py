@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from fuzz_harness.contract import SPEC_PATH as SPEC
 from fuzz_harness.contract import with_rendered_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 
 from scripts import chromium  # noqa: E402
 
-SPEC = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
 OUT = ROOT / "build" / "docs"
 
 # Loads of outside resources (plain links to other pages are fine).

@@ -13,16 +13,16 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
+# The spec's place and path template, shared with the harness (one definition).
+from fuzz_harness.contract import METRICS_PATH as METRICS_PATH
+from fuzz_harness.contract import ROOT as ROOT
+from fuzz_harness.contract import SPEC_PATH as SPEC_PATH
+from fuzz_harness.contract import schema_validator
 from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_A, TOKEN_A
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC_PATH = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
 PYTHON = sys.executable
-METRICS_PATH = "/v1.0/{project_id}/jobs/metrics"
 
 
 @cache
@@ -36,14 +36,7 @@ def load_spec_text(text: str) -> dict[str, Any]:
 
 def validator(name: str, document: dict[str, Any] | None = None) -> Draft202012Validator:
     """A JSON Schema validator for ``components.schemas[name]``, refs resolved in the spec."""
-    document = document or spec()
-    resource = Resource.from_contents(document, default_specification=DRAFT202012)
-    registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
-    return Draft202012Validator(
-        {"$ref": f"urn:spec#/components/schemas/{name}"},
-        registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
+    return schema_validator(document or spec(), name)
 
 
 def metrics_url(base: str, project_id: str = PROJECT_A) -> str:
