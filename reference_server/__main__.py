@@ -14,16 +14,28 @@ import sys
 from pathlib import Path
 
 from reference_server.settings import (
+    DEFAULT_BODY_TIMEOUT,
     DEFAULT_DB,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_HEADER_BYTES,
+    ENV_BODY_TIMEOUT,
     ENV_DB,
     ENV_MAX_BODY,
+    ENV_MAX_HEADER_BYTES,
     ENV_NO_CACHE,
     ENV_NO_DEMO,
     ENV_TOKENS,
     ENV_TOKENS_FILE,
+    Settings,
     SettingsError,
 )
+
+# Limits of the HTTP server itself (the app cannot see these phases). Granian's defaults are
+# 30 s for headers, 1,024 connections per worker and an unbounded wait on SIGTERM.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_MAX_CONNECTIONS = 2048
+DEFAULT_SHUTDOWN_TIMEOUT = 5
+
 
 EPILOG = f"""
 environment (used when the option is not given):
@@ -33,6 +45,14 @@ environment (used when the option is not given):
   {ENV_NO_DEMO}      1 to refuse the demo tokens
   {ENV_MAX_BODY}     request body limit in bytes (default {DEFAULT_MAX_BODY})
   {ENV_NO_CACHE}     1 to validate every job on every request (no job cache)
+  {ENV_MAX_HEADER_BYTES}  request header limit in bytes (default {DEFAULT_MAX_HEADER_BYTES})
+  {ENV_BODY_TIMEOUT}  seconds allowed for the whole body (default {DEFAULT_BODY_TIMEOUT:g})
+
+limits of the HTTP server (Granian), chosen for a server shared by many clients; see README
+"Reliability": a client may hold a connection idle or send its headers for at most
+--header-timeout seconds and its body for at most --body-timeout seconds; one worker holds at
+most --max-connections connections (the rest wait in the kernel's listen queue); SIGTERM
+lets requests in flight finish for at most --shutdown-timeout seconds.
 
 demo credentials (see README):
   project A 0f1e2d3c4b5a69788796a5b4c3d2e1f0  token demo-token-project-a  jobs 1-600
@@ -61,6 +81,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-body", type=int, help=f"body limit in bytes (default {DEFAULT_MAX_BODY})"
     )
     serve.add_argument("--no-cache", action="store_true", help="disable the validated-job cache")
+    serve.add_argument(
+        "--max-header-bytes",
+        type=int,
+        help=f"request header limit in bytes (default {DEFAULT_MAX_HEADER_BYTES}); HTTP/2"
+        " header lists over twice this are reset by the HTTP server before the app",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        help=f"seconds allowed for the whole request body (default {DEFAULT_BODY_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        help="seconds allowed for request headers, and for an idle keep-alive connection"
+        f" (default {DEFAULT_HEADER_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help=f"connections one worker holds (default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    serve.add_argument(
+        "--http",
+        choices=("http1", "auto", "http2"),
+        default="http1",
+        help="protocols: http1 (the default) answers HTTP/1.1 only; auto adds cleartext"
+        " HTTP/2 (prior knowledge), at the cost that a connection which never sends a byte"
+        " is held until the client closes it (the HTTP server waits to learn the protocol"
+        " before its header timeout starts)",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=int,
+        default=DEFAULT_SHUTDOWN_TIMEOUT,
+        help="seconds SIGTERM waits for requests in flight before stopping the workers"
+        f" (default {DEFAULT_SHUTDOWN_TIMEOUT})",
+    )
     load = sub.add_parser("load", help="import a metrics file (the response's JSON shape)")
     load.add_argument("file", type=Path, help="JSON file shaped like the 200 response")
     load.add_argument("--project-id", required=True, help="project that owns the jobs")
@@ -80,6 +140,10 @@ def _set_env(args: argparse.Namespace) -> None:
         os.environ[ENV_MAX_BODY] = str(args.max_body)
     if getattr(args, "no_cache", False):
         os.environ[ENV_NO_CACHE] = "1"
+    if getattr(args, "max_header_bytes", None):
+        os.environ[ENV_MAX_HEADER_BYTES] = str(args.max_header_bytes)
+    if getattr(args, "body_timeout", None):
+        os.environ[ENV_BODY_TIMEOUT] = str(args.body_timeout)
 
 
 APP_FACTORY = "reference_server.app:create_app"
@@ -87,26 +151,59 @@ APP_FACTORY = "reference_server.app:create_app"
 
 def serve(args: argparse.Namespace, factory: str = APP_FACTORY) -> int:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings, HTTP2Settings
 
     # Build once here so that a bad setting or database fails before the server starts.
     module, _, name = factory.partition(":")
     getattr(importlib.import_module(module), name)()
+    settings = Settings.from_env()
+    if args.max_connections < 1 or args.shutdown_timeout < 1 or not args.header_timeout > 0:
+        raise SettingsError("--max-connections, --shutdown-timeout, --header-timeout: must be > 0")
+    raise_open_file_limit(args.workers * args.max_connections + 256)
     Granian(
         factory,
         address=args.host,
         port=args.port,
         interface=Interfaces.ASGI,
+        http=HTTPModes[args.http],
         workers=args.workers,
         factory=True,
         log_access=False,
+        # Granian counts connections, not requests, against backpressure.
+        backpressure=args.max_connections,
+        workers_kill_timeout=args.shutdown_timeout,
+        http1_settings=HTTP1Settings(header_read_timeout=int(args.header_timeout * 1000)),
+        # HTTP/2's own limit is 16 MiB of decoded headers per request, which let 100
+        # connections hold over a GiB. Twice the app's limit: headers between the two still
+        # reach the app and get the provider's error body; beyond, the stream is reset.
+        http2_settings=HTTP2Settings(max_headers_size=2 * settings.max_header_bytes),
     ).serve()
     return 0
 
 
+def raise_open_file_limit(wanted: int) -> None:
+    """Lift the soft limit on open files towards ``wanted`` (each connection is one).
+
+    A soft limit of 1,024 (common on Linux) would refuse connections long before
+    ``--max-connections``; the hard limit is the most an unprivileged process may take.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < wanted:
+        print(
+            f"warning: open-file limit {hard} is below the {wanted} that --max-connections"
+            " needs; raise it (ulimit -n) or lower --max-connections",
+            file=sys.stderr,
+        )
+
+
 def load(args: argparse.Namespace) -> int:
     from reference_server.loader import load_file
-    from reference_server.settings import Settings
 
     settings = Settings.from_env()
     count = load_file(settings.db_path, args.project_id, args.file)

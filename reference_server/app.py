@@ -8,10 +8,12 @@ Requests and responses still go through the generated pydantic models.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
+from typing import Any
 from urllib.parse import unquote
 
 from jobs_metrics_models import JobMetricsRequest, JobMetricsResponse
@@ -58,8 +60,8 @@ class JobsMetricsApp:
         if kind == "lifespan":
             await self._lifespan(receive, send)
             return
-        if kind != "http":  # websockets: not part of the API
-            await send({"type": "websocket.close", "code": 1003})
+        if kind == "websocket":
+            await self._refuse_websocket(scope, receive, send)
             return
         extra_headers: list[tuple[bytes, bytes]] = []
         try:
@@ -82,6 +84,27 @@ class JobsMetricsApp:
         )
         await send({"type": "http.response.body", "body": body})
 
+    async def _refuse_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket upgrade is a GET: 405 on the API's path, 404 elsewhere, with the body.
+
+        Sent through the ASGI WebSocket denial-response extension where the server offers it
+        (Granian does); otherwise the connection can only be closed.
+        """
+        await receive()  # websocket.connect
+        if "websocket.http.response" not in scope.get("extensions", {}):
+            await send({"type": "websocket.close", "code": 1003})
+            return
+        try:
+            route({**scope, "method": "GET"})
+            raise AssertionError("route() refuses every GET")  # pragma: no cover
+        except ApiError as exc:
+            error = exc
+        headers = [*JSON_HEADERS, *([(b"allow", b"POST")] if error.status == 405 else [])]
+        await send(
+            {"type": "websocket.http.response.start", "status": error.status, "headers": headers}
+        )
+        await send({"type": "websocket.http.response.body", "body": error.body()})
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
@@ -95,7 +118,7 @@ class JobsMetricsApp:
     async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
         project_id = route(scope)
         check_header_size(scope["headers"], self.settings.max_header_bytes)
-        headers = dict(scope["headers"])
+        headers = single_headers(scope["headers"])
         owner = self._authenticate(headers.get(b"x-auth-token"))
         if not PROJECT_ID.fullmatch(project_id):
             raise ApiError(
@@ -108,7 +131,13 @@ class JobsMetricsApp:
                 "The project ID in the URL differs from the one in the IAM token.",
             )
         check_content_type(headers.get(b"content-type"))
-        body = await read_body(receive, headers.get(b"content-length"), self.settings.max_body)
+        check_content_encoding(headers.get(b"content-encoding"))
+        body = await read_body(
+            receive,
+            headers.get(b"content-length"),
+            self.settings.max_body,
+            self.settings.body_timeout,
+        )
         job_ids = parse_request(body)
         return 200, render(self.cache.get(project_id, job_ids))
 
@@ -130,7 +159,9 @@ def route(scope: Scope) -> str:
         raise ApiError(errors.NOT_SUPPORTED, "No API is defined at this path.", status=404)
     if scope["method"] != "POST":
         raise ApiError(
-            errors.NOT_SUPPORTED, f"Method {scope['method']} is not supported; use POST.", 405
+            errors.NOT_SUPPORTED,
+            f"Method {errors.clip(scope['method'])} is not supported; use POST.",
+            405,
         )
     return unquote(parts[2].decode("latin-1"))
 
@@ -148,6 +179,39 @@ def check_header_size(headers: list[tuple[bytes, bytes]], limit: int) -> None:
         )
 
 
+# Headers the app reads: sent twice, a proxy reading the first and this server reading the
+# last would disagree about who is asking or what the body is, so a second copy is refused.
+SINGLE_HEADERS = (b"x-auth-token", b"content-type", b"content-encoding")
+
+
+def single_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """The headers as a dict; refuse a second copy of any header in ``SINGLE_HEADERS``."""
+    headers: dict[bytes, bytes] = {}
+    for name, value in raw:
+        if name in headers and name in SINGLE_HEADERS:
+            raise ApiError(
+                errors.NOT_SUPPORTED,
+                f"{name.decode('latin-1')}: sent more than once; send it exactly once",
+            )
+        headers[name] = value
+    return headers
+
+
+def check_content_encoding(value: bytes | None) -> None:
+    """Refuse a compressed body: the service reads bodies as sent (``identity``) only.
+
+    Decompressing would add a second size limit to enforce (a 1 KiB gzip body can inflate to
+    gigabytes); refusing says plainly what to change, where ignoring the header made a gzip
+    body look like broken JSON.
+    """
+    if value is not None and value.strip().lower() not in (b"", b"identity"):
+        raise ApiError(
+            errors.NOT_SUPPORTED,
+            f"Content-Encoding: {errors.clip(value.decode('latin-1'))} is not supported;"
+            " send the body uncompressed",
+        )
+
+
 def check_content_type(value: bytes | None) -> None:
     media = (value or b"").split(b";", 1)[0].strip().lower()
     if media != b"application/json":
@@ -156,8 +220,13 @@ def check_content_type(value: bytes | None) -> None:
         )
 
 
-async def read_body(receive: Receive, length: bytes | None, limit: int) -> bytes:
-    """Read the body, refusing one over ``limit`` bytes without reading it whole."""
+async def read_body(receive: Receive, length: bytes | None, limit: int, timeout: float) -> bytes:
+    """Read the body, refusing one over ``limit`` bytes or slower than ``timeout`` seconds.
+
+    The size is refused without reading the body whole. The time limit covers the whole body,
+    not each read: a client trickling one byte every second would otherwise hold its
+    connection (and a slot of the HTTP server's connection limit) for as long as it likes.
+    """
     too_large = f"body: the request body is larger than {limit} bytes"
     if length is not None:
         if not length.isdigit():
@@ -166,17 +235,24 @@ async def read_body(receive: Receive, length: bytes | None, limit: int) -> bytes
             raise ApiError(errors.NOT_SUPPORTED, too_large)
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ApiError(errors.NOT_SUPPORTED, "body: the client closed the connection")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(errors.NOT_SUPPORTED, too_large)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ApiError(errors.NOT_SUPPORTED, "body: the client closed the connection")
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(errors.NOT_SUPPORTED, too_large)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+    except TimeoutError:
+        raise ApiError(
+            errors.NOT_SUPPORTED,
+            f"body: {size} bytes received in {timeout:g} s, the time allowed for the whole body",
+        ) from None
 
 
 def parse_request(body: bytes) -> list[int]:
@@ -191,11 +267,22 @@ def parse_request(body: bytes) -> list[int]:
         request = JobMetricsRequest.model_validate_json(body, strict=True)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        if first["type"] == "json_invalid":
+        if first["type"] == "json_invalid" and "number out of range" not in first["msg"]:
             raise ApiError(
                 errors.INVALID_JSON, f"The request body is not valid JSON: {first['msg']}"
             ) from None
-        request = _validate_integral_floats(body, exc)
+        # pydantic's parser reads NaN and Infinity (not JSON) and refuses integers of over
+        # 4,300 digits (JSON): the standard library, told to do neither, has the last word.
+        data = parse_json_strictly(body)
+        if first["type"] == "json_invalid":
+            try:
+                request = JobMetricsRequest.model_validate(data, strict=True)
+            except ValidationError as second:
+                raise ApiError(
+                    errors.NOT_SUPPORTED, errors.first_violation(second, "body")
+                ) from None
+        else:
+            request = _validate_integral_floats(body, exc)
     job_ids = [job_id.root for job_id in request.job_ids]
     if len(set(job_ids)) != len(job_ids):
         seen: set[int] = set()
@@ -207,6 +294,26 @@ def parse_request(body: bytes) -> list[int]:
                 )
             seen.add(job_id)
     return job_ids
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _any_length_int(digits: str) -> int:
+    """An integer of any length; past 4,300 digits (Python's conversion limit) one far
+    outside int64, so that the schema's bounds refuse it as they refuse a 20-digit one."""
+    if len(digits) <= 4300:
+        return int(digits)
+    return -(10**30) if digits.startswith("-") else 10**30
+
+
+def parse_json_strictly(body: bytes) -> Any:
+    """Parse as JSON (RFC 8259) or refuse with ``CS.10004``: no NaN/Infinity, UTF-8 only."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_int=_any_length_int)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(errors.INVALID_JSON, f"The request body is not valid JSON: {exc}") from None
 
 
 def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRequest:

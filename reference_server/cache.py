@@ -1,10 +1,12 @@
 """A read-through cache of validated job JSON, dropped whenever the store changes.
 
 Each job's JSON is built by SQLite, validated once with the generated ``JobMonitoringInfo``
-model and kept as bytes, keyed by (project, job). Any commit to the database, by this
-process or another (the loader), changes the store's version and empties the cache, so an
-answer never lags the data. Only jobs that exist are cached, so the cache never holds
-more than the store does, and it is capped at ``max_entries`` on top of that.
+model and kept as bytes, keyed by (project, job), together with the store's generation (a
+counter every commit moves, by any writer). A new generation empties the cache, so an answer
+never lags the data; the generation and the uncached jobs are read in one snapshot, so an
+answer never mixes two commits (a commit landing between two separate reads would). Only
+jobs that exist are cached, so the cache never holds more than the store does, and it is
+capped at ``max_entries`` on top of that.
 """
 
 from __future__ import annotations
@@ -24,20 +26,34 @@ class JobCache:
         self.enabled = enabled
         self.max_entries = max_entries
         self._jobs: dict[tuple[str, int], bytes] = {}
-        self._version: tuple[int, int] | None = None
+        self._generation: int | None = None
 
     def get(self, project_id: str, job_ids: Sequence[int]) -> list[bytes]:
         """The project's jobs among ``job_ids``, in the order requested, as JSON bytes."""
-        version = self.store.version()
-        if version != self._version or not self.enabled:
+        if self.enabled:
+            self._sync(self.store.generation())  # one statement: atomic on its own
+            if all((project_id, job_id) in self._jobs for job_id in job_ids):
+                return [self._jobs[project_id, job_id] for job_id in job_ids]
+        with self.store.snapshot():
+            self._sync(self.store.generation() if self.enabled else None)
+            found = {
+                job_id: job
+                for job_id in job_ids
+                if (job := self._jobs.get((project_id, job_id))) is not None
+            }
+            fetched = self.store.job_json(
+                project_id, [job_id for job_id in job_ids if job_id not in found]
+            )
+        if len(self._jobs) + len(fetched) > self.max_entries:
             self._jobs.clear()
-            self._version = version
-        jobs = self._jobs
-        missing = [job_id for job_id in job_ids if (project_id, job_id) not in jobs]
-        if missing:
-            if len(jobs) + len(missing) > self.max_entries:
-                jobs.clear()
-            for job_id, text in self.store.job_json(project_id, missing).items():
-                info = JobMonitoringInfo.model_validate_json(text, strict=True)
-                jobs[project_id, job_id] = info.model_dump_json(exclude_none=True).encode()
-        return [jobs[key] for job_id in job_ids if (key := (project_id, job_id)) in jobs]
+        for job_id, text in fetched.items():
+            info = JobMonitoringInfo.model_validate_json(text, strict=True)
+            job = info.model_dump_json(exclude_none=True).encode()
+            found[job_id] = self._jobs[project_id, job_id] = job
+        return [job for job_id in job_ids if (job := found.get(job_id)) is not None]
+
+    def _sync(self, generation: int | None) -> None:
+        """Empty the cache unless it holds jobs of ``generation`` (``None``: always)."""
+        if generation is None or generation != self._generation:
+            self._jobs.clear()
+            self._generation = generation

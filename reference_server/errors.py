@@ -66,8 +66,24 @@ def error_body(code: ErrorCode, cause: str) -> bytes:
     )
 
 
+# Longest client-chosen text (a field name, a method) echoed in ``error_cause``: enough to
+# recognise it, and an attacker's 500 KB key is not sent back whole.
+ECHO_LIMIT = 64
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text``, cut to ``limit`` characters with a note of how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...({len(text)} characters)"
+
+
 def first_violation(exc: ValidationError, whole: str) -> str:
-    """``field.path: message`` for the first schema violation; ``whole`` names the root."""
+    """``field.path: message`` for the first schema violation; ``whole`` names the root.
+
+    Field names come from the client (an unknown field's name is part of the path), so each
+    is clipped to ``ECHO_LIMIT`` characters.
+    """
     first = exc.errors(include_url=False)[0]
-    location = ".".join(str(part) for part in first["loc"]) or whole
+    location = ".".join(clip(str(part)) for part in first["loc"]) or whole
     return f"{location}: {first['msg']}"

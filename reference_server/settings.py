@@ -11,14 +11,21 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from reference_server.demo import DEMO_TOKENS
+
+Number = TypeVar("Number", int, float)
 
 DEFAULT_DB = Path("data") / "reference.sqlite3"
 # 1 MiB: a full request of 1,000 twenty-digit IDs is about 22 KB, so this leaves ample room.
 DEFAULT_MAX_BODY = 1024 * 1024
 # 16 KiB of request headers (names and values), as the spec's x-contract limits say.
 DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+# Seconds a client may take to send the whole body once its headers have arrived. A 1 MiB
+# body at a slow 1 Mbit/s takes 8 s; a client trickling bytes to hold a connection is cut
+# off with the error body after this long (Granian itself has no body-read timeout).
+DEFAULT_BODY_TIMEOUT = 10.0
 
 ENV_DB = "JOBS_METRICS_DB"
 ENV_TOKENS = "JOBS_METRICS_TOKENS"
@@ -26,6 +33,8 @@ ENV_TOKENS_FILE = "JOBS_METRICS_TOKENS_FILE"
 ENV_NO_DEMO = "JOBS_METRICS_NO_DEMO_TOKENS"
 ENV_MAX_BODY = "JOBS_METRICS_MAX_BODY"
 ENV_NO_CACHE = "JOBS_METRICS_NO_CACHE"
+ENV_MAX_HEADER_BYTES = "JOBS_METRICS_MAX_HEADER_BYTES"
+ENV_BODY_TIMEOUT = "JOBS_METRICS_BODY_TIMEOUT"
 
 
 class SettingsError(ValueError):
@@ -40,6 +49,7 @@ class Settings:
     tokens: dict[str, str] = field(default_factory=lambda: dict(DEMO_TOKENS))
     max_body: int = DEFAULT_MAX_BODY
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     seed_demo: bool = True
     cache: bool = True
 
@@ -55,9 +65,25 @@ class Settings:
         return cls(
             db_path=Path(env.get(ENV_DB, str(DEFAULT_DB))),
             tokens=tokens,
-            max_body=int(env.get(ENV_MAX_BODY, str(DEFAULT_MAX_BODY))),
+            max_body=_number(env, ENV_MAX_BODY, DEFAULT_MAX_BODY, int),
+            max_header_bytes=_number(env, ENV_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_BYTES, int),
+            body_timeout=_number(env, ENV_BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT, float),
             cache=env.get(ENV_NO_CACHE) != "1",
         )
+
+
+def _number(env: dict[str, str], name: str, default: Number, kind: type[Number]) -> Number:
+    """A positive number from ``env[name]``, or ``default``; a clear error otherwise."""
+    text = env.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise SettingsError(f"{name}={text!r}: not a number") from None
+    if not value > 0:
+        raise SettingsError(f"{name}={text!r}: must be greater than 0")
+    return value
 
 
 def parse_tokens(text: str) -> dict[str, str]:

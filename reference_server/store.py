@@ -2,15 +2,19 @@
 
 WAL mode lets the loader write while the server reads. One connection per process is
 shared by the event loop's thread under a lock: every query is a few microseconds, so
-serialising them costs less than a pool would.
+serialising them costs less than a pool would. :meth:`Store.snapshot` holds one read
+transaction across several queries, so they all see the same committed state.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+import orjson
 
 from reference_server.demo import Job, demo_jobs
 
@@ -31,7 +35,20 @@ CREATE TABLE IF NOT EXISTS streams (
     corrupted_records INTEGER CHECK (corrupted_records >= 0),
     PRIMARY KEY (job_id, kind, position)
 ) WITHOUT ROWID;
+-- One counter moved by every change to the jobs, in the writer's own transaction, whoever
+-- writes (the loader, a script, the sqlite3 shell). Readers read it in the same snapshot as
+-- the jobs, so a cache keyed by it can never pair jobs of two different commits.
+CREATE TABLE IF NOT EXISTS generation (n INTEGER NOT NULL);
+INSERT INTO generation SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM generation);
 """
+_TRIGGER = """CREATE TRIGGER IF NOT EXISTS {table}_{event}_moves_generation
+AFTER {event} ON {table} BEGIN UPDATE generation SET n = n + 1; END;
+"""
+SCHEMA += "".join(
+    _TRIGGER.format(table=table, event=event)
+    for table in ("jobs", "streams")
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
 
 # One statement for any number of IDs: the IDs travel as one JSON array, so SQLite keeps a
 # single prepared statement instead of one per list length. SQLite builds each job's JSON in
@@ -40,14 +57,16 @@ _STREAMS = """(SELECT json_group_array(json_object(
     'name', s.name, 'records', s.records, 'corrupted_records', s.corrupted_records))
   FROM (SELECT * FROM streams AS s WHERE s.job_id = j.job_id AND s.kind = '{kind}'
         ORDER BY s.position) AS s)"""
+# The rates travel as REAL columns, not inside the JSON: SQLite writes a REAL into JSON with
+# 15 significant digits (0.12345678901234567 became 0.123456789012346, and the largest double
+# became one that overflows), so Python, whose float text round-trips exactly, writes them.
 _QUERY = f"""
 SELECT j.job_id, json_object(
   'job_id', j.job_id,
   'metrics', json_object(
     'sources', json({_STREAMS.format(kind="source")}),
-    'sinks', json({_STREAMS.format(kind="sink")}),
-    'total_read_rate', j.total_read_rate,
-    'total_write_rate', j.total_write_rate))
+    'sinks', json({_STREAMS.format(kind="sink")}))),
+  j.total_read_rate, j.total_write_rate
 FROM jobs AS j
 WHERE j.job_id IN (SELECT value FROM json_each(?)) AND j.project_id = ?
 """
@@ -63,8 +82,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._writes = 0
+        self._lock = threading.RLock()  # re-entered by queries inside snapshot()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -93,18 +111,40 @@ class Store:
         """JSON of the project's jobs among ``job_ids``; others are left out."""
         ids_json = "[" + ",".join(map(str, job_ids)) + "]"
         with self._lock:
-            return dict(self._db.execute(_QUERY, (ids_json, project_id)).fetchall())
+            rows = self._db.execute(_QUERY, (ids_json, project_id)).fetchall()
+        found: dict[int, str] = {}
+        for job_id, text, read_rate, write_rate in rows:
+            if read_rate is not None or write_rate is not None:
+                job = orjson.loads(text)
+                job["metrics"]["total_read_rate"] = read_rate
+                job["metrics"]["total_write_rate"] = write_rate
+                text = orjson.dumps(job).decode()
+            found[job_id] = text
+        return found
 
     def projects(self) -> list[str]:
         """Every project that owns a job."""
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT DISTINCT project_id FROM jobs")]
 
-    def version(self) -> tuple[int, int]:
-        """Changes whenever any connection has committed a write since the last call."""
+    def generation(self) -> int:
+        """The counter every committed change to the jobs moves (see ``SCHEMA``)."""
         with self._lock:
-            # data_version moves on other connections' commits; _writes on our own.
-            return self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
+            return int(self._db.execute("SELECT n FROM generation").fetchone()[0])
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Run the queries inside the block in one read transaction: one committed state.
+
+        In WAL mode the snapshot is fixed by the first read in the transaction; commits by
+        other connections after it are not seen until the block ends.
+        """
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")  # nothing was written: this only ends the read
 
     def load(self, project_id: str, jobs: Iterable[Job]) -> int:
         """Insert or replace ``jobs`` of ``project_id`` in one transaction.
@@ -143,7 +183,6 @@ class Store:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
-            self._writes += 1
         return len(jobs)
 
     def count_jobs(self, project_id: str | None = None) -> int:

@@ -128,7 +128,7 @@ def test_deep_nesting_is_refused_not_crashed(app):
 
 
 class ExplodingStore:
-    def version(self) -> tuple[int, int]:
+    def generation(self) -> int:
         raise RuntimeError("disk on fire: /secret/path")
 
 
