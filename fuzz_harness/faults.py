@@ -249,6 +249,14 @@ def _text_body(ex: Traffic, _: Store) -> None:
     ex.response = b"Method Not Allowed" if ex.status == 405 else b"Not Found"
 
 
+def _as_sent(ex: Traffic, _: Settings) -> None:
+    """Change nothing: headers already reach the app as a dict, one copy each."""
+
+
+def _drop_content_encoding(ex: Traffic, _: Settings) -> None:
+    ex.headers.pop(b"content-encoding", None)
+
+
 def _lower_project(ex: Traffic, _: Settings) -> None:
     """Accepts a project ID in any case (compares it lower-cased)."""
     parts = ex.path.split("/")
@@ -347,6 +355,18 @@ FAULTS: dict[str, Fault] = {
         Fault("upper-case-project", "project IDs compared in any case", before=_lower_project),
         Fault(
             "no-body-limit", "bodies over 1 MiB accepted", settings={"max_body": 64 * 1024 * 1024}
+        ),
+        Fault(
+            "duplicate-headers-accepted",
+            "a header sent twice: the last copy wins",
+            # The middleware hands the app one copy of each header (a dict), as a lax
+            # server reads them; nothing else needs to change.
+            before=_as_sent,
+        ),
+        Fault(
+            "content-encoding-ignored",
+            "Content-Encoding dropped: a gzip body is read as if plain",
+            before=_drop_content_encoding,
         ),
         Fault(
             "no-header-limit",

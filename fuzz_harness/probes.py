@@ -9,6 +9,7 @@ not given, is reported "not exercised", never "passed".
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -225,6 +226,43 @@ def _content_type(contract: Contract, options: FuzzOptions, rng: random.Random) 
         yield _refusal("content-type-not-json", name, post(me, raw, headers=headers))
 
 
+@probes_for("content-encoding-not-identity")
+def _content_encoding(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    body = json.dumps({"job_ids": some_ids(rng, me, 2)}).encode()
+    for name, encoding, raw in (
+        ("gzip body", "gzip", gzip.compress(body, mtime=0)),
+        ("br announced", "br", body),
+    ):
+        headers = (_token(me), JSON, ("Content-Encoding", encoding))
+        yield _refusal("content-encoding-not-identity", name, post(me, raw, headers=headers))
+
+
+@probes_for("header-duplicate")
+def _header_duplicate(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    body = {"job_ids": some_ids(rng, me, 1)}
+    token = _token(me)
+    cases = [
+        ("the same token twice", (token, token, JSON)),
+        (
+            "an unknown token, then the right one",
+            (("X-Auth-Token", "jm-fuzz-unknown"), token, JSON),
+        ),
+        ("Content-Type twice", (token, JSON, JSON)),
+        (
+            "Content-Encoding: identity twice",
+            (token, JSON, *[("Content-Encoding", "identity")] * 2),
+        ),
+    ]
+    for name, headers in cases:
+        yield _refusal("header-duplicate", name, post(me, body, headers=headers))
+
+
 def _padded(ids: list[int], size: int) -> bytes:
     core = json.dumps({"job_ids": ids}).encode()
     return core + b" " * (size - len(core))
@@ -273,6 +311,9 @@ def _json_malformed(
         ("trailing comma", b'{"job_ids": [1,]}'),
         ("not JSON at all", b"job_ids=1"),
         ("text after the object", b'{"job_ids": [1]} x'),
+        ("NaN as an ID", b'{"job_ids": [NaN]}'),
+        ("Infinity beside a valid ID", b'{"job_ids": [1, Infinity]}'),
+        ("Latin-1, not UTF-8", '{"job_ids": [1], "\u00e9": 1}'.encode("latin-1")),
     ):
         yield _refusal("json-malformed", name, post(me, raw))
 
@@ -291,6 +332,7 @@ def _schema_violation(
         ("fractional ID", {"job_ids": [1.5]}),
         ("negative ID", {"job_ids": [-1]}),
         ("ID past int64", {"job_ids": [INT64_MAX + 1]}),
+        ("ID of 5,000 digits", b'{"job_ids": [' + b"9" * 5000 + b"]}"),
         ("job_ids not a list", {"job_ids": one}),
         ("job_ids null", {"job_ids": None}),
         ("body an array", [one]),

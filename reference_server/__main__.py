@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from reference_server.loader import DEFAULT_MAX_FILE_BYTES, load_file
 from reference_server.settings import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_DB,
@@ -125,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("file", type=Path, help="JSON file shaped like the 200 response")
     load.add_argument("--project-id", required=True, help="project that owns the jobs")
     load.add_argument("--db", type=Path, help=f"SQLite database path (default {DEFAULT_DB})")
+    load.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_FILE_BYTES,
+        help=f"largest file accepted (default {DEFAULT_MAX_FILE_BYTES}, 1 GiB; the file is"
+        " streamed, so memory does not grow with it)",
+    )
     return parser
 
 
@@ -203,10 +211,8 @@ def raise_open_file_limit(wanted: int) -> None:
 
 
 def load(args: argparse.Namespace) -> int:
-    from reference_server.loader import load_file
-
     settings = Settings.from_env()
-    count = load_file(settings.db_path, args.project_id, args.file)
+    count = load_file(settings.db_path, args.project_id, args.file, args.max_bytes)
     print(f"loaded {count} jobs into project {args.project_id} ({settings.db_path})")
     return 0
 

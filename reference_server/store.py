@@ -150,9 +150,11 @@ class Store:
         """Insert or replace ``jobs`` of ``project_id`` in one transaction.
 
         Loading the same jobs twice leaves the same rows (idempotent). A job that belongs to
-        another project refuses the whole load: nothing is written.
+        another project refuses the whole load: nothing is written. ``jobs`` is consumed
+        inside the transaction, so a stream whose iterator raises (a bad job late in a file)
+        rolls the whole load back.
         """
-        jobs = list(jobs)
+        written = 0
         with self._lock:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
@@ -179,11 +181,12 @@ class Store:
                             for pos, s in enumerate(streams)
                         ],
                     )
+                    written += 1
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
-        return len(jobs)
+        return written
 
     def count_jobs(self, project_id: str | None = None) -> int:
         with self._lock:

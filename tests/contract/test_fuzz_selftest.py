@@ -44,6 +44,8 @@ CAUGHT_BY = {
     "upper-case-project": "project-id-malformed",
     "no-body-limit": "body-too-large",
     "no-header-limit": "headers-too-large",
+    "duplicate-headers-accepted": "header-duplicate",
+    "content-encoding-ignored": "content-encoding-not-identity",
 }
 FAST = ["cross-project-leak", "upper-case-project", "no-body-limit"]
 

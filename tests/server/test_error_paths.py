@@ -6,6 +6,8 @@ valid ``ErrorResponse``; its passing twin (the same request, made right) must ge
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 from typing import Any
 
@@ -80,6 +82,75 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], int, str, str]] = {
         "CS.10003",
         "larger than",
     ),
+    "NaN as an id": ({"body": b'{"job_ids": [NaN]}'}, {}, 400, "CS.10004", "NaN"),
+    "Infinity beside a valid id": (
+        {"body": b'{"job_ids": [1, Infinity]}'},
+        {},
+        400,
+        "CS.10004",
+        "Infinity",
+    ),
+    "-Infinity inside an unknown field": (
+        {"body": b'{"job_ids": [1], "x": {"y": [-Infinity]}}'},
+        {},
+        400,
+        "CS.10004",
+        "Infinity",
+    ),
+    # Both are JSON numbers out of the schema's range: the same answer whatever the length
+    # (pydantic's own parser stops at 4,300 digits, the standard library at none).
+    "id of 4,300 digits": (
+        {"body": b'{"job_ids": [' + b"9" * 4300 + b"]}"},
+        {},
+        400,
+        "CS.10003",
+        "job_ids.0",
+    ),
+    "id of 4,301 digits": (
+        {"body": b'{"job_ids": [' + b"9" * 4301 + b"]}"},
+        {},
+        400,
+        "CS.10003",
+        "job_ids.0",
+    ),
+    "negative id of 6,000 digits": (
+        {"body": b'{"job_ids": [1, -' + b"9" * 6000 + b"]}"},
+        {},
+        400,
+        "CS.10003",
+        "job_ids.1",
+    ),
+    "token sent twice": (
+        {"extra_headers": [(b"x-auth-token", TOKEN_A.encode())]},
+        {},
+        400,
+        "CS.10003",
+        "x-auth-token: sent more than once",
+    ),
+    "an unknown token before the right one": (
+        {"token": None, "extra_headers": [(b"x-auth-token", b"nope"), (b"x-auth-token", b"x")]},
+        {},
+        400,
+        "CS.10003",
+        "x-auth-token",
+    ),
+    "content type sent twice": (
+        {"extra_headers": [(b"content-type", b"application/json")]},
+        {},
+        400,
+        "CS.10003",
+        "content-type: sent more than once",
+    ),
+    "gzip body": (
+        {
+            "body": gzip.compress(json.dumps(GOOD).encode()),
+            "extra_headers": [(b"content-encoding", b"gzip")],
+        },
+        {"extra_headers": [(b"content-encoding", b"identity")]},
+        400,
+        "CS.10003",
+        "Content-Encoding: gzip is not supported",
+    ),
     "method not allowed": ({"method": "GET"}, {"method": "POST"}, 405, "CS.10003", "POST"),
     "unknown path": ({"path": "/v1.0/jobs/metrics"}, {}, 404, "CS.10003", "path"),
 }
@@ -125,6 +196,84 @@ def test_deep_nesting_is_refused_not_crashed(app):
     answer = call(app, body=b'{"job_ids": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
     assert answer.status == 400
     assert answer.json()["error_id"] in ("CS.10003", "CS.10004")
+
+
+def test_client_chosen_names_are_clipped_in_the_cause(app):
+    """A 100,000-character field name is not echoed whole (it was, 500 KB of it)."""
+    name = "k" * 100_000
+    body = json.dumps({"job_ids": [1], name: 1}).encode()
+    cause = call(app, body=body).json()["error_cause"]
+    assert len(cause) < 200, len(cause)
+    assert cause.startswith("k" * 64 + "...(100000 characters)")
+    method_cause = call(app, "X" * 5000).json()["error_cause"]
+    assert len(method_cause) < 200 and "(5000 characters)" in method_cause
+
+
+def test_a_body_slower_than_the_timeout_is_refused_with_the_error_body(tmp_path):
+    """Headers arrived, the body never completes: refused after ``body_timeout`` seconds."""
+    app = create_app(Settings(db_path=tmp_path / "db.sqlite3", body_timeout=0.2))
+    sent: list[dict[str, Any]] = []
+    first = True
+
+    async def receive() -> dict[str, Any]:
+        nonlocal first
+        if first:
+            first = False
+            return {"type": "http.request", "body": b'{"job_ids": [', "more_body": True}
+        await asyncio.sleep(3600)  # the rest never comes
+        raise AssertionError("unreachable")
+
+    async def send_(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": A,
+        "raw_path": A.encode(),
+        "headers": [
+            (b"x-auth-token", TOKEN_A.encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"100000"),
+        ],
+    }
+    asyncio.run(asyncio.wait_for(app(scope, receive, send_), timeout=10))
+    assert sent[0]["status"] == 400
+    body = json.loads(sent[1]["body"])
+    validator("ErrorResponse").validate(body)
+    assert body["error_id"] == "CS.10003"
+    assert "13 bytes received in 0.2 s" in body["error_cause"]
+
+
+@pytest.mark.parametrize(("path", "status"), [(A, 405), ("/elsewhere", 404)])
+def test_websocket_upgrade_gets_the_error_body(app, path, status):
+    """An upgrade is a GET: the same 405/404 and body, through the denial-response extension."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send_(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "websocket",
+        "path": path,
+        "raw_path": path.encode(),
+        "headers": [],
+        "extensions": {"websocket.http.response": {}},
+    }
+    asyncio.run(app(scope, receive, send_))
+    assert [m["type"] for m in sent] == [
+        "websocket.http.response.start",
+        "websocket.http.response.body",
+    ]
+    assert sent[0]["status"] == status
+    body = json.loads(sent[1]["body"])
+    validator("ErrorResponse").validate(body)
+    assert body["error_id"] == "CS.10003"
+    if status == 405:
+        assert (b"allow", b"POST") in sent[0]["headers"]
 
 
 class ExplodingStore:

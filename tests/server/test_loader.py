@@ -178,3 +178,81 @@ def test_a_locked_database_is_a_clear_error_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "locked" in result.stderr
+
+
+def _big_file(path: Path, jobs: int) -> int:
+    """A metrics file of ``jobs`` jobs with six streams each (about 700 bytes a job)."""
+    streams = [
+        {"name": f"Source: topic {k}", "records": k, "corrupted_records": 0} for k in range(6)
+    ]
+    with path.open("w") as out:
+        out.write('{"payload": {"jobs": [')
+        for i in range(jobs):
+            job = {"job_id": 100_000 + i, "metrics": {"sources": streams[:3], "sinks": streams[3:],
+                                                      "total_read_rate": i / 7}}  # fmt: skip
+            out.write(("," if i else "") + json.dumps(job))
+        out.write("]}}")
+    return path.stat().st_size
+
+
+def test_the_loader_streams_memory_does_not_grow_with_the_file(tmp_path):
+    """Peak memory of a load stays near the interpreter's own, whatever the file's size.
+
+    Validating the file whole took about 13x the file (a 20 MB file: ~260 MB); streamed, one
+    job at a time, the load of 20 MB stays under 100 MB of peak RSS, imports included.
+    """
+    size = _big_file(tmp_path / "big.json", 40_000)
+    assert size > 18_000_000
+    probe = (
+        "import resource, sys; from pathlib import Path; "
+        "from reference_server.loader import load_file; "
+        f"n = load_file(Path(sys.argv[1]), {PROJECT_A!r}, Path(sys.argv[2])); "
+        "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "db.sqlite3"), str(tmp_path / "big.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    ).stdout.split()  # fmt: skip
+    assert int(out[0]) == 40_000
+    peak_mb = int(out[1]) / 1024
+    assert peak_mb < 100, f"peak RSS {peak_mb:.0f} MB for a {size / 1e6:.0f} MB file"
+
+
+def test_a_file_over_the_size_cap_is_refused_before_reading(tmp_path):
+    path = write(tmp_path, FILE)
+    with pytest.raises(LoadError, match=r"bytes, more than the 100 allowed \(--max-bytes\)"):
+        load_file(tmp_path / "db.sqlite3", PROJECT_A, path, max_bytes=100)
+    cli = load_cli(path, tmp_path / "db.sqlite3")
+    assert cli.returncode == 0, cli.stderr  # the default cap (1 GiB) takes it
+
+
+def test_a_bad_envelope_after_the_jobs_rolls_the_streamed_jobs_back(tmp_path):
+    """Jobs are written as they are read; a bad field after them still changes nothing."""
+    db = tmp_path / "db.sqlite3"
+    load_file(db, PROJECT_A, write(tmp_path, FILE))
+    before = dump(db)
+    late = tmp_path / "late.json"
+    late.write_text('{"payload": {"jobs": [{"job_id": 9001}]}, "current_time": "yesterday"}')
+    with pytest.raises(LoadError, match="current_time"):
+        load_file(db, PROJECT_A, late)
+    assert dump(db) == before
+
+
+def test_a_key_with_dots_is_not_mistaken_for_the_jobs_array(tmp_path):
+    dotted = write(tmp_path, {"payload.jobs": [{"job_id": 9002}], "payload": {"jobs": []}})
+    with pytest.raises(LoadError, match=r"payload\.jobs"):
+        load_file(tmp_path / "db.sqlite3", PROJECT_A, dotted)
+
+
+def test_rates_come_back_with_every_digit(tmp_path):
+    """SQLite wrote REALs into JSON with 15 digits (0.12345678901234567 lost two); no more."""
+    rates = [0.12345678901234567, 1.7976931348623157e308, 5e-324, 1.0504536649602731e304]
+    jobs = [{"job_id": 9100 + i, "metrics": {"total_read_rate": r, "total_write_rate": r}}
+            for i, r in enumerate(rates)]  # fmt: skip
+    db = tmp_path / "db.sqlite3"
+    load_file(db, PROJECT_A, write(tmp_path, {"payload": {"jobs": jobs}}))
+    app = create_app(Settings(db_path=db))
+    got = call(app, body={"job_ids": [9100 + i for i in range(len(rates))]}).json()
+    for job, rate in zip(got["payload"]["jobs"], rates, strict=True):
+        assert job["metrics"]["total_read_rate"] == rate
+        assert job["metrics"]["total_write_rate"] == rate
