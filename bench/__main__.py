@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import http_servers, machine, parsing, toolkit
+from bench import http_servers, machine, parsing, reliability, toolkit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -27,6 +27,7 @@ def render(
     faults: list[toolkit.FaultTime],
     check: tuple[float, bool] | None,
     when: str,
+    safety: list[reliability.Row],
 ) -> str:
     lines = [f"Measured {when} on {machine.describe()}.", ""]
     peer = http[-1]
@@ -89,6 +90,18 @@ def render(
             f"| {f.fault} | {f.seconds:.1f} | {f.caught_by if f.caught else 'NOT CAUGHT'} |"
             for f in faults
         ]
+    if safety:
+        lines += [
+            "",
+            "**Reliability** (the reference server with its default limits; see README"
+            ' "Reliability")',
+            "",
+            "| attack | what happened | bar | met |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {r.what} | {r.figure} | {r.bar} | {'yes' if r.met else 'NO'} |" for r in safety
+        ]
     lines += [
         "",
         "Parsing allocates tens of thousands of objects, so Python's cyclic garbage collector "
@@ -116,11 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     fuzz = [toolkit.fuzz_run(100), toolkit.fuzz_run(1000)]
     print("bench: time to catch each fault ...", flush=True)
     faults = toolkit.fault_times()
+    safety = reliability.run()
     check = None
     if not args.skip_check:
         print("bench: make check ...", flush=True)
         check = toolkit.make_seconds("check")
-    table = render(http, parse, size, fuzz, faults, check, when)
+    table = render(http, parse, size, fuzz, faults, check, when, safety)
     print()
     print(table)
     if not args.no_write:
@@ -137,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             "fuzz": [vars(run) | {"per_second": run.per_second} for run in fuzz],
             "faults": [vars(f) for f in faults],
             "make_check_seconds": check,
+            "reliability": [vars(r) for r in safety],
         }
         (RESULTS / "latest.json").write_text(json.dumps(raw, indent=2) + "\n")
         print(f"bench: wrote {RESULTS / 'latest.md'}")

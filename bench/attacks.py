@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 
 from reference_server.demo import PROJECT_A, TOKEN_A, Job
+from reference_server.oslimits import raise_open_file_limit
 from reference_server.store import Store
 
 PATH = f"/v1.0/{PROJECT_A}/jobs/metrics"
@@ -132,6 +133,7 @@ def slow_body_siege(
     patience: float = 2.0,
 ) -> SiegeResult:
     """``clients`` slow-body connections for ``seconds``, and a normal client asking meanwhile."""
+    raise_open_file_limit(clients + 256)  # this side holds one socket per client too
     stats = {"open": 0, "drops": 0}
     result: dict[str, tuple[int, int, float]] = {}
 

@@ -109,19 +109,22 @@ class ServerProcess:
         raise RuntimeError(f"reference server did not answer on {self.base_url} in {timeout}s")
 
     def rss_bytes(self) -> int:
-        """Resident memory of the whole process group (Granian's main process and workers)."""
+        """Resident memory of the server: Granian's main process and all its workers.
+
+        psutil is a development dependency (only the benchmarks and tests measure memory),
+        so it is imported here, not by everyone who runs the harness.
+        """
+        import psutil
+
+        try:
+            main = psutil.Process(self.pid)
+            processes = [main, *main.children(recursive=True)]
+        except psutil.Error:
+            return 0
         total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) != self.pid:  # field 5 of stat: process group
-                    continue
-                status = (stat.parent / "status").read_text()
-            except (OSError, IndexError, ValueError):
-                continue
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+        for process in processes:
+            with contextlib.suppress(psutil.Error):  # a worker may exit between the calls
+                total += process.memory_info().rss
         return total
 
     def alive(self) -> bool:

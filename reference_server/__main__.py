@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from reference_server.loader import DEFAULT_MAX_FILE_BYTES, load_file
+from reference_server.oslimits import raise_open_file_limit
 from reference_server.settings import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_DB,
@@ -188,26 +189,6 @@ def serve(args: argparse.Namespace, factory: str = APP_FACTORY) -> int:
         http2_settings=HTTP2Settings(max_headers_size=2 * settings.max_header_bytes),
     ).serve()
     return 0
-
-
-def raise_open_file_limit(wanted: int) -> None:
-    """Lift the soft limit on open files towards ``wanted`` (each connection is one).
-
-    A soft limit of 1,024 (common on Linux) would refuse connections long before
-    ``--max-connections``; the hard limit is the most an unprivileged process may take.
-    """
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    if target < wanted:
-        print(
-            f"warning: open-file limit {hard} is below the {wanted} that --max-connections"
-            " needs; raise it (ulimit -n) or lower --max-connections",
-            file=sys.stderr,
-        )
 
 
 def load(args: argparse.Namespace) -> int:
