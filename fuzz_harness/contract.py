@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_PATH = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
+# The one spec: openapi/ is the package `jobs_metrics_spec` of the toolkit (pyproject.toml maps
+# it), found the same way in an editable clone and in an installed wheel. Looked up by name,
+# not imported, because the folder's name differs from the package's (type checkers cannot
+# follow that mapping).
+SPEC_PATH = Path(str(files("jobs_metrics_spec") / "jobs-metrics.openapi.yaml"))
 METRICS_PATH = "/v1.0/{project_id}/jobs/metrics"
 METHOD = "post"
 

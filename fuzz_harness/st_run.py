@@ -31,7 +31,7 @@ def shape(problem: str) -> str:
     return re.sub(r"\[[^\]]*\]|'[^']*'|\"[^\"]*\"|\d+", "#", first)
 
 
-CONFIG = ROOT / "schemathesis.toml"
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"  # package data
 FILTERED = "[Filtered]"
 
 # schemathesis check -> the spec rule a failure of it breaks (others: "fuzz-checks").

@@ -47,7 +47,7 @@ class JobCache:
         if len(self._jobs) + len(fetched) > self.max_entries:
             self._jobs.clear()
         for job_id, text in fetched.items():
-            info = JobMonitoringInfo.model_validate_json(text, strict=True)
+            info = JobMonitoringInfo.model_validate_json(text, strict=True, extra="forbid")
             job = info.model_dump_json(exclude_none=True).encode()
             found[job_id] = self._jobs[project_id, job_id] = job
         return [job for job_id in job_ids if (job := found.get(job_id)) is not None]

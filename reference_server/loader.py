@@ -4,8 +4,11 @@ The file has the 200 response's own shape (``{"payload": {"jobs": [...]}}``), so
 client received from the real service can be replayed into the reference server. Each job is
 validated with the generated ``JobMonitoringInfo`` model as it is read and written at once;
 the envelope (everything but the jobs) is validated with ``JobMetricsResponse`` at the end.
-The whole file goes in one transaction: a bad file - a bad last job included - changes
-nothing, and loading it twice leaves the same rows.
+Both are read with ``extra="forbid"``: the generated response models ignore unknown
+fields (a client's tolerant reader), but a field the loader does not know would be dropped
+without a word, so a misspelled one is refused instead. The whole file goes in one
+transaction: a bad file - a bad last job included - changes nothing, and loading it twice
+leaves the same rows.
 
 Why a streaming parser (ijson): validating the file whole with pydantic needed about 13x the
 file in memory (a 67 MB file took 850 MB); streamed, the loader's memory no longer grows
@@ -87,7 +90,7 @@ def read_jobs(stream: BinaryIO) -> Iterator[Job]:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LoadError(f"{where or 'file'}: not valid JSON or not a double ({reason})") from None
     try:
-        JobMetricsResponse.model_validate(envelope.value, strict=True)
+        JobMetricsResponse.model_validate(envelope.value, strict=True, extra="forbid")
     except ValidationError as exc:
         raise LoadError(first_violation(exc, "file")) from None
 
@@ -105,7 +108,7 @@ def _in_jobs_array(open_: list[list[Any]]) -> bool:
 def _job(data: object, index: int, seen: set[int]) -> Job:
     where = f"payload.jobs.{index}"
     try:
-        info = JobMonitoringInfo.model_validate(data, strict=True)
+        info = JobMonitoringInfo.model_validate(data, strict=True, extra="forbid")
     except ValidationError as exc:
         raise LoadError(f"{where}.{first_violation(exc, 'job')}") from None
     if info.job_id is None:

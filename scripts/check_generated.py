@@ -11,16 +11,18 @@ import argparse
 import difflib
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.generate import (
     CLIENT_PROJECT,
-    MODELS_PACKAGE,
+    MODELS_PROJECT,
     ROOT,
     generate_client,
     generate_models,
+    load_spec,
 )
 
 FIX = "make generate"
@@ -68,9 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         fresh = Path(tmp)
         generate_models(fresh)
         generate_client(fresh)
-        lines: list[str] = []
-        for name in (MODELS_PACKAGE, CLIENT_PROJECT):
-            lines += diff_trees(fresh / name, committed / name, f"generated/{name}")
+        # The whole folder: a stray file or an old layout left behind is stale too.
+        lines = diff_trees(fresh, committed, "generated")
+    version = load_spec()["info"]["version"]
+    for project in (MODELS_PROJECT, CLIENT_PROJECT):
+        pyproject = committed / project / "pyproject.toml"
+        meta = tomllib.loads(pyproject.read_text()) if pyproject.exists() else {}
+        found = meta.get("project", {}).get("version")
+        if found != version:
+            lines.append(f"version: generated/{project} is {found}, info.version is {version}\n")
     if lines:
         sys.stdout.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
         print(f"\ncheck-generated: generated/ is stale against the spec. Fix it with:\n    {FIX}")

@@ -19,7 +19,8 @@ from reference_server import Settings, create_app
 from reference_server.demo import PROJECT_A, TOKEN_A
 from tests.support import SPEC_PATH
 
-# schemathesis.toml reads the pinned token and project from these (as scripts/fuzz.py sets them).
+# fuzz_harness/schemathesis.toml reads the pinned token and project from these, as the
+# harness sets them.
 os.environ.setdefault("JM_FUZZ_TOKEN", TOKEN_A)
 os.environ.setdefault("JM_FUZZ_PROJECT_ID", PROJECT_A)
 
@@ -27,8 +28,9 @@ import schemathesis
 
 import fuzz_harness.hooks  # noqa: F401  (registers this API's checks)
 from fuzz_harness.faults import faulty_app
+from fuzz_harness.st_run import CONFIG
 
-schema = schemathesis.openapi.from_path(SPEC_PATH)
+schema = schemathesis.openapi.from_path(SPEC_PATH, config=schemathesis.Config.from_path(CONFIG))
 # JM_CONTRACT_FAULT serves a fault-injected variant: test_contract_catches_faults uses it
 # to prove these tests fail a broken server.
 _settings = Settings(db_path=Path(tempfile.mkdtemp(prefix="contract-")) / "db.sqlite3")

@@ -39,7 +39,7 @@ def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
     stale = run(repo_copy, "scripts/check_generated.py")
     assert stale.returncode == 1
     assert "+    Total number of records read." in stale.stdout  # a readable unified diff
-    assert "--- a/generated/jobs_metrics_models/__init__.py" in stale.stdout
+    assert "--- a/generated/jobs-metrics-models/jobs_metrics_models/__init__.py" in stale.stdout
     assert "make generate" in stale.stdout
     assert run(repo_copy, "scripts/generate.py").returncode == 0
     fixed = run(repo_copy, "scripts/check_generated.py")
@@ -47,7 +47,7 @@ def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
 
 
 def test_extra_file_in_generated_tree_is_drift(repo_copy):
-    (repo_copy / "generated" / "jobs_metrics_models" / "hand_edit.py").write_text("x = 1\n")
+    (repo_copy / "generated" / "jobs-metrics-models" / "jobs_metrics_models" / "hand_edit.py").write_text("x = 1\n")
     result = run(repo_copy, "scripts/check_generated.py")
     assert result.returncode == 1
     assert "hand_edit.py" in result.stdout
@@ -64,25 +64,45 @@ def test_generated_code_has_no_timestamps_or_machine_paths():
 def test_generated_code_passes_mypy_strict():
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", "mypy-generated.ini", "--no-incremental",
-         "generated/jobs_metrics_models", "generated/jobs-metrics-client/jobs_metrics_client"],
+         "generated/jobs-metrics-models/jobs_metrics_models", "generated/jobs-metrics-client/jobs_metrics_client"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout
 
 
-def test_client_wheel_builds_and_installs(tmp_path):
-    """`make dist` builds an installable wheel; it installs and imports on its own."""
+def test_a_version_out_of_step_with_the_spec_is_drift(repo_copy):
+    """A hand-edited version in a generated pyproject.toml fails check-generated, by name."""
+    pyproject = repo_copy / "generated" / "jobs-metrics-models" / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', 'version = "1.0.1"'))
+    result = run(repo_copy, "scripts/check_generated.py")
+    assert result.returncode == 1
+    assert "version: generated/jobs-metrics-models is 1.0.1, info.version is 1.0.0" in result.stdout
+
+
+def test_a_spec_version_bump_reaches_both_packages(repo_copy):
+    spec = repo_copy / "openapi" / "jobs-metrics.openapi.yaml"
+    spec.write_text(spec.read_text().replace("  version: 1.0.0\n", "  version: 1.1.0\n", 1))
+    assert run(repo_copy, "scripts/generate.py").returncode == 0
+    for project in ("jobs-metrics-models", "jobs-metrics-client"):
+        text = (repo_copy / "generated" / project / "pyproject.toml").read_text()
+        assert 'version = "1.1.0"' in text, project
+
+
+@pytest.mark.parametrize("project", ["jobs-metrics-models", "jobs-metrics-client"])
+def test_wheel_builds_and_installs(tmp_path, project):
+    """`make dist` builds installable wheels carrying info.version; each imports on its own."""
     wheels = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(wheels),
-         "generated/jobs-metrics-client"],
+         f"generated/{project}"],
         cwd=ROOT, check=True, capture_output=True, timeout=300,
     )
-    (wheel,) = wheels.glob("jobs_metrics_client-*.whl")
+    package = project.replace("-", "_")
+    (wheel,) = wheels.glob(f"{package}-1.0.0-*.whl")
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True, timeout=300)
-    probe = "import jobs_metrics_client, sys; print(jobs_metrics_client.__file__)"
+    probe = f"import {package}, sys; print({package}.__file__)"
     result = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
                             capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.startswith(str(target))

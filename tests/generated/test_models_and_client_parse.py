@@ -69,3 +69,59 @@ def test_models_keep_count_bounds():
         models.StreamMetrics.model_validate({"records": -1})
     with pytest.raises(ValidationError):
         models.JobStreamMetrics.model_validate({"total_read_rate": -0.5})
+
+
+# An answer of a later minor version: one new field at every level of the response.
+NEWER_ANSWER: dict[str, Any] = {
+    "message_id": "CS.10001",
+    "region": "eu-west-101",
+    "payload": {
+        "jobs": [
+            {
+                "job_id": 7,
+                "owner": "team-a",
+                "metrics": {
+                    "sources": [{"name": "Source: in", "records": 3, "lag_ms": 12}],
+                    "total_read_rate": 1.5,
+                    "backpressure": "low",
+                },
+            }
+        ],
+        "next_page": None,
+    },
+}
+
+
+def test_models_read_a_response_with_new_fields():
+    """Tolerant reader: an additive (minor) change of the API does not break parsing."""
+    parsed = models.JobMetricsResponse.model_validate_json(json.dumps(NEWER_ANSWER))
+    job = parsed.payload.jobs[0]
+    assert (job.job_id, job.metrics.sources[0].records, job.metrics.total_read_rate) == (7, 3, 1.5)
+    error = dict(json.loads(json.dumps(OPERATION["responses"]["400"]["content"]["application/json"]
+                                       ["examples"]["missingToken"]["value"])), trace_id="abc")  # fmt: skip
+    assert models.ErrorResponse.model_validate(error).error_id == "CS.10008"
+
+
+def test_models_parse_strictly_on_request():
+    """Where the caller owns the data (the loader), unknown fields are refused on demand."""
+    with pytest.raises(ValidationError, match=r"payload\.jobs\.0\.metrics\.sources\.0\.lag_ms"):
+        models.JobMetricsResponse.model_validate(NEWER_ANSWER, extra="forbid")
+
+
+def test_models_refuse_a_request_with_an_unknown_field():
+    with pytest.raises(ValidationError, match="extra_forbidden"):
+        models.JobMetricsRequest.model_validate_json('{"job_ids": [1], "jobIds": [1]}')
+
+
+def test_client_reads_a_response_with_new_fields():
+    parsed = ClientResponse.from_dict(NEWER_ANSWER)
+    job = parsed.payload.jobs[0]
+    assert (job.job_id, job.metrics.sources[0].records, job.metrics.total_read_rate) == (7, 3, 1.5)
+
+
+def test_client_request_model_cannot_carry_an_unknown_field():
+    """The client's request model has no place for one: the constructor refuses it."""
+    with pytest.raises(TypeError):
+        ClientRequest(job_ids=[1], jobIds=[1])  # type: ignore[call-arg]
+    assert not hasattr(ClientRequest(job_ids=[1]), "additional_properties")
+    assert ClientRequest.from_dict({"job_ids": [1], "x": 1}).to_dict() == {"job_ids": [1]}

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts.specdiff import Impact, diff_specs
+from specdiff import Impact, diff_specs
 from tests.support import METRICS_PATH, ROOT, spec
 
 Spec = dict[str, Any]
@@ -226,7 +226,7 @@ def write(tmp_path: Path, name: str, doc: Spec) -> Path:
 
 def run_diff(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scripts.specdiff", *args],
+        [sys.executable, "-m", "specdiff", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

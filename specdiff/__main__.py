@@ -1,8 +1,8 @@
 """``make diff``: classify the spec's changes since a git ref and gate on breaking ones.
 
-    python -m scripts.specdiff --base HEAD~1            # working tree vs the previous commit
-    python -m scripts.specdiff --base-file old.yaml     # or against a file
-    python -m scripts.specdiff --format json --junit reports/specdiff.xml
+    python -m specdiff --base HEAD~1            # working tree vs the previous commit
+    python -m specdiff --base-file old.yaml     # or against a file
+    python -m specdiff --format json --junit reports/specdiff.xml
 
 Exit 0: no breaking change (or one declared by a major ``info.version`` bump); 1: a
 breaking change without a major bump; 2: the inputs could not be read.
@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from scripts.specdiff.report import as_json, as_junit, as_text, judge
-from scripts.specdiff.rules import diff_specs
+from specdiff.report import as_json, as_junit, as_text, judge
+from specdiff.rules import diff_specs
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SPEC = Path("openapi") / "jobs-metrics.openapi.yaml"

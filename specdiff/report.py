@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from scripts.specdiff.rules import Change, Impact
+from specdiff.rules import Change, Impact
 
 SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$")
 

@@ -13,9 +13,6 @@ class ErrorResponse(BaseModel):
     The provider's error body, sent with every failure.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     error_id: Annotated[str, Field(pattern="^CS\\.[0-9]{5}$")]
     """
     Error code, such as `CS.10008`.
@@ -50,9 +47,6 @@ class JobMetricsPayload(BaseModel):
     Job monitoring information.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     jobs: list[JobMonitoringInfo] | None = None
     """
     Monitoring information about all jobs found, in the order requested.
@@ -78,9 +72,6 @@ class JobMetricsResponse(BaseModel):
     Job monitoring information. Every field is optional, as on the provider's page.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     message_id: str | None = None
     """
     Message type ID (opaque on success; see the API description).
@@ -101,9 +92,6 @@ class JobMonitoringInfo(BaseModel):
     Monitoring information of one job.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     job_id: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     """
     Job ID.
@@ -116,9 +104,6 @@ class JobStreamMetrics(BaseModel):
     All input and output monitoring information about a job.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     sources: list[StreamMetrics] | None = None
     """
     All source streams.
@@ -142,9 +127,6 @@ class StreamMetrics(BaseModel):
     Records of one source or sink stream.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     name: str | None = None
     """
     Name of the source or sink stream.

@@ -7,6 +7,6 @@ for clients (code written against the old spec, talking to a new server) and for
 (implementations of the old spec, checked against the new one).
 """
 
-from scripts.specdiff.rules import Change, Impact, diff_specs
+from specdiff.rules import Change, Impact, diff_specs
 
 __all__ = ["Change", "Impact", "diff_specs"]
