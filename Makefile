@@ -31,9 +31,10 @@ FORMAT ?= text
 FILE ?=
 DB ?= data/reference.sqlite3
 ARGS ?=
+PYTHONS ?= python3.12 python3.13
 
 .PHONY: help setup lock generate generate-models generate-client check-generated lint-spec lint \
-        test test-slow check serve load fuzz fuzz-selftest diff docs bench dist clean clean-data
+        test test-slow test-wheels check serve load fuzz fuzz-selftest diff docs bench dist clean clean-data
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -112,6 +113,9 @@ dist: $(PY_STAMP) ## Build the models, client and toolkit wheels into dist/ (mod
 	rm -rf dist
 	for project in generated/jobs-metrics-models generated/jobs-metrics-client .; do \
 		$(PY) -m build --wheel --no-isolation --outdir dist $$project || exit 1; done
+
+test-wheels: dist ## In a fresh venv per PYTHONS (default python3.12 python3.13): install the wheels, run the README snippet and `jobs-metrics fuzz` against `jobs-metrics serve`
+	$(PY) scripts/check_wheels.py $(PYTHONS)
 
 clean: ## Remove the venv, node_modules, caches, reports and build output (never data/: see clean-data)
 	rm -rf $(VENV) node_modules build dist reports .pytest_cache .mypy_cache .ruff_cache

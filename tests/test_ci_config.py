@@ -15,12 +15,25 @@ def make_targets(text: str) -> set[str]:
     return set(re.findall(r"(?:^|; then )make ([a-z][a-z-]*)", text, re.M))
 
 
-def test_workflow_and_ci_run_use_the_same_targets():
+def test_workflow_runs_ci_run_once_and_keeps_no_list_of_its_own():
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
-    steps = workflow["jobs"]["check"]["steps"]
-    workflow_targets = make_targets("\n".join(step.get("run", "") for step in steps))
-    assert workflow_targets == make_targets((ROOT / ".ci" / "run").read_text())
-    assert {"setup", "check-generated", "test", "dist"} <= workflow_targets
+    runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert runs.count(".ci/run") == 1
+    assert not make_targets("\n".join(runs)), "the workflow lists make targets of its own"
+    assert {"setup", "check-generated", "test", "test-wheels"} <= make_targets(
+        (ROOT / ".ci" / "run").read_text()
+    )
+
+
+def test_workflow_tests_the_wheels_on_every_supported_python_and_uploads_them():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    assert workflow["jobs"]["wheels"]["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13"]
+    uploads = [
+        s for s in workflow["jobs"]["check"]["steps"] if "upload-artifact" in s.get("uses", "")
+    ]
+    assert uploads[0]["with"]["path"] == "dist/*.whl"
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.11"' in pyproject
 
 
 def test_ci_run_calls_the_readme_test_command():
