@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# knob: interpreter that creates .venv (3.11: the lock and the generators are pinned for it)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,31 +14,51 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
 # Knobs (see README). The fuzz identities go to the harness through the environment, never
 # on a command line that make would echo into a CI log.
+# knob: serve: port on 127.0.0.1
 PORT ?= 8080
+# knob: fuzz: server to check (default: a fresh reference server with demo data)
 BASE_URL ?=
+# knob: fuzz: token of PROJECT_ID (required with BASE_URL)
 AUTH_TOKEN ?=
+# knob: fuzz: project of the token; load: project that owns the jobs
 PROJECT_ID ?=
+# knob: fuzz: job IDs known to exist in PROJECT_ID, e.g. 1-600,900
 JOB_IDS ?=
+# knob: fuzz: a token of another project (isolation checks)
 OTHER_AUTH_TOKEN ?=
+# knob: fuzz: that other project
 OTHER_PROJECT_ID ?=
+# knob: fuzz: jobs of the other project
 OTHER_JOB_IDS ?=
 export BASE_URL AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS
+# knob: fuzz: schemathesis examples per phase
 MAX_EXAMPLES ?= 100
+# knob: fuzz, fuzz-selftest: random seed (same seed and options, same requests)
 SEED ?=
+# knob: fuzz: positive, negative or all
 MODE ?= all
+# knob: fuzz: schemathesis workers
 WORKERS ?= 1
+# knob: diff: git ref or spec file to compare with
 BASE ?= HEAD~1
+# knob: diff: text or json
 FORMAT ?= text
+# knob: load: metrics file (the 200 answer's shape)
 FILE ?=
+# knob: serve, load: database
 DB ?= data/reference.sqlite3
+# knob: serve, load: more options (jobs-metrics serve --help)
 ARGS ?=
+# knob: test-wheels: interpreters to install the wheels on
 PYTHONS ?= python3.12 python3.13
 
 .PHONY: help setup lock generate generate-models generate-client check-generated lint-spec lint \
-        test test-slow test-wheels check serve load fuzz fuzz-selftest diff docs bench dist clean clean-data
+        system-packages test test-slow test-wheels check serve load fuzz fuzz-selftest diff docs bench dist clean clean-data
 
-help: ## List the targets
+help: ## List the targets and the knobs (make fuzz BASE_URL=... AUTH_TOKEN=...)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "knobs (NAME=value on the command line):"
+	@awk '/^# knob: / {doc = substr($$0, 9); next} doc != "" && /^[A-Z_]+ \?=/ {name = $$1; value = $$0; sub(/^[A-Z_]+ \?= ?/, "", value); printf "  \033[1m%-16s\033[0m %s (default: %s)\n", name, doc, value == "" ? "none" : value} {doc = ""}' $(MAKEFILE_LIST)
 
 $(PY_STAMP): requirements.lock pyproject.toml generated/jobs-metrics-models/pyproject.toml generated/jobs-metrics-client/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,13 +100,13 @@ lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
 	$(BIN)/mypy reference_server fuzz_harness specdiff jobs_metrics_cli openapi scripts bench tests
 	$(BIN)/mypy --config-file mypy-generated.ini generated/jobs-metrics-models/jobs_metrics_models generated/jobs-metrics-client/jobs_metrics_client
 
-test: setup ## Run the test suite (what CI runs), without the slow marker
+test: setup system-packages ## Run the test suite (what CI runs), without the slow marker
 	$(BIN)/pytest -m "not slow" -n 2 --dist loadgroup
 
 test-slow: setup ## Run only the slow tests (long fuzzing, load)
 	$(BIN)/pytest -m slow
 
-check: setup lint lint-spec check-generated test ## lint, lint-spec, check-generated, test (CI adds test-slow, diff, dist)
+check: setup lint lint-spec check-generated test ## lint, lint-spec, check-generated, test (CI adds diff, test-slow, test-wheels)
 
 serve: $(PY_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) with demo data (ARGS: more options, see `jobs-metrics serve --help`)
 	$(BIN)/jobs-metrics serve --host 127.0.0.1 --port $(PORT) --db $(DB) $(ARGS)
@@ -103,10 +124,13 @@ fuzz-selftest: $(PY_STAMP) ## Prove the harness fails every fault-injected serve
 diff: setup ## Classify spec changes since BASE (default HEAD~1); FORMAT=text|json
 	$(BIN)/jobs-metrics diff --base $(BASE) --format $(FORMAT) --junit reports/specdiff.xml
 
-docs: setup ## Build the offline HTML reference into build/docs/
+system-packages: ## Install wrk and chromium (Debian) if missing: as root or with passwordless sudo, else print the one command to run
+	@bash scripts/install_system_packages.sh
+
+docs: setup system-packages ## Build the offline HTML reference into build/docs/
 	$(PY) scripts/build_docs.py
 
-bench: setup ## Benchmarks vs named peers; writes bench/results/
+bench: setup system-packages ## Benchmarks vs named peers; writes bench/results/
 	$(PY) -m bench
 
 dist: $(PY_STAMP) ## Build the models, client and toolkit wheels into dist/ (models and client carry the spec's info.version)

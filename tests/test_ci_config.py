@@ -53,12 +53,11 @@ def test_make_help_lists_every_target():
         text=True,
         check=True,
     ).stdout
-    shown = {
-        line.split()[0]
-        for line in re.sub(r"\x1b\[[0-9;]*m", "", listed).splitlines()
-        if line.strip()
-    }
+    targets_part, _, knobs_part = re.sub(r"\x1b\[[0-9;]*m", "", listed).partition("\nknobs (")
+    shown = {line.split()[0] for line in targets_part.splitlines() if line.strip()}
     assert phony == shown
+    knobs = set(re.findall(r"^([A-Z_]+) \?=", makefile, re.M))
+    assert {line.split()[0] for line in knobs_part.splitlines()[1:] if line.strip()} == knobs
 
 
 def test_make_clean_never_deletes_user_data():
