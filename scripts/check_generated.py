@@ -23,6 +23,7 @@ from scripts.generate import (
     generate_client,
     generate_models,
     load_spec,
+    require_generator_python,
 )
 
 FIX = "make generate"
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generated", type=Path, default=ROOT / "generated", help="committed tree")
     args = parser.parse_args(argv)
     committed: Path = args.generated
+    require_generator_python()
     with tempfile.TemporaryDirectory(prefix="check-generated-") as tmp:
         fresh = Path(tmp)
         generate_models(fresh)

@@ -239,7 +239,22 @@ def clean_transient(tree: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+# The generators and their formatter are pinned for this Python (the lock is compiled for it);
+# another interpreter could format or order the output differently, so it is refused.
+GENERATOR_PYTHON = (3, 11)
+
+
+def require_generator_python() -> None:
+    if sys.version_info[:2] != GENERATOR_PYTHON:
+        wanted = ".".join(map(str, GENERATOR_PYTHON))
+        raise SystemExit(
+            f"generation is pinned to Python {wanted} (this is {sys.version.split()[0]}):"
+            f" recreate the venv with `make clean setup PYTHON=python{wanted}`"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
+    require_generator_python()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "generated", help="output folder")
     parser.add_argument("what", nargs="?", choices=("all", "models", "client"), default="all")
