@@ -7,20 +7,32 @@ objects, as its client does: the SDK through its own ``Client.deserialize`` (``j
 with ``Decimal`` floats, then its model walker), our client through ``json.loads`` and
 ``from_dict``, the pydantic models through ``model_validate_json``, and msgspec (the
 practical limit: typed structs decoded in C) through ``msgspec.json.decode``.
+
+Method: every contender runs in a fresh interpreter that imports only its own parser
+(``python -m bench.parse_one``), as in a service that uses it, because the garbage
+collector's cost grows with every object already alive: measured in one process that had
+imported all four libraries, each parse paid for the others' modules. Each process times
+``REPEAT`` parses after a warm-up, with the collector on and, separately, paused; the run
+starts ``PROCESSES`` processes per contender and reports the median of their medians and
+the spread (slowest and fastest process).
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import random
 import statistics
-import time
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import msgspec
+from bench import parse_one
+
+ROOT = Path(__file__).resolve().parent.parent
 
 JOBS = 10_000
 
@@ -52,110 +64,57 @@ def make_jobs(count: int = JOBS, seed: int = 7) -> list[dict[str, Any]]:
     ]
 
 
-class Stream(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    name: str | None = None
-    records: int | None = None
-    corrupted_records: int | None = None
-
-
-class Metrics(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    sources: list[Stream] | None = None
-    sinks: list[Stream] | None = None
-    total_read_rate: float | None = None
-    total_write_rate: float | None = None
-
-
-class Job(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    job_id: int | None = None
-    metrics: Metrics | None = None
-
-
-class Payload(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    jobs: list[Job] | None = None
-
-
-class Response(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    message_id: str | None = None
-    message: str | None = None
-    current_time: int | None = None
-    payload: Payload | None = None
-
-
 @dataclass(frozen=True)
 class ParseResult:
     name: str
-    median_ms: float
+    median_ms: float  # median over processes of each process' median, collector on
     median_ms_gc_paused: float
     jobs: int
+    spread_ms: tuple[float, float] = (0.0, 0.0)  # fastest and slowest process, collector on
 
 
-def _time(fn: Callable[[], int], repeat: int, *, pause_gc: bool) -> tuple[float, int]:
-    fn()  # warm-up
-    times, jobs = [], 0
-    for _ in range(repeat):
-        gc.collect()
-        if pause_gc:
-            gc.disable()
-        try:
-            started = time.perf_counter()
-            jobs = fn()
-            times.append((time.perf_counter() - started) * 1000)
-        finally:
-            gc.enable()
-    return statistics.median(times), jobs
+REPEAT = 15
+PROCESSES = 3
 
 
-class _SdkHttpResponse:
-    """What the SDK's deserializer reads from a ``requests`` response."""
-
-    def __init__(self, body: bytes) -> None:
-        self.content = body
-        self.text = body.decode()
-        self.headers = {"Content-Type": "application/json"}
-
-
-def contenders(jobs: list[dict[str, Any]]) -> tuple[dict[str, Callable[[], int]], int]:
-    from huaweicloudsdkcore.client import Client as SdkClient
-    from huaweicloudsdkdli.v1 import model as dli_model
-    from jobs_metrics_client.models import JobMetricsResponse as ClientResponse
-    from jobs_metrics_models import JobMetricsResponse
-
+def bodies(jobs: list[dict[str, Any]]) -> tuple[bytes, bytes]:
+    """Our answer's body and the successor API's, around the same jobs."""
     ours = json.dumps(
         {"message_id": "CS.10001", "message": "ok", "current_time": 1, "payload": {"jobs": jobs}}
     ).encode()
     theirs = json.dumps({"is_success": True, "message": "ok", "metrics": {"jobs": jobs}}).encode()
-
-    sdk = SdkClient()
-    sdk.model_package = dli_model
-
-    def sdk_parse() -> int:
-        parsed = sdk.deserialize(_SdkHttpResponse(theirs), "ShowFlinkMetricResponse", None)
-        return len(parsed.metrics.jobs)
-
-    def models_parse() -> int:
-        return len(JobMetricsResponse.model_validate_json(ours).payload.jobs)  # type: ignore[union-attr,arg-type]
-
-    def client_parse() -> int:
-        return len(ClientResponse.from_dict(json.loads(ours)).payload.jobs)  # type: ignore[union-attr,arg-type]
-
-    def msgspec_parse() -> int:
-        return len(msgspec.json.decode(ours, type=Response).payload.jobs)  # type: ignore[union-attr,arg-type]
-
-    return {
-        "provider SDK huaweicloudsdkdli (peer)": sdk_parse,
-        "generated pydantic models": models_parse,
-        "generated client (attrs)": client_parse,
-        "msgspec structs (practical limit)": msgspec_parse,
-    }, len(ours)
+    return ours, theirs
 
 
-def run(repeat: int = 7) -> tuple[list[ParseResult], int]:
-    jobs = make_jobs()
-    table, size = contenders(jobs)
+def contenders(jobs: list[dict[str, Any]]) -> tuple[dict[str, Callable[[], int]], int]:
+    """Every parser in this process (the smoke test's check that all read the same jobs)."""
+    ours, theirs = bodies(jobs)
+    return {name: parse_one.build(name, ours, theirs) for name in parse_one.NAMES}, len(ours)
+
+
+def run(repeat: int = REPEAT, processes: int = PROCESSES) -> tuple[list[ParseResult], int]:
+    ours, theirs = bodies(make_jobs())
     results = []
-    for name, fn in table.items():
-        median, count = _time(fn, repeat, pause_gc=False)
-        paused, _ = _time(fn, repeat, pause_gc=True)
-        assert count == JOBS, (name, count)
-        results.append(ParseResult(name, median, paused, count))
-    return results, size
+    with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
+        (Path(tmp) / "ours.json").write_bytes(ours)
+        (Path(tmp) / "theirs.json").write_bytes(theirs)
+        for name in parse_one.NAMES:
+            runs = [_one_process(name, Path(tmp), repeat) for _ in range(processes)]
+            on = sorted(r["median_ms"] for r in runs)
+            paused = sorted(r["median_ms_gc_paused"] for r in runs)
+            assert all(r["jobs"] == JOBS for r in runs), (name, runs)
+            results.append(
+                ParseResult(
+                    name, statistics.median(on), statistics.median(paused), JOBS, (on[0], on[-1])
+                )
+            )
+    return results, len(ours)
+
+
+def _one_process(name: str, folder: Path, repeat: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.parse_one", name, str(folder), str(repeat)],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=600,
+    ).stdout  # fmt: skip
+    result: dict[str, Any] = json.loads(out)
+    return result

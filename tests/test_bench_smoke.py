@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bench import parsing, reliability
+import subprocess
+import sys
+
+from bench import parse_one, parsing, reliability
 from bench.__main__ import render
 from bench.http_servers import HttpResult
 from bench.toolkit import FaultTime, FuzzResult
@@ -15,21 +18,47 @@ def test_every_parser_reads_the_same_jobs():
     assert {name: parse() for name, parse in table.items()} == dict.fromkeys(table, 50)
 
 
+def test_each_parser_runs_alone_in_its_own_process(tmp_path):
+    """The benchmark's method: a fresh interpreter per contender, importing only its parser."""
+    ours, theirs = parsing.bodies(parsing.make_jobs(20))
+    (tmp_path / "ours.json").write_bytes(ours)
+    (tmp_path / "theirs.json").write_bytes(theirs)
+    probe = (
+        "import sys; from bench import parse_one; "
+        "ours, theirs = (open(p, 'rb').read() for p in sys.argv[2:4]); "
+        "fn = parse_one.build(sys.argv[1], ours, theirs); "
+        "roots = ('huaweicloudsdkcore', 'jobs_metrics_models', 'jobs_metrics_client', 'msgspec'); "
+        "print(fn(), sorted(m for m in sys.modules if m in roots))"
+    )
+    files = [str(tmp_path / "ours.json"), str(tmp_path / "theirs.json")]
+    for name, own in [
+        (parse_one.MODELS, "jobs_metrics_models"),
+        (parse_one.SDK, "huaweicloudsdkcore"),
+    ]:
+        out = subprocess.run(
+            [sys.executable, "-c", probe, name, *files],
+            capture_output=True, text=True, check=True, timeout=120,
+        ).stdout  # fmt: skip
+        assert out.split(" ", 1) == ["20", f"['{own}']\n"], (name, out)
+    result = parsing._one_process(parse_one.MODELS, tmp_path, 2)
+    assert result["jobs"] == 20
+
+
 def test_table_names_the_peers_and_ratios():
     http = [
         HttpResult("ours", 5000.0, 0, 1.0, 2.0, 400),
         HttpResult("prism mock (peer)", 1000.0, 0, 1.5, 3.0, 400),
     ]
     parse = [
-        parsing.ParseResult("sdk (peer)", 400.0, 300.0, 10),
-        parsing.ParseResult("models", 200.0, 100.0, 10),
+        parsing.ParseResult("sdk (peer)", 400.0, 300.0, 10, (380.0, 420.0)),
+        parsing.ParseResult("models", 200.0, 100.0, 10, (190.0, 210.0)),
     ]
     fuzz = [FuzzResult(1000, 1000, 20.0, 12.5, 60, 0)]
     faults = [FaultTime("no-body-limit", 3.2, "body-too-large", True)]
     safety = [reliability.Row("poison file", "loader exit 2", "refused", True)]
     table = render(http, parse, 3_500_000, fuzz, faults, (90.0, True), "today", safety)
     assert "| ours | 5,000 | 5.0x |" in table
-    assert "| models | 200 | 2.0x | 100 | 3.0x |" in table
+    assert "| models | 200 | 190-210 | 2.0x (1.8-2.2x) | 100 | 3.0x |" in table
     assert "80 cases/s, + 60 probe requests (passed)" in table
     assert "| no-body-limit | 3.2 | body-too-large |" in table
     assert "| poison file | loader exit 2 | refused | yes |" in table
