@@ -46,8 +46,10 @@ def build(name: str, ours: bytes, theirs: bytes) -> Callable[[], int]:
         )
     if name == MODELS:
         from jobs_metrics_models import JobMetricsResponse
+        from pydantic import TypeAdapter
 
-        return lambda: len(JobMetricsResponse.model_validate_json(ours).payload.jobs)  # type: ignore[union-attr,arg-type]
+        adapter = TypeAdapter(JobMetricsResponse)
+        return lambda: len(adapter.validate_json(ours).payload.jobs)  # type: ignore[union-attr,arg-type]
     if name == CLIENT:
         from jobs_metrics_client.models import JobMetricsResponse as ClientResponse
 

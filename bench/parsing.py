@@ -5,7 +5,7 @@ The same job objects in both envelopes: ours (``payload.jobs``) and the successo
 ``ShowFlinkMetricResponse``. Each contender goes from the raw bytes of the HTTP body to its
 objects, as its client does: the SDK through its own ``Client.deserialize`` (``json.loads``
 with ``Decimal`` floats, then its model walker), our client through ``json.loads`` and
-``from_dict``, the pydantic models through ``model_validate_json``, and msgspec (the
+``from_dict``, the pydantic models through ``TypeAdapter.validate_json``, and msgspec (the
 practical limit: typed structs decoded in C) through ``msgspec.json.decode``.
 
 Method: every contender runs in a fresh interpreter that imports only its own parser

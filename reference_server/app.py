@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from jobs_metrics_models import JobMetricsRequest, JobMetricsResponse
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from reference_server import errors
 from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
@@ -32,6 +32,9 @@ PROJECT_ID = re.compile(r"[0-9a-f]{32}")
 SUCCESS_MESSAGE_ID = "CS.10001"  # as in the provider's success example; see the spec
 SUCCESS_MESSAGE = "Job monitoring information queried."
 JSON_HEADERS = [(b"content-type", b"application/json")]
+# The generated models are pydantic dataclasses: validated and dumped through adapters.
+REQUEST = TypeAdapter(JobMetricsRequest)
+RESPONSE = TypeAdapter(JobMetricsResponse)
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
@@ -264,7 +267,7 @@ def parse_request(body: bytes) -> list[int]:
     because pydantic does not enforce ``uniqueItems``.
     """
     try:
-        request = JobMetricsRequest.model_validate_json(body, strict=True)
+        request = REQUEST.validate_json(body, strict=True)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         if first["type"] == "json_invalid" and "number out of range" not in first["msg"]:
@@ -276,14 +279,14 @@ def parse_request(body: bytes) -> list[int]:
         data = parse_json_strictly(body)
         if first["type"] == "json_invalid":
             try:
-                request = JobMetricsRequest.model_validate(data, strict=True)
+                request = REQUEST.validate_json(json.dumps(data), strict=True)
             except ValidationError as second:
                 raise ApiError(
                     errors.NOT_SUPPORTED, errors.first_violation(second, "body")
                 ) from None
         else:
             request = _validate_integral_floats(body, exc)
-    job_ids = [job_id.root for job_id in request.job_ids]
+    job_ids = request.job_ids
     if len(set(job_ids)) != len(job_ids):
         seen: set[int] = set()
         for index, job_id in enumerate(job_ids):
@@ -328,7 +331,7 @@ def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRe
         int(i) if isinstance(i, float) and i.is_integer() else i for i in data["job_ids"]
     ]
     try:
-        return JobMetricsRequest.model_validate(data, strict=True)
+        return REQUEST.validate_json(json.dumps(data), strict=True)
     except ValidationError as second:
         raise ApiError(errors.NOT_SUPPORTED, errors.first_violation(second, "body")) from None
 
@@ -336,14 +339,16 @@ def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRe
 def _envelope() -> tuple[bytes, bytes]:
     """The success body around the jobs, checked once against the generated model."""
     marker = 7_777_777_777_777
-    template = JobMetricsResponse.model_validate(  # our own answer: nothing unknown in it
+    envelope = RESPONSE.validate_python(
         {
             "message_id": SUCCESS_MESSAGE_ID,
             "message": SUCCESS_MESSAGE,
             "current_time": marker,
             "payload": {"jobs": []},
-        }
-    ).model_dump_json(exclude_none=True)
+        },
+        extra="forbid",
+    )
+    template = RESPONSE.dump_json(envelope, exclude_none=True).decode()
     head, tail = template.split(str(marker))
     assert tail.endswith("[]}}"), tail
     return head.encode(), tail[: -len("]}}")].encode()

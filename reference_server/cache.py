@@ -14,8 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jobs_metrics_models import JobMonitoringInfo
+from pydantic import TypeAdapter
 
 from reference_server.store import Store
+
+JOB = TypeAdapter(JobMonitoringInfo)
 
 
 class JobCache:
@@ -47,8 +50,8 @@ class JobCache:
         if len(self._jobs) + len(fetched) > self.max_entries:
             self._jobs.clear()
         for job_id, text in fetched.items():
-            info = JobMonitoringInfo.model_validate_json(text, strict=True, extra="forbid")
-            job = info.model_dump_json(exclude_none=True).encode()
+            info = JOB.validate_json(text, strict=True, extra="forbid")
+            job = JOB.dump_json(info, exclude_none=True)
             found[job_id] = self._jobs[project_id, job_id] = job
         return [job for job_id in job_ids if (job := found.get(job_id)) is not None]
 

@@ -24,12 +24,13 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import ijson
+import orjson
 from ijson import ObjectBuilder
 from jobs_metrics_models import JobMetricsResponse, JobMonitoringInfo, StreamMetrics
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from reference_server.demo import Job, Stream
 from reference_server.errors import first_violation
@@ -90,7 +91,7 @@ def read_jobs(stream: BinaryIO) -> Iterator[Job]:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LoadError(f"{where or 'file'}: not valid JSON or not a double ({reason})") from None
     try:
-        JobMetricsResponse.model_validate(envelope.value, strict=True, extra="forbid")
+        _closed(ENVELOPE, envelope.value)
     except ValidationError as exc:
         raise LoadError(first_violation(exc, "file")) from None
 
@@ -105,10 +106,25 @@ def _in_jobs_array(open_: list[list[Any]]) -> bool:
     )
 
 
+# The generated models are pydantic dataclasses: validated through adapters.
+ENVELOPE = TypeAdapter(JobMetricsResponse)
+JOB = TypeAdapter(JobMonitoringInfo)
+Model = TypeVar("Model")
+
+
+def _closed(adapter: TypeAdapter[Model], value: object) -> Model:
+    """Validate strictly (JSON types as the schema says) and refuse unknown fields.
+
+    The value goes through JSON text: pydantic's strict mode reads a dataclass from JSON,
+    not from a dict. ijson's numbers are within int64 or a double already (it refuses others).
+    """
+    return adapter.validate_json(orjson.dumps(value), strict=True, extra="forbid")
+
+
 def _job(data: object, index: int, seen: set[int]) -> Job:
     where = f"payload.jobs.{index}"
     try:
-        info = JobMonitoringInfo.model_validate(data, strict=True, extra="forbid")
+        info = _closed(JOB, data)
     except ValidationError as exc:
         raise LoadError(f"{where}.{first_violation(exc, 'job')}") from None
     if info.job_id is None:

@@ -133,11 +133,15 @@ version = "{version}"
 description = "Pydantic v2 models of {title}"
 readme = "README.md"
 requires-python = ">=3.11"
-dependencies = ["pydantic>=2.11,<3"]
+dependencies = ["pydantic>=2.11,<3", "typing-extensions>=4.12"]
 
 [build-system]
 requires = ["pdm-backend"]
 build-backend = "pdm.backend"
+
+# Read by the generator's formatter (ruff): the same layout wherever the project is written.
+[tool.ruff]
+line-length = 100
 """
 
 MODELS_README = """\
@@ -146,9 +150,19 @@ MODELS_README = """\
 Pydantic v2 models of {title}, generated from the OpenAPI document ({spec}) by
 datamodel-code-generator; the version is the spec's `info.version`.
 
+The models are pydantic dataclasses with `__slots__` (fast to build, light on the garbage
+collector); validate and serialise them with a `TypeAdapter`:
+
+```python
+from pydantic import TypeAdapter
+from jobs_metrics_models import JobMetricsResponse
+
+answer = TypeAdapter(JobMetricsResponse).validate_json(raw)
+```
+
 - Response models ignore fields they do not know (a tolerant reader): a field added to the
   API later, a minor change, does not break parsing. Parse strictly where you own the data:
-  `JobMetricsResponse.model_validate_json(data, extra="forbid")`.
+  `TypeAdapter(JobMetricsResponse).validate_json(raw, extra="forbid")`.
 - Request models refuse unknown fields (`extra="forbid"`), as the API does.
 """
 
@@ -161,6 +175,15 @@ def generate_models(out: Path) -> Path:
         shutil.rmtree(project)
     package = project / MODELS_PACKAGE
     package.mkdir(parents=True)
+    fields = {
+        "spec": SPEC.as_posix(),
+        "project": MODELS_PROJECT,
+        "version": spec["info"]["version"],
+        "title": spec["info"]["title"],
+    }
+    # Written first: the formatter the generator runs reads its settings from here.
+    (project / "pyproject.toml").write_text(MODELS_PYPROJECT.format(**fields))
+    (project / "README.md").write_text(MODELS_README.format(**fields))
     with tempfile.TemporaryDirectory(prefix="jm-generate-") as tmp:
         view = Path(tmp) / SPEC.name
         view.write_text(yaml.safe_dump(client_view(spec), sort_keys=False), encoding="utf-8")
@@ -171,14 +194,6 @@ def generate_models(out: Path) -> Path:
             check=True,
         )
     (package / "py.typed").write_text("")
-    fields = {
-        "spec": SPEC.as_posix(),
-        "project": MODELS_PROJECT,
-        "version": spec["info"]["version"],
-        "title": spec["info"]["title"],
-    }
-    (project / "pyproject.toml").write_text(MODELS_PYPROJECT.format(**fields))
-    (project / "README.md").write_text(MODELS_README.format(**fields))
     return project
 
 

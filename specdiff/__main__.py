@@ -21,7 +21,8 @@ import yaml
 from specdiff.report import as_json, as_junit, as_text, judge
 from specdiff.rules import diff_specs
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+# Relative to --repo (default: the current directory), so the installed command works in any
+# repository; `make diff` runs it at the root of this one.
 SPEC = Path("openapi") / "jobs-metrics.openapi.yaml"
 
 
@@ -31,7 +32,7 @@ class InputError(Exception):
 
 def spec_at(ref: str, spec: Path, repo: Path) -> dict[str, Any]:
     result = subprocess.run(
-        ["git", "show", f"{ref}:{spec.as_posix()}"],
+        ["git", "show", f"{ref}:./{spec.as_posix()}"],  # ./ : relative to cwd, not the root
         cwd=repo,
         capture_output=True,
         text=True,
@@ -53,12 +54,15 @@ def _parse(text: str, label: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make diff", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="jobs-metrics diff", description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="HEAD~1", help="git ref of the old spec (default HEAD~1)")
     parser.add_argument("--base-file", type=Path, help="old spec as a file (instead of --base)")
     parser.add_argument("--head-file", type=Path, help="new spec (default: the working tree's)")
     parser.add_argument(
-        "--repo", type=Path, default=ROOT, help="git repository (default: this one)"
+        "--repo", type=Path, default=Path(), help="git work tree (default: the current directory)"
+    )
+    parser.add_argument(
+        "--spec", type=Path, default=SPEC, help=f"the spec's path in --repo (default {SPEC})"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--junit", type=Path, help="also write a JUnit XML report here")
@@ -70,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.base_file),
             )
         else:
-            base, base_label = spec_at(args.base, SPEC, args.repo), f"{SPEC}@{args.base}"
-        head_path = args.head_file or args.repo / SPEC
+            base, base_label = (
+                spec_at(args.base, args.spec, args.repo),
+                f"{args.spec}@{args.base}",
+            )
+        head_path = args.head_file or args.repo / args.spec
         head, head_label = (
             _parse(head_path.read_text(), str(head_path)),
             f"{head_path} (working tree)",

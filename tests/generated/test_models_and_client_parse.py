@@ -9,7 +9,7 @@ import pytest
 from jobs_metrics_client.models import ErrorResponse as ClientError
 from jobs_metrics_client.models import JobMetricsRequest as ClientRequest
 from jobs_metrics_client.models import JobMetricsResponse as ClientResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 import jobs_metrics_models as models
 from tests.support import METRICS_PATH, spec
@@ -37,7 +37,7 @@ CLIENT_CLASSES: dict[str, Any] = {
 
 def test_seed_example_parses_with_models_and_client():
     seed = OPERATION["responses"]["200"]["content"]["application/json"]["examples"]["seed"]["value"]
-    parsed = models.JobMetricsResponse.model_validate_json(json.dumps(seed))
+    parsed = TypeAdapter(models.JobMetricsResponse).validate_json(json.dumps(seed))
     assert parsed.payload is not None and parsed.payload.jobs is not None
     sink = parsed.payload.jobs[0].metrics.sinks[0]
     assert sink.name == "Source: KafKa_6070_KAFKA_SOURCE"
@@ -48,8 +48,8 @@ def test_seed_example_parses_with_models_and_client():
 
 @pytest.mark.parametrize(("schema", "name", "value"), examples(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_example_round_trips(schema, name, value):
-    model: type[BaseModel] = getattr(models, schema)
-    dumped = model.model_validate_json(json.dumps(value)).model_dump(mode="json", exclude_unset=True)
+    adapter = TypeAdapter(getattr(models, schema))
+    dumped = adapter.dump_python(adapter.validate_json(json.dumps(value)), mode="json", exclude_none=True)
     assert dumped == value
     assert CLIENT_CLASSES[schema].from_dict(value).to_dict() == value
 
@@ -61,14 +61,14 @@ def test_every_example_round_trips(schema, name, value):
 )
 def test_models_keep_the_spec_constraints(body):
     with pytest.raises(ValidationError):
-        models.JobMetricsRequest.model_validate(body)
+        TypeAdapter(models.JobMetricsRequest).validate_python(body)
 
 
 def test_models_keep_count_bounds():
     with pytest.raises(ValidationError):
-        models.StreamMetrics.model_validate({"records": -1})
+        TypeAdapter(models.StreamMetrics).validate_python({"records": -1})
     with pytest.raises(ValidationError):
-        models.JobStreamMetrics.model_validate({"total_read_rate": -0.5})
+        TypeAdapter(models.JobStreamMetrics).validate_python({"total_read_rate": -0.5})
 
 
 # An answer of a later minor version: one new field at every level of the response.
@@ -94,23 +94,31 @@ NEWER_ANSWER: dict[str, Any] = {
 
 def test_models_read_a_response_with_new_fields():
     """Tolerant reader: an additive (minor) change of the API does not break parsing."""
-    parsed = models.JobMetricsResponse.model_validate_json(json.dumps(NEWER_ANSWER))
+    parsed = TypeAdapter(models.JobMetricsResponse).validate_json(json.dumps(NEWER_ANSWER))
     job = parsed.payload.jobs[0]
     assert (job.job_id, job.metrics.sources[0].records, job.metrics.total_read_rate) == (7, 3, 1.5)
     error = dict(json.loads(json.dumps(OPERATION["responses"]["400"]["content"]["application/json"]
                                        ["examples"]["missingToken"]["value"])), trace_id="abc")  # fmt: skip
-    assert models.ErrorResponse.model_validate(error).error_id == "CS.10008"
+    assert TypeAdapter(models.ErrorResponse).validate_python(error).error_id == "CS.10008"
 
 
 def test_models_parse_strictly_on_request():
     """Where the caller owns the data (the loader), unknown fields are refused on demand."""
     with pytest.raises(ValidationError, match=r"payload\.jobs\.0\.metrics\.sources\.0\.lag_ms"):
-        models.JobMetricsResponse.model_validate(NEWER_ANSWER, extra="forbid")
+        TypeAdapter(models.JobMetricsResponse).validate_json(json.dumps(NEWER_ANSWER), extra="forbid")
+
+
+def test_models_are_slotted_dataclasses():
+    """One object per instance for the garbage collector (see pyproject.toml's settings)."""
+    job = TypeAdapter(models.JobMonitoringInfo).validate_python({"job_id": 1})
+    assert not hasattr(job, "__dict__")
+    with pytest.raises(ValidationError, match="unexpected_positional_argument"):
+        models.JobMonitoringInfo(1)  # type: ignore[call-arg]  # keyword-only
 
 
 def test_models_refuse_a_request_with_an_unknown_field():
-    with pytest.raises(ValidationError, match="extra_forbidden"):
-        models.JobMetricsRequest.model_validate_json('{"job_ids": [1], "jobIds": [1]}')
+    with pytest.raises(ValidationError, match="jobIds"):
+        TypeAdapter(models.JobMetricsRequest).validate_json('{"job_ids": [1], "jobIds": [1]}')
 
 
 def test_client_reads_a_response_with_new_fields():

@@ -303,3 +303,22 @@ def test_cli_reads_the_base_from_git(tmp_path):
     assert result.returncode == 1
     assert "operation-removed" in result.stdout
     assert run_diff("--repo", str(repo), "--base", "no-such-ref").returncode == 2
+
+
+def test_installed_command_reads_the_repository_it_runs_in(tmp_path):
+    """`jobs-metrics diff` with no --repo: the current directory's repository, any layout."""
+    repo = tmp_path / "elsewhere"
+    (repo / "api").mkdir(parents=True)
+    spec_file = repo / "api" / "v1.yaml"
+    spec_file.write_text(yaml.safe_dump(spec(), sort_keys=False))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "spec"], check=True)
+    command = Path(sys.executable).parent / "jobs-metrics"
+    result = subprocess.run(
+        [str(command), "diff", "--base", "HEAD", "--spec", "api/v1.yaml"],
+        cwd=repo / "api" / "..", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "result: ok" in result.stdout

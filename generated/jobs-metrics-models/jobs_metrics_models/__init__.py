@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+from typing_extensions import TypeAliasType
 
 
-class ErrorResponse(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class ErrorResponse:
     """
     The provider's error body, sent with every failure.
     """
@@ -35,14 +38,14 @@ class ErrorResponse(BaseModel):
     """
 
 
-class JobId(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=9223372036854775807, title="JobId")]
-    """
-    A job ID, a non-negative int64.
-    """
+JobId = TypeAliasType("JobId", Annotated[int, Field(ge=0, le=9223372036854775807, title="JobId")])
+"""
+A job ID, a non-negative int64.
+"""
 
 
-class JobMetricsPayload(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class JobMetricsPayload:
     """
     Job monitoring information.
     """
@@ -53,21 +56,20 @@ class JobMetricsPayload(BaseModel):
     """
 
 
-class JobMetricsRequest(BaseModel):
+@dataclass(kw_only=True, slots=True, config=ConfigDict(extra="forbid"))
+class JobMetricsRequest:
     """
     The jobs whose monitoring information is queried.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     job_ids: Annotated[list[JobId], Field(max_length=1000, min_length=1)]
     """
     List of job IDs (1 to 1,000 distinct IDs).
     """
 
 
-class JobMetricsResponse(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class JobMetricsResponse:
     """
     Job monitoring information. Every field is optional, as on the provider's page.
     """
@@ -87,7 +89,8 @@ class JobMetricsResponse(BaseModel):
     payload: JobMetricsPayload | None = None
 
 
-class JobMonitoringInfo(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class JobMonitoringInfo:
     """
     Monitoring information of one job.
     """
@@ -99,7 +102,8 @@ class JobMonitoringInfo(BaseModel):
     metrics: JobStreamMetrics | None = None
 
 
-class JobStreamMetrics(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class JobStreamMetrics:
     """
     All input and output monitoring information about a job.
     """
@@ -122,7 +126,8 @@ class JobStreamMetrics(BaseModel):
     """
 
 
-class StreamMetrics(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class StreamMetrics:
     """
     Records of one source or sink stream.
     """
