@@ -20,7 +20,9 @@ def client(server: LiveServer, token: str = TOKEN_A) -> AuthenticatedClient:
 
 def test_sync_success(server):
     with client(server) as c:
-        answer = query_job_metrics.sync_detailed(PROJECT_A, client=c, body=JobMetricsRequest(job_ids=[3, 1, 999]))
+        answer = query_job_metrics.sync_detailed(
+            PROJECT_A, client=c, body=JobMetricsRequest(job_ids=[3, 1, 999])
+        )
     assert answer.status_code == 200
     assert isinstance(answer.parsed, JobMetricsResponse)
     assert [job.job_id for job in answer.parsed.payload.jobs] == [3, 1]  # 999 is project B's
@@ -29,7 +31,9 @@ def test_sync_success(server):
 def test_async_success_live(server):
     async def run() -> JobMetricsResponse | ErrorResponse | None:
         async with client(server) as c:
-            return await query_job_metrics.asyncio(PROJECT_A, client=c, body=JobMetricsRequest(job_ids=[5]))
+            return await query_job_metrics.asyncio(
+                PROJECT_A, client=c, body=JobMetricsRequest(job_ids=[5])
+            )
 
     answer = asyncio.run(run())
     assert isinstance(answer, JobMetricsResponse)
@@ -39,7 +43,9 @@ def test_async_success_live(server):
 
 def test_400_path_is_an_error_response(server):
     with client(server) as c:
-        answer = query_job_metrics.sync_detailed(PROJECT_A, client=c, body=JobMetricsRequest(job_ids=[]))
+        answer = query_job_metrics.sync_detailed(
+            PROJECT_A, client=c, body=JobMetricsRequest(job_ids=[])
+        )
     assert answer.status_code == 400
     assert isinstance(answer.parsed, ErrorResponse)
     assert answer.parsed.error_id == "CS.10003"
@@ -49,18 +55,25 @@ def test_400_path_is_an_error_response(server):
 def test_missing_token_sync_and_async(server):
     with Client(base_url=server.base_url) as plain:
         # The generated function takes an AuthenticatedClient; a plain Client sends no token.
-        sync_answer = query_job_metrics.sync(PROJECT_A, client=plain, body=JobMetricsRequest(job_ids=[1]))  # type: ignore[arg-type]
-    assert isinstance(sync_answer, ErrorResponse) and sync_answer.error_id == "CS.10008"
+        sync_answer = query_job_metrics.sync(
+            PROJECT_A, client=plain, body=JobMetricsRequest(job_ids=[1])
+        )  # type: ignore[arg-type]
+    assert isinstance(sync_answer, ErrorResponse)
+    assert sync_answer.error_id == "CS.10008"
 
     async def run() -> object:
         async with Client(base_url=server.base_url) as aplain:
-            return await query_job_metrics.asyncio(PROJECT_A, client=aplain, body=JobMetricsRequest(job_ids=[1]))  # type: ignore[arg-type]
+            return await query_job_metrics.asyncio(
+                PROJECT_A, client=aplain, body=JobMetricsRequest(job_ids=[1])
+            )  # type: ignore[arg-type]
 
     async_answer = asyncio.run(run())
-    assert isinstance(async_answer, ErrorResponse) and async_answer.error_id == "CS.10008"
+    assert isinstance(async_answer, ErrorResponse)
+    assert async_answer.error_id == "CS.10008"
 
 
 def test_token_of_another_project(server):
     with client(server) as c:
         answer = query_job_metrics.sync(PROJECT_B, client=c, body=JobMetricsRequest(job_ids=[601]))
-    assert isinstance(answer, ErrorResponse) and answer.error_id == "CS.10006"
+    assert isinstance(answer, ErrorResponse)
+    assert answer.error_id == "CS.10006"

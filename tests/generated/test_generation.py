@@ -17,7 +17,9 @@ COPY = ("openapi", "generated", "scripts", "pyproject.toml", "openapi-python-cli
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture
@@ -25,17 +27,23 @@ def repo_copy(tmp_path: Path) -> Path:
     for name in COPY:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", ".pdm-build", "*.egg-info"))
+            shutil.copytree(
+                src,
+                tmp_path / name,
+                ignore=shutil.ignore_patterns("__pycache__", ".pdm-build", "*.egg-info"),
+            )
         else:
             shutil.copy2(src, tmp_path / name)
     return tmp_path
 
 
 def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
-    """`make check-generated` = scripts/check_generated.py; `make generate` = scripts/generate.py."""
+    """`make check-generated` (check_generated.py) fails; `make generate` (generate.py) fixes."""
     assert run(repo_copy, "scripts/check_generated.py").returncode == 0
     spec = repo_copy / "openapi" / "jobs-metrics.openapi.yaml"
-    spec.write_text(spec.read_text().replace("Total number of records.", "Total number of records read."))
+    spec.write_text(
+        spec.read_text().replace("Total number of records.", "Total number of records read.")
+    )
     stale = run(repo_copy, "scripts/check_generated.py")
     assert stale.returncode == 1
     assert "+    Total number of records read." in stale.stdout  # a readable unified diff
@@ -47,7 +55,9 @@ def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
 
 
 def test_extra_file_in_generated_tree_is_drift(repo_copy):
-    (repo_copy / "generated" / "jobs-metrics-models" / "jobs_metrics_models" / "hand_edit.py").write_text("x = 1\n")
+    (
+        repo_copy / "generated" / "jobs-metrics-models" / "jobs_metrics_models" / "hand_edit.py"
+    ).write_text("x = 1\n")
     result = run(repo_copy, "scripts/check_generated.py")
     assert result.returncode == 1
     assert "hand_edit.py" in result.stdout
@@ -63,9 +73,20 @@ def test_generated_code_has_no_timestamps_or_machine_paths():
 
 def test_generated_code_passes_mypy_strict():
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", "mypy-generated.ini", "--no-incremental",
-         "generated/jobs-metrics-models/jobs_metrics_models", "generated/jobs-metrics-client/jobs_metrics_client"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            "mypy-generated.ini",
+            "--no-incremental",
+            "generated/jobs-metrics-models/jobs_metrics_models",
+            "generated/jobs-metrics-client/jobs_metrics_client",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout
 
@@ -93,16 +114,46 @@ def test_wheel_builds_and_installs(tmp_path, project):
     """`make dist` builds installable wheels carrying info.version; each imports on its own."""
     wheels = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(wheels),
-         f"generated/{project}"],
-        cwd=ROOT, check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(wheels),
+            f"generated/{project}",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     package = project.replace("-", "_")
     (wheel,) = wheels.glob(f"{package}-1.0.0-*.whl")
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-                    str(wheel)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     probe = f"import {package}, sys; print({package}.__file__)"
-    result = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
-                            capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert result.stdout.startswith(str(target))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jobs_metrics_models as models
 import pytest
 from jobs_metrics_client.models import ErrorResponse as ClientError
 from jobs_metrics_client.models import JobMetricsRequest as ClientRequest
 from jobs_metrics_client.models import JobMetricsResponse as ClientResponse
 from pydantic import TypeAdapter, ValidationError
 
-import jobs_metrics_models as models
 from tests.support import METRICS_PATH, spec
 
 OPERATION = spec()["paths"][METRICS_PATH]["post"]
@@ -38,7 +38,8 @@ CLIENT_CLASSES: dict[str, Any] = {
 def test_seed_example_parses_with_models_and_client():
     seed = OPERATION["responses"]["200"]["content"]["application/json"]["examples"]["seed"]["value"]
     parsed = TypeAdapter(models.JobMetricsResponse).validate_json(json.dumps(seed))
-    assert parsed.payload is not None and parsed.payload.jobs is not None
+    assert parsed.payload is not None
+    assert parsed.payload.jobs is not None
     sink = parsed.payload.jobs[0].metrics.sinks[0]
     assert sink.name == "Source: KafKa_6070_KAFKA_SOURCE"
     client_parsed = ClientResponse.from_dict(seed)
@@ -46,17 +47,27 @@ def test_seed_example_parses_with_models_and_client():
     assert client_parsed.payload.jobs[0].metrics.total_write_rate == 100
 
 
-@pytest.mark.parametrize(("schema", "name", "value"), examples(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("schema", "name", "value"), examples(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_example_round_trips(schema, name, value):
     adapter = TypeAdapter(getattr(models, schema))
-    dumped = adapter.dump_python(adapter.validate_json(json.dumps(value)), mode="json", exclude_none=True)
+    dumped = adapter.dump_python(
+        adapter.validate_json(json.dumps(value)), mode="json", exclude_none=True
+    )
     assert dumped == value
     assert CLIENT_CLASSES[schema].from_dict(value).to_dict() == value
 
 
 @pytest.mark.parametrize(
     "body",
-    [{"job_ids": [2**63]}, {"job_ids": [-1]}, {"job_ids": []}, {"job_ids": list(range(1001))}, {"x": 1}],
+    [
+        {"job_ids": [2**63]},
+        {"job_ids": [-1]},
+        {"job_ids": []},
+        {"job_ids": list(range(1001))},
+        {"x": 1},
+    ],
     ids=["past int64", "negative", "empty", "too many", "unknown field"],
 )
 def test_models_keep_the_spec_constraints(body):
@@ -97,15 +108,25 @@ def test_models_read_a_response_with_new_fields():
     parsed = TypeAdapter(models.JobMetricsResponse).validate_json(json.dumps(NEWER_ANSWER))
     job = parsed.payload.jobs[0]
     assert (job.job_id, job.metrics.sources[0].records, job.metrics.total_read_rate) == (7, 3, 1.5)
-    error = dict(json.loads(json.dumps(OPERATION["responses"]["400"]["content"]["application/json"]
-                                       ["examples"]["missingToken"]["value"])), trace_id="abc")  # fmt: skip
+    error = dict(
+        json.loads(
+            json.dumps(
+                OPERATION["responses"]["400"]["content"]["application/json"]["examples"][
+                    "missingToken"
+                ]["value"]
+            )
+        ),
+        trace_id="abc",
+    )
     assert TypeAdapter(models.ErrorResponse).validate_python(error).error_id == "CS.10008"
 
 
 def test_models_parse_strictly_on_request():
     """Where the caller owns the data (the loader), unknown fields are refused on demand."""
     with pytest.raises(ValidationError, match=r"payload\.jobs\.0\.metrics\.sources\.0\.lag_ms"):
-        TypeAdapter(models.JobMetricsResponse).validate_json(json.dumps(NEWER_ANSWER), extra="forbid")
+        TypeAdapter(models.JobMetricsResponse).validate_json(
+            json.dumps(NEWER_ANSWER), extra="forbid"
+        )
 
 
 def test_models_are_slotted_dataclasses():
