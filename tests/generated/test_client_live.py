@@ -56,16 +56,20 @@ def test_missing_token_sync_and_async(server):
     with Client(base_url=server.base_url) as plain:
         # The generated function takes an AuthenticatedClient; a plain Client sends no token.
         sync_answer = query_job_metrics.sync(
-            PROJECT_A, client=plain, body=JobMetricsRequest(job_ids=[1])
-        )  # type: ignore[arg-type]
+            PROJECT_A,
+            client=plain,  # type: ignore[arg-type]
+            body=JobMetricsRequest(job_ids=[1]),
+        )
     assert isinstance(sync_answer, ErrorResponse)
     assert sync_answer.error_id == "CS.10008"
 
     async def run() -> object:
         async with Client(base_url=server.base_url) as aplain:
             return await query_job_metrics.asyncio(
-                PROJECT_A, client=aplain, body=JobMetricsRequest(job_ids=[1])
-            )  # type: ignore[arg-type]
+                PROJECT_A,
+                client=aplain,  # type: ignore[arg-type]
+                body=JobMetricsRequest(job_ids=[1]),
+            )
 
     async_answer = asyncio.run(run())
     assert isinstance(async_answer, ErrorResponse)
