@@ -53,8 +53,6 @@ class ServerProcess:
         *,
         module: str = "reference_server",
         extra_args: tuple[str, ...] = (),
-        env: dict[str, str] | None = None,
-        quiet: bool = True,
         port: int | None = None,
     ) -> None:
         self.db = db
@@ -62,8 +60,6 @@ class ServerProcess:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.extra_args = extra_args
-        self.env = env or {}
-        self.quiet = quiet
         self.process: subprocess.Popen[bytes] | None = None
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
 
@@ -73,7 +69,6 @@ class ServerProcess:
         return self.process.pid
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        env = {**os.environ, **self.env}
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -89,11 +84,10 @@ class ServerProcess:
                 *self.extra_args,
             ],
             cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL if self.quiet else None,
+            stdout=subprocess.DEVNULL,
             # A file, not a pipe: nobody reads stderr while the server runs, and a full pipe
             # would block the server's logging.
-            stderr=self._stderr if self.quiet else None,
+            stderr=self._stderr,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout

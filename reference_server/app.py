@@ -125,7 +125,7 @@ class JobsMetricsApp:
         owner = self._authenticate(headers.get(b"x-auth-token"))
         if not PROJECT_ID.fullmatch(project_id):
             raise ApiError(
-                errors.NOT_SUPPORTED,
+                errors.INVALID_PARAMETER,
                 "project_id: must be 32 lowercase hexadecimal characters",
             )
         if owner != project_id:
@@ -159,10 +159,10 @@ def route(scope: Scope) -> str:
     raw = scope.get("raw_path") or scope["path"].encode()
     parts = raw.split(b"?", 1)[0].split(b"/")
     if len(parts) != 5 or parts[0] or parts[1] != b"v1.0" or parts[3:] != [b"jobs", b"metrics"]:
-        raise ApiError(errors.NOT_SUPPORTED, "No API is defined at this path.", status=404)
+        raise ApiError(errors.INVALID_PARAMETER, "No API is defined at this path.", status=404)
     if scope["method"] != "POST":
         raise ApiError(
-            errors.NOT_SUPPORTED,
+            errors.INVALID_PARAMETER,
             f"Method {errors.clip(scope['method'])} is not supported; use POST.",
             405,
         )
@@ -177,7 +177,7 @@ def check_header_size(headers: list[tuple[bytes, bytes]], limit: int) -> None:
     size = sum(len(name) + len(value) for name, value in headers)
     if size > limit:
         raise ApiError(
-            errors.NOT_SUPPORTED,
+            errors.INVALID_PARAMETER,
             f"headers: {size} bytes of request headers, more than the {limit} allowed",
         )
 
@@ -193,7 +193,7 @@ def single_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
     for name, value in raw:
         if name in headers and name in SINGLE_HEADERS:
             raise ApiError(
-                errors.NOT_SUPPORTED,
+                errors.INVALID_PARAMETER,
                 f"{name.decode('latin-1')}: sent more than once; send it exactly once",
             )
         headers[name] = value
@@ -209,7 +209,7 @@ def check_content_encoding(value: bytes | None) -> None:
     """
     if value is not None and value.strip().lower() not in (b"", b"identity"):
         raise ApiError(
-            errors.NOT_SUPPORTED,
+            errors.INVALID_PARAMETER,
             f"Content-Encoding: {errors.clip(value.decode('latin-1'))} is not supported;"
             " send the body uncompressed",
         )
@@ -219,7 +219,7 @@ def check_content_type(value: bytes | None) -> None:
     media = (value or b"").split(b";", 1)[0].strip().lower()
     if media != b"application/json":
         raise ApiError(
-            errors.NOT_SUPPORTED, "Content-Type: the request body must be application/json"
+            errors.INVALID_PARAMETER, "Content-Type: the request body must be application/json"
         )
 
 
@@ -233,9 +233,9 @@ async def read_body(receive: Receive, length: bytes | None, limit: int, timeout:
     too_large = f"body: the request body is larger than {limit} bytes"
     if length is not None:
         if not length.isdigit():
-            raise ApiError(errors.NOT_SUPPORTED, "Content-Length: not a number of bytes")
+            raise ApiError(errors.INVALID_PARAMETER, "Content-Length: not a number of bytes")
         if int(length) > limit:
-            raise ApiError(errors.NOT_SUPPORTED, too_large)
+            raise ApiError(errors.INVALID_PARAMETER, too_large)
     chunks: list[bytes] = []
     size = 0
     try:
@@ -243,17 +243,19 @@ async def read_body(receive: Receive, length: bytes | None, limit: int, timeout:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
-                    raise ApiError(errors.NOT_SUPPORTED, "body: the client closed the connection")
+                    raise ApiError(
+                        errors.INVALID_PARAMETER, "body: the client closed the connection"
+                    )
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
-                    raise ApiError(errors.NOT_SUPPORTED, too_large)
+                    raise ApiError(errors.INVALID_PARAMETER, too_large)
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     return b"".join(chunks)
     except TimeoutError:
         raise ApiError(
-            errors.NOT_SUPPORTED,
+            errors.INVALID_PARAMETER,
             f"body: {size} bytes received in {timeout:g} s, the time allowed for the whole body",
         ) from None
 
@@ -282,7 +284,7 @@ def parse_request(body: bytes) -> list[int]:
                 request = REQUEST.validate_json(json.dumps(data), strict=True)
             except ValidationError as second:
                 raise ApiError(
-                    errors.NOT_SUPPORTED, errors.first_violation(second, "body")
+                    errors.INVALID_PARAMETER, errors.first_violation(second, "body")
                 ) from None
         else:
             request = _validate_integral_floats(body, exc)
@@ -292,7 +294,7 @@ def parse_request(body: bytes) -> list[int]:
         for index, job_id in enumerate(job_ids):
             if job_id in seen:
                 raise ApiError(
-                    errors.NOT_SUPPORTED,
+                    errors.INVALID_PARAMETER,
                     f"job_ids.{index}: duplicate job ID {job_id}; each ID may appear once",
                 )
             seen.add(job_id)
@@ -325,7 +327,7 @@ def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRe
         e["type"] == "int_type" and isinstance(e["input"], float) and e["input"].is_integer()
         for e in exc.errors(include_url=False)
     ):
-        raise ApiError(errors.NOT_SUPPORTED, errors.first_violation(exc, "body")) from None
+        raise ApiError(errors.INVALID_PARAMETER, errors.first_violation(exc, "body")) from None
     data = json.loads(body)  # pydantic parsed it already, so this cannot fail
     data["job_ids"] = [
         int(i) if isinstance(i, float) and i.is_integer() else i for i in data["job_ids"]
@@ -333,7 +335,7 @@ def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRe
     try:
         return REQUEST.validate_json(json.dumps(data), strict=True)
     except ValidationError as second:
-        raise ApiError(errors.NOT_SUPPORTED, errors.first_violation(second, "body")) from None
+        raise ApiError(errors.INVALID_PARAMETER, errors.first_violation(second, "body")) from None
 
 
 def _envelope() -> tuple[bytes, bytes]:

@@ -24,8 +24,7 @@ class ErrorCode:
 
 
 INTERNAL = ErrorCode("CS.10001", "INTERNAL_ERROR", "Retry later; contact support if it persists.")
-FORBIDDEN = ErrorCode("CS.10002", "FORBIDDEN", "Request a resource your project may access.")
-NOT_SUPPORTED = ErrorCode(
+INVALID_PARAMETER = ErrorCode(
     "CS.10003", "INVALID_PARAMETER", "Correct the named field as the API reference describes it."
 )
 INVALID_JSON = ErrorCode(

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import LiveServer, live_server
+from fuzz_harness.server_process import ServerProcess
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A reference server with demo data on a free port, for one test module."""
     db: Path = tmp_path_factory.mktemp("db") / "reference.sqlite3"
-    with live_server(db) as running:
+    with ServerProcess(db) as running:
         yield running

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import sys
-from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -19,19 +15,12 @@ from fuzz_harness.contract import METRICS_PATH as METRICS_PATH
 from fuzz_harness.contract import ROOT as ROOT
 from fuzz_harness.contract import SPEC_PATH as SPEC_PATH
 from fuzz_harness.contract import schema_validator
-from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_A, TOKEN_A
-
-PYTHON = sys.executable
 
 
 @cache
 def spec() -> dict[str, Any]:
     return yaml.safe_load(SPEC_PATH.read_text())
-
-
-def load_spec_text(text: str) -> dict[str, Any]:
-    return yaml.safe_load(text)
 
 
 def validator(name: str, document: dict[str, Any] | None = None) -> Draft202012Validator:
@@ -48,16 +37,6 @@ def headers(token: str | None = TOKEN_A) -> dict[str, str]:
     if token is not None:
         result["X-Auth-Token"] = token
     return result
-
-
-# The tests start servers exactly as `make fuzz` and the benchmarks do.
-LiveServer = ServerProcess
-
-
-@contextlib.contextmanager
-def live_server(db: Path, **kwargs: Any) -> Iterator[ServerProcess]:
-    with ServerProcess(db, **kwargs) as server:
-        yield server
 
 
 class AsgiAnswer:

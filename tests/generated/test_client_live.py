@@ -8,11 +8,11 @@ from jobs_metrics_client import AuthenticatedClient, Client
 from jobs_metrics_client.api.job_monitoring import query_job_metrics
 from jobs_metrics_client.models import ErrorResponse, JobMetricsRequest, JobMetricsResponse
 
+from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A
-from tests.support import LiveServer
 
 
-def client(server: LiveServer, token: str = TOKEN_A) -> AuthenticatedClient:
+def client(server: ServerProcess, token: str = TOKEN_A) -> AuthenticatedClient:
     return AuthenticatedClient(
         base_url=server.base_url, token=token, prefix="", auth_header_name="X-Auth-Token"
     )

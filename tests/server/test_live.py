@@ -11,13 +11,14 @@ from pathlib import Path
 
 import httpx
 
+from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A, TOKEN_B
 from reference_server.loader import load_file
-from tests.support import ROOT, LiveServer, headers, live_server, metrics_url
+from tests.support import ROOT, headers, metrics_url
 
 
 def post(
-    server: LiveServer, body: object, token: str = TOKEN_A, project: str = PROJECT_A
+    server: ServerProcess, body: object, token: str = TOKEN_A, project: str = PROJECT_A
 ) -> httpx.Response:
     return httpx.post(
         metrics_url(server.base_url, project), json=body, headers=headers(token), timeout=10
@@ -73,11 +74,11 @@ def test_data_survives_a_restart(tmp_path: Path):
     metrics.write_text(
         json.dumps({"payload": {"jobs": [{"job_id": 7777, "metrics": {"total_read_rate": 3.5}}]}})
     )
-    with live_server(db) as first:
+    with ServerProcess(db) as first:
         load_file(db, PROJECT_A, metrics)  # written while the server runs
         before = post(first, {"job_ids": [7777, 1]}).json()["payload"]
         assert before["jobs"][0]["metrics"]["total_read_rate"] == 3.5
-    with live_server(db) as second:
+    with ServerProcess(db) as second:
         assert post(second, {"job_ids": [7777, 1]}).json()["payload"] == before
 
 
