@@ -20,6 +20,8 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -57,6 +59,7 @@ class ServerProcess:
     ) -> None:
         self.db = db
         self.module = module
+        self._fixed_port = port is not None
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.extra_args = extra_args
@@ -68,7 +71,30 @@ class ServerProcess:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 30.0, attempts: int = 3) -> ServerProcess:
+        """Start and wait until this very process listens on the port.
+
+        ``free_port()`` releases the port before the server binds it, so another process
+        (a parallel test's server) can take it in between. Readiness is therefore judged by
+        who listens (psutil), not by whether something answers on the port; a server that
+        lost the race exits, and is started again on a new free port (unless one was given).
+        """
+        for attempt in range(attempts):
+            if self._launch(timeout):
+                return self
+            if self._fixed_port or attempt == attempts - 1:
+                break
+            self.port = free_port()
+            self.base_url = f"http://127.0.0.1:{self.port}"
+        self._stderr.seek(0)
+        err = self._stderr.read().decode(errors="replace")
+        code = self.process.returncode if self.process else None
+        self.stop()
+        raise RuntimeError(f"reference server did not start on {self.base_url} ({code}): {err}")
+
+    def _launch(self, timeout: float) -> bool:
+        self._stderr.seek(0)
+        self._stderr.truncate()
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -93,23 +119,28 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                self._stderr.seek(0)
-                err = self._stderr.read().decode(errors="replace")
-                raise RuntimeError(f"reference server exited with {self.process.returncode}: {err}")
-            if answers(self.base_url):
-                return self
+                return False
+            if self._listening() and answers(self.base_url):
+                return True
             time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"reference server did not answer on {self.base_url} in {timeout}s")
+        return False
+
+    def _listening(self) -> bool:
+        """Whether our process or one of its workers holds the listening socket."""
+        try:
+            main = psutil.Process(self.pid)
+            processes = [main, *main.children(recursive=True)]
+        except psutil.Error:
+            return False
+        for process in processes:
+            with contextlib.suppress(psutil.Error):
+                for conn in process.net_connections(kind="tcp"):
+                    if conn.status == psutil.CONN_LISTEN and conn.laddr.port == self.port:
+                        return True
+        return False
 
     def rss_bytes(self) -> int:
-        """Resident memory of the server: Granian's main process and all its workers.
-
-        psutil is a development dependency (only the benchmarks and tests measure memory),
-        so it is imported here, not by everyone who runs the harness.
-        """
-        import psutil
-
+        """Resident memory of the server: Granian's main process and all its workers."""
         try:
             main = psutil.Process(self.pid)
             processes = [main, *main.children(recursive=True)]
