@@ -36,7 +36,7 @@ def fuzz_run(max_examples: int, seed: int = SEED) -> FuzzResult:
     with tempfile.TemporaryDirectory(prefix="bench-fuzz-") as reports:
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "fuzz.py"), "--max-examples",
+            [sys.executable, "-m", "fuzz_harness", "run", "--max-examples",
              str(max_examples), "--seed", str(seed), "--report-dir", reports],
             cwd=ROOT, capture_output=True, text=True, check=False,
         )  # fmt: skip

@@ -56,12 +56,14 @@ def test_table_names_the_peers_and_ratios():
     fuzz = [FuzzResult(1000, 1000, 20.0, 12.5, 60, 0)]
     faults = [FaultTime("no-body-limit", 3.2, "body-too-large", True)]
     safety = [reliability.Row("poison file", "loader exit 2", "refused", True)]
-    table = render(http, parse, 3_500_000, fuzz, faults, (90.0, True), "today", safety)
+    loops = {"test": (40.0, True), "check": (58.0, True)}
+    table = render(http, parse, 3_500_000, fuzz, faults, loops, "today", safety)
     assert "| ours | 5,000 | 5.0x |" in table
     assert "| models | 200 | 190-210 | 2.0x (1.8-2.2x) | 100 | 3.0x |" in table
     assert "80 cases/s, + 60 probe requests (passed)" in table
     assert "| no-body-limit | 3.2 | body-too-large |" in table
     assert "| poison file | loader exit 2 | refused | yes |" in table
+    assert "| wall time of `make test`, warm | 40 s (passed) |" in table
 
 
 def test_reliability_rows_run_at_small_sizes():
