@@ -134,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"largest file accepted (default {DEFAULT_MAX_FILE_BYTES}, 1 GiB; the file is"
         " streamed, so memory does not grow with it)",
     )
+    load.add_argument(
+        "--wait",
+        type=float,
+        default=5.0,
+        help="seconds to wait for another writer's lock on the database (default 5)",
+    )
     return parser
 
 
@@ -193,7 +199,7 @@ def serve(args: argparse.Namespace, factory: str = APP_FACTORY) -> int:
 
 def load(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    count = load_file(settings.db_path, args.project_id, args.file, args.max_bytes)
+    count = load_file(settings.db_path, args.project_id, args.file, args.max_bytes, args.wait)
     print(f"loaded {count} jobs into project {args.project_id} ({settings.db_path})")
     return 0
 

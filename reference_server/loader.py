@@ -157,13 +157,17 @@ DEFAULT_MAX_FILE_BYTES = 1024**3
 
 
 def load_file(
-    db_path: Path, project_id: str, path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    db_path: Path,
+    project_id: str,
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    wait: float = 5.0,
 ) -> int:
     """Load ``path`` into ``project_id``'s jobs; return how many jobs were written.
 
     A project ID of the wrong shape is refused (no request could ever read its jobs, and the
     IDs would be taken from every other project); a database another writer holds locked
-    past the busy timeout is a ``LoadError`` that says so, not a traceback.
+    longer than ``wait`` seconds is a ``LoadError`` that says so, not a traceback.
     """
     if not PROJECT_ID.fullmatch(project_id):
         raise LoadError(f"--project-id {project_id!r}: must be 32 lowercase hexadecimal characters")
@@ -171,7 +175,7 @@ def load_file(
     if size > max_bytes:
         raise LoadError(f"{path}: {size} bytes, more than the {max_bytes} allowed (--max-bytes)")
     try:
-        store = Store(db_path)
+        store = Store(db_path, busy_timeout=wait)
         try:
             store.seed_demo()
             with path.open("rb") as stream:

@@ -79,7 +79,7 @@ class LoadError(ValueError):
 class Store:
     """Jobs of all projects in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 5.0) -> None:
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()  # re-entered by queries inside snapshot()
@@ -87,7 +87,8 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        # How long a statement waits for another connection's lock before giving up.
+        self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:

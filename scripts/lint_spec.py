@@ -53,6 +53,15 @@ def run_spectral(spec: Path, output_format: str = "text") -> subprocess.Complete
     )  # fmt: skip
 
 
+def run_spectral_many(specs: list[Path]) -> subprocess.CompletedProcess[str]:
+    """Spectral over several documents in one run, as JSON (each result names its source)."""
+    return subprocess.run(
+        [str(NODE_BIN / "spectral"), "lint", *map(str, specs), "--ruleset",
+         str(ROOT / ".spectral.yaml"), "--fail-severity", "warn", "--format", "json", "--quiet"],
+        capture_output=True, text=True, env=_node_env(), cwd=ROOT, check=False,
+    )  # fmt: skip
+
+
 def run_redocly(spec: Path) -> subprocess.CompletedProcess[str]:
     """Redocly lint with redocly.yaml (the recommended ruleset), as JSON."""
     return subprocess.run(

@@ -51,7 +51,14 @@ def test_reference_server_honours_the_contract_long(case):
     case.call_and_validate()
 
 
-@pytest.mark.parametrize("fault", ["wrong-type", "unrequested-jobs", "accept-invalid-body"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "wrong-type",
+        pytest.param("unrequested-jobs", marks=pytest.mark.slow),
+        pytest.param("accept-invalid-body", marks=pytest.mark.slow),
+    ],
+)
 def test_contract_catches_faults(fault):
     if os.environ.get("JM_CONTRACT_FAULT"):
         pytest.skip("already inside a fault run")

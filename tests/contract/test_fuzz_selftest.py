@@ -47,7 +47,8 @@ CAUGHT_BY = {
     "duplicate-headers-accepted": "header-duplicate",
     "content-encoding-ignored": "content-encoding-not-identity",
 }
-FAST = ["cross-project-leak", "upper-case-project", "no-body-limit"]
+# The one fault `make test` runs (the data rules need the whole harness); CI runs them all.
+FAST = ["cross-project-leak"]
 
 
 def test_every_fault_names_the_rule_it_breaks():

@@ -38,8 +38,10 @@ def repo_copy(tmp_path: Path) -> Path:
 
 
 def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
-    """`make check-generated` (check_generated.py) fails; `make generate` (generate.py) fixes."""
-    assert run(repo_copy, "scripts/check_generated.py").returncode == 0
+    """`make check-generated` (check_generated.py) fails; `make generate` (generate.py) fixes.
+
+    (That an unedited copy passes is `make check-generated` itself, run by CI.)
+    """
     spec = repo_copy / "openapi" / "jobs-metrics.openapi.yaml"
     spec.write_text(
         spec.read_text().replace("Total number of records.", "Total number of records read.")
@@ -71,6 +73,7 @@ def test_generated_code_has_no_timestamps_or_machine_paths():
             assert str(ROOT) not in text, path
 
 
+@pytest.mark.slow  # `make lint` runs the same check; CI runs both
 def test_generated_code_passes_mypy_strict():
     result = subprocess.run(
         [

@@ -56,23 +56,66 @@ def security_scheme_undefined(doc: Spec) -> None:
     doc["paths"][METRICS_PATH]["post"]["security"] = [{"undefinedScheme": []}]
 
 
-# name -> (edit, the linter and rule that must report it)
-BROKEN: dict[str, tuple[Callable[[Spec], None], str]] = {
-    "undescribed_property": (undescribed_property, "spectral:jm-property-description"),
-    "integer_without_maximum": (integer_without_maximum, "spectral:jm-integer-format-and-bounds"),
-    "integer_without_format": (integer_without_format, "spectral:jm-integer-format-and-bounds"),
+OP = ("paths", METRICS_PATH, "post")
+SCHEMAS = ("components", "schemas")
+
+# name -> (edit, the linter and rule that must report it, the path it must name)
+BROKEN: dict[str, tuple[Callable[[Spec], None], str, tuple[str, ...]]] = {
+    "undescribed_property": (
+        undescribed_property,
+        "spectral:jm-property-description",
+        (*SCHEMAS, "StreamMetrics", "properties", "records"),
+    ),
+    "integer_without_maximum": (
+        integer_without_maximum,
+        "spectral:jm-integer-format-and-bounds",
+        (*SCHEMAS, "StreamMetrics", "properties", "corrupted_records"),
+    ),
+    "integer_without_format": (
+        integer_without_format,
+        "spectral:jm-integer-format-and-bounds",
+        (*SCHEMAS, "JobMetricsResponse", "properties", "current_time"),
+    ),
     "request_array_without_max_items": (
         request_array_without_max_items,
         "spectral:jm-request-array-max-items",
+        (*SCHEMAS, "JobMetricsRequest", "properties", "job_ids"),
     ),
-    "error_body_without_error_id": (error_body_without_error_id, "spectral:jm-error-body"),
+    "error_body_without_error_id": (
+        error_body_without_error_id,
+        "spectral:jm-error-body",
+        (*SCHEMAS, "ErrorResponse", "required"),
+    ),
     "operation_without_operation_id": (
         operation_without_operation_id,
         "redocly:operation-operationId",
+        (*OP, "operationId"),
     ),
-    "response_without_description": (response_without_description, "openapi-spec-validator"),
-    "invalid_example": (invalid_example, "spectral:oas3-valid-media-example"),
-    "security_scheme_undefined": (security_scheme_undefined, "redocly:security-defined"),
+    "response_without_description": (
+        response_without_description,
+        "openapi-spec-validator",
+        (*OP, "responses", "200"),
+    ),
+    "invalid_example": (
+        invalid_example,
+        "spectral:oas3-valid-media-example",
+        (
+            *OP,
+            "requestBody",
+            "content",
+            "application/json",
+            "examples",
+            "seed",
+            "value",
+            "job_ids",
+            "0",
+        ),
+    ),
+    "security_scheme_undefined": (
+        security_scheme_undefined,
+        "redocly:security-defined",
+        (*OP, "security", "0", "undefinedScheme"),
+    ),
 }
 
 
