@@ -45,13 +45,20 @@ def test_a_silent_connection_is_closed_after_the_header_timeout(tmp_path: Path) 
             silent.close()
 
 
-def test_http2_is_off_by_default(tmp_path: Path) -> None:
-    with ServerProcess(tmp_path / "db.sqlite3") as server:
-        _, frames, closed = attacks.h2_continuation_flood(
-            server.port, server.rss_bytes, connections=5, seconds=1
-        )
-    assert closed == 5
-    assert frames < 50  # refused at the preface, not read as HTTP/2
+def _answer_to_the_http2_preface(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(10)
+        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        return sock.recv(64)
+
+
+@pytest.mark.parametrize(("args", "http2"), [((), False), (("--http", "auto"), True)])
+def test_http2_only_when_asked_for(tmp_path: Path, args: tuple[str, ...], http2: bool) -> None:
+    """Default: the HTTP/2 preface is not spoken (closed, no SETTINGS frame); auto: it is."""
+    with ServerProcess(tmp_path / "db.sqlite3", extra_args=args) as server:
+        answer = _answer_to_the_http2_preface(server.port)
+    settings_frame = len(answer) >= 9 and answer[3] == 0x4
+    assert settings_frame == http2, answer
 
 
 def test_http2_header_floods_stay_within_memory(tmp_path: Path) -> None:
