@@ -83,16 +83,16 @@ lock: $(PY_STAMP) ## Re-pin requirements.lock from pyproject.toml (needs the reg
 generate: generate-models generate-client ## Regenerate models and client into generated/
 
 generate-models: $(PY_STAMP) ## Regenerate the pydantic models (datamodel-code-generator)
-	$(PY) scripts/generate.py models
+	$(PY) -m scripts.generate models
 
 generate-client: $(PY_STAMP) ## Regenerate the client package (openapi-python-client)
-	$(PY) scripts/generate.py client
+	$(PY) -m scripts.generate client
 
 check-generated: $(PY_STAMP) ## Fail with a diff when generated/ is stale
-	$(PY) scripts/check_generated.py
+	$(PY) -m scripts.check_generated
 
 lint-spec: setup ## Lint the spec: openapi-spec-validator, Spectral, Redocly
-	$(PY) scripts/lint_spec.py $(SPEC)
+	$(PY) -m scripts.lint_spec $(SPEC)
 
 lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
 	$(BIN)/ruff check .
@@ -101,7 +101,7 @@ lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
 	$(BIN)/mypy --config-file mypy-generated.ini generated/jobs-metrics-models/jobs_metrics_models generated/jobs-metrics-client/jobs_metrics_client
 
 test: setup system-packages ## Run the test suite (what CI runs), without the slow marker
-	$(BIN)/pytest -m "not slow" -n 2 --dist loadgroup
+	$(BIN)/pytest -m "not slow" -n 2
 
 test-slow: setup ## Run only the slow tests (long fuzzing, load)
 	$(BIN)/pytest -m slow
@@ -128,7 +128,7 @@ system-packages: ## Install wrk and chromium (Debian) if missing: as root or wit
 	@bash scripts/install_system_packages.sh
 
 docs: setup system-packages ## Build the offline HTML reference into build/docs/
-	$(PY) scripts/build_docs.py
+	$(PY) -m scripts.build_docs
 
 bench: setup system-packages ## Benchmarks vs named peers; writes bench/results/
 	$(PY) -m bench
@@ -139,7 +139,7 @@ dist: $(PY_STAMP) ## Build the models, client and toolkit wheels into dist/ (mod
 		$(PY) -m build --wheel --no-isolation --outdir dist $$project || exit 1; done
 
 test-wheels: dist ## In a fresh venv per PYTHONS (default python3.12 python3.13): install the wheels, run the README snippet and `jobs-metrics fuzz` against `jobs-metrics serve`
-	$(PY) scripts/check_wheels.py $(PYTHONS)
+	$(PY) -m scripts.check_wheels $(PYTHONS)
 
 clean: ## Remove the venv, node_modules, caches, reports and build output (never data/: see clean-data)
 	rm -rf $(VENV) node_modules build dist reports .pytest_cache .mypy_cache .ruff_cache

@@ -21,10 +21,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fuzz_harness.contract import SPEC_PATH
 from fuzz_harness.server_process import ROOT, ServerProcess, answers, free_port
 from reference_server.demo import PROJECT_A, TOKEN_A
 
-SPEC = ROOT / "openapi" / "jobs-metrics.openapi.yaml"
+SPEC = SPEC_PATH
 PATH = f"/v1.0/{PROJECT_A}/jobs/metrics"
 BODY = json.dumps({"job_ids": list(range(1, 11))})
 HEADERS = {"Content-Type": "application/json", "X-Auth-Token": TOKEN_A}

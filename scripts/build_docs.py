@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -22,11 +21,10 @@ import yaml
 
 from fuzz_harness.contract import SPEC_PATH as SPEC
 from fuzz_harness.contract import with_rendered_rules
+from scripts import chromium
+from scripts.lint_spec import node_env
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scripts import chromium  # noqa: E402
 
 OUT = ROOT / "build" / "docs"
 
@@ -70,12 +68,7 @@ def inline_redoc(html: str) -> str:
 def build(out: Path = OUT) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     page = out / "index.html"
-    env = {
-        **os.environ,
-        "REDOCLY_TELEMETRY": "off",
-        "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
-        "NO_COLOR": "1",
-    }
+    env = node_env()
     # The 400 table is rendered from the spec's x-contract rules, not kept as a second copy.
     rendered = out / "jobs-metrics.openapi.yaml"
     document = with_rendered_rules(yaml.safe_load(SPEC.read_text(encoding="utf-8")))

@@ -14,8 +14,6 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from scripts.generate import (
     CLIENT_PROJECT,
     MODELS_PROJECT,

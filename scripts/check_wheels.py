@@ -1,4 +1,4 @@
-"""``make test-wheels``: what users install works on every supported Python, from wheels alone.
+"""``make test-wheels`` (``python -m scripts.check_wheels``): the wheels work on every Python.
 
 For each interpreter given, in a fresh virtual environment with nothing from this clone on
 its path: ``pip install`` the wheels of ``dist/`` (models, client, toolkit; their

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
 
 
-def _node_env() -> dict[str, str]:
+def node_env() -> dict[str, str]:
+    """The environment of every Node tool we run: no colours, no telemetry, no notices."""
     env = dict(os.environ)
     env["NO_COLOR"] = "1"
     env["REDOCLY_TELEMETRY"] = "off"
@@ -49,7 +50,7 @@ def run_spectral(spec: Path, output_format: str = "text") -> subprocess.Complete
         [str(NODE_BIN / "spectral"), "lint", str(spec), "--ruleset", str(ROOT / ".spectral.yaml"),
          "--fail-severity", "warn", "--format", output_format,
          *(["--quiet"] if output_format == "json" else [])],
-        capture_output=True, text=True, env=_node_env(), cwd=ROOT, check=False,
+        capture_output=True, text=True, env=node_env(), cwd=ROOT, check=False,
     )  # fmt: skip
 
 
@@ -58,7 +59,7 @@ def run_spectral_many(specs: list[Path]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(NODE_BIN / "spectral"), "lint", *map(str, specs), "--ruleset",
          str(ROOT / ".spectral.yaml"), "--fail-severity", "warn", "--format", "json", "--quiet"],
-        capture_output=True, text=True, env=_node_env(), cwd=ROOT, check=False,
+        capture_output=True, text=True, env=node_env(), cwd=ROOT, check=False,
     )  # fmt: skip
 
 
@@ -67,7 +68,7 @@ def run_redocly(spec: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(NODE_BIN / "redocly"), "lint", str(spec), "--config", str(ROOT / "redocly.yaml"),
          "--format", "json"],
-        capture_output=True, text=True, env=_node_env(), cwd=ROOT, check=False,
+        capture_output=True, text=True, env=node_env(), cwd=ROOT, check=False,
     )  # fmt: skip
 
 

@@ -46,13 +46,13 @@ def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
     spec.write_text(
         spec.read_text().replace("Total number of records.", "Total number of records read.")
     )
-    stale = run(repo_copy, "scripts/check_generated.py")
+    stale = run(repo_copy, "-m", "scripts.check_generated")
     assert stale.returncode == 1
     assert "+    Total number of records read." in stale.stdout  # a readable unified diff
     assert "--- a/generated/jobs-metrics-models/jobs_metrics_models/__init__.py" in stale.stdout
     assert "make generate" in stale.stdout
-    assert run(repo_copy, "scripts/generate.py").returncode == 0
-    fixed = run(repo_copy, "scripts/check_generated.py")
+    assert run(repo_copy, "-m", "scripts.generate").returncode == 0
+    fixed = run(repo_copy, "-m", "scripts.check_generated")
     assert fixed.returncode == 0, fixed.stdout
 
 
@@ -60,7 +60,7 @@ def test_extra_file_in_generated_tree_is_drift(repo_copy):
     (
         repo_copy / "generated" / "jobs-metrics-models" / "jobs_metrics_models" / "hand_edit.py"
     ).write_text("x = 1\n")
-    result = run(repo_copy, "scripts/check_generated.py")
+    result = run(repo_copy, "-m", "scripts.check_generated")
     assert result.returncode == 1
     assert "hand_edit.py" in result.stdout
 
@@ -98,7 +98,7 @@ def test_a_version_out_of_step_with_the_spec_is_drift(repo_copy):
     """A hand-edited version in a generated pyproject.toml fails check-generated, by name."""
     pyproject = repo_copy / "generated" / "jobs-metrics-models" / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', 'version = "1.0.1"'))
-    result = run(repo_copy, "scripts/check_generated.py")
+    result = run(repo_copy, "-m", "scripts.check_generated")
     assert result.returncode == 1
     assert "version: generated/jobs-metrics-models is 1.0.1, info.version is 1.0.0" in result.stdout
 
@@ -106,7 +106,7 @@ def test_a_version_out_of_step_with_the_spec_is_drift(repo_copy):
 def test_a_spec_version_bump_reaches_both_packages(repo_copy):
     spec = repo_copy / "openapi" / "jobs-metrics.openapi.yaml"
     spec.write_text(spec.read_text().replace("  version: 1.0.0\n", "  version: 1.1.0\n", 1))
-    assert run(repo_copy, "scripts/generate.py").returncode == 0
+    assert run(repo_copy, "-m", "scripts.generate").returncode == 0
     for project in ("jobs-metrics-models", "jobs-metrics-client"):
         text = (repo_copy / "generated" / project / "pyproject.toml").read_text()
         assert 'version = "1.1.0"' in text, project

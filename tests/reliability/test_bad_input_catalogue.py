@@ -5,13 +5,10 @@ server keeps serving (a good request right after still gets its 200).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_B, TOKEN_B
 from tests.reliability.rawhttp import RawAnswer, request
 from tests.support import validator
@@ -93,13 +90,6 @@ CATALOGUE: dict[str, tuple[dict[str, Any], int, str | None]] = {
     ),
     "wrong method": ({"method": "DELETE"}, 405, "CS.10003"),
 }
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    db: Path = tmp_path_factory.mktemp("reliability") / "db.sqlite3"
-    with ServerProcess(db) as running:
-        yield running
 
 
 @pytest.mark.parametrize("name", CATALOGUE)

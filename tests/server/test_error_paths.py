@@ -175,7 +175,15 @@ def test_error_path_fails_with_the_documented_error(app, name):
     assert words.lower() in body["error_cause"].lower()
 
 
-@pytest.mark.parametrize("name", CASES)
+def distinct_twins() -> list[str]:
+    """One case per distinct passing twin (most twins are the plain valid request)."""
+    first: dict[str, str] = {}
+    for name, (_, twin, *_) in CASES.items():
+        first.setdefault(repr(sorted(twin.items())), name)
+    return sorted(first.values())
+
+
+@pytest.mark.parametrize("name", distinct_twins())
 def test_error_path_twin_passes(app, name):
     _, good, *_ = CASES[name]
     answer = send(app, good)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from scripts.lint_spec import run_redocly, run_spectral_many
-from tests.spec.broken_specs import BROKEN, broken
+from scripts.lint_spec import node_env, run_redocly, run_spectral_many
+from tests.lint.broken_specs import BROKEN, broken
 from tests.support import ROOT, SPEC_PATH
 
 OWN_RULES = {
@@ -20,7 +19,6 @@ OWN_RULES = {
     "jm-request-array-max-items",
     "jm-error-body",
 }
-ENV = {**os.environ, "NO_COLOR": "1", "REDOCLY_TELEMETRY": "off"}
 
 
 Finding = tuple[str, tuple[str, ...]]  # rule, path
@@ -99,7 +97,7 @@ def test_make_lint_spec_gate(tmp_path, spec_name, expected):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=ENV,
+        env=node_env(),
     )
     assert result.returncode == expected, result.stdout + result.stderr
     if expected:

@@ -1,0 +1,1 @@
+"""The rendered docs: offline, complete, rendered in headless Chromium."""
