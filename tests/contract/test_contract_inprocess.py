@@ -9,33 +9,68 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, settings
-
-from reference_server import Settings, create_app
-from reference_server.demo import PROJECT_A, TOKEN_A
-from tests.support import SPEC_PATH
-
-# fuzz_harness/schemathesis.toml reads the pinned token and project from these, as the
-# harness sets them.
-os.environ.setdefault("JM_FUZZ_TOKEN", TOKEN_A)
-os.environ.setdefault("JM_FUZZ_PROJECT_ID", PROJECT_A)
-
 import schemathesis
+from hypothesis import HealthCheck, settings
 
 import fuzz_harness.hooks  # noqa: F401  (registers this API's checks)
 from fuzz_harness.faults import faulty_app
 from fuzz_harness.st_run import CONFIG
+from reference_server import Settings, create_app
+from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
+from reference_server.demo import PROJECT_A, TOKEN_A
+from tests.support import SPEC_PATH
 
-schema = schemathesis.openapi.from_path(SPEC_PATH, config=schemathesis.Config.from_path(CONFIG))
-# JM_CONTRACT_FAULT serves a fault-injected variant: test_contract_catches_faults uses it
-# to prove these tests fail a broken server.
-_settings = Settings(db_path=Path(tempfile.mkdtemp(prefix="contract-")) / "db.sqlite3")
-_fault = os.environ.get("JM_CONTRACT_FAULT")
-schema.app = faulty_app(_fault, _settings) if _fault else create_app(_settings)
+# The harness' own settings, with the demo identity where the harness would put AUTH_TOKEN
+# and PROJECT_ID (substituted here rather than set in os.environ for the whole session).
+_config_text = (
+    CONFIG.read_text()
+    .replace("${JM_FUZZ_TOKEN}", TOKEN_A)
+    .replace("${JM_FUZZ_PROJECT_ID}", PROJECT_A)
+)
+schema = schemathesis.openapi.from_path(
+    SPEC_PATH, config=schemathesis.Config.from_str(_config_text)
+)
+
+
+class AppOfTheModule:
+    """The ASGI app schemathesis calls: the real one is plugged in by ``served_app``.
+
+    schemathesis picks its transport when the schema gets an app, so the schema gets this
+    stand-in at import (nothing is built then) and the fixture builds the real app when the
+    tests run. Lifespan messages are answered here: the store is closed by the fixture, once,
+    not by whichever test ends first.
+    """
+
+    target: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            message = await receive()
+            await send({"type": f"{message['type']}.complete"})
+            return
+        assert self.target is not None, "the served_app fixture is not active"
+        await self.target(scope, receive, send)
+
+
+APP = AppOfTheModule()
+schema.app = APP
+
+
+@pytest.fixture(scope="module", autouse=True)
+def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The app the cases are sent to, built when the tests run (not when collected).
+
+    JM_CONTRACT_FAULT serves a fault-injected variant: test_contract_catches_faults uses it
+    to prove these tests fail a broken server.
+    """
+    app_settings = Settings(db_path=tmp_path_factory.mktemp("contract") / "db.sqlite3")
+    fault = os.environ.get("JM_CONTRACT_FAULT")
+    APP.target = faulty_app(fault, app_settings) if fault else create_app(app_settings)
+    yield
+    APP.target = None
 
 
 @schema.parametrize()
