@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from pathlib import Path
 
@@ -20,14 +19,7 @@ from reference_server.settings import (
     DEFAULT_DB,
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_HEADER_BYTES,
-    ENV_BODY_TIMEOUT,
-    ENV_DB,
-    ENV_MAX_BODY,
-    ENV_MAX_HEADER_BYTES,
-    ENV_NO_CACHE,
-    ENV_NO_DEMO,
-    ENV_TOKENS,
-    ENV_TOKENS_FILE,
+    ServerEnvironment,
     Settings,
     SettingsError,
 )
@@ -39,16 +31,24 @@ DEFAULT_MAX_CONNECTIONS = 2048
 DEFAULT_SHUTDOWN_TIMEOUT = 5
 
 
+ENVIRONMENT = {
+    "db": f"database path (default {DEFAULT_DB})",
+    "tokens": 'extra tokens, "TOKEN=PROJECT_ID,TOKEN2=PROJECT_ID2"',
+    "tokens_file": 'JSON file of extra tokens, {"TOKEN": "PROJECT_ID"}',
+    "no_demo_tokens": "1 to refuse the demo tokens",
+    "max_body": f"request body limit in bytes (default {DEFAULT_MAX_BODY})",
+    "no_cache": "1 to validate every job on every request (no job cache)",
+    "max_header_bytes": f"request header limit in bytes (default {DEFAULT_MAX_HEADER_BYTES})",
+    "body_timeout": f"seconds allowed for the whole body (default {DEFAULT_BODY_TIMEOUT:g})",
+}
+assert set(ENVIRONMENT) == set(ServerEnvironment.model_fields), "document every variable"
+ENV_LINES = "\n".join(
+    f"  {ServerEnvironment.variable(name):<31} {text}" for name, text in ENVIRONMENT.items()
+)
+
 EPILOG = f"""
 environment (used when the option is not given):
-  {ENV_DB}           database path (default {DEFAULT_DB})
-  {ENV_TOKENS}       extra tokens, "TOKEN=PROJECT_ID,TOKEN2=PROJECT_ID2"
-  {ENV_TOKENS_FILE}  JSON file of extra tokens, {{"TOKEN": "PROJECT_ID"}}
-  {ENV_NO_DEMO}      1 to refuse the demo tokens
-  {ENV_MAX_BODY}     request body limit in bytes (default {DEFAULT_MAX_BODY})
-  {ENV_NO_CACHE}     1 to validate every job on every request (no job cache)
-  {ENV_MAX_HEADER_BYTES}  request header limit in bytes (default {DEFAULT_MAX_HEADER_BYTES})
-  {ENV_BODY_TIMEOUT}  seconds allowed for the whole body (default {DEFAULT_BODY_TIMEOUT:g})
+{ENV_LINES}
 
 limits of the HTTP server (Granian), chosen for a server shared by many clients; see README
 "Reliability": a client may hold a connection idle or send its headers for at most
@@ -144,21 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _set_env(args: argparse.Namespace) -> None:
-    """Carry the options to Granian's worker through the environment."""
-    if args.db:
-        os.environ[ENV_DB] = str(args.db)
-    if getattr(args, "tokens_file", None):
-        os.environ[ENV_TOKENS_FILE] = str(args.tokens_file)
-    if getattr(args, "no_demo_tokens", False):
-        os.environ[ENV_NO_DEMO] = "1"
-    if getattr(args, "max_body", None):
-        os.environ[ENV_MAX_BODY] = str(args.max_body)
-    if getattr(args, "no_cache", False):
-        os.environ[ENV_NO_CACHE] = "1"
-    if getattr(args, "max_header_bytes", None):
-        os.environ[ENV_MAX_HEADER_BYTES] = str(args.max_header_bytes)
-    if getattr(args, "body_timeout", None):
-        os.environ[ENV_BODY_TIMEOUT] = str(args.body_timeout)
+    """Carry the options to Granian's worker through the environment (see ServerEnvironment)."""
+    given = {
+        "db": args.db,
+        "tokens_file": getattr(args, "tokens_file", None),
+        "no_demo_tokens": getattr(args, "no_demo_tokens", False) or None,
+        "max_body": getattr(args, "max_body", None),
+        "no_cache": getattr(args, "no_cache", False) or None,
+        "max_header_bytes": getattr(args, "max_header_bytes", None),
+        "body_timeout": getattr(args, "body_timeout", None),
+    }
+    ServerEnvironment.read(**{k: v for k, v in given.items() if v is not None}).export()
 
 
 APP_FACTORY = "reference_server.app:create_app"
@@ -210,8 +206,8 @@ def main(argv: list[str] | None = None, factory: str = APP_FACTORY) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv.insert(0, "serve")  # `serve` is the default command
     args = build_parser().parse_args(argv)
-    _set_env(args)
     try:
+        _set_env(args)
         return serve(args, factory) if args.command == "serve" else load(args)
     except (SettingsError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -11,11 +11,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+
+from pydantic import PositiveFloat, PositiveInt, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reference_server.demo import DEMO_TOKENS
-
-Number = TypeVar("Number", int, float)
 
 DEFAULT_DB = Path("data") / "reference.sqlite3"
 # 1 MiB: a full request of 1,000 twenty-digit IDs is about 22 KB, so this leaves ample room.
@@ -27,18 +27,56 @@ DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 # off with the error body after this long (Granian itself has no body-read timeout).
 DEFAULT_BODY_TIMEOUT = 10.0
 
-ENV_DB = "JOBS_METRICS_DB"
-ENV_TOKENS = "JOBS_METRICS_TOKENS"
-ENV_TOKENS_FILE = "JOBS_METRICS_TOKENS_FILE"
-ENV_NO_DEMO = "JOBS_METRICS_NO_DEMO_TOKENS"
-ENV_MAX_BODY = "JOBS_METRICS_MAX_BODY"
-ENV_NO_CACHE = "JOBS_METRICS_NO_CACHE"
-ENV_MAX_HEADER_BYTES = "JOBS_METRICS_MAX_HEADER_BYTES"
-ENV_BODY_TIMEOUT = "JOBS_METRICS_BODY_TIMEOUT"
+ENV_PREFIX = "JOBS_METRICS_"
 
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message says which and why."""
+
+
+class ServerEnvironment(BaseSettings):
+    """The ``JOBS_METRICS_*`` variables, parsed and checked by pydantic-settings.
+
+    They exist because Granian imports the app factory in its worker process, where only the
+    environment travels: the command line writes its options here (:meth:`export`) and the
+    worker reads them back (:meth:`Settings.from_env`). Field ``max_body`` is the variable
+    ``JOBS_METRICS_MAX_BODY``, and so on.
+    """
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    db: Path = DEFAULT_DB
+    tokens: str = ""  # "TOKEN=PROJECT_ID,TOKEN2=PROJECT_ID2"
+    tokens_file: Path | None = None  # JSON {"TOKEN": "PROJECT_ID"}
+    no_demo_tokens: bool = False
+    max_body: PositiveInt = DEFAULT_MAX_BODY
+    no_cache: bool = False
+    max_header_bytes: PositiveInt = DEFAULT_MAX_HEADER_BYTES
+    body_timeout: PositiveFloat = DEFAULT_BODY_TIMEOUT
+
+    @classmethod
+    def variable(cls, field_name: str) -> str:
+        return ENV_PREFIX + field_name.upper()
+
+    @classmethod
+    def read(cls, **options: object) -> ServerEnvironment:
+        """The environment, with ``options`` (from the command line) over it; or a
+        ``SettingsError`` naming the variable and its option."""
+        try:
+            return cls(**options)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            name = str(first["loc"][0])
+            option = "--" + name.replace("_", "-")
+            raise SettingsError(
+                f"{cls.variable(name)} / {option} {first['input']!r}: {first['msg']}"
+            ) from None
+
+    def export(self) -> None:
+        """Write the fields that were set into ``os.environ`` (for Granian's worker)."""
+        for name in sorted(self.model_fields_set):
+            value = getattr(self, name)
+            os.environ[self.variable(name)] = str(int(value) if isinstance(value, bool) else value)
 
 
 @dataclass(frozen=True)
@@ -54,36 +92,22 @@ class Settings:
     cache: bool = True
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls) -> Settings:
         """Build settings from the ``JOBS_METRICS_*`` variables (listed by ``--help``)."""
-        env = dict(os.environ if environ is None else environ)
-        tokens = {} if env.get(ENV_NO_DEMO) == "1" else dict(DEMO_TOKENS)
-        if env.get(ENV_TOKENS_FILE):
-            tokens.update(load_tokens_file(Path(env[ENV_TOKENS_FILE])))
-        if env.get(ENV_TOKENS):
-            tokens.update(parse_tokens(env[ENV_TOKENS]))
+        env = ServerEnvironment.read()
+        tokens = {} if env.no_demo_tokens else dict(DEMO_TOKENS)
+        if env.tokens_file:
+            tokens.update(load_tokens_file(env.tokens_file))
+        if env.tokens:
+            tokens.update(parse_tokens(env.tokens))
         return cls(
-            db_path=Path(env.get(ENV_DB, str(DEFAULT_DB))),
+            db_path=env.db,
             tokens=tokens,
-            max_body=_number(env, ENV_MAX_BODY, DEFAULT_MAX_BODY, int),
-            max_header_bytes=_number(env, ENV_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_BYTES, int),
-            body_timeout=_number(env, ENV_BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT, float),
-            cache=env.get(ENV_NO_CACHE) != "1",
+            max_body=env.max_body,
+            max_header_bytes=env.max_header_bytes,
+            body_timeout=env.body_timeout,
+            cache=not env.no_cache,
         )
-
-
-def _number(env: dict[str, str], name: str, default: Number, kind: type[Number]) -> Number:
-    """A positive number from ``env[name]``, or ``default``; a clear error otherwise."""
-    text = env.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = kind(text)
-    except ValueError:
-        raise SettingsError(f"{name}={text!r}: not a number") from None
-    if not value > 0:
-        raise SettingsError(f"{name}={text!r}: must be greater than 0")
-    return value
 
 
 def parse_tokens(text: str) -> dict[str, str]:
