@@ -70,7 +70,7 @@ def sigterm(slow_requests: int = 20) -> Row:
         server = ServerProcess(Path(tmp) / "db.sqlite3").start()
         try:
             with attacks.slow_requests_open(server.port, count=slow_requests):
-                time.sleep(0.5)
+                server.wait_for_connections(slow_requests)
                 start = time.monotonic()
                 os.killpg(server.pid, signal.SIGTERM)
                 assert server.process is not None

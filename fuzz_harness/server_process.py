@@ -125,19 +125,33 @@ class ServerProcess:
             time.sleep(0.05)
         return False
 
-    def _listening(self) -> bool:
-        """Whether our process or one of its workers holds the listening socket."""
+    def _sockets(self, status: str) -> int:
+        """Our process' and its workers' TCP sockets on our port in ``status``."""
         try:
             main = psutil.Process(self.pid)
             processes = [main, *main.children(recursive=True)]
         except psutil.Error:
-            return False
+            return 0
+        count = 0
         for process in processes:
             with contextlib.suppress(psutil.Error):
-                for conn in process.net_connections(kind="tcp"):
-                    if conn.status == psutil.CONN_LISTEN and conn.laddr.port == self.port:
-                        return True
-        return False
+                count += sum(
+                    conn.status == status and conn.laddr.port == self.port
+                    for conn in process.net_connections(kind="tcp")
+                )
+        return count
+
+    def _listening(self) -> bool:
+        """Whether our process or one of its workers holds the listening socket."""
+        return self._sockets(psutil.CONN_LISTEN) > 0
+
+    def wait_for_connections(self, count: int, timeout: float = 30.0) -> None:
+        """Block until the server holds ``count`` accepted connections (clients are in)."""
+        deadline = time.monotonic() + timeout
+        while self._sockets(psutil.CONN_ESTABLISHED) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the server accepted fewer than {count} connections")
+            time.sleep(0.02)  # polling interval of the check above, not a synchronisation
 
     def rss_bytes(self) -> int:
         """Resident memory of the server: Granian's main process and all its workers."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -85,7 +84,7 @@ def test_sigterm_with_slow_requests_open_exits_within_the_shutdown_timeout(
     server.start()
     try:
         with attacks.slow_requests_open(server.port, count=5):
-            time.sleep(0.3)
+            server.wait_for_connections(5)
             os.killpg(server.pid, signal.SIGTERM)
             assert server.process is not None
             server.process.wait(timeout=10)  # raises if still running: it used to, for ever
