@@ -322,3 +322,25 @@ def test_installed_command_reads_the_repository_it_runs_in(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "result: ok" in result.stdout
+
+
+EXPECTED = Path(__file__).parent / "expected"
+
+
+def test_text_report_matches_the_golden_record():
+    """The report is what a reviewer reads: its exact text is kept in expected/report.txt.
+
+    Two changes in one diff (a new required request field, a new optional response field);
+    when the format changes on purpose, the record is updated in the same commit.
+    """
+    from specdiff.report import as_text, judge
+
+    def both(doc: Spec) -> None:
+        add_request_prop("priority", True, type="string")(doc)
+        add_response_prop(False)(doc)
+
+    base, head = spec(), variant(None, both)
+    changes = diff_specs(base, head)
+    verdict = judge(changes, "1.0.0", "1.0.0")
+    text = as_text(changes, verdict, "base.yaml (1.0.0)", "head.yaml (1.0.0)") + "\n"
+    assert text == (EXPECTED / "report.txt").read_text()
