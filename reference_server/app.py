@@ -16,10 +16,11 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
-from jobs_metrics_models import JobMetricsRequest, JobMetricsResponse
-from pydantic import TypeAdapter, ValidationError
+from jobs_metrics_models import JobMetricsRequest
+from pydantic import ValidationError
 
 from reference_server import errors
+from reference_server.adapters import REQUEST, RESPONSE
 from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
 from reference_server.cache import JobCache
 from reference_server.errors import ApiError
@@ -32,9 +33,6 @@ PROJECT_ID = re.compile(r"[0-9a-f]{32}")
 SUCCESS_MESSAGE_ID = "CS.10001"  # as in the provider's success example; see the spec
 SUCCESS_MESSAGE = "Job monitoring information queried."
 JSON_HEADERS = [(b"content-type", b"application/json")]
-# The generated models are pydantic dataclasses: validated and dumped through adapters.
-REQUEST = TypeAdapter(JobMetricsRequest)
-RESPONSE = TypeAdapter(JobMetricsResponse)
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
@@ -287,7 +285,7 @@ def parse_request(body: bytes) -> list[int]:
                     errors.INVALID_PARAMETER, errors.first_violation(second, "body")
                 ) from None
         else:
-            request = _validate_integral_floats(body, exc)
+            request = _validate_integral_floats(data, exc)
     job_ids = request.job_ids
     if len(set(job_ids)) != len(job_ids):
         seen: set[int] = set()
@@ -321,14 +319,16 @@ def parse_json_strictly(body: bytes) -> Any:
         raise ApiError(errors.INVALID_JSON, f"The request body is not valid JSON: {exc}") from None
 
 
-def _validate_integral_floats(body: bytes, exc: ValidationError) -> JobMetricsRequest:
-    """Second chance for IDs such as ``7.0``; any other violation is refused as it was."""
+def _validate_integral_floats(data: Any, exc: ValidationError) -> JobMetricsRequest:
+    """Second chance for IDs such as ``7.0``; any other violation is refused as it was.
+
+    ``data`` is the body as parsed by :func:`parse_json_strictly`.
+    """
     if not all(
         e["type"] == "int_type" and isinstance(e["input"], float) and e["input"].is_integer()
         for e in exc.errors(include_url=False)
     ):
         raise ApiError(errors.INVALID_PARAMETER, errors.first_violation(exc, "body")) from None
-    data = json.loads(body)  # pydantic parsed it already, so this cannot fail
     data["job_ids"] = [
         int(i) if isinstance(i, float) and i.is_integer() else i for i in data["job_ids"]
     ]

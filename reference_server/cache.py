@@ -13,12 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jobs_metrics_models import JobMonitoringInfo
-from pydantic import TypeAdapter
-
+from reference_server.adapters import JOB
 from reference_server.store import Store
-
-JOB = TypeAdapter(JobMonitoringInfo)
 
 
 class JobCache:

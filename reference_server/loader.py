@@ -29,9 +29,10 @@ from typing import Any, BinaryIO, TypeVar
 import ijson
 import orjson
 from ijson import ObjectBuilder
-from jobs_metrics_models import JobMetricsResponse, JobMonitoringInfo, StreamMetrics
+from jobs_metrics_models import StreamMetrics
 from pydantic import TypeAdapter, ValidationError
 
+from reference_server.adapters import JOB, RESPONSE
 from reference_server.demo import Job, Stream
 from reference_server.errors import first_violation
 from reference_server.store import LoadError, Store
@@ -91,7 +92,7 @@ def read_jobs(stream: BinaryIO) -> Iterator[Job]:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LoadError(f"{where or 'file'}: not valid JSON or not a double ({reason})") from None
     try:
-        _closed(ENVELOPE, envelope.value)
+        _closed(RESPONSE, envelope.value)
     except ValidationError as exc:
         raise LoadError(first_violation(exc, "file")) from None
 
@@ -106,9 +107,6 @@ def _in_jobs_array(open_: list[list[Any]]) -> bool:
     )
 
 
-# The generated models are pydantic dataclasses: validated through adapters.
-ENVELOPE = TypeAdapter(JobMetricsResponse)
-JOB = TypeAdapter(JobMonitoringInfo)
 Model = TypeVar("Model")
 
 
