@@ -74,11 +74,11 @@ async def _slow_client(
                 while not stop.is_set():
                     writer.write(b" ")
                     await writer.drain()
-                    with contextlib.suppress(TimeoutError):
-                        # An answer or a close from the server ends this attempt.
-                        if await asyncio.wait_for(reader.read(1), timeout=interval) == b"":
-                            break
-                        break
+                    try:
+                        await asyncio.wait_for(reader.read(1), timeout=interval)
+                    except TimeoutError:
+                        continue  # nothing from the server yet: send the next byte
+                    break  # an answer or a close from the server ends this attempt
             finally:
                 stats["open"] -= 1
             if not stop.is_set():
@@ -135,9 +135,8 @@ def slow_body_siege(
     """``clients`` slow-body connections for ``seconds``, and a normal client asking meanwhile."""
     raise_open_file_limit(clients + 256)  # this side holds one socket per client too
     stats = {"open": 0, "drops": 0}
-    result: dict[str, tuple[int, int, float]] = {}
 
-    async def siege() -> None:
+    async def siege() -> SiegeResult:
         stop = asyncio.Event()
         tasks = []
         for _ in range(clients):
@@ -145,30 +144,13 @@ def slow_body_siege(
             await asyncio.sleep(ramp_seconds / clients)
         loop = asyncio.get_running_loop()
         normal = loop.run_in_executor(None, _normal_client, port, seconds, patience, 0.1)
-        result["normal"] = await normal
+        asked, answered, slowest = await normal
+        open_at_end = stats["open"]  # before the slow clients are told to stop
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        return SiegeResult(clients, open_at_end, stats["drops"], asked, answered, slowest)
 
-    open_at_end: list[int] = []
-
-    async def main() -> None:
-        runner = asyncio.create_task(siege())
-        while not runner.done():
-            await asyncio.sleep(0.5)
-            if "normal" in result and not open_at_end:
-                open_at_end.append(stats["open"])
-        await runner
-
-    asyncio.run(main())
-    asked, answered, slowest = result["normal"]
-    return SiegeResult(
-        clients,
-        open_at_end[0] if open_at_end else stats["open"],
-        stats["drops"],
-        asked,
-        answered,
-        slowest,
-    )
+    return asyncio.run(siege())
 
 
 def _frame(kind: int, flags: int, stream: int, payload: bytes) -> bytes:

@@ -125,15 +125,18 @@ class ServerProcess:
             time.sleep(0.05)
         return False
 
-    def _sockets(self, status: str) -> int:
-        """Our process' and its workers' TCP sockets on our port in ``status``."""
+    def _processes(self) -> list[psutil.Process]:
+        """Granian's main process and all its workers (none once it has exited)."""
         try:
             main = psutil.Process(self.pid)
-            processes = [main, *main.children(recursive=True)]
+            return [main, *main.children(recursive=True)]
         except psutil.Error:
-            return 0
+            return []
+
+    def _sockets(self, status: str) -> int:
+        """Our process' and its workers' TCP sockets on our port in ``status``."""
         count = 0
-        for process in processes:
+        for process in self._processes():
             with contextlib.suppress(psutil.Error):
                 count += sum(
                     conn.status == status and conn.laddr.port == self.port
@@ -155,13 +158,8 @@ class ServerProcess:
 
     def rss_bytes(self) -> int:
         """Resident memory of the server: Granian's main process and all its workers."""
-        try:
-            main = psutil.Process(self.pid)
-            processes = [main, *main.children(recursive=True)]
-        except psutil.Error:
-            return 0
         total = 0
-        for process in processes:
+        for process in self._processes():
             with contextlib.suppress(psutil.Error):  # a worker may exit between the calls
                 total += process.memory_info().rss
         return total
