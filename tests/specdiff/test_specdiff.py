@@ -287,15 +287,21 @@ def test_cli_json_and_junit(tmp_path):
     )
 
 
-def test_cli_reads_the_base_from_git(tmp_path):
-    repo = tmp_path / "repo"
-    (repo / "openapi").mkdir(parents=True)
-    spec_file = repo / "openapi" / "jobs-metrics.openapi.yaml"
+def committed_spec(repo: Path, relative: str) -> Path:
+    """A new git repository holding the real spec at ``relative``, committed."""
+    spec_file = repo / relative
+    spec_file.parent.mkdir(parents=True)
     spec_file.write_text(yaml.safe_dump(spec(), sort_keys=False))
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-qm", "spec"], check=True)
+    return spec_file
+
+
+def test_cli_reads_the_base_from_git(tmp_path):
+    repo = tmp_path / "repo"
+    spec_file = committed_spec(repo, "openapi/jobs-metrics.openapi.yaml")
     spec_file.write_text(
         yaml.safe_dump(variant(None, delete(["paths", METRICS_PATH, "post"])), sort_keys=False)
     )
@@ -308,17 +314,11 @@ def test_cli_reads_the_base_from_git(tmp_path):
 def test_installed_command_reads_the_repository_it_runs_in(tmp_path):
     """`jobs-metrics diff` with no --repo: the current directory's repository, any layout."""
     repo = tmp_path / "elsewhere"
-    (repo / "api").mkdir(parents=True)
-    spec_file = repo / "api" / "v1.yaml"
-    spec_file.write_text(yaml.safe_dump(spec(), sort_keys=False))
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-qm", "spec"], check=True)
+    committed_spec(repo, "api/v1.yaml")
     command = Path(sys.executable).parent / "jobs-metrics"
     result = subprocess.run(
         [str(command), "diff", "--base", "HEAD", "--spec", "api/v1.yaml"],
-        cwd=repo / "api" / "..", capture_output=True, text=True, timeout=60,
+        cwd=repo, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "result: ok" in result.stdout
