@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 
-from tests.support import ROOT
-
-
-def readme_snippet() -> str:
-    text = (ROOT / "README.md").read_text()
-    match = re.search(r"<!-- snippet: client .*?-->\s*```python\n(.*?)```", text, re.S)
-    assert match, "README lost its client snippet"
-    return match.group(1)
+from scripts.check_wheels import readme_snippet
 
 
 def test_readme_client_snippet_runs(server):
