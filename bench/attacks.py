@@ -253,6 +253,7 @@ class MixResult:
     answers: int
     mixed: int
     seconds: float
+    errors: int = 0  # answers other than 200 (none expected: every request is valid)
 
     @property
     def commits_per_second(self) -> float:
@@ -277,7 +278,7 @@ def loads_under_reads(
     """
     writer = Store(db)
     stop = threading.Event()
-    counts = {"answers": 0, "mixed": 0}
+    counts = {"answers": 0, "mixed": 0, "errors": 0}
     lock = threading.Lock()
 
     def read(seed: int) -> None:
@@ -290,6 +291,10 @@ def loads_under_reads(
                     json={"job_ids": ids},
                     headers={"X-Auth-Token": TOKEN_A},
                 )
+                if answer.status_code != 200:
+                    with lock:
+                        counts["errors"] += 1
+                    continue
                 got = {
                     job["metrics"].get("total_read_rate")
                     for job in answer.json()["payload"]["jobs"]
@@ -317,4 +322,5 @@ def loads_under_reads(
         for thread in threads:
             thread.join()
         writer.close()
-    return MixResult(commits, counts["answers"], counts["mixed"], time.monotonic() - start)
+    seconds_taken = time.monotonic() - start
+    return MixResult(commits, counts["answers"], counts["mixed"], seconds_taken, counts["errors"])

@@ -135,9 +135,10 @@ def mixed_loads(seconds: float = 60) -> Row:
     return Row(
         f"{seconds:.0f} s of loads under 4 readers",
         f"{result.commits:,} commits ({result.commits_per_second:.0f}/s),"
-        f" {result.answers:,} answers, {result.mixed} mixing two loads",
-        "0 mixed",
-        result.mixed == 0,
+        f" {result.answers:,} answers, {result.mixed} mixing two loads,"
+        f" {result.errors} errors",
+        "0 mixed, 0 errors",
+        result.mixed == 0 and result.errors == 0,
     )
 
 

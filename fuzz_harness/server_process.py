@@ -145,8 +145,24 @@ class ServerProcess:
         return count
 
     def _listening(self) -> bool:
-        """Whether our process or one of its workers holds the listening socket."""
-        return self._sockets(psutil.CONN_LISTEN) > 0
+        """Whether our process (or a worker) listens on the port, and nobody else does.
+
+        Granian binds with SO_REUSEPORT: two servers can listen on one port and share its
+        connections. The server refuses a port in use at start, but a second server could
+        still bind between that check and Granian's bind; so readiness also counts every
+        listener on the port (one, ours) where the system lets us see them.
+        """
+        if self._sockets(psutil.CONN_LISTEN) == 0:
+            return False
+        try:
+            ports = [
+                getattr(conn.laddr, "port", None)
+                for conn in psutil.net_connections(kind="tcp")
+                if conn.status == psutil.CONN_LISTEN
+            ]
+        except psutil.AccessDenied:
+            return True  # cannot see other users' sockets: our own listener must do
+        return ports.count(self.port) == 1
 
     def wait_for_connections(self, count: int, timeout: float = 30.0) -> None:
         """Block until the server holds ``count`` accepted connections (clients are in)."""

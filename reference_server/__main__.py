@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from reference_server.loader import DEFAULT_MAX_FILE_BYTES, load_file
-from reference_server.oslimits import raise_open_file_limit
+from reference_server.oslimits import check_port_free, raise_open_file_limit
 from reference_server.settings import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_DB,
@@ -170,6 +170,7 @@ def serve(args: argparse.Namespace, factory: str = APP_FACTORY) -> int:
     settings = Settings.from_env()
     if args.max_connections < 1 or args.shutdown_timeout < 1 or not args.header_timeout > 0:
         raise SettingsError("--max-connections, --shutdown-timeout, --header-timeout: must be > 0")
+    check_port_free(args.host, args.port)
     raise_open_file_limit(args.workers * args.max_connections + 256)
     Granian(
         factory,

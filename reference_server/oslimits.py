@@ -1,9 +1,25 @@
-"""Operating-system limits the server raises for itself at start."""
+"""Operating-system resources the server checks or raises for itself at start."""
 
 from __future__ import annotations
 
 import resource
+import socket
 import sys
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse to start on a port another server already listens on.
+
+    Granian binds with SO_REUSEPORT, so a second server on the same port starts without
+    error and the kernel splits the connections between the two: clients (and tests) would
+    talk to whichever answers. A plain bind here fails while any listener holds the port.
+    """
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(f"{host}:{port} is already in use by another server ({exc})") from None
 
 
 def raise_open_file_limit(wanted: int) -> None:

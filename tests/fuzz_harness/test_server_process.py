@@ -41,3 +41,13 @@ def test_a_fixed_port_already_taken_is_a_clear_error(tmp_path: Path, squatter: i
     server = ServerProcess(tmp_path / "db.sqlite3", port=squatter)
     with pytest.raises(RuntimeError, match=f"did not start on http://127.0.0.1:{squatter}"):
         server.start(timeout=10)
+
+
+def test_a_second_server_on_a_port_in_use_refuses_to_start(tmp_path: Path) -> None:
+    """Granian binds with SO_REUSEPORT: without the server's own check, both would serve the
+    port and split its connections between them."""
+    with ServerProcess(tmp_path / "a.sqlite3") as first:
+        second = ServerProcess(tmp_path / "b.sqlite3", port=first.port)
+        with pytest.raises(RuntimeError, match="already in use by another server"):
+            second.start(timeout=10)
+        assert first.alive()

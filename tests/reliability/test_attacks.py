@@ -99,6 +99,7 @@ def test_answers_never_mix_two_loads(tmp_path: Path) -> None:
     assert result.commits > 30, result
     assert result.answers > 300, result
     assert result.mixed == 0, result
+    assert result.errors == 0, result
 
 
 @pytest.mark.slow
