@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,20 @@ from reference_server.settings import ServerEnvironment, Settings, SettingsError
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """No JOBS_METRICS_* variables during the test, and none left behind after it.
+
+    ``_set_env`` writes os.environ itself (as the command line does for Granian's worker);
+    a variable it leaves would reach every server a later test starts in this process
+    (JOBS_METRICS_NO_DEMO_TOKENS=1 once made every demo request fail).
+    """
     for name in list(os.environ):
         if name.startswith("JOBS_METRICS_"):
             monkeypatch.delenv(name)
-    return monkeypatch
+    yield monkeypatch
+    for name in list(os.environ):
+        if name.startswith("JOBS_METRICS_"):
+            del os.environ[name]  # monkeypatch then restores what was there before
 
 
 def test_command_line_options_travel_through_the_environment(clean_env, tmp_path: Path) -> None:
