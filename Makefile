@@ -39,9 +39,11 @@ SEED ?=
 MODE ?= all
 # knob: fuzz: schemathesis workers
 WORKERS ?= 1
-# knob: diff: git ref or spec file to compare with
+# knob: diff: the old spec, a git ref or a spec file
 BASE ?= HEAD~1
-# knob: diff: text or json
+# knob: diff: the new spec, a file (empty: the working tree's openapi/jobs-metrics.openapi.yaml)
+HEAD ?=
+# knob: diff: text, json or markdown (a pull-request comment)
 FORMAT ?= text
 # knob: load: metrics file (the 200 answer's shape)
 FILE ?=
@@ -53,7 +55,7 @@ ARGS ?=
 PYTHONS ?= python3.12 python3.13
 
 .PHONY: help setup lock generate generate-models generate-client check-generated lint-spec lint \
-        system-packages test test-slow test-wheels check serve load fuzz fuzz-selftest diff docs bench dist clean clean-data
+        system-packages test test-slow test-wheels check serve load fuzz fuzz-selftest diff diff-rules docs bench dist clean clean-data
 
 help: ## List the targets and the knobs (make fuzz BASE_URL=... AUTH_TOKEN=...)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -121,8 +123,12 @@ fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_
 fuzz-selftest: $(PY_STAMP) ## Prove the harness fails every fault-injected server and passes the real one
 	$(PY) -m fuzz_harness selftest $(if $(SEED),--seed $(SEED))
 
-diff: setup ## Classify spec changes since BASE (default HEAD~1); FORMAT=text|json
-	$(BIN)/jobs-metrics diff --base $(BASE) --format $(FORMAT) --junit reports/specdiff.xml
+diff: $(PY_STAMP) ## Classify spec changes from BASE to HEAD (exit 1: breaking without a major bump); JUnit in reports/, Markdown appended to GITHUB_STEP_SUMMARY when set
+	$(BIN)/jobs-metrics diff --base $(BASE) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT) \
+		--junit reports/specdiff.xml $(if $(GITHUB_STEP_SUMMARY),--summary "$(GITHUB_STEP_SUMMARY)")
+
+diff-rules: $(PY_STAMP) ## Print the rule catalogue of make diff (rule, what changed, impact on clients and servers)
+	$(BIN)/jobs-metrics diff --rules
 
 system-packages: ## Install wrk and chromium (Debian) if missing: as root or with passwordless sudo, else print the one command to run
 	@bash scripts/install_system_packages.sh

@@ -1,12 +1,14 @@
-"""Breaking-change classification between two versions of the OpenAPI spec.
+"""Breaking-change classification between two versions of an OpenAPI spec.
 
-No maintained Python library does this (oasdiff is Go), so this is a focused rule set for
-the constructs this toolkit's spec uses. ``$ref`` s are resolved first, then operations,
-parameters, bodies, responses and schemas are compared, and every change is classified
-for clients (code written against the old spec, talking to a new server) and for servers
-(implementations of the old spec, checked against the new one).
+Layers, each a module: ``catalogue`` (every rule with its impact on clients and servers,
+the one table), ``effects`` (what a keyword's change does to the allowed values),
+``schemas`` (schemas compared recursively), ``operations`` (operations, parameters,
+bodies, responses, headers, security, the x-contract error table; ``diff_specs``),
+``report`` (text, JSON, Markdown, JUnit; the versioning policy) and ``__main__`` (the
+command). oasdiff (Go) is the reference for depth; no maintained Python library does this.
 """
 
-from specdiff.rules import Change, Impact, diff_specs
+from specdiff.catalogue import CATALOGUE, Change, Impact, Rule
+from specdiff.operations import diff_specs
 
-__all__ = ["Change", "Impact", "diff_specs"]
+__all__ = ["CATALOGUE", "Change", "Impact", "Rule", "diff_specs"]

@@ -1,8 +1,9 @@
 """``make diff``: classify the spec's changes since a git ref and gate on breaking ones.
 
-    python -m specdiff --base HEAD~1            # working tree vs the previous commit
-    python -m specdiff --base-file old.yaml     # or against a file
-    python -m specdiff --format json --junit reports/specdiff.xml
+    jobs-metrics diff --base HEAD~1             # working tree vs the previous commit
+    jobs-metrics diff --base old.yaml --head new.yaml   # two files
+    jobs-metrics diff --format markdown         # text | json | markdown
+    jobs-metrics diff --rules                   # the rule catalogue, as a Markdown table
 
 Exit 0: no breaking change (or one declared by a major ``info.version`` bump); 1: a
 breaking change without a major bump; 2: the inputs could not be read.
@@ -18,12 +19,16 @@ from typing import Any
 
 import yaml
 
-from specdiff.report import as_json, as_junit, as_text, judge
-from specdiff.rules import diff_specs
+from specdiff.catalogue import as_markdown as catalogue_markdown
+from specdiff.operations import diff_specs
+from specdiff.report import as_json, as_junit, as_markdown, as_text, judge
 
 # Relative to --repo (default: the current directory), so the installed command works in any
 # repository; `make diff` runs it at the root of this one.
 SPEC = Path("openapi") / "jobs-metrics.openapi.yaml"
+
+
+RENDER = {"text": as_text, "json": as_json, "markdown": as_markdown}
 
 
 class InputError(Exception):
@@ -55,18 +60,38 @@ def _parse(text: str, label: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jobs-metrics diff", description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="HEAD~1", help="git ref of the old spec (default HEAD~1)")
-    parser.add_argument("--base-file", type=Path, help="old spec as a file (instead of --base)")
-    parser.add_argument("--head-file", type=Path, help="new spec (default: the working tree's)")
+    parser.add_argument(
+        "--base",
+        default="HEAD~1",
+        help="the old spec: a file, or a git ref to read --spec at (default HEAD~1)",
+    )
+    parser.add_argument(
+        "--base-file", type=Path, help="the old spec as a file (same as --base FILE)"
+    )
+    parser.add_argument(
+        "--head", "--head-file", dest="head_file", type=Path,
+        help="the new spec as a file (default: --spec in the working tree)",
+    )  # fmt: skip
     parser.add_argument(
         "--repo", type=Path, default=Path(), help="git work tree (default: the current directory)"
     )
     parser.add_argument(
         "--spec", type=Path, default=SPEC, help=f"the spec's path in --repo (default {SPEC})"
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=tuple(RENDER), default="text")
     parser.add_argument("--junit", type=Path, help="also write a JUnit XML report here")
+    parser.add_argument(
+        "--summary",
+        type=Path,
+        help="also append the Markdown report to this file (CI: $GITHUB_STEP_SUMMARY)",
+    )
+    parser.add_argument("--rules", action="store_true", help="print the rule catalogue and exit")
     args = parser.parse_args(argv)
+    if args.rules:
+        print(catalogue_markdown())
+        return 0
+    if args.base_file is None and Path(args.base).is_file():
+        args.base_file = Path(args.base)
     try:
         if args.base_file:
             base, base_label = (
@@ -81,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         head_path = args.head_file or args.repo / args.spec
         head, head_label = (
             _parse(head_path.read_text(), str(head_path)),
-            f"{head_path} (working tree)",
+            str(head_path) if args.head_file else f"{head_path} (working tree)",
         )
     except (InputError, OSError) as exc:
         print(f"specdiff: {exc}", file=sys.stderr)
@@ -92,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     verdict = judge(changes, base_version, head_version)
     base_label += f" ({base_version})"
     head_label += f" ({head_version})"
-    render = as_json if args.format == "json" else as_text
-    print(render(changes, verdict, base_label, head_label))
+    print(RENDER[args.format](changes, verdict, base_label, head_label))
+    if args.summary:
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(as_markdown(changes, verdict, base_label, head_label) + "\n")
     if args.junit:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         args.junit.write_bytes(as_junit(changes, verdict))

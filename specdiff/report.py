@@ -1,4 +1,4 @@
-"""Render a spec diff as text, JSON or JUnit, and apply the versioning policy."""
+"""Render a spec diff as text, JSON, Markdown or JUnit, and apply the versioning policy."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from specdiff.rules import Change, Impact
+from specdiff.catalogue import Change, Impact
 
 SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$")
 
@@ -55,20 +55,34 @@ def judge(changes: list[Change], base_version: str, head_version: str) -> Verdic
     return Verdict(0, tuple(notes))
 
 
+def verdict_label(changes: list[Change]) -> str:
+    """The whole diff in one word: the worst impact, or ``none`` when nothing changed."""
+    return max(c.impact for c in changes).label if changes else "none"
+
+
+def _counts(changes: list[Change]) -> str:
+    counts = {impact: sum(1 for c in changes if c.impact is impact) for impact in Impact}
+    return (
+        f"{counts[Impact.BREAKING]} breaking, "
+        f"{counts[Impact.POSSIBLY_BREAKING]} possibly breaking, {counts[Impact.ADDITIVE]} additive"
+    )
+
+
+def _ordered(changes: list[Change]) -> list[Change]:
+    return sorted(changes, key=lambda c: (-c.impact, c.pointer, c.rule))
+
+
 def as_text(changes: list[Change], verdict: Verdict, base_label: str, head_label: str) -> str:
     lines = [f"spec diff: {base_label} -> {head_label}"]
     if not changes:
         lines.append("  no changes to the contract")
-    for change in sorted(changes, key=lambda c: (-c.impact, c.pointer)):
+    for change in _ordered(changes):
         lines.append(f"  {change.impact.label.upper():<18} {change.rule}")
         lines.append(f"      {change.message}")
         lines.append(f"      at {change.pointer}")
         lines.append(f"      clients: {change.clients.label}; servers: {change.servers.label}")
-    counts = {impact: sum(1 for c in changes if c.impact is impact) for impact in Impact}
-    lines.append(
-        f"summary: {counts[Impact.BREAKING]} breaking, "
-        f"{counts[Impact.POSSIBLY_BREAKING]} possibly breaking, {counts[Impact.ADDITIVE]} additive"
-    )
+    lines.append(f"summary: {_counts(changes)}")
+    lines.append(f"verdict: {verdict_label(changes)}")
     lines += [f"note: {note}" for note in verdict.notes]
     lines.append("result: " + ("FAILED" if verdict.exit_code else "ok"))
     return "\n".join(lines)
@@ -79,12 +93,49 @@ def as_json(changes: list[Change], verdict: Verdict, base_label: str, head_label
         {
             "base": base_label,
             "head": head_label,
-            "changes": [c.to_dict() for c in changes],
+            "verdict": verdict_label(changes),
+            "changes": [c.to_dict() for c in _ordered(changes)],
             "notes": list(verdict.notes),
             "exit_code": verdict.exit_code,
         },
         indent=2,
     )
+
+
+_ICON = {Impact.BREAKING: "🔴", Impact.POSSIBLY_BREAKING: "🟡", Impact.ADDITIVE: "🟢"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def as_markdown(changes: list[Change], verdict: Verdict, base_label: str, head_label: str) -> str:
+    """For a pull-request comment or the GitHub job summary."""
+    result = "failed" if verdict.exit_code else "passed"
+    lines = [
+        f"### Spec diff: {verdict_label(changes)} ({result})",
+        "",
+        f"`{_cell(base_label)}` → `{_cell(head_label)}`",
+        "",
+        f"{_counts(changes)}.",
+    ]
+    if changes:
+        lines += [
+            "",
+            "| impact | rule | change | clients | servers | at |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in _ordered(changes):
+            lines.append(
+                f"| {_ICON[c.impact]} {c.impact.label} | `{c.rule}` | {_cell(c.message)} "
+                f"| {c.clients.label} | {c.servers.label} | `{_cell(c.pointer)}` |"
+            )
+    else:
+        lines += ["", "No changes to the contract."]
+    if verdict.notes:
+        lines.append("")
+        lines += [f"> {_cell(note)}" for note in verdict.notes]
+    return "\n".join(lines)
 
 
 def as_junit(changes: list[Change], verdict: Verdict) -> bytes:

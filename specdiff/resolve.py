@@ -1,32 +1,41 @@
-"""Inline local ``$ref`` s so that two specs compare by content, not by component names."""
+"""Inline local ``$ref`` s so that two specs compare by content, not by component names.
+
+The references are looked up with ``referencing`` (the library jsonschema resolves with),
+so JSON Pointer escapes and OpenAPI 3.1's JSON Schema dialect are handled as it does. The
+inlining walk is ours: ``referencing`` resolves one reference at a time, it does not
+produce a document without references.
+"""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
 MAX_DEPTH = 64
-
-
-def pointer_get(document: Any, pointer: str) -> Any:
-    node = document
-    for raw in pointer.lstrip("#/").split("/") if pointer not in ("#", "#/") else []:
-        node = node[raw.replace("~1", "/").replace("~0", "~")]
-    return node
+_URI = "urn:specdiff:document"
 
 
 def resolve_refs(document: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``document`` with every local ``$ref`` replaced by what it points to.
 
     Siblings of a ``$ref`` (OpenAPI 3.1 allows ``description``) are kept over the target's.
-    A reference cycle is cut at ``MAX_DEPTH`` with the bare ``$ref`` left in place.
+    A reference cycle is cut at ``MAX_DEPTH``, and a reference that cannot be resolved
+    (another file, a wrong pointer) is left in place: both then compare as text.
     """
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    resolver = Registry().with_resource(_URI, resource).resolver(base_uri=_URI)
 
     def walk(node: Any, depth: int) -> Any:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#") and depth < MAX_DEPTH:
-                target = walk(copy.deepcopy(pointer_get(document, ref)), depth + 1)
+                try:
+                    target = walk(resolver.lookup(ref).contents, depth + 1)
+                except Unresolvable:
+                    return {k: walk(v, depth) for k, v in node.items()}
                 siblings = {k: walk(v, depth) for k, v in node.items() if k != "$ref"}
                 return {**target, **siblings} if isinstance(target, dict) else target
             return {k: walk(v, depth) for k, v in node.items()}
@@ -36,11 +45,3 @@ def resolve_refs(document: dict[str, Any]) -> dict[str, Any]:
 
     resolved: dict[str, Any] = walk(document, 0)
     return resolved
-
-
-def escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def join(pointer: str, *tokens: str | int) -> str:
-    return pointer + "".join("/" + escape(str(token)) for token in tokens)

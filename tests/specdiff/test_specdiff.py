@@ -70,33 +70,6 @@ def delete(path: list[Any]) -> Edit:
     return edit
 
 
-def add_path(doc: Spec) -> None:
-    doc["paths"]["/v1.0/{project_id}/jobs/other"] = copy.deepcopy(doc["paths"][METRICS_PATH])
-
-
-def rename_media(doc: Spec) -> None:
-    content = op(doc)["requestBody"]["content"]
-    content["application/xml"] = content.pop("application/json")
-
-
-def add_media(doc: Spec) -> None:
-    content = op(doc)["requestBody"]["content"]
-    content["application/x-ndjson"] = copy.deepcopy(content["application/json"])
-
-
-JOB_IDS = ["components", "schemas", "JobMetricsRequest", "properties", "job_ids"]
-JOB_ID = ["components", "schemas", "JobId"]
-RECORDS = ["components", "schemas", "StreamMetrics", "properties", "records"]
-PROJECT_PATTERN = ["components", "parameters", "ProjectId", "schema", "pattern"]
-WITH_ENUM = add_request_prop("kind", False, enum=["a", "b", "c"])
-
-
-def edit_enum(values: list[str]) -> Edit:
-    return set_in(
-        ["components", "schemas", "JobMetricsRequest", "properties", "kind", "enum"], values
-    )
-
-
 def add_response_prop(required: bool) -> Edit:
     def edit(doc: Spec) -> None:
         stream = schemas(doc)["StreamMetrics"]
@@ -113,55 +86,10 @@ def add_response_prop(required: bool) -> Edit:
     return edit
 
 
-# rule -> (prepare both sides, breaking edit, non-breaking edit)
-CASES: dict[str, tuple[Edit | None, Edit, Edit]] = {
-    "operation-removed": (None, delete(["paths", METRICS_PATH, "post"]), add_path),
-    "response-status-removed": (
-        None,
-        delete(["paths", METRICS_PATH, "post", "responses", "400"]),
-        set_in(["paths", METRICS_PATH, "post", "responses", "404"], {"description": "x"}),
-    ),
-    "request-media-type-removed": (None, rename_media, add_media),
-    "request-property-required-added": (
-        None,
-        add_request_prop("limit", True),
-        add_request_prop("limit", False),
-    ),
-    "parameter-required-added": (None, add_query_param(True), add_query_param(False)),
-    "type-changed": (
-        None,
-        set_in([*JOB_ID, "type"], "string"),
-        set_in([*JOB_ID, "description"], "An ID."),
-    ),
-    "format-changed": (
-        None,
-        set_in([*JOB_ID, "format"], "int32"),
-        set_in([*JOB_ID, "title"], "JobId"),
-    ),
-    "constraint-tightened": (
-        None,
-        set_in([*JOB_IDS, "maxItems"], 500),
-        set_in([*JOB_IDS, "maxItems"], 2000),
-    ),
-    "pattern-changed": (None, set_in(PROJECT_PATTERN, "^[0-9a-f]{16}$"), delete(PROJECT_PATTERN)),
-    "enum-value-removed": (WITH_ENUM, edit_enum(["a", "b"]), edit_enum(["a", "b", "c", "d"])),
-    "response-property-removed": (
-        None,
-        delete([*RECORDS[:-1], "records"]),
-        add_response_prop(False),
-    ),
-    "int64-bounds-changed": (
-        None,
-        set_in([*RECORDS, "minimum"], -100),
-        set_in([*RECORDS, "maximum"], 2**62),
-    ),
-    "security-changed": (
-        None,
-        set_in(["components", "securitySchemes", "authToken", "name"], "X-Token"),
-        set_in(["components", "securitySchemes", "authToken", "description"], "Other words."),
-    ),
-    "response-property-required-added": (None, add_response_prop(True), add_response_prop(False)),
-}
+RECORDS = ["components", "schemas", "StreamMetrics", "properties", "records"]
+JOB_ID = ["components", "schemas", "JobId"]
+ERROR_ID = ["components", "schemas", "ErrorResponse", "properties", "error_id"]
+PROJECT_PATTERN = ["components", "parameters", "ProjectId", "schema", "pattern"]
 
 
 def variant(prepare: Edit | None, edit: Edit | None) -> Spec:
@@ -173,18 +101,46 @@ def variant(prepare: Edit | None, edit: Edit | None) -> Spec:
     return doc
 
 
-@pytest.mark.parametrize("rule", CASES)
-def test_rule_breaking_case(rule):
-    prepare, breaking, _ = CASES[rule]
-    changes = diff_specs(variant(prepare, None), variant(prepare, breaking))
-    assert any(c.rule == rule and c.impact is Impact.BREAKING for c in changes), changes
+def rename_scheme(doc: Spec) -> None:
+    doc["components"]["securitySchemes"]["iamToken"] = doc["components"]["securitySchemes"].pop(
+        "authToken"
+    )
+    op(doc)["security"] = [{"iamToken": []}]
 
 
-@pytest.mark.parametrize("rule", CASES)
-def test_rule_non_breaking_case(rule):
-    prepare, _, harmless = CASES[rule]
-    changes = diff_specs(variant(prepare, None), variant(prepare, harmless))
-    assert all(c.impact is not Impact.BREAKING for c in changes), changes
+def wrap_job_id(doc: Spec) -> None:
+    items = request_props(doc)["job_ids"]
+    items["items"] = {"oneOf": [items["items"], {"type": "string", "pattern": "^[0-9]+$"}]}
+
+
+# The cases the issue that asked for the catalogue named as wrong before it, with the
+# verdict (the worst impact over clients and servers) a reviewer expects.
+NAMED: dict[str, tuple[Edit, str]] = {
+    "request integer -> number is a widening": (set_in([*JOB_ID, "type"], "number"), "additive"),
+    "nullable request field": (set_in([*JOB_ID, "type"], ["integer", "null"]), "additive"),
+    "loosened path-parameter pattern": (set_in(PROJECT_PATTERN, "^[0-9a-fA-F]{32}$"), "additive"),
+    "loosened response pattern": (
+        set_in([*ERROR_ID, "pattern"], r"^[A-Z]+\.[0-9]{5}$"), "breaking",
+    ),
+    "pattern of unprovable direction": (
+        set_in(PROJECT_PATTERN, "^(?=0)[0-9a-f]{32}$"), "possibly-breaking",
+    ),
+    "security scheme renamed, same definition": (rename_scheme, "none"),
+    "request item wrapped in oneOf with a new branch": (wrap_job_id, "additive"),
+    "narrowed response int64 bound": (
+        set_in([*RECORDS, "maximum"], 2**53 - 1), "possibly-breaking",
+    ),
+    "widened response int64 bound": (set_in([*RECORDS, "minimum"], -1), "breaking"),
+    "description only": (set_in(["info", "description"], "Other words."), "none"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMED)
+def test_named_change_gets_the_expected_verdict(name: str) -> None:
+    from specdiff.report import verdict_label
+
+    edit, expected = NAMED[name]
+    assert verdict_label(diff_specs(spec(), variant(None, edit))) == expected
 
 
 def test_unchanged_spec_has_no_changes():
@@ -249,7 +205,7 @@ def test_cli_optional_response_property_is_additive_and_exits_0(tmp_path):
     head = bump(variant(None, add_response_prop(False)), "1.1.0")
     result = diff_against_spec(tmp_path, head)
     assert result.returncode == 0, result.stdout
-    assert "ADDITIVE           response-property-optional-added" in result.stdout
+    assert "ADDITIVE           response-property-added-optional" in result.stdout
     assert "/components" not in result.stdout  # pointers are in the operation, refs resolved
     assert (
         "/paths/~1v1.0~1{project_id}~1jobs~1metrics/post/responses/200/content/application~1json/schema"
@@ -262,7 +218,7 @@ def test_cli_required_request_property_exits_1_and_names_it(tmp_path):
     result = diff_against_spec(tmp_path, head)
     assert result.returncode == 1
     assert "BREAKING" in result.stdout
-    assert "new required request property `limit`" in result.stdout
+    assert "request body.limit: new required request property" in result.stdout
     assert "without a major version bump" in result.stdout
 
 
@@ -279,11 +235,11 @@ def test_cli_json_and_junit(tmp_path):
     result = diff_against_spec(tmp_path, head, "--format", "json", "--junit", str(junit))
     report = json.loads(result.stdout)
     assert report["exit_code"] == 1
-    assert report["changes"][0]["rule"] == "request-property-required-added"
+    assert report["changes"][0]["rule"] == "request-property-added-required"
+    assert report["verdict"] == "breaking"
     assert report["changes"][0]["clients"] == "breaking"
     assert (
-        '<failure message="request body.limit: new required request property `limit`"'
-        in junit.read_text()
+        '<failure message="request body.limit: new required request property"' in junit.read_text()
     )
 
 
@@ -344,3 +300,29 @@ def test_text_report_matches_the_golden_record():
     verdict = judge(changes, "1.0.0", "1.0.0")
     text = as_text(changes, verdict, "base.yaml (1.0.0)", "head.yaml (1.0.0)") + "\n"
     assert text == (EXPECTED / "report.txt").read_text()
+
+
+def test_cli_markdown_report_and_job_summary(tmp_path):
+    """`--base FILE --head FILE --format markdown --summary F`: what CI writes to the job
+    summary is the same Markdown as the report, appended."""
+    base_file = write(tmp_path, "a.yaml", spec())
+    head_file = write(tmp_path, "b.yaml", variant(None, set_in([*RECORDS, "minimum"], -1)))
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    result = run_diff(
+        "--base", str(base_file), "--head", str(head_file),
+        "--format", "markdown", "--summary", str(summary),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout.startswith("### Spec diff: breaking (failed)")
+    assert "| 🔴 breaking | `response-minimum-widened` |" in result.stdout
+    assert summary.read_text() == "earlier step\n" + result.stdout
+
+
+def test_cli_rules_lists_the_whole_catalogue():
+    from specdiff import CATALOGUE
+
+    result = run_diff("--rules")
+    assert result.returncode == 0
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| `")]
+    assert sorted(row.split("`")[1] for row in rows) == sorted(CATALOGUE)

@@ -1,0 +1,296 @@
+"""What a keyword's change does to the set of values it allows: widened, narrowed, both.
+
+Each function takes the base and head schema (dicts, ``$ref`` s resolved) and returns an
+:class:`Effect`, or ``None`` when the allowed set did not change (a bound rewritten as an
+equal one, a pattern rewritten as an equivalent one).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+from greenery import parse as parse_regex
+
+from specdiff.catalogue import Effect
+
+_W, _N, _C, _U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
+
+ALL_TYPES = frozenset({"null", "boolean", "object", "array", "number", "string"})
+
+
+def of_sets(old: frozenset[Any] | None, new: frozenset[Any] | None) -> Effect | None:
+    """Compare two sets of allowed values; ``None`` stands for "anything"."""
+    if old == new:
+        return None
+    if new is None:
+        return _W
+    if old is None:
+        return _N
+    if old <= new:
+        return _W
+    if new <= old:
+        return _N
+    return _C
+
+
+def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
+    kind = schema.get("type")
+    if kind is None:
+        return None
+    kinds = {kind} if isinstance(kind, str) else set(kind)
+    if schema.get("nullable") is True:  # OpenAPI 3.0
+        kinds.add("null")
+    # integer is a subset of number: {number} already holds every integer
+    if "number" in kinds:
+        kinds.discard("integer")
+    return frozenset(kinds)
+
+
+def types(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    old, new = _type_set(base), _type_set(head)
+    if old == new:
+        return None
+    # Compare as sets of JSON values: "integer" is contained in "number".
+    old_all = old if old is not None else ALL_TYPES
+    new_all = new if new is not None else ALL_TYPES
+
+    def covered(kinds: Iterable[str], by: frozenset[str]) -> bool:
+        return all(k in by or (k == "integer" and "number" in by) for k in kinds)
+
+    if covered(old_all, new_all) and not covered(new_all, old_all):
+        return _W
+    if covered(new_all, old_all) and not covered(old_all, new_all):
+        return _N
+    if covered(old_all, new_all):
+        return None
+    return _C
+
+
+# format -> the formats whose values it contains (as JSON values).
+_FORMAT_WIDER = {
+    "int64": {"int32"},
+    "double": {"float"},
+    "uri-reference": {"uri"},
+    "iri": {"uri"},
+    "iri-reference": {"iri", "uri", "uri-reference"},
+    "idn-email": {"email"},
+    "idn-hostname": {"hostname"},
+}
+
+
+def formats(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    old, new = base.get("format"), head.get("format")
+    if old == new:
+        return None
+    if new is None:
+        return _W
+    if old is None:
+        return _N
+    if old in _FORMAT_WIDER.get(new, set()):
+        return _W
+    if new in _FORMAT_WIDER.get(old, set()):
+        return _N
+    return _C
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def enums(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    def values(schema: dict[str, Any]) -> frozenset[str] | None:
+        enum = schema.get("enum")
+        return None if enum is None else frozenset(_canonical(v) for v in enum)
+
+    return of_sets(values(base), values(head))
+
+
+def consts(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    def values(schema: dict[str, Any]) -> frozenset[str] | None:
+        return frozenset({_canonical(schema["const"])}) if "const" in schema else None
+
+    return of_sets(values(base), values(head))
+
+
+def _lower(schema: dict[str, Any]) -> tuple[float, bool]:
+    """The effective lower bound as (value, exclusive); exclusive sorts above inclusive."""
+    bounds = [(-math.inf, False)]
+    if isinstance(schema.get("minimum"), int | float):
+        exclusive = schema.get("exclusiveMinimum") is True  # OpenAPI 3.0's boolean form
+        bounds.append((schema["minimum"], exclusive))
+    exclusive_min = schema.get("exclusiveMinimum")
+    if isinstance(exclusive_min, int | float) and not isinstance(exclusive_min, bool):
+        bounds.append((exclusive_min, True))
+    return max(bounds)
+
+
+def _upper(schema: dict[str, Any]) -> tuple[float, bool]:
+    """The effective upper bound as (value, inclusive); larger accepts more."""
+    bounds = [(math.inf, True)]
+    if isinstance(schema.get("maximum"), int | float):
+        inclusive = schema.get("exclusiveMaximum") is not True
+        bounds.append((schema["maximum"], inclusive))
+    exclusive_max = schema.get("exclusiveMaximum")
+    if isinstance(exclusive_max, int | float) and not isinstance(exclusive_max, bool):
+        bounds.append((exclusive_max, False))
+    return min(bounds)
+
+
+def _ordered(old: Any, new: Any, larger_accepts_more: bool) -> Effect | None:
+    if old == new:
+        return None
+    return _W if (new > old) == larger_accepts_more else _N
+
+
+def minimum(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    return _ordered(_lower(base), _lower(head), larger_accepts_more=False)
+
+
+def maximum(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    return _ordered(_upper(base), _upper(head), larger_accepts_more=True)
+
+
+def counter(keyword: str) -> Any:
+    """A comparator for minLength/maxLength/minItems/... (absent: 0 or unbounded)."""
+    larger_accepts_more = keyword.startswith("max")
+    absent = math.inf if larger_accepts_more else 0
+
+    def compare(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+        return _ordered(base.get(keyword, absent), head.get(keyword, absent), larger_accepts_more)
+
+    return compare
+
+
+def multiple_of(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    old, new = base.get("multipleOf"), head.get("multipleOf")
+    if old == new:
+        return None
+    if new is None:
+        return _W
+    if old is None:
+        return _N
+    old_f, new_f = Fraction(str(old)), Fraction(str(new))
+    if (old_f / new_f).denominator == 1:  # every multiple of old is a multiple of new
+        return _W
+    if (new_f / old_f).denominator == 1:
+        return _N
+    return _C
+
+
+def unique_items(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    old, new = bool(base.get("uniqueItems")), bool(head.get("uniqueItems"))
+    if old == new:
+        return None
+    return _N if new else _W
+
+
+def _regex_language(pattern: str) -> Any:
+    """The pattern as an automaton of the strings it matches *anywhere* (JSON Schema
+    patterns are unanchored searches), or ``None`` if greenery cannot read it
+    (lookarounds, backreferences, an anchor in the middle)."""
+    body = pattern
+    anchored_start = body.startswith("^")
+    if anchored_start:
+        body = body[1:]
+    anchored_end = body.endswith("$") and not body.endswith("\\$")
+    if anchored_end:
+        body = body[:-1]
+    body = (body if anchored_start else ".*" + body) if body else ".*"
+    if not anchored_end:
+        body += ".*"
+    try:
+        return parse_regex(body).to_fsm()
+    except Exception:  # greenery raises several types for syntax it does not support
+        return None
+
+
+def patterns(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    old, new = base.get("pattern"), head.get("pattern")
+    if old == new:
+        return None
+    if new is None:
+        return _W
+    if old is None:
+        return _N
+    old_fsm, new_fsm = _regex_language(old), _regex_language(new)
+    if old_fsm is None or new_fsm is None:
+        return _U
+    lost = not (old_fsm - new_fsm).empty()
+    gained = not (new_fsm - old_fsm).empty()
+    if lost and gained:
+        return _C
+    if lost:
+        return _N
+    return _W if gained else None
+
+
+def additional_properties(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    """Only the open/closed/schema shape; a schema on both sides is compared recursively."""
+    old, new = base.get("additionalProperties", True), head.get("additionalProperties", True)
+    if old == new or (isinstance(old, dict) and isinstance(new, dict)):
+        return None
+    rank = {True: 2, False: 0}
+    old_rank = rank.get(old, 1) if not isinstance(old, dict) else 1
+    new_rank = rank.get(new, 1) if not isinstance(new, dict) else 1
+    if old_rank == new_rank:
+        return None
+    return _W if new_rank > old_rank else _N
+
+
+def discriminator_mapping(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    def values(schema: dict[str, Any]) -> frozenset[str] | None:
+        discriminator = schema.get("discriminator")
+        if not isinstance(discriminator, dict) or "mapping" not in discriminator:
+            return None
+        return frozenset(_canonical(item) for item in discriminator["mapping"].items())
+
+    old, new = values(base), values(head)
+    if old is None or new is None:
+        return None  # a mapping added or removed as a whole is the branches' business
+    return of_sets(old, new)
+
+
+# keyword group -> comparator, in report order
+VALUE_CHECKS = {
+    "format": formats,
+    "enum": enums,
+    "const": consts,
+    "minimum": minimum,
+    "maximum": maximum,
+    "multiple-of": multiple_of,
+    "min-length": counter("minLength"),
+    "max-length": counter("maxLength"),
+    "pattern": patterns,
+    "min-items": counter("minItems"),
+    "max-items": counter("maxItems"),
+    "unique-items": unique_items,
+    "min-properties": counter("minProperties"),
+    "max-properties": counter("maxProperties"),
+    "additional-properties": additional_properties,
+    "discriminator-mapping": discriminator_mapping,
+}
+
+# The keyword a group's change is reported at.
+KEYWORD = {
+    "type": "type",
+    "format": "format",
+    "enum": "enum",
+    "const": "const",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "multiple-of": "multipleOf",
+    "min-length": "minLength",
+    "max-length": "maxLength",
+    "pattern": "pattern",
+    "min-items": "minItems",
+    "max-items": "maxItems",
+    "unique-items": "uniqueItems",
+    "min-properties": "minProperties",
+    "max-properties": "maxProperties",
+    "additional-properties": "additionalProperties",
+    "discriminator-mapping": "discriminator",
+}

@@ -1,0 +1,271 @@
+"""Compare two schemas of one request or response part, keyword by keyword, recursively."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from specdiff import effects
+from specdiff.catalogue import REQUEST, Change, Effect, value_rule
+from specdiff.pointers import join
+
+_BOOLEAN_SCHEMA_RANK = {False: 0, True: 2}  # a dict schema sits between the two
+
+
+def compare_schema(base: Any, head: Any, pointer: str, side: str, what: str) -> Iterator[Change]:
+    """Every change between two resolved schemas; ``side`` is ``request`` or ``response``."""
+    if not isinstance(base, dict) or not isinstance(head, dict):
+        if base != head:
+            old = _BOOLEAN_SCHEMA_RANK.get(base, 1) if not isinstance(base, dict) else 1
+            new = _BOOLEAN_SCHEMA_RANK.get(head, 1) if not isinstance(head, dict) else 1
+            if old == new:  # not schemas at all (a broken document): compare as text
+                return
+            effect = Effect.WIDENED if new > old else Effect.NARROWED
+            yield Change(
+                value_rule(side, "schema", effect),
+                pointer,
+                f"{what}: schema {json.dumps(base)[:60]} -> {json.dumps(head)[:60]}",
+            )
+        return
+    wrapped = _wrapping(base, head, pointer, side, what)
+    if wrapped is not None:
+        yield wrapped
+        return
+    yield from _values(base, head, pointer, side, what)
+    yield from _annotations(base, head, pointer, side, what)
+    yield from _composition(base, head, pointer, side, what)
+    yield from _properties(base, head, pointer, side, what)
+    if "items" in base or "items" in head:
+        yield from compare_schema(
+            base.get("items", True),
+            head.get("items", True),
+            join(pointer, "items"),
+            side,
+            f"{what}[]",
+        )
+    old_extra, new_extra = base.get("additionalProperties"), head.get("additionalProperties")
+    if isinstance(old_extra, dict) and isinstance(new_extra, dict):
+        yield from compare_schema(
+            old_extra, new_extra, join(pointer, "additionalProperties"), side, f"{what}.*"
+        )
+
+
+def _wrapping(
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+) -> Change | None:
+    """A schema wrapped into a oneOf/anyOf beside new branches (or unwrapped from one): one
+    change, not one per keyword that the wrapper no longer states at its top."""
+    for keyword, group in (("oneOf", "one-of"), ("anyOf", "any-of")):
+        for inner, outer, effect in (
+            (base, head, Effect.WIDENED),
+            (head, base, Effect.NARROWED),
+        ):
+            branches = outer.get(keyword)
+            if keyword in inner or not isinstance(branches, list):
+                continue
+            rest = {k: v for k, v in outer.items() if k not in (keyword, "description", "title")}
+            if rest:
+                continue
+            bare = {k: v for k, v in inner.items() if k not in ("description", "title")}
+            if any(
+                isinstance(b, dict)
+                and {k: v for k, v in b.items() if k not in ("description", "title")} == bare
+                for b in branches
+            ):
+                how = "wrapped into" if effect is Effect.WIDENED else "unwrapped from"
+                return Change(
+                    value_rule(side, group, effect),
+                    join(pointer, keyword),
+                    f"{what}: {how} {keyword} with {len(branches) - 1} other branch(es), "
+                    f"{effect.value}",
+                )
+    return None
+
+
+def _shown(schema: dict[str, Any], keyword: str) -> str:
+    return json.dumps(schema.get(keyword)) if keyword in schema else "(none)"
+
+
+def _values(
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+) -> Iterator[Change]:
+    effect = effects.types(base, head)
+    if effect is not None:
+        message = (
+            f"{what}: type {_shown(base, 'type')} -> {_shown(head, 'type')}"
+            + (" (nullable)" if head.get("nullable") or base.get("nullable") else "")
+            + f", {effect.value}"
+        )
+        yield Change(value_rule(side, "type", effect), join(pointer, "type"), message)
+    for group, check in effects.VALUE_CHECKS.items():
+        effect = check(base, head)
+        if effect is None:
+            continue
+        keyword = effects.KEYWORD[group]
+        if group in ("minimum", "maximum"):
+            candidates = [keyword, "exclusive" + keyword[0].upper() + keyword[1:]]
+            shown = [k for k in candidates if k in head or k in base]
+            keyword = next((k for k in shown if k in head), shown[0] if shown else keyword)
+            old = ", ".join(f"{k} {_shown(base, k)}" for k in candidates if k in base)
+            new = ", ".join(f"{k} {_shown(head, k)}" for k in candidates if k in head)
+            detail = f"{old or '(none)'} -> {new or '(none)'}"
+        else:
+            detail = f"{keyword} {_shown(base, keyword)} -> {_shown(head, keyword)}"
+        yield Change(
+            value_rule(side, group, effect),
+            join(pointer, keyword),
+            f"{what}: {detail}, {effect.value}",
+        )
+
+
+def _annotations(
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+) -> Iterator[Change]:
+    at = join(pointer, "default")
+    if base.get("default", ...) != head.get("default", ...):
+        detail = f"default {_shown(base, 'default')} -> {_shown(head, 'default')}"
+        if side != REQUEST:
+            rule = "response-default-changed"
+        elif "default" not in base:
+            rule = "request-default-added"
+        elif "default" not in head:
+            rule = "request-default-removed"
+        else:
+            rule = "request-default-changed"
+        yield Change(rule, at, f"{what}: {detail}")
+    if head.get("deprecated") is True and base.get("deprecated") is not True:
+        yield Change("property-deprecated", join(pointer, "deprecated"), f"{what}: deprecated")
+
+
+def _match(old: list[Any], new: list[Any]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pair the branches of two composition lists: equal ones, then by title, then by place."""
+    canon_old = [json.dumps(b, sort_keys=True) for b in old]
+    canon_new = [json.dumps(b, sort_keys=True) for b in new]
+    left, right = list(range(len(old))), list(range(len(new)))
+    pairs: list[tuple[int, int]] = []
+
+    def pair_by(key: Any) -> None:
+        for i in list(left):
+            for j in right:
+                if key(i, j):
+                    pairs.append((i, j))
+                    left.remove(i)
+                    right.remove(j)
+                    break
+
+    pair_by(lambda i, j: canon_old[i] == canon_new[j])
+
+    def same_title(i: int, j: int) -> bool:
+        old_title = old[i].get("title") if isinstance(old[i], dict) else None
+        new_title = new[j].get("title") if isinstance(new[j], dict) else None
+        return old_title is not None and old_title == new_title
+
+    pair_by(same_title)
+    if len(left) == len(right):
+        pairs += list(zip(left, right, strict=True))
+        left, right = [], []
+    return pairs, left, right
+
+
+def _composition(
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+) -> Iterator[Change]:
+    for keyword, group in (("oneOf", "one-of"), ("anyOf", "any-of"), ("allOf", "all-of")):
+        if keyword not in base and keyword not in head:
+            continue
+        old, new = base.get(keyword, []), head.get(keyword, [])
+        pairs, removed, added = _match(old, new)
+        at = join(pointer, keyword)
+        # Adding a branch to oneOf/anyOf accepts more; adding to allOf demands more.
+        widened_by_adding = keyword != "allOf"
+        if added:
+            effect = Effect.WIDENED if widened_by_adding else Effect.NARROWED
+            yield Change(
+                value_rule(side, group, effect),
+                at,
+                f"{what}: {keyword} member(s) added at {added}, {effect.value}",
+            )
+        if removed:
+            effect = Effect.NARROWED if widened_by_adding else Effect.WIDENED
+            yield Change(
+                value_rule(side, group, effect),
+                at,
+                f"{what}: {keyword} member(s) removed (base {removed}), {effect.value}",
+            )
+        for i, j in pairs:
+            yield from compare_schema(old[i], new[j], join(at, j), side, f"{what}<{keyword}[{j}]>")
+    old_disc, new_disc = base.get("discriminator") or {}, head.get("discriminator") or {}
+    if old_disc.get("propertyName") != new_disc.get("propertyName"):
+        yield Change(
+            "discriminator-property-changed",
+            join(pointer, "discriminator", "propertyName"),
+            f"{what}: discriminator {old_disc.get('propertyName')!r} -> "
+            f"{new_disc.get('propertyName')!r}",
+        )
+
+
+def _access(
+    old: dict[str, Any], new: dict[str, Any], side: str, where: str, what: str
+) -> Iterator[Change]:
+    """readOnly / writeOnly: whether the property still travels in this message."""
+    changed = [k for k in ("readOnly", "writeOnly") if bool(old.get(k)) != bool(new.get(k))]
+    if not changed:
+        return
+    if side == REQUEST and new.get("readOnly") and not old.get("readOnly"):
+        yield Change(
+            "request-property-became-read-only", join(where, "readOnly"), f"{what}: now readOnly"
+        )
+    elif side != REQUEST and new.get("writeOnly") and not old.get("writeOnly"):
+        yield Change(
+            "response-property-became-write-only",
+            join(where, "writeOnly"),
+            f"{what}: now writeOnly (no longer returned)",
+        )
+    else:
+        flags = ", ".join(f"{k} {bool(new.get(k))}" for k in changed)
+        yield Change("property-access-changed", join(where, changed[0]), f"{what}: {flags}")
+
+
+def _absent_here(schema: Any, side: str) -> bool:
+    """A property that does not travel in this message (readOnly in requests, writeOnly in
+    responses): its changes affect nobody here."""
+    if not isinstance(schema, dict):
+        return False
+    return bool(schema.get("readOnly" if side == REQUEST else "writeOnly"))
+
+
+def _properties(
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+) -> Iterator[Change]:
+    old_props, new_props = base.get("properties", {}), head.get("properties", {})
+    old_required, new_required = set(base.get("required", [])), set(head.get("required", []))
+    closed = head.get("additionalProperties") is False
+    request = side == REQUEST
+    for name in sorted(old_props.keys() - new_props.keys()):
+        if _absent_here(old_props[name], side):
+            continue
+        where, label = join(pointer, "properties", name), f"{what}.{name}"
+        if request:
+            rule = "request-property-removed" if closed else "request-property-removed-open"
+        else:
+            rule = "response-property-removed"
+        yield Change(rule, where, f"{label}: {side} property removed")
+    for name in sorted(new_props.keys() - old_props.keys()):
+        if _absent_here(new_props[name], side):
+            continue
+        where, label = join(pointer, "properties", name), f"{what}.{name}"
+        kind = "required" if name in new_required else "optional"
+        yield Change(f"{side}-property-added-{kind}", where, f"{label}: new {kind} {side} property")
+    for name in sorted(old_props.keys() & new_props.keys()):
+        old, new = old_props[name], new_props[name]
+        where, label = join(pointer, "properties", name), f"{what}.{name}"
+        if isinstance(old, dict) and isinstance(new, dict):
+            yield from _access(old, new, side, where, label)
+        if _absent_here(old, side) or _absent_here(new, side):
+            continue
+        was, now = name in old_required, name in new_required
+        if was != now:
+            state = "required" if now else "optional"
+            yield Change(f"{side}-property-became-{state}", join(where), f"{label}: now {state}")
+        yield from compare_schema(old, new, where, side, label)
