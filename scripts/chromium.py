@@ -1,27 +1,24 @@
-"""Headless Chromium (Debian's ``chromium`` package) for rendering the docs offline.
+"""Headless Chromium (Debian's ``chromium`` package) reading the docs page as a reader would.
 
-Flags: no sandbox (we run as root in CI), no GPU, and no background networking; every host
-name is mapped to nowhere, so a page that needs the network shows it by not rendering.
+The browser is driven by puppeteer-core (pinned in package.json) through
+``scripts/read_page.mjs``: it collects console messages, uncaught page errors and any
+request that leaves the machine, the page's visible text, and a screenshot. Flags: no
+sandbox (CI runs as root), no GPU, no background networking, every host name mapped to
+nowhere, so a page that needs the network shows it.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-)
+from scripts.docs_page import PageReading
+from scripts.lint_spec import node_env
+
+ROOT = Path(__file__).resolve().parent.parent
+READ_PAGE = ROOT / "scripts" / "read_page.mjs"
 
 
 class ChromiumMissing(RuntimeError):
@@ -33,39 +30,23 @@ def binary() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise ChromiumMissing("chromium is not installed: run scripts/install_system_packages.sh")
+    raise ChromiumMissing("chromium is not installed: run `make system-packages`")
 
 
-def _run(page: Path, *extra: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        return subprocess.run(
-            [
-                binary(),
-                *FLAGS,
-                f"--user-data-dir={profile}",
-                "--virtual-time-budget=10000",
-                *extra,
-                page.resolve().as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-
-def dump_dom(page: Path) -> str:
-    """The page's DOM after its scripts ran."""
-    result = _run(page, "--dump-dom")
+def read_page(
+    page: Path, screenshot: Path | None = None, clip: str | None = None, timeout: float = 120
+) -> PageReading:
+    """Open ``page`` (a file) in headless Chromium; optionally save a screenshot of the
+    element ``clip`` selects (CSS), else of the first screen."""
+    command = ["node", str(READ_PAGE), "--chromium", binary(), "--page", str(page.resolve())]
+    if screenshot is not None:
+        command += ["--screenshot", str(screenshot.resolve())]
+    if clip is not None:
+        command += ["--clip", clip]
+    result = subprocess.run(
+        command, cwd=ROOT, env=node_env(), capture_output=True, text=True, timeout=timeout
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"chromium failed ({result.returncode}): {result.stderr[-2000:]}")
-    return result.stdout
-
-
-def screenshot(page: Path, out: Path, width: int = 1280, height: int = 1600) -> Path:
-    result = _run(page, f"--window-size={width},{height}", f"--screenshot={out.resolve()}")
-    if result.returncode != 0 or not out.exists():
-        raise RuntimeError(
-            f"chromium screenshot failed ({result.returncode}): {result.stderr[-2000:]}"
-        )
-    return out
+        raise RuntimeError(f"reading {page} failed ({result.returncode}): {result.stderr[-2000:]}")
+    data = json.loads(result.stdout)
+    return PageReading(data["console"], data["pageErrors"], data["requests"], data["text"])

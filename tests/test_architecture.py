@@ -74,5 +74,5 @@ def test_every_package_of_ours_has_a_layer() -> None:
 
 def test_the_checker_sees_a_wrong_arrow(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("from fuzz_harness.judge import judge_body\nimport specdiff.rules\n")
+    bad.write_text("from fuzz_harness.judge import judge_body\nimport specdiff.catalogue\n")
     assert imported(bad) == {"fuzz_harness", "specdiff"}

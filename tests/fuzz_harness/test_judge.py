@@ -27,7 +27,7 @@ def refusal(status: int, error_id: str, headers: dict[str, str] | None = None) -
         "error_id": error_id,
         "error_name": "X",
         "error_cause": "why",
-        "error_suggestion": "",
+        "error_suggestion": "fix it",
         "error_time": 1,
     }
     return Answer(status, JSON | (headers or {}), json.dumps(body).encode())

@@ -56,6 +56,26 @@ def security_scheme_undefined(doc: Spec) -> None:
     doc["paths"][METRICS_PATH]["post"]["security"] = [{"undefinedScheme": []}]
 
 
+def response_array_without_max_items(doc: Spec) -> None:
+    del _schemas(doc)["JobMetricsPayload"]["properties"]["jobs"]["maxItems"]
+
+
+def public_http_server(doc: Spec) -> None:
+    doc["servers"].append(
+        {"url": "http://127.0.0.1:8080", "description": "local server", "x-internal": True}
+    )
+
+
+def server_without_audience(doc: Spec) -> None:
+    del doc["servers"][0]["x-internal"]
+
+
+def unbounded_request_string(doc: Spec) -> None:
+    doc["paths"][METRICS_PATH]["post"]["parameters"].append(
+        {"name": "region", "in": "query", "description": "x", "schema": {"type": "string"}}
+    )
+
+
 OP = ("paths", METRICS_PATH, "post")
 SCHEMAS = ("components", "schemas")
 
@@ -110,6 +130,27 @@ BROKEN: dict[str, tuple[Callable[[Spec], None], str, tuple[str, ...]]] = {
             "job_ids",
             "0",
         ),
+    ),
+    # OWASP API Security Top 10 (2023), the rules the spec was fixed for
+    "response_array_without_max_items": (
+        response_array_without_max_items,
+        "spectral:owasp:api4:2023-array-limit",
+        (*SCHEMAS, "JobMetricsPayload", "properties", "jobs"),
+    ),
+    "public_http_server": (
+        public_http_server,
+        "spectral:owasp:api8:2023-no-server-http",
+        ("servers", "1", "url"),
+    ),
+    "server_without_audience": (
+        server_without_audience,
+        "spectral:owasp:api9:2023-inventory-access",
+        ("servers", "0"),
+    ),
+    "unbounded_request_string": (
+        unbounded_request_string,
+        "spectral:owasp:api4:2023-string-limit",
+        (*OP, "parameters", "1", "schema"),
     ),
     "security_scheme_undefined": (
         security_scheme_undefined,

@@ -81,6 +81,20 @@ def test_broken_copy_is_reported_by_the_named_rule_at_the_path(tmp_path, name, s
         assert not openapi_spec_validator(write(tmp_path, name))
 
 
+def test_every_rule_switched_off_says_why():
+    """Each rule switched off in .spectral.yaml has its reason right above it: a comment on
+    the line before (a top-level rule) or before its override's `- files:` entry."""
+    lines = (ROOT / ".spectral.yaml").read_text().splitlines()
+    offs = [i for i, line in enumerate(lines) if line.rstrip().endswith((": off", ': "off"'))]
+    assert len(offs) >= 5, "the exceptions were not found: the check would prove nothing"
+    for index in offs:
+        anchor = index
+        if lines[index].startswith("      "):  # inside an override: its `- files:` entry
+            while not lines[anchor].startswith("  - files:"):
+                anchor -= 1
+        assert lines[anchor - 1].lstrip().startswith("#"), f"no reason above: {lines[index]}"
+
+
 @pytest.mark.parametrize(
     ("spec_name", "expected"),
     [

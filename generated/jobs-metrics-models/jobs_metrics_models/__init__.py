@@ -16,7 +16,7 @@ class ErrorResponse:
     The provider's error body, sent with every failure.
     """
 
-    error_id: Annotated[str, Field(pattern="^CS\\.[0-9]{5}$")]
+    error_id: Annotated[str, Field(max_length=8, pattern="^CS\\.[0-9]{5}$")]
     """
     Error code, such as `CS.10008`.
     """
@@ -28,7 +28,7 @@ class ErrorResponse:
     """
     What went wrong; for an invalid field, the field's name and the rule it breaks.
     """
-    error_suggestion: str
+    error_suggestion: Annotated[str, Field(min_length=1)]
     """
     What the caller should do.
     """
@@ -50,9 +50,11 @@ class JobMetricsPayload:
     Job monitoring information.
     """
 
-    jobs: list[JobMonitoringInfo] | None = None
+    jobs: Annotated[list[JobMonitoringInfo] | None, Field(max_length=1000)] = None
     """
-    Monitoring information about all jobs found, in the order requested.
+    Monitoring information about all jobs found, in the order requested: at most one
+    entry per requested ID, so never more than the request's 1,000.
+
     """
 
 

@@ -19,7 +19,9 @@ class JobMetricsPayload:
     """Job monitoring information.
 
     Attributes:
-        jobs (list[JobMonitoringInfo] | Unset): Monitoring information about all jobs found, in the order requested.
+        jobs (list[JobMonitoringInfo] | Unset): Monitoring information about all jobs found, in the order requested: at
+            most one
+            entry per requested ID, so never more than the request's 1,000.
     """
 
     jobs: list[JobMonitoringInfo] | Unset = UNSET
