@@ -255,7 +255,9 @@ STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
                "path": "/paths/~1v1.0~1{project_id}~1jobs~1metrics2"}]),
     ),
     "servers-changed": (
-        Case([put("/servers/0/url", "https://cs.{region}.example.com")]), "/servers", Case([put("/info/title", "Another title")]),
+        Case([put("/servers/0/url", "https://cs.{region}.example.com")]),
+        "/servers",
+        Case([put("/info/title", "Another title")]),
     ),
     "tags-changed": (
         Case([put("/tags/-", {"name": "Jobs"})]), "/tags",
