@@ -113,7 +113,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     base_version = str(base.get("info", {}).get("version", ""))
     head_version = str(head.get("info", {}).get("version", ""))
-    changes = diff_specs(base, head)
+    try:
+        changes = diff_specs(base, head)
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        # A part of a document is not what OpenAPI says it is (a list where an object
+        # belongs, ...): no verdict rather than a wrong one.
+        print(
+            f"specdiff: cannot compare {base_label} and {head_label}: one is not a well-formed "
+            f"OpenAPI document ({type(exc).__name__}: {exc}); `make lint-spec SPEC=...` names "
+            "the problem",
+            file=sys.stderr,
+        )
+        return 2
     verdict = judge(changes, base_version, head_version)
     base_label += f" ({base_version})"
     head_label += f" ({head_version})"

@@ -34,7 +34,7 @@ def resolve_refs(document: dict[str, Any]) -> dict[str, Any]:
             if isinstance(ref, str) and ref.startswith("#") and depth < MAX_DEPTH:
                 try:
                     target = walk(resolver.lookup(ref).contents, depth + 1)
-                except Unresolvable:
+                except (Unresolvable, TypeError, ValueError):  # a pointer through a list, ...
                     return {k: walk(v, depth) for k, v in node.items()}
                 siblings = {k: walk(v, depth) for k, v in node.items() if k != "$ref"}
                 return {**target, **siblings} if isinstance(target, dict) else target

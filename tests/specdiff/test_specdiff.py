@@ -326,3 +326,12 @@ def test_cli_rules_lists_the_whole_catalogue():
     assert result.returncode == 0
     rows = [line for line in result.stdout.splitlines() if line.startswith("| `")]
     assert sorted(row.split("`")[1] for row in rows) == sorted(CATALOGUE)
+
+
+def test_cli_refuses_a_malformed_document_instead_of_guessing(tmp_path):
+    """A list where OpenAPI wants an object: exit 2 and a pointer to lint-spec, no verdict."""
+    head = variant(None, set_in(["paths", METRICS_PATH, "post", "responses"], ["200"]))
+    result = diff_against_spec(tmp_path, head)
+    assert result.returncode == 2
+    assert "not a well-formed OpenAPI document" in result.stderr
+    assert "make lint-spec" in result.stderr
