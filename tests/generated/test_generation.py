@@ -37,6 +37,7 @@ def repo_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow  # regenerates both packages in a copy (~5 s); `make check` gates drift too
 def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
     """`make check-generated` (check_generated.py) fails; `make generate` (generate.py) fixes.
 

@@ -210,6 +210,7 @@ def _peak_rss_of_a_load(db: Path, path: Path) -> tuple[int, float]:
     return int(out[0]), int(out[1]) / 1024
 
 
+@pytest.mark.slow  # loads a file of tens of MB (~3 s)
 def test_the_loader_streams_memory_does_not_grow_with_the_file(tmp_path):
     """A 13 MB file costs a load less than half its size in extra memory.
 
