@@ -41,11 +41,8 @@ def test_ci_run_calls_the_readme_test_command():
     assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), re.M)
 
 
-def test_make_help_lists_every_target():
-    makefile = (ROOT / "Makefile").read_text()
-    phony = set(
-        re.search(r"^\.PHONY: (.*?)(?<!\\)$", makefile, re.M | re.S)[1].replace("\\\n", " ").split()
-    )
+def make_help() -> str:
+    """`make help` as a reader sees it (bold markers stripped)."""
     listed = subprocess.run(
         ["make", "--no-print-directory", "help"],
         cwd=ROOT,
@@ -53,7 +50,22 @@ def test_make_help_lists_every_target():
         text=True,
         check=True,
     ).stdout
-    targets_part, _, knobs_part = re.sub(r"\x1b\[[0-9;]*m", "", listed).partition("\nknobs (")
+    return re.sub(r"\x1b\[[0-9;]*m", "", listed)
+
+
+def test_make_help_matches_the_golden_record():
+    """The first page a user reads: kept word for word in tests/expected/make-help.txt.
+    A target or knob changed on purpose: rewrite the record in the same commit with
+    ``make help | sed 's/\\x1b\\[[0-9;]*m//g' > tests/expected/make-help.txt``."""
+    assert make_help() == (ROOT / "tests" / "expected" / "make-help.txt").read_text()
+
+
+def test_make_help_lists_every_target():
+    makefile = (ROOT / "Makefile").read_text()
+    phony = set(
+        re.search(r"^\.PHONY: (.*?)(?<!\\)$", makefile, re.M | re.S)[1].replace("\\\n", " ").split()
+    )
+    targets_part, _, knobs_part = make_help().partition("\nknobs (")
     shown = {line.split()[0] for line in targets_part.splitlines() if line.strip()}
     assert phony == shown
     knobs = set(re.findall(r"^([A-Z_]+) \?=", makefile, re.M))
