@@ -14,6 +14,10 @@ Who is affected, and why (the principle behind every row):
   clients, who receive it without asking (generated models reject an unknown enum value or a
   longer string); a request widened is a new capability for servers (A), since only clients
   written against the new spec send the new values.
+* Except one narrowing of responses: an integer's *declared range* (its int64/int32 limit
+  lowered, or its format narrowed). Servers hold and send values of the declared type, so
+  every server of the base may send values now excluded: breaking for servers, like a
+  type change (SPEC_CHANGELOG's policy: an int64 bound change is major).
 * A change whose direction cannot be proven (a pattern no automaton can compare) is
   possibly breaking on every side it could hurt, never additive.
 * Tolerant reader: the spec's policy (SPEC_CHANGELOG.md) obliges clients to ignore unknown
@@ -271,6 +275,13 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         "a response value's default added, removed or changed (annotation only)",
         A,
         A,
+    ),
+    "response-integer-range-narrowed": (
+        "type",
+        "a response integer's declared range narrowed: its int64/int32 limit lowered or its "
+        "format narrowed (servers hold values of the declared type)",
+        A,
+        B,
     ),
     # discriminator
     "discriminator-property-changed": (

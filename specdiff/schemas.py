@@ -87,6 +87,25 @@ def _shown(schema: dict[str, Any], keyword: str) -> str:
     return json.dumps(schema.get(keyword)) if keyword in schema else "(none)"
 
 
+# format -> (lowest, highest) value of the type it declares
+_FORMAT_RANGE = {"int64": (-(2**63), 2**63 - 1), "int32": (-(2**31), 2**31 - 1)}
+
+
+def _range_narrowed(base: dict[str, Any], head: dict[str, Any], group: str) -> bool:
+    """A response integer's declared range narrowed: its format narrowed, or a bound that
+    was the format's own limit (stated or implied) moved inside it."""
+    if "integer" not in str(base.get("type")) or base.get("format") not in _FORMAT_RANGE:
+        return False
+    if group == "format":
+        return head.get("format") in _FORMAT_RANGE and head.get("format") != base.get("format")
+    low, high = _FORMAT_RANGE[base["format"]]
+    if group == "maximum":
+        return base.get("maximum", high) == high and "exclusiveMaximum" not in base
+    if group == "minimum":
+        return base.get("minimum", low) == low and "exclusiveMinimum" not in base
+    return False
+
+
 def _values(
     base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
 ) -> Iterator[Change]:
@@ -112,11 +131,10 @@ def _values(
             detail = f"{old or '(none)'} -> {new or '(none)'}"
         else:
             detail = f"{keyword} {_shown(base, keyword)} -> {_shown(head, keyword)}"
-        yield Change(
-            value_rule(side, group, effect),
-            join(pointer, keyword),
-            f"{what}: {detail}, {effect.value}",
-        )
+        rule = value_rule(side, group, effect)
+        if side != REQUEST and effect is Effect.NARROWED and _range_narrowed(base, head, group):
+            rule = "response-integer-range-narrowed"
+        yield Change(rule, join(pointer, keyword), f"{what}: {detail}, {effect.value}")
 
 
 def _annotations(

@@ -83,8 +83,11 @@ VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]]
         N: ({"type": ["integer", "null"]}, {"type": "integer"}),
         C: ({}, {"type": "string"}),
     }),
+    # (a number: narrowing an integer's format in a response is response-integer-range-narrowed)
     "format": ("integer", "format", {
-        W: ({}, {"format": None}), N: ({}, {"format": "int32"}), C: ({}, {"format": "date"}),
+        W: ({"type": "number", "format": "float"}, {"format": "double"}),
+        N: ({"type": "number", "format": "double"}, {"format": "float"}),
+        C: ({"type": "number", "format": "double"}, {"format": "date"}),
     }),
     "enum": ("string", "enum", {
         W: ({"enum": ["a", "b"]}, {"enum": ["a", "b", "c"]}),
@@ -97,7 +100,9 @@ VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]]
         C: ({"const": "a"}, {"const": "b"}),
     }),
     "minimum": ("integer", "minimum", {W: ({}, {"minimum": -1}), N: ({}, {"minimum": 1})}),
-    "maximum": ("integer", "maximum", {W: ({}, {"maximum": None}), N: ({}, {"maximum": 100})}),
+    "maximum": ("integer", "maximum", {
+        W: ({"maximum": 2**40}, {"maximum": None}), N: ({"maximum": 2**40}, {"maximum": 100}),
+    }),
     "multiple-of": ("integer", "multipleOf", {
         W: ({"multipleOf": 4}, {"multipleOf": 2}),
         N: ({"multipleOf": 4}, {"multipleOf": 8}),
@@ -427,6 +432,13 @@ STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
     "response-default-changed": (
         Case([put(f"{MESSAGE}/default", "ok")]), f"{OK_BODY}/properties/message/default",
         Case([put(f"{REGION}/default", "cn")], WITH_REGION),
+    ),
+    "response-integer-range-narrowed": (
+        Case([put(f"{SCHEMAS}/JobMetricsResponse/properties/current_time/maximum", 2**53 - 1)]),
+        f"{OK_BODY}/properties/current_time/maximum",
+        Case([  # a bound inside the type's range moved further in: data-dependent only
+            put(f"{SCHEMAS}/JobMetricsResponse/properties/current_time/maximum", 2**40)
+        ], [put(f"{SCHEMAS}/JobMetricsResponse/properties/current_time/maximum", 2**53)]),
     ),
     "discriminator-property-changed": (
         Case([put(f"{SCHEMAS}/JobMetricsPayload/discriminator", {"propertyName": "kind"})]),

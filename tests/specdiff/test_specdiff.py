@@ -127,8 +127,9 @@ NAMED: dict[str, tuple[Edit, str]] = {
     ),
     "security scheme renamed, same definition": (rename_scheme, "none"),
     "request item wrapped in oneOf with a new branch": (wrap_job_id, "additive"),
-    "narrowed response int64 bound": (
-        set_in([*RECORDS, "maximum"], 2**53 - 1), "possibly-breaking",
+    "narrowed response int64 bound": (set_in([*RECORDS, "maximum"], 2**53 - 1), "breaking"),
+    "narrowed response bound inside the int64 range": (
+        set_in([*RECORDS, "minimum"], 1), "possibly-breaking",
     ),
     "widened response int64 bound": (set_in([*RECORDS, "minimum"], -1), "breaking"),
     "description only": (set_in(["info", "description"], "Other words."), "none"),
