@@ -14,10 +14,11 @@ Who is affected, and why (the principle behind every row):
   clients, who receive it without asking (generated models reject an unknown enum value or a
   longer string); a request widened is a new capability for servers (A), since only clients
   written against the new spec send the new values.
-* Except one narrowing of responses: an integer's *declared range* (its int64/int32 limit
-  lowered, or its format narrowed). Servers hold and send values of the declared type, so
-  every server of the base may send values now excluded: breaking for servers, like a
-  type change (SPEC_CHANGELOG's policy: an int64 bound change is major).
+* Except a response's *declared type* narrowed: its type (number -> integer, nullable
+  removed), its format (double -> float, int64 -> int32) or an integer's range (its int64 /
+  int32 limit lowered). Servers hold and send values of the declared type, so every server
+  of the base may send values now excluded: breaking for servers (SPEC_CHANGELOG's policy:
+  an int64 bound change is major).
 * A change whose direction cannot be proven (a pattern no automaton can compare) is
   possibly breaking on every side it could hurt, never additive.
 * Tolerant reader: the spec's policy (SPEC_CHANGELOG.md) obliges clients to ignore unknown
@@ -114,8 +115,11 @@ VALUE_GROUPS: dict[str, tuple[str, tuple[Effect, ...]]] = {
 
 # Exceptions to PRINCIPLE, each with its reason (kept next to the rule in `make diff-rules`).
 _TOLERANT = "tolerant-reader policy: clients ignore unknown response properties"
+_DECLARED = "servers hold values of the declared type: every one may send what is now excluded"
 OVERRIDES: dict[str, tuple[Impact, Impact, str]] = {
     "response-additional-properties-widened": (A, A, _TOLERANT),
+    "response-type-narrowed": (A, B, _DECLARED),
+    "response-format-narrowed": (A, B, _DECLARED),
 }
 
 
@@ -278,8 +282,8 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
     ),
     "response-integer-range-narrowed": (
         "type",
-        "a response integer's declared range narrowed: its int64/int32 limit lowered or its "
-        "format narrowed (servers hold values of the declared type)",
+        "a response integer's declared range narrowed: a bound that was its int64/int32 limit "
+        f"lowered ({_DECLARED})",
         A,
         B,
     ),

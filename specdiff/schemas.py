@@ -92,12 +92,10 @@ _FORMAT_RANGE = {"int64": (-(2**63), 2**63 - 1), "int32": (-(2**31), 2**31 - 1)}
 
 
 def _range_narrowed(base: dict[str, Any], head: dict[str, Any], group: str) -> bool:
-    """A response integer's declared range narrowed: its format narrowed, or a bound that
-    was the format's own limit (stated or implied) moved inside it."""
+    """A response integer's declared range narrowed: a bound that was its format's own
+    limit (stated or implied) moved inside it. (A narrowed format is a rule of its own.)"""
     if "integer" not in str(base.get("type")) or base.get("format") not in _FORMAT_RANGE:
         return False
-    if group == "format":
-        return head.get("format") in _FORMAT_RANGE and head.get("format") != base.get("format")
     low, high = _FORMAT_RANGE[base["format"]]
     if group == "maximum":
         return base.get("maximum", high) == high and "exclusiveMaximum" not in base

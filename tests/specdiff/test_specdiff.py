@@ -132,6 +132,10 @@ NAMED: dict[str, tuple[Edit, str]] = {
         set_in([*RECORDS, "minimum"], 1), "possibly-breaking",
     ),
     "widened response int64 bound": (set_in([*RECORDS, "minimum"], -1), "breaking"),
+    "response number -> integer (declared type narrowed)": (
+        set_in(["components", "schemas", "JobStreamMetrics", "properties", "total_read_rate",
+                "type"], "integer"), "breaking",
+    ),
     "description only": (set_in(["info", "description"], "Other words."), "none"),
 }  # fmt: skip
 
