@@ -12,8 +12,10 @@ Who is affected, and why (the principle behind every row):
   now excluded (P: it depends on their data, the spec cannot tell).
 * A change that lets one side *receive* what it could not before: a response widened breaks
   clients, who receive it without asking (generated models reject an unknown enum value or a
-  longer string); a request widened is a new capability for servers (A), since only clients
-  written against the new spec send the new values.
+  longer string); a request widened is possibly breaking for servers (a server of the base
+  refuses the new values until it implements them; only clients written against the new
+  spec send them), additive for clients. The same holds for every addition a server must
+  implement: a new operation, optional parameter, property or media type.
 * Except a response's *declared type* narrowed: its type (number -> integer, nullable
   removed), its format (double -> float, int64 -> int32) or an integer's range (its int64 /
   int32 limit lowered). Servers hold and send values of the declared type, so every server
@@ -61,9 +63,9 @@ REQUEST, RESPONSE = "request", "response"
 # (side, effect) -> (clients, servers): the principle above, as data.
 PRINCIPLE: dict[tuple[str, Effect], tuple[Impact, Impact]] = {
     (REQUEST, Effect.NARROWED): (B, A),
-    (REQUEST, Effect.WIDENED): (A, A),
-    (REQUEST, Effect.CHANGED): (B, A),
-    (REQUEST, Effect.UNKNOWN): (P, A),
+    (REQUEST, Effect.WIDENED): (A, P),
+    (REQUEST, Effect.CHANGED): (B, P),
+    (REQUEST, Effect.UNKNOWN): (P, P),
     (RESPONSE, Effect.NARROWED): (A, P),
     (RESPONSE, Effect.WIDENED): (B, A),
     (RESPONSE, Effect.CHANGED): (B, P),
@@ -141,7 +143,7 @@ def _value_rules() -> list[Rule]:
 # Structural rules: id -> (group, summary, clients, servers).
 _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
     # operations
-    "operation-added": ("operations", "a new operation", A, A),
+    "operation-added": ("operations", "a new operation", A, P),
     "operation-removed": ("operations", "an operation removed", B, A),
     "operation-removed-after-sunset": (
         "operations",
@@ -173,8 +175,8 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
     "servers-changed": ("informational", "the `servers` list changed", A, A),
     "tags-changed": ("informational", "the top-level `tags` changed", A, A),
     # parameters (path, query, header, cookie)
-    "request-parameter-added-required": ("parameters", "a new required parameter", B, A),
-    "request-parameter-added-optional": ("parameters", "a new optional parameter", A, A),
+    "request-parameter-added-required": ("parameters", "a new required parameter", B, P),
+    "request-parameter-added-optional": ("parameters", "a new optional parameter", A, P),
     "request-parameter-removed": (
         "parameters",
         "a parameter removed (clients still sending it may be refused or ignored)",
@@ -182,7 +184,7 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         A,
     ),
     "request-parameter-became-required": ("parameters", "a parameter now required", B, A),
-    "request-parameter-became-optional": ("parameters", "a parameter now optional", A, A),
+    "request-parameter-became-optional": ("parameters", "a parameter now optional", A, P),
     "request-parameter-serialization-changed": (
         "parameters",
         "`style`, `explode` or `allowReserved` changed: the same value is sent differently",
@@ -191,16 +193,16 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
     ),
     "request-parameter-deprecated": ("deprecation", "a parameter marked deprecated", A, A),
     # request body
-    "request-body-added-required": ("request body", "a required request body added", B, A),
-    "request-body-added-optional": ("request body", "an optional request body added", A, A),
+    "request-body-added-required": ("request body", "a required request body added", B, P),
+    "request-body-added-optional": ("request body", "an optional request body added", A, P),
     "request-body-removed": ("request body", "the request body removed", P, A),
     "request-body-became-required": ("request body", "the request body now required", B, A),
-    "request-body-became-optional": ("request body", "the request body now optional", A, A),
-    "request-media-type-added": ("media types", "a request media type added", A, A),
+    "request-body-became-optional": ("request body", "the request body now optional", A, P),
+    "request-media-type-added": ("media types", "a request media type added", A, P),
     "request-media-type-removed": ("media types", "a request media type removed", B, A),
     # properties
-    "request-property-added-required": ("properties", "a new required request property", B, A),
-    "request-property-added-optional": ("properties", "a new optional request property", A, A),
+    "request-property-added-required": ("properties", "a new required request property", B, P),
+    "request-property-added-optional": ("properties", "a new optional request property", A, P),
     "request-property-removed": (
         "properties",
         "a request property removed from a closed object (clients sending it are refused)",
@@ -214,7 +216,7 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         A,
     ),
     "request-property-became-required": ("properties", "a request property now required", B, A),
-    "request-property-became-optional": ("properties", "a request property now optional", A, A),
+    "request-property-became-optional": ("properties", "a request property now optional", A, P),
     "response-property-added-required": (
         "properties",
         "a new required response property (servers of the base do not send it)",
@@ -311,8 +313,8 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
     "response-success-status-removed": ("status codes", "a 2xx/3xx status removed", B, B),
     "response-error-status-added": (
         "status codes",
-        "a new 4xx/5xx/default status (clients handle error classes generically)",
-        A,
+        "a new 4xx/5xx/default status (clients written for the old ones do not expect it)",
+        P,
         A,
     ),
     "response-error-status-removed": (
@@ -321,7 +323,7 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         A,
         B,
     ),
-    "response-media-type-added": ("media types", "a response media type added", A, A),
+    "response-media-type-added": ("media types", "a response media type added", P, A),
     "response-media-type-removed": ("media types", "a response media type removed", B, B),
     # security, compared by the schemes' definitions, never by their key
     "security-narrowed": (
@@ -330,7 +332,7 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         B,
         A,
     ),
-    "security-widened": ("security", "a new way to authenticate, or none needed", A, A),
+    "security-widened": ("security", "a new way to authenticate, or none needed", A, P),
     # the operation's machine-readable error contract (x-contract)
     "contract-rule-added": (
         "error contract",
@@ -351,7 +353,7 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         B,
     ),
     "contract-limit-narrowed": ("error contract", "an x-contract request limit lowered", B, A),
-    "contract-limit-widened": ("error contract", "an x-contract request limit raised", A, A),
+    "contract-limit-widened": ("error contract", "an x-contract request limit raised", A, P),
 }
 
 

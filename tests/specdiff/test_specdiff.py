@@ -114,11 +114,13 @@ def wrap_job_id(doc: Spec) -> None:
 
 
 # The cases the issue that asked for the catalogue named as wrong before it, with the
-# verdict (the worst impact over clients and servers) a reviewer expects.
+# verdict (the worst impact over clients and servers) a reviewer expects. A request widened
+# is additive for clients and possibly breaking for servers (they refuse the new values
+# until they implement them): it never blocks.
 NAMED: dict[str, tuple[Edit, str]] = {
-    "request integer -> number is a widening": (set_in([*JOB_ID, "type"], "number"), "additive"),
-    "nullable request field": (set_in([*JOB_ID, "type"], ["integer", "null"]), "additive"),
-    "loosened path-parameter pattern": (set_in(PROJECT_PATTERN, "^[0-9a-fA-F]{32}$"), "additive"),
+    "request integer -> number is a widening": (set_in([*JOB_ID, "type"], "number"), "possibly-breaking"),
+    "nullable request field": (set_in([*JOB_ID, "type"], ["integer", "null"]), "possibly-breaking"),
+    "loosened path-parameter pattern": (set_in(PROJECT_PATTERN, "^[0-9a-fA-F]{32}$"), "possibly-breaking"),
     "loosened response pattern": (
         set_in([*ERROR_ID, "pattern"], r"^[A-Z]+\.[0-9]{5}$"), "breaking",
     ),
@@ -126,7 +128,7 @@ NAMED: dict[str, tuple[Edit, str]] = {
         set_in(PROJECT_PATTERN, "^(?=0)[0-9a-f]{32}$"), "possibly-breaking",
     ),
     "security scheme renamed, same definition": (rename_scheme, "none"),
-    "request item wrapped in oneOf with a new branch": (wrap_job_id, "additive"),
+    "request item wrapped in oneOf with a new branch": (wrap_job_id, "possibly-breaking"),
     "narrowed response int64 bound": (set_in([*RECORDS, "maximum"], 2**53 - 1), "breaking"),
     "narrowed response bound inside the int64 range": (
         set_in([*RECORDS, "minimum"], 1), "possibly-breaking",
