@@ -118,9 +118,15 @@ def wrap_job_id(doc: Spec) -> None:
 # is additive for clients and possibly breaking for servers (they refuse the new values
 # until they implement them): it never blocks.
 NAMED: dict[str, tuple[Edit, str]] = {
-    "request integer -> number is a widening": (set_in([*JOB_ID, "type"], "number"), "possibly-breaking"),
-    "nullable request field": (set_in([*JOB_ID, "type"], ["integer", "null"]), "possibly-breaking"),
-    "loosened path-parameter pattern": (set_in(PROJECT_PATTERN, "^[0-9a-fA-F]{32}$"), "possibly-breaking"),
+    "request integer -> number is a widening": (
+        set_in([*JOB_ID, "type"], "number"), "possibly-breaking",
+    ),
+    "nullable request field": (
+        set_in([*JOB_ID, "type"], ["integer", "null"]), "possibly-breaking",
+    ),
+    "loosened path-parameter pattern": (
+        set_in(PROJECT_PATTERN, "^[0-9a-fA-F]{32}$"), "possibly-breaking",
+    ),
     "loosened response pattern": (
         set_in([*ERROR_ID, "pattern"], r"^[A-Z]+\.[0-9]{5}$"), "breaking",
     ),
