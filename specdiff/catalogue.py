@@ -292,9 +292,15 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
     # discriminator
     "discriminator-property-changed": (
         "composition",
-        "the discriminator's property name added, removed or changed",
+        "the discriminator's property renamed: clients name the variant elsewhere",
         B,
         B,
+    ),
+    "discriminator-set-or-unset": (
+        "composition",
+        "a discriminator added or removed (a hint for generators; validation unchanged)",
+        A,
+        A,
     ),
     # headers of responses
     "response-header-added-required": ("headers", "a new required response header", A, B),

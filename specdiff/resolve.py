@@ -15,13 +15,17 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 MAX_DEPTH = 64
+# Where an inlined schema came from: composition branches are paired by it (a `$ref` to
+# `Dog` in both versions is the same branch even if Dog changed). No rule compares it.
+REF_KEY = "x-specdiff-ref"
 _URI = "urn:specdiff:document"
 
 
 def resolve_refs(document: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``document`` with every local ``$ref`` replaced by what it points to.
 
-    Siblings of a ``$ref`` (OpenAPI 3.1 allows ``description``) are kept over the target's.
+    Siblings of a ``$ref`` (OpenAPI 3.1 allows ``description``) are kept over the target's;
+    the reference itself is kept under ``REF_KEY``.
     A reference cycle is cut at ``MAX_DEPTH``, and a reference that cannot be resolved
     (another file, a wrong pointer) is left in place: both then compare as text.
     """
@@ -37,7 +41,9 @@ def resolve_refs(document: dict[str, Any]) -> dict[str, Any]:
                 except (Unresolvable, TypeError, ValueError):  # a pointer through a list, ...
                     return {k: walk(v, depth) for k, v in node.items()}
                 siblings = {k: walk(v, depth) for k, v in node.items() if k != "$ref"}
-                return {**target, **siblings} if isinstance(target, dict) else target
+                if not isinstance(target, dict):
+                    return target
+                return {**target, **siblings, REF_KEY: ref}
             return {k: walk(v, depth) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(item, depth) for item in node]

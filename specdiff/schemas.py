@@ -9,6 +9,7 @@ from typing import Any
 from specdiff import effects
 from specdiff.catalogue import REQUEST, Change, Effect, value_rule
 from specdiff.pointers import join
+from specdiff.resolve import REF_KEY
 
 _BOOLEAN_SCHEMA_RANK = {False: 0, True: 2}  # a dict schema sits between the two
 
@@ -155,7 +156,8 @@ def _annotations(
 
 
 def _match(old: list[Any], new: list[Any]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """Pair the branches of two composition lists: equal ones, then by title, then by place."""
+    """Pair the branches of two composition lists: equal ones, then the same component
+    (``$ref``), then the same title, then by place when as many are left on both sides."""
     canon_old = [json.dumps(b, sort_keys=True) for b in old]
     canon_new = [json.dumps(b, sort_keys=True) for b in new]
     left, right = list(range(len(old))), list(range(len(new)))
@@ -172,16 +174,32 @@ def _match(old: list[Any], new: list[Any]) -> tuple[list[tuple[int, int]], list[
 
     pair_by(lambda i, j: canon_old[i] == canon_new[j])
 
-    def same_title(i: int, j: int) -> bool:
-        old_title = old[i].get("title") if isinstance(old[i], dict) else None
-        new_title = new[j].get("title") if isinstance(new[j], dict) else None
-        return old_title is not None and old_title == new_title
+    def same(key: str) -> Any:
+        def test(i: int, j: int) -> bool:
+            old_key = old[i].get(key) if isinstance(old[i], dict) else None
+            new_key = new[j].get(key) if isinstance(new[j], dict) else None
+            return old_key is not None and old_key == new_key
 
-    pair_by(same_title)
+        return test
+
+    pair_by(same(REF_KEY))  # the same component, changed
+    pair_by(same("title"))
     if len(left) == len(right):
         pairs += list(zip(left, right, strict=True))
         left, right = [], []
     return pairs, left, right
+
+
+_ANNOTATIONS = {
+    "title", "description", "example", "examples", "deprecated", "readOnly", "writeOnly",
+    "default", "$comment", "externalDocs", "xml", REF_KEY,
+}  # fmt: skip
+
+
+def _annotation_only(schema: Any) -> bool:
+    return isinstance(schema, dict) and all(
+        key in _ANNOTATIONS or key.startswith("x-") for key in schema
+    )
 
 
 def _composition(
@@ -192,6 +210,9 @@ def _composition(
             continue
         old, new = base.get(keyword, []), head.get(keyword, [])
         pairs, removed, added = _match(old, new)
+        if keyword == "allOf":  # a member that only annotates constrains nothing
+            removed = [i for i in removed if not _annotation_only(old[i])]
+            added = [j for j in added if not _annotation_only(new[j])]
         at = join(pointer, keyword)
         # Adding a branch to oneOf/anyOf accepts more; adding to allOf demands more.
         widened_by_adding = keyword != "allOf"
@@ -212,9 +233,13 @@ def _composition(
         for i, j in pairs:
             yield from compare_schema(old[i], new[j], join(at, j), side, f"{what}<{keyword}[{j}]>")
     old_disc, new_disc = base.get("discriminator") or {}, head.get("discriminator") or {}
-    if old_disc.get("propertyName") != new_disc.get("propertyName"):
+    old_name, new_name = old_disc.get("propertyName"), new_disc.get("propertyName")
+    if old_name != new_name:
+        # Set or unset: a hint for code generators, the validation is unchanged. Renamed:
+        # clients name the variant in another property.
+        renamed = old_name is not None and new_name is not None
         yield Change(
-            "discriminator-property-changed",
+            "discriminator-property-changed" if renamed else "discriminator-set-or-unset",
             join(pointer, "discriminator", "propertyName"),
             f"{what}: discriminator {old_disc.get('propertyName')!r} -> "
             f"{new_disc.get('propertyName')!r}",

@@ -441,9 +441,20 @@ STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
         ], [put(f"{SCHEMAS}/JobMetricsResponse/properties/current_time/maximum", 2**53)]),
     ),
     "discriminator-property-changed": (
+        Case(
+            [put(f"{SCHEMAS}/JobMetricsPayload/discriminator", {"propertyName": "type"})],
+            [put(f"{SCHEMAS}/JobMetricsPayload/discriminator", {"propertyName": "kind"})],
+        ),
+        f"{OK_BODY}/properties/payload/discriminator/propertyName",
+        Case([put(f"{SCHEMAS}/JobMetricsPayload/discriminator", {"propertyName": "kind"})]),
+    ),
+    "discriminator-set-or-unset": (
         Case([put(f"{SCHEMAS}/JobMetricsPayload/discriminator", {"propertyName": "kind"})]),
         f"{OK_BODY}/properties/payload/discriminator/propertyName",
-        Case([put(f"{SCHEMAS}/JobMetricsPayload/description", "x")]),
+        Case(
+            [put(f"{SCHEMAS}/JobMetricsPayload/discriminator", {"propertyName": "type"})],
+            [put(f"{SCHEMAS}/JobMetricsPayload/discriminator", {"propertyName": "kind"})],
+        ),
     ),
     "response-header-added-required": (
         Case([put(HEADER, {**A_HEADER, "required": True})], NO_HEADERS), HEADER,

@@ -348,3 +348,30 @@ def test_cli_refuses_a_malformed_document_instead_of_guessing(tmp_path):
     assert result.returncode == 2
     assert "not a well-formed OpenAPI document" in result.stderr
     assert "make lint-spec" in result.stderr
+
+
+def test_composition_branches_pair_by_component_even_when_it_changed():
+    """oneOf [JobId, Text]: a third branch added while JobId's bound moved. The branches
+    pair by the component they reference: one added branch and one narrowed bound, not
+    every branch "removed" and "added"."""
+
+    def prepare(doc: Spec) -> None:
+        schemas(doc)["Text"] = {"type": "string", "pattern": "^[0-9]+$"}
+        request_props(doc)["job_ids"]["items"] = {
+            "oneOf": [{"$ref": "#/components/schemas/JobId"}, {"$ref": "#/components/schemas/Text"}]
+        }
+
+    def edit(doc: Spec) -> None:
+        schemas(doc)["JobId"]["maximum"] = 2**53 - 1
+        branches = request_props(doc)["job_ids"]["items"]["oneOf"]
+        branches.append({"type": "boolean"})
+
+    rules = sorted(c.rule for c in diff_specs(variant(prepare, None), variant(prepare, edit)))
+    assert rules == ["request-maximum-narrowed", "request-one-of-widened"]
+
+
+def test_an_all_of_member_that_only_annotates_changes_nothing():
+    def edit(doc: Spec) -> None:
+        request_props(doc)["job_ids"]["allOf"] = [{"title": "IDs", "description": "Job IDs."}]
+
+    assert diff_specs(spec(), variant(None, edit)) == []
