@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fuzz_harness.contract import SPEC_PATH
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
 
@@ -104,9 +106,7 @@ def redocly(spec: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "spec", type=Path, nargs="?", default=ROOT / "openapi" / "jobs-metrics.openapi.yaml"
-    )
+    parser.add_argument("spec", type=Path, nargs="?", default=SPEC_PATH)
     args = parser.parse_args(argv)
     spec: Path = args.spec.resolve()
     results = [openapi_spec_validator(spec), spectral(spec), redocly(spec)]
