@@ -161,6 +161,9 @@ def problems(reading: PageReading, document: dict[str, Any]) -> list[str]:
     found += [f"page error: {text}" for text in reading.page_errors]
     outside = [url for url in reading.requests if not url.startswith("blob:")]
     found += [f"loads from outside: {url}" for url in outside]
+    for keyword, value in sorted(_bounds(document)):
+        if str(value) not in reading.text:
+            found.append(f"{keyword} {value} is not shown")
     for number in sorted(big_integers(document)):
         if str(number) not in reading.text:
             found.append(f"{number} is not shown exactly")
@@ -175,6 +178,27 @@ def problems(reading: PageReading, document: dict[str, Any]) -> list[str]:
     for name in sorted(_response_property_names(document)):
         if name not in reading.text:
             found.append(f"response field {name} is not shown (responses collapsed?)")
+    return found
+
+
+BOUND_KEYWORDS = (
+    *SHOWN_NUMBER_KEYWORDS, "minLength", "maxLength", "minItems", "maxItems", "multipleOf",
+)  # fmt: skip
+
+
+def _bounds(node: Any) -> set[tuple[str, int | float]]:
+    """Every (keyword, number) bound written in the document."""
+    found: set[tuple[str, int | float]] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in BOUND_KEYWORDS and isinstance(value, int | float):
+                if not isinstance(value, bool):
+                    found.add((key, value))
+            else:
+                found |= _bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _bounds(value)
     return found
 
 

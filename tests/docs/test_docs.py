@@ -72,7 +72,7 @@ def good_text() -> str:
     names += " records corrupted_records total_read_rate total_write_rate"
     names += " error_id error_name error_cause error_suggestion error_time"
     closed = CLOSED_NOTE.replace("**", "").replace("`", "")
-    return f"[ 0 .. {INT64_MAX} ] X-Auth-Token {closed} {names}"
+    return f"[ 0 .. {INT64_MAX} ] [ 1 .. 1000 ] = 32 characters 8 X-Auth-Token {closed} {names}"
 
 
 def reading(**changes: object) -> PageReading:
@@ -96,6 +96,7 @@ def test_a_page_showing_everything_has_no_problems():
          "loads from outside: https://cdn.redoc.ly/redoc/logo-mini.svg"),
         ({"text": good_text().replace(str(INT64_MAX), "9223372036854776000")},
          f"{INT64_MAX} is shown rounded as 9223372036854776000"),
+        ({"text": good_text().replace("1000", "1,000")}, "maxItems 1000 is not shown"),
         ({"text": good_text().replace("X-Auth-Token", "authToken")},
          "the X-Auth-Token header is not shown"),
         ({"text": good_text().replace("Closed object", "")}, "closed objects are not marked"),
