@@ -46,7 +46,9 @@ def render(
     sdk = parse[0]
     lines += [
         "",
-        f"**Parsing a {parsing.JOBS:,}-job answer** ({size / 1e6:.1f} MB of JSON; each parser"
+        f"**Parsing {parsing.JOBS:,} jobs** in {parsing.JOBS // parsing.ANSWER_JOBS} answers of"
+        f" {parsing.ANSWER_JOBS:,}, the most one answer holds ({size / 1e6:.1f} MB of JSON;"
+        " each parser"
         f" alone in a fresh interpreter, {parsing.PROCESSES} processes x {parsing.REPEAT}"
         " parses; median of the process medians, spread = fastest to slowest process)",
         "",
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print("bench: HTTP (reference server vs prism mock) ...", flush=True)
     http = http_servers.run(seconds=args.seconds)
-    print("bench: parsing 10,000 jobs ...", flush=True)
+    print(f"bench: parsing {parsing.JOBS:,} jobs ...", flush=True)
     parse, size = parsing.run()
     print("bench: fuzz throughput ...", flush=True)
     fuzz = [toolkit.fuzz_run(100), toolkit.fuzz_run(1000)]

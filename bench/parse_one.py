@@ -1,9 +1,10 @@
 """One contender of the parsing benchmark, alone in this interpreter (``bench.parsing``).
 
-``python -m bench.parse_one NAME FOLDER REPEAT`` reads ``ours.json`` / ``theirs.json`` from
-FOLDER, imports only NAME's parser, times REPEAT parses with the garbage collector on and
-REPEAT with it paused, and prints one JSON object. The imports sit inside :func:`build` on
-purpose: the point is that no other contender's modules are alive in this process.
+``python -m bench.parse_one NAME FOLDER REPEAT`` reads ``ours.jsonl`` / ``theirs.jsonl``
+(one answer's body a line) from FOLDER, imports only NAME's parser, times REPEAT parses
+with the garbage collector on and REPEAT with it paused, and prints one JSON object. The
+imports sit inside :func:`build` on purpose: the point is that no other contender's modules
+are alive in this process.
 """
 
 from __future__ import annotations
@@ -33,38 +34,63 @@ class _SdkHttpResponse:
         self.headers = {"Content-Type": "application/json"}
 
 
-def build(name: str, ours: bytes, theirs: bytes) -> Callable[[], int]:
-    """The parse of ``name``: raw body in, number of jobs parsed out."""
+def write_bodies(folder: Path, ours: list[bytes], theirs: list[bytes]) -> None:
+    """One answer's body a line (``json.dumps`` writes no raw newline)."""
+    (folder / "ours.jsonl").write_bytes(b"\n".join(ours))
+    (folder / "theirs.jsonl").write_bytes(b"\n".join(theirs))
+
+
+def read_bodies(folder: Path) -> tuple[list[bytes], list[bytes]]:
+    return (
+        (folder / "ours.jsonl").read_bytes().split(b"\n"),
+        (folder / "theirs.jsonl").read_bytes().split(b"\n"),
+    )
+
+
+def build(name: str, ours: list[bytes], theirs: list[bytes]) -> Callable[[], int]:
+    """The parse of ``name``: raw bodies in (one answer each), number of jobs parsed out."""
     if name == SDK:
         from huaweicloudsdkcore.client import Client as SdkClient
         from huaweicloudsdkdli.v1 import model as dli_model
 
         sdk = SdkClient()
         sdk.model_package = dli_model
-        return lambda: len(
-            sdk.deserialize(_SdkHttpResponse(theirs), "ShowFlinkMetricResponse", None).metrics.jobs
-        )
+
+        def sdk_parse(body: bytes) -> Any:
+            return sdk.deserialize(_SdkHttpResponse(body), "ShowFlinkMetricResponse", None)
+
+        return lambda: sum(len(sdk_parse(body).metrics.jobs) for body in theirs)
     if name == MODELS:
         from jobs_metrics_models import JobMetricsResponse
         from pydantic import TypeAdapter
 
         adapter = TypeAdapter(JobMetricsResponse)
-        return lambda: len(adapter.validate_json(ours).payload.jobs)  # type: ignore[union-attr,arg-type]
+        return lambda: sum(_count(adapter.validate_json(body).payload) for body in ours)
     if name == CLIENT:
         from jobs_metrics_client.models import JobMetricsResponse as ClientResponse
 
-        return lambda: len(ClientResponse.from_dict(json.loads(ours)).payload.jobs)  # type: ignore[union-attr,arg-type]
+        return lambda: sum(
+            _count(ClientResponse.from_dict(json.loads(body)).payload) for body in ours
+        )
     if name == MSGSPEC:
         return _msgspec(ours)
     raise ValueError(name)
 
 
-def _msgspec(ours: bytes) -> Callable[[], int]:
+def _count(payload: Any) -> int:
+    """The jobs of one parsed answer (each contender's payload type has ``jobs``)."""
+    jobs = payload.jobs
+    assert isinstance(jobs, list), "the benchmark's answers always carry their jobs"
+    return len(jobs)
+
+
+def _msgspec(ours: list[bytes]) -> Callable[[], int]:
     import msgspec
 
     from bench.msgspec_structs import Response
 
-    return lambda: len(msgspec.json.decode(ours, type=Response).payload.jobs)  # type: ignore[union-attr,arg-type]
+    decoder = msgspec.json.Decoder(Response)
+    return lambda: sum(_count(decoder.decode(body).payload) for body in ours)
 
 
 def measure(fn: Callable[[], int], repeat: int) -> dict[str, Any]:
@@ -93,7 +119,7 @@ def measure(fn: Callable[[], int], repeat: int) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     name, folder, repeat = argv[0], Path(argv[1]), int(argv[2])
-    fn = build(name, (folder / "ours.json").read_bytes(), (folder / "theirs.json").read_bytes())
+    fn = build(name, *read_bodies(folder))
     print(json.dumps(measure(fn, repeat)))
     return 0
 

@@ -12,25 +12,22 @@ from bench.toolkit import FaultTime, FuzzResult
 
 
 def test_every_parser_reads_the_same_jobs():
-    jobs = parsing.make_jobs(50)
+    jobs = parsing.make_jobs(parsing.ANSWER_JOBS + 50)  # two answers, the first one full
     table, size = parsing.contenders(jobs)
     assert size > 0
-    assert {name: parse() for name, parse in table.items()} == dict.fromkeys(table, 50)
+    assert {name: parse() for name, parse in table.items()} == dict.fromkeys(table, len(jobs))
 
 
 def test_each_parser_runs_alone_in_its_own_process(tmp_path):
     """The benchmark's method: a fresh interpreter per contender, importing only its parser."""
-    ours, theirs = parsing.bodies(parsing.make_jobs(20))
-    (tmp_path / "ours.json").write_bytes(ours)
-    (tmp_path / "theirs.json").write_bytes(theirs)
+    parse_one.write_bodies(tmp_path, *parsing.bodies(parsing.make_jobs(20)))
     probe = (
-        "import sys; from bench import parse_one; "
-        "ours, theirs = (open(p, 'rb').read() for p in sys.argv[2:4]); "
-        "fn = parse_one.build(sys.argv[1], ours, theirs); "
+        "import sys, pathlib; from bench import parse_one; "
+        "fn = parse_one.build(sys.argv[1], *parse_one.read_bodies(pathlib.Path(sys.argv[2]))); "
         "roots = ('huaweicloudsdkcore', 'jobs_metrics_models', 'jobs_metrics_client', 'msgspec'); "
         "print(fn(), sorted(m for m in sys.modules if m in roots))"
     )
-    files = [str(tmp_path / "ours.json"), str(tmp_path / "theirs.json")]
+    files = [str(tmp_path)]
     for name, own in [
         (parse_one.MODELS, "jobs_metrics_models"),
         (parse_one.SDK, "huaweicloudsdkcore"),
