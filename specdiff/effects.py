@@ -7,8 +7,11 @@ equal one, a pattern rewritten as an equivalent one).
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
+import multiprocessing
+import multiprocessing.pool
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
@@ -208,6 +211,40 @@ def _regex_language(pattern: str) -> Any:
         return None
 
 
+def lost_and_gained(old: str, new: str) -> tuple[bool, bool] | None:
+    """Whether some string matched ``old`` but not ``new`` (lost), and the reverse (gained);
+    ``None`` when either pattern cannot be read as an automaton."""
+    old_fsm, new_fsm = _regex_language(old), _regex_language(new)
+    if old_fsm is None or new_fsm is None:
+        return None
+    return not (old_fsm - new_fsm).empty(), not (new_fsm - old_fsm).empty()
+
+
+# Automata grow with counted repetitions ({1,500}, nested groups): building them can take
+# minutes. Each comparison runs in a worker process that is stopped after this many seconds;
+# the change is then "unknown" (possibly breaking), never a guess.
+PATTERN_BUDGET_S = 5.0
+_pool: multiprocessing.pool.Pool | None = None
+
+
+def compare_patterns(
+    old: str, new: str, budget: float = PATTERN_BUDGET_S
+) -> tuple[bool, bool] | None:
+    """:func:`lost_and_gained` within ``budget`` seconds, else ``None``."""
+    global _pool
+    if _pool is None:
+        _pool = multiprocessing.get_context("spawn").Pool(1)
+        atexit.register(_pool.terminate)
+    pending = _pool.apply_async(lost_and_gained, (old, new))
+    try:
+        result: tuple[bool, bool] | None = pending.get(timeout=budget)
+    except multiprocessing.TimeoutError:
+        _pool.terminate()
+        _pool = None
+        return None
+    return result
+
+
 def patterns(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
     old, new = base.get("pattern"), head.get("pattern")
     if old == new:
@@ -216,11 +253,12 @@ def patterns(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
         return _W
     if old is None:
         return _N
-    old_fsm, new_fsm = _regex_language(old), _regex_language(new)
-    if old_fsm is None or new_fsm is None:
+    if not isinstance(old, str) or not isinstance(new, str):
         return _U
-    lost = not (old_fsm - new_fsm).empty()
-    gained = not (new_fsm - old_fsm).empty()
+    compared = compare_patterns(old, new)
+    if compared is None:
+        return _U
+    lost, gained = compared
     if lost and gained:
         return _C
     if lost:

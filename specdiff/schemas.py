@@ -130,6 +130,8 @@ def _values(
             detail = f"{old or '(none)'} -> {new or '(none)'}"
         else:
             detail = f"{keyword} {_shown(base, keyword)} -> {_shown(head, keyword)}"
+        if effect is Effect.UNKNOWN:
+            detail += " (not comparable as automata: unsupported syntax, or over the time budget)"
         rule = value_rule(side, group, effect)
         if side != REQUEST and effect is Effect.NARROWED and _range_narrowed(base, head, group):
             rule = "response-integer-range-narrowed"

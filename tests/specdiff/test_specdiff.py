@@ -375,3 +375,13 @@ def test_an_all_of_member_that_only_annotates_changes_nothing():
         request_props(doc)["job_ids"]["allOf"] = [{"title": "IDs", "description": "Job IDs."}]
 
     assert diff_specs(spec(), variant(None, edit)) == []
+
+
+def test_a_pattern_too_costly_to_compare_is_unknown_not_a_hang():
+    """Nested counted repetitions blow up the automata: the worker is stopped after the
+    budget and the change is unknown (possibly breaking)."""
+    from specdiff.effects import compare_patterns
+
+    assert compare_patterns("^[0-9a-f]{32}$", "^[0-9a-fA-F]{32}$") == (False, True)
+    assert compare_patterns("^([a-z]{1,100}-){1,4}x$", "^([a-z]{1,100}-){1,3}x$", budget=1) is None
+    assert compare_patterns("^[0-9]+$", "^[0-9]*$") == (False, True)  # the pool was replaced
