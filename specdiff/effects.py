@@ -12,7 +12,7 @@ import json
 import math
 import multiprocessing
 import multiprocessing.pool
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -85,14 +85,27 @@ _FORMAT_WIDER = {
 }
 
 
-def formats(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
-    old, new = base.get("format"), head.get("format")
-    if old == new:
-        return None
-    if new is None:
-        return _W
-    if old is None:
-        return _N
+Check = Callable[[dict[str, Any], dict[str, Any]], Effect | None]
+
+
+def constraint(keyword: str, both: Callable[[Any, Any], Effect | None]) -> Check:
+    """A comparator for a keyword that only constrains: removed widens, added narrows, and
+    ``both`` compares two different values present on both sides."""
+
+    def compare(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+        old, new = base.get(keyword), head.get(keyword)
+        if old == new:
+            return None
+        if new is None:
+            return _W
+        if old is None:
+            return _N
+        return both(old, new)
+
+    return compare
+
+
+def _formats(old: Any, new: Any) -> Effect:
     if old in _FORMAT_WIDER.get(new, set()):
         return _W
     if new in _FORMAT_WIDER.get(old, set()):
@@ -157,7 +170,7 @@ def maximum(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
     return _ordered(_upper(base), _upper(head), larger_accepts_more=True)
 
 
-def counter(keyword: str) -> Any:
+def counter(keyword: str) -> Check:
     """A comparator for minLength/maxLength/minItems/... (absent: 0 or unbounded)."""
     larger_accepts_more = keyword.startswith("max")
     absent = math.inf if larger_accepts_more else 0
@@ -168,14 +181,7 @@ def counter(keyword: str) -> Any:
     return compare
 
 
-def multiple_of(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
-    old, new = base.get("multipleOf"), head.get("multipleOf")
-    if old == new:
-        return None
-    if new is None:
-        return _W
-    if old is None:
-        return _N
+def _multiple_of(old: Any, new: Any) -> Effect:
     old_f, new_f = Fraction(str(old)), Fraction(str(new))
     if (old_f / new_f).denominator == 1:  # every multiple of old is a multiple of new
         return _W
@@ -245,14 +251,7 @@ def compare_patterns(
     return result
 
 
-def patterns(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
-    old, new = base.get("pattern"), head.get("pattern")
-    if old == new:
-        return None
-    if new is None:
-        return _W
-    if old is None:
-        return _N
+def _patterns(old: Any, new: Any) -> Effect | None:
     if not isinstance(old, str) or not isinstance(new, str):
         return _U
     compared = compare_patterns(old, new)
@@ -293,6 +292,10 @@ def discriminator_mapping(base: dict[str, Any], head: dict[str, Any]) -> Effect 
 
 
 # keyword group -> comparator, in report order
+formats = constraint("format", _formats)
+multiple_of = constraint("multipleOf", _multiple_of)
+patterns = constraint("pattern", _patterns)
+
 VALUE_CHECKS = {
     "format": formats,
     "enum": enums,

@@ -28,6 +28,12 @@ Spec = dict[str, Any]
 OperationKey = tuple[str, str]  # (path shape, method)
 
 
+def _requiredness(part: dict[str, Any]) -> str:
+    """``required`` or ``optional``: the word the rule ids of parameters, bodies and headers
+    use."""
+    return "required" if part.get("required") else "optional"
+
+
 def _shape(path: str) -> str:
     return _TEMPLATE_PARAMETER.sub("{}", path)
 
@@ -262,7 +268,7 @@ def _parameters(
         )
     for key in sorted(new.keys() - old.keys()):
         parameter = new[key]
-        kind = "required" if parameter.get("required") else "optional"
+        kind = _requiredness(parameter)
         yield Change(
             f"request-parameter-added-{kind}",
             join(pointer, "parameters", _index(head_item, head, parameter)),
@@ -273,7 +279,7 @@ def _parameters(
         at = join(pointer, "parameters", _index(head_item, head, now))
         what = f"{key[0]} parameter `{now.get('name')}`"
         if bool(was.get("required")) != bool(now.get("required")):
-            state = "required" if now.get("required") else "optional"
+            state = _requiredness(now)
             yield Change(
                 f"request-parameter-became-{state}", join(at, "required"), f"{what}: now {state}"
             )
@@ -323,36 +329,44 @@ def _request_body(
         if head is None:
             yield Change("request-body-removed", pointer, f"{label}: request body removed")
         else:
-            kind = "required" if head.get("required") else "optional"
+            kind = _requiredness(head)
             yield Change(f"request-body-added-{kind}", pointer, f"{label}: {kind} body added")
         return
     if bool(base.get("required")) != bool(head.get("required")):
-        state = "required" if head.get("required") else "optional"
+        state = _requiredness(head)
         yield Change(
             f"request-body-became-{state}",
             join(pointer, "required"),
             f"{label}: request body now {state}",
         )
+    yield from _content(base, head, pointer, REQUEST, f"{label}: request", "request body")
+
+
+def _content(
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, whose: str, what: str
+) -> Iterator[Change]:
+    """The media types of a request body or a response (``whose`` starts their messages),
+    and the schema of each media type both have (``what`` names it)."""
     old_media, new_media = base.get("content") or {}, head.get("content") or {}
     for media in sorted(old_media.keys() - new_media.keys()):
         yield Change(
-            "request-media-type-removed",
+            f"{side}-media-type-removed",
             join(pointer, "content", media),
-            f"{label}: request media type {media} removed",
+            f"{whose} media type {media} removed",
         )
     for media in sorted(new_media.keys() - old_media.keys()):
         yield Change(
-            "request-media-type-added",
+            f"{side}-media-type-added",
             join(pointer, "content", media),
-            f"{label}: request media type {media} added",
+            f"{whose} media type {media} added",
         )
     for media in sorted(old_media.keys() & new_media.keys()):
         yield from compare_schema(
             old_media[media].get("schema", True),
             new_media[media].get("schema", True),
             join(pointer, "content", media, "schema"),
-            REQUEST,
-            "request body",
+            side,
+            what,
         )
 
 
@@ -382,28 +396,9 @@ def _responses(
         yield from _response_headers(
             base[status].get("headers") or {}, head[status].get("headers") or {}, at, status
         )
-        old_media = base[status].get("content") or {}
-        new_media = head[status].get("content") or {}
-        for media in sorted(old_media.keys() - new_media.keys()):
-            yield Change(
-                "response-media-type-removed",
-                join(at, "content", media),
-                f"{label}: {status} media type {media} removed",
-            )
-        for media in sorted(new_media.keys() - old_media.keys()):
-            yield Change(
-                "response-media-type-added",
-                join(at, "content", media),
-                f"{label}: {status} media type {media} added",
-            )
-        for media in sorted(old_media.keys() & new_media.keys()):
-            yield from compare_schema(
-                old_media[media].get("schema", True),
-                new_media[media].get("schema", True),
-                join(at, "content", media, "schema"),
-                RESPONSE,
-                f"{status} response",
-            )
+        yield from _content(
+            base[status], head[status], at, RESPONSE, f"{label}: {status}", f"{status} response"
+        )
 
 
 def _response_headers(
@@ -413,7 +408,7 @@ def _response_headers(
     new = {name.lower(): (name, h) for name, h in head.items()}
     for key in sorted(old.keys() - new.keys()):
         name, header = old[key]
-        kind = "required" if header.get("required") else "optional"
+        kind = _requiredness(header)
         yield Change(
             f"response-header-removed-{kind}",
             join(pointer, "headers", name),
@@ -421,7 +416,7 @@ def _response_headers(
         )
     for key in sorted(new.keys() - old.keys()):
         name, header = new[key]
-        kind = "required" if header.get("required") else "optional"
+        kind = _requiredness(header)
         yield Change(
             f"response-header-added-{kind}",
             join(pointer, "headers", name),
@@ -431,7 +426,7 @@ def _response_headers(
         (_, was), (name, now) = old[key], new[key]
         at = join(pointer, "headers", name)
         if bool(was.get("required")) != bool(now.get("required")):
-            state = "required" if now.get("required") else "optional"
+            state = _requiredness(now)
             yield Change(
                 f"response-header-became-{state}",
                 join(at, "required"),

@@ -243,8 +243,7 @@ def _composition(
         yield Change(
             "discriminator-property-changed" if renamed else "discriminator-set-or-unset",
             join(pointer, "discriminator", "propertyName"),
-            f"{what}: discriminator {old_disc.get('propertyName')!r} -> "
-            f"{new_disc.get('propertyName')!r}",
+            f"{what}: discriminator {old_name!r} -> {new_name!r}",
         )
 
 
