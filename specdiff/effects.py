@@ -7,18 +7,14 @@ equal one, a pattern rewritten as an equivalent one).
 
 from __future__ import annotations
 
-import atexit
 import json
 import math
-import multiprocessing
-import multiprocessing.pool
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
-from greenery import parse as parse_regex
-
 from specdiff.catalogue import Effect
+from specdiff.patterns import compare_patterns
 
 _W, _N, _C, _U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
 
@@ -195,60 +191,6 @@ def unique_items(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
     if old == new:
         return None
     return _N if new else _W
-
-
-def _regex_language(pattern: str) -> Any:
-    """The pattern as an automaton of the strings it matches *anywhere* (JSON Schema
-    patterns are unanchored searches), or ``None`` if greenery cannot read it
-    (lookarounds, backreferences, an anchor in the middle)."""
-    body = pattern
-    anchored_start = body.startswith("^")
-    if anchored_start:
-        body = body[1:]
-    anchored_end = body.endswith("$") and not body.endswith("\\$")
-    if anchored_end:
-        body = body[:-1]
-    body = (body if anchored_start else ".*" + body) if body else ".*"
-    if not anchored_end:
-        body += ".*"
-    try:
-        return parse_regex(body).to_fsm()
-    except Exception:  # greenery raises several types for syntax it does not support
-        return None
-
-
-def lost_and_gained(old: str, new: str) -> tuple[bool, bool] | None:
-    """Whether some string matched ``old`` but not ``new`` (lost), and the reverse (gained);
-    ``None`` when either pattern cannot be read as an automaton."""
-    old_fsm, new_fsm = _regex_language(old), _regex_language(new)
-    if old_fsm is None or new_fsm is None:
-        return None
-    return not (old_fsm - new_fsm).empty(), not (new_fsm - old_fsm).empty()
-
-
-# Automata grow with counted repetitions ({1,500}, nested groups): building them can take
-# minutes. Each comparison runs in a worker process that is stopped after this many seconds;
-# the change is then "unknown" (possibly breaking), never a guess.
-PATTERN_BUDGET_S = 5.0
-_pool: multiprocessing.pool.Pool | None = None
-
-
-def compare_patterns(
-    old: str, new: str, budget: float = PATTERN_BUDGET_S
-) -> tuple[bool, bool] | None:
-    """:func:`lost_and_gained` within ``budget`` seconds, else ``None``."""
-    global _pool
-    if _pool is None:
-        _pool = multiprocessing.get_context("spawn").Pool(1)
-        atexit.register(_pool.terminate)
-    pending = _pool.apply_async(lost_and_gained, (old, new))
-    try:
-        result: tuple[bool, bool] | None = pending.get(timeout=budget)
-    except multiprocessing.TimeoutError:
-        _pool.terminate()
-        _pool = None
-        return None
-    return result
 
 
 def _patterns(old: Any, new: Any) -> Effect | None:

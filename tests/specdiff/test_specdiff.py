@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -380,8 +381,31 @@ def test_an_all_of_member_that_only_annotates_changes_nothing():
 def test_a_pattern_too_costly_to_compare_is_unknown_not_a_hang():
     """Nested counted repetitions blow up the automata: the worker is stopped after the
     budget and the change is unknown (possibly breaking)."""
-    from specdiff.effects import compare_patterns
+    from specdiff.patterns import compare_patterns
 
     assert compare_patterns("^[0-9a-f]{32}$", "^[0-9a-fA-F]{32}$") == (False, True)
     assert compare_patterns("^([a-z]{1,100}-){1,4}x$", "^([a-z]{1,100}-){1,3}x$", budget=1) is None
     assert compare_patterns("^[0-9]+$", "^[0-9]*$") == (False, True)  # the pool was replaced
+
+
+def test_library_use_from_a_script_without_a_main_guard(tmp_path):
+    """diff_specs compares patterns in a child interpreter; a plain script that calls it
+    at top level (no `if __name__ == "__main__"`) must work: a multiprocessing "spawn"
+    pool re-ran such scripts in its workers."""
+    script = tmp_path / "review.py"
+    script.write_text(
+        "import copy\n"
+        "from specdiff import diff_specs\n"
+        "from tests.support import spec\n"
+        "head = copy.deepcopy(spec())\n"
+        "head['components']['parameters']['ProjectId']['schema']['pattern'] = "
+        "'^[0-9a-fA-F]{32}$'\n"
+        "print([c.rule for c in diff_specs(spec(), head)])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['request-pattern-widened']"
+    assert result.stderr == ""
