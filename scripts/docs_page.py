@@ -16,7 +16,6 @@ The page keeps the original spec for download beside it (``jobs-metrics.openapi.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,35 +56,20 @@ def js_rendering(number: int) -> str:
     return sign + mantissa.ljust(places, "0") if places >= len(mantissa) else str(number)
 
 
-def _exact_bounds(node: Any) -> Any:
-    if isinstance(node, dict):
-        result = {}
-        for key, value in node.items():
-            if (
-                key in SHOWN_NUMBER_KEYWORDS
-                and isinstance(value, int)
-                and not isinstance(value, bool)
-                and abs(value) > JS_SAFE
-            ):
-                result[key] = str(value)
-            else:
-                result[key] = _exact_bounds(value)
-        return result
+def _shown_copy(node: Any) -> Any:
+    """A new tree: big bounds as exact decimal strings, closed objects marked."""
     if isinstance(node, list):
-        return [_exact_bounds(item) for item in node]
-    return node
-
-
-def _closed_notes(node: Any) -> Any:
-    if isinstance(node, dict):
-        result = {key: _closed_notes(value) for key, value in node.items()}
-        if result.get("type") == "object" and result.get("additionalProperties") is False:
-            description = str(result.get("description", "")).rstrip()
-            result["description"] = f"{description}\n\n{CLOSED_NOTE}".lstrip()
-        return result
-    if isinstance(node, list):
-        return [_closed_notes(item) for item in node]
-    return node
+        return [_shown_copy(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {}
+    for key, value in node.items():
+        big = isinstance(value, int) and not isinstance(value, bool) and abs(value) > JS_SAFE
+        result[key] = str(value) if key in SHOWN_NUMBER_KEYWORDS and big else _shown_copy(value)
+    if result.get("type") == "object" and result.get("additionalProperties") is False:
+        description = str(result.get("description", "")).rstrip()
+        result["description"] = f"{description}\n\n{CLOSED_NOTE}".lstrip()
+    return result
 
 
 def authentication_text(document: dict[str, Any], operation: dict[str, Any]) -> str:
@@ -111,15 +95,14 @@ def authentication_text(document: dict[str, Any], operation: dict[str, Any]) -> 
 
 def docs_copy(document: dict[str, Any]) -> dict[str, Any]:
     """The document Redoc renders (see the module docstring); ``document`` is not changed."""
-    result = copy.deepcopy(document)
+    result: dict[str, Any] = _shown_copy(document)
     for item in (result.get("paths") or {}).values():
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 description = str(operation.get("description", "")).rstrip()
                 auth = authentication_text(result, operation)
                 operation["description"] = f"{description}\n\n{auth}".lstrip()
-    exact: dict[str, Any] = _exact_bounds(_closed_notes(result))
-    return exact
+    return result
 
 
 # ---- the page -------------------------------------------------------------------------
