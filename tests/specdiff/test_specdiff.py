@@ -42,15 +42,6 @@ def add_request_prop(name: str, required: bool, **schema: Any) -> Edit:
     return edit
 
 
-def add_query_param(required: bool) -> Edit:
-    def edit(doc: Spec) -> None:
-        op(doc).setdefault("parameters", []).append(
-            {"name": "region", "in": "query", "required": required, "schema": {"type": "string"}}
-        )
-
-    return edit
-
-
 def set_in(path: list[Any], value: Any) -> Edit:
     def edit(doc: Spec) -> None:
         node = doc
