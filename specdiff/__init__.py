@@ -1,8 +1,9 @@
 """Breaking-change classification between two versions of an OpenAPI spec.
 
 Layers, each a module: ``catalogue`` (every rule with its impact on clients and servers,
-the one table), ``effects`` (what a keyword's change does to the allowed values; ``patterns`` compares
-regular expressions as automata, in a child interpreter with a time budget),
+the one table), ``effects`` (what a keyword's change does to the allowed values;
+``patterns`` compares regular expressions as automata, in a child interpreter with a time
+budget),
 ``schemas`` (schemas compared recursively), ``operations`` (operations, parameters,
 bodies, responses, headers, security, the x-contract error table; ``diff_specs``),
 ``report`` (text, JSON, Markdown, JUnit; the versioning policy) and ``__main__`` (the

@@ -21,19 +21,31 @@ _W, _N, _C, _U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
 ALL_TYPES = frozenset({"null", "boolean", "object", "array", "number", "string"})
 
 
-def of_sets(old: frozenset[Any] | None, new: frozenset[Any] | None) -> Effect | None:
-    """Compare two sets of allowed values; ``None`` stands for "anything"."""
+def _when_both_present(
+    old: Any, new: Any, both: Callable[[Any, Any], Effect | None]
+) -> Effect | None:
+    """A constraint's change: none when equal, dropped widens, added narrows, else ``both``
+    compares the two values (``None`` stands for the constraint's absence)."""
     if old == new:
         return None
     if new is None:
         return _W
     if old is None:
         return _N
+    return both(old, new)
+
+
+def _subsets(old: frozenset[Any], new: frozenset[Any]) -> Effect:
     if old <= new:
         return _W
     if new <= old:
         return _N
     return _C
+
+
+def of_sets(old: frozenset[Any] | None, new: frozenset[Any] | None) -> Effect | None:
+    """Compare two sets of allowed values; ``None`` stands for "anything"."""
+    return _when_both_present(old, new, _subsets)
 
 
 def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
@@ -89,14 +101,7 @@ def constraint(keyword: str, both: Callable[[Any, Any], Effect | None]) -> Check
     ``both`` compares two different values present on both sides."""
 
     def compare(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
-        old, new = base.get(keyword), head.get(keyword)
-        if old == new:
-            return None
-        if new is None:
-            return _W
-        if old is None:
-            return _N
-        return both(old, new)
+        return _when_both_present(base.get(keyword), head.get(keyword), both)
 
     return compare
 
