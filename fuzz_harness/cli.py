@@ -13,32 +13,22 @@ import random
 import sys
 from pathlib import Path
 
-from fuzz_harness.jobids import JobIdSet
-from fuzz_harness.options import FuzzOptions, Identity, OptionsError, build_options
-from fuzz_harness.report import FAILED, NOT_EXERCISED, PASSED, Report
-from fuzz_harness.runner import COULD_NOT_TEST, Outcome, execute, target_server
-from reference_server.demo import (
-    PROJECT_A,
-    PROJECT_A_JOBS,
-    PROJECT_B,
-    PROJECT_B_JOBS,
-    TOKEN_A,
-    TOKEN_B,
+from fuzz_harness.contract import default_contract
+from fuzz_harness.options import FuzzOptions, OptionsError, build_options, demo_identities
+from fuzz_harness.report import (
+    FAILED,
+    FUZZ_RULE,
+    NOT_EXERCISED,
+    SKIPPED,
+    WARNING,
+    Report,
+    markdown,
+    summary_line,
 )
+from fuzz_harness.runner import COULD_NOT_TEST, Outcome, execute, target_server
 
 DEFAULT_REPORTS = Path("reports") / "fuzz"
-
-
-def demo_identities() -> tuple[Identity, Identity]:
-    """The reference server's demo projects: what a run with no BASE_URL uses."""
-
-    def ids(jobs: range) -> JobIdSet:
-        return JobIdSet(((jobs.start, jobs.stop - 1),))
-
-    return (
-        Identity(TOKEN_A, PROJECT_A, ids(PROJECT_A_JOBS), "AUTH_TOKEN"),
-        Identity(TOKEN_B, PROJECT_B, ids(PROJECT_B_JOBS), "OTHER_AUTH_TOKEN"),
-    )
+STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 
 
 # The identity and data options: each also read from the environment variable of its name
@@ -65,6 +55,26 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="all", help="positive, negative or all (default all)")
     parser.add_argument("--workers", type=int, default=1, help="schemathesis workers (default 1)")
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        default=os.environ.get("STRICT", "") not in ("", "0"),
+        help="should rules fail the run too, not only warn (env STRICT=1)",
+    )
+    parser.add_argument(
+        "--skip-rule",
+        action="append",
+        default=[os.environ.get("SKIP_RULES", "")],
+        help="a rule you deliberately differ from: reported skipped, never passed; repeat or"
+        " give id,id (env SKIP_RULES)",
+    )
+    parser.add_argument(
+        "--summary",
+        type=Path,
+        default=os.environ.get(STEP_SUMMARY) or None,
+        help=f"append the conformance report (Markdown) to this file (env {STEP_SUMMARY},"
+        " as GitHub Actions sets it)",
+    )
+    parser.add_argument(
         "--report-dir",
         type=Path,
         default=DEFAULT_REPORTS,
@@ -88,6 +98,9 @@ def options_from(args: argparse.Namespace) -> FuzzOptions:
         workers=args.workers,
         report_dir=args.report_dir.resolve(),
         demo=demo_identities(),
+        strict=args.strict,
+        skip_rules=",".join(args.skip_rule),
+        rule_ids=[*(rule.id for rule in default_contract().rules), FUZZ_RULE],
     )
 
 
@@ -98,7 +111,6 @@ def summary(options: FuzzOptions, outcome: Outcome) -> str:
         lines += [f"verdict:  COULD NOT TEST (exit 2): {outcome.reason}"]
         return "\n".join(lines)
     assert report is not None
-    counts = report.counts()
     seconds = report.fuzz_seconds or 0.0
     rate = f" = {report.fuzz_cases / seconds:.0f} cases/s" if seconds else ""
     lines += [
@@ -106,21 +118,30 @@ def summary(options: FuzzOptions, outcome: Outcome) -> str:
         f"seed:     {options.seed}   (the same SEED and options send the same requests)",
         f"fuzzing:  {report.fuzz_cases} generated cases in {seconds:.1f}s{rate}",
         f"probes:   {report.probe_requests} requests, one set per rule of the spec's x-contract",
-        f"rules: {counts[PASSED]} passed, {counts[FAILED]} failed, "
-        f"{counts[NOT_EXERCISED]} not exercised",
+        "levels:   "
+        + (
+            "STRICT: should rules fail the run too"
+            if options.strict
+            else "must rules fail the run, should rules warn (STRICT=1 makes them fail)"
+        ),
+        f"rules: {summary_line(report)}",
     ]
     for rule in report.rules.values():
-        if rule.verdict == NOT_EXERCISED:
-            lines.append(f"  not exercised: {rule.id}: {rule.reason or 'no request exercised it'}")
+        reason = rule.reason or "no request exercised it"
+        if rule.verdict in (NOT_EXERCISED, SKIPPED):
+            lines.append(f"  {rule.verdict}: {rule.id}: {reason}")
         elif rule.verdict == FAILED:
-            lines.append(f"  FAILED: {rule.id}: {', '.join(rule.failures)}")
+            lines.append(f"  FAILED ({rule.level}): {rule.id}: {', '.join(rule.failures)}")
+        elif rule.verdict == WARNING:
+            lines.append(f"  warning (should): {rule.id}: {', '.join(rule.failures)}")
+    violations = report.violations()
     lines += [
-        f"report:   {options.report_dir / 'conformance.md'} (and conformance.json)",
+        f"report:   {options.report_dir / 'conformance.md'} (and conformance.json, junit.xml)",
         "verdict:  "
         + (
-            "PASS: every rule exercised holds (exit 0)"
+            "PASS: every enforced rule exercised holds (exit 0)"
             if report.conforms
-            else f"FAIL: {len(report.failures)} distinct contract violations (exit 1)"
+            else f"FAIL: {len(violations)} distinct contract violations (exit 1)"
         ),
     ]
     return "\n".join(lines)
@@ -130,7 +151,8 @@ def failures_text(report: Report) -> str:
     lines: list[str] = []
     for failure in report.failures:
         times = f" (seen {failure.count}x)" if failure.count > 1 else ""
-        lines += ["", f"{failure.id} [{failure.rule}] {failure.title}{times}"]
+        kind = "" if report.rules[failure.rule].verdict == FAILED else "warning: "
+        lines += ["", f"{failure.id} {kind}[{failure.rule}] {failure.title}{times}"]
         lines += [f"    {line}" for line in failure.detail.strip().splitlines()[:12]]
         if failure.curl:
             lines.append(f"    reproduce: {failure.curl}")
@@ -161,6 +183,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outcome.report is not None and outcome.report.failures:
         print(failures_text(outcome.report))
     print(summary(options, outcome))
+    if args.summary is not None and outcome.report is not None:
+        with args.summary.open("a", encoding="utf-8") as out:
+            out.write(markdown(outcome.report) + "\n")
     return outcome.code
 
 

@@ -29,21 +29,30 @@ METRICS_PATH = "/v1.0/{project_id}/jobs/metrics"
 METHOD = "post"
 
 
+# RFC 2119 levels of ``x-contract`` rules. ``must``: what the provider's contract and the spec's
+# schemas require of every implementation (a run fails when one breaks). ``should``: hardening
+# the spec recommends beyond that (a warning; a failure only in strict mode).
+MUST, SHOULD = "must", "should"
+LEVELS = (MUST, SHOULD)
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One rule of ``x-contract.rules``: a situation and the exact answer it gets."""
+    """One rule of ``x-contract.rules``: a situation, the exact answer it gets, and its level."""
 
     id: str
     when: str
-    status: int
+    status: int | None = None  # None: a rule about every answer (times, connections)
     error_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     untestable: str | None = None
+    level: str = MUST
+    level_reason: str = ""
 
     @property
     def expected(self) -> str:
         """The answer in words, as the reports print it."""
-        parts = [f"HTTP {self.status}"]
+        parts = [f"HTTP {self.status}"] if self.status is not None else ["as described"]
         if self.error_id:
             parts.append(f"error_id {self.error_id}")
         parts += [f"{name}: {value}" for name, value in self.headers.items()]
@@ -98,22 +107,33 @@ def load_contract(path: Path = SPEC_PATH) -> Contract:
 
 def contract_of(document: dict[str, Any]) -> Contract:
     extension = document["paths"][METRICS_PATH][METHOD]["x-contract"]
-    rules = tuple(
-        Rule(
-            id=item["id"],
-            when=item["when"],
-            status=int(item["status"]),
-            error_id=item.get("error_id"),
-            headers=dict(item.get("headers") or {}),
-            untestable=item.get("untestable"),
-        )
-        for item in extension["rules"]
-    )
+    rules = tuple(_rule(item) for item in extension["rules"])
     ids = [rule.id for rule in rules]
     if len(set(ids)) != len(ids):
         raise ValueError("x-contract.rules: rule ids must be unique")
     limits = Limits(**{key: int(value) for key, value in extension["limits"].items()})
     return Contract(document=document, rules=rules, limits=limits)
+
+
+def _rule(item: dict[str, Any]) -> Rule:
+    """One rule; its level is required, so that no rule is a failure by accident of omission."""
+    level = item.get("level")
+    if level not in LEVELS or not item.get("level_reason"):
+        raise ValueError(
+            f"x-contract rule {item.get('id')!r}: `level` must be one of {', '.join(LEVELS)}"
+            " and `level_reason` must say why"
+        )
+    status = item.get("status")
+    return Rule(
+        id=item["id"],
+        when=item["when"],
+        status=None if status is None else int(status),
+        error_id=item.get("error_id"),
+        headers=dict(item.get("headers") or {}),
+        untestable=item.get("untestable"),
+        level=level,
+        level_reason=item["level_reason"],
+    )
 
 
 @cache
@@ -126,11 +146,11 @@ TABLE_MARKER = "<!-- x-contract: rendered table of the error rules -->"
 
 def rules_markdown(contract: Contract) -> str:
     """The refusals of ``x-contract`` as a Markdown table (docs and README render this)."""
-    lines = ["| `error_id` | HTTP | when |", "| --- | --- | --- |"]
+    lines = ["| `error_id` | HTTP | when | level |", "| --- | --- | --- | --- |"]
     refusals = [rule for rule in contract.rules if rule.error_id]
-    for rule in sorted(refusals, key=lambda r: (r.error_id or "", r.status)):
+    for rule in sorted(refusals, key=lambda r: (r.error_id or "", r.status or 0)):
         extra = "".join(f", `{name}: {value}`" for name, value in rule.headers.items())
-        lines.append(f"| `{rule.error_id}` | {rule.status}{extra} | {rule.when} |")
+        lines.append(f"| `{rule.error_id}` | {rule.status}{extra} | {rule.when} | {rule.level} |")
     return "\n".join(lines)
 
 

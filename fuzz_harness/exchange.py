@@ -12,6 +12,7 @@ import json
 import math
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,18 @@ import httpx
 # Header values that are secrets, by the environment variable a user sets to reproduce.
 TOKEN_VARIABLES = ("AUTH_TOKEN", "OTHER_AUTH_TOKEN")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-PLACEHOLDER = re.compile(r"\$(" + "|".join(TOKEN_VARIABLES) + r")\b")
+# ``$AUTH_TOKEN``, or a near miss of it written as a bash expansion, so that a curl line shows
+# the near miss without the secret: ``${AUTH_TOKEN%?}`` (the last character dropped) and
+# ``${AUTH_TOKEN~~}`` (every letter's case swapped).
+PLACEHOLDER = re.compile(
+    r"\$(?:\{(?:"
+    + "|".join(TOKEN_VARIABLES)
+    + r")(?:%\?|~~)\}|(?:"
+    + "|".join(TOKEN_VARIABLES)
+    + r")\b)"
+)
 INLINE_LIMIT = 400  # longer bodies and headers go to a file beside the report
+CHUNK = 64 * 1024  # chunk size of a chunked request body
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,9 @@ class Request:
     path: str
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
+    # Sent with ``Transfer-Encoding: chunked`` instead of ``Content-Length`` (in chunks of
+    # CHUNK bytes), as streaming clients and proxies send bodies.
+    chunked: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +54,7 @@ class Request:
             "path": self.path,
             "headers": [list(pair) for pair in self.headers],
             "body": None if self.body is None else self.body.decode("latin-1"),
+            "chunked": self.chunked,
         }
 
     @classmethod
@@ -50,6 +65,7 @@ class Request:
             path=data["path"],
             headers=tuple((str(k), str(v)) for k, v in data.get("headers", [])),
             body=None if body is None else str(body).encode("latin-1"),
+            chunked=bool(data.get("chunked", False)),
         )
 
 
@@ -95,34 +111,60 @@ def _finite(value: Any) -> bool:
     return True
 
 
+def _chunks(body: bytes) -> Iterator[bytes]:
+    for start in range(0, len(body), CHUNK):
+        yield body[start : start + CHUNK]
+
+
 @dataclass
 class Sender:
-    """Sends requests to one server, substituting the secrets for their placeholders."""
+    """Sends requests to one server, substituting the secrets for their placeholders.
+
+    ``send`` keeps one keep-alive connection, as clients do; ``send_fresh`` opens a new one
+    per call, so a failure can be told apart from the connection it was sent on. ``previous``
+    is the request sent before the last one on the kept connection.
+    """
 
     base_url: str
     secrets: dict[str, str] = field(default_factory=dict)  # variable name -> value
     sent: int = 0
+    previous: Request | None = None
+    _last: Request | None = None
 
     def __post_init__(self) -> None:
-        self._client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        self._client = self._new_client()
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(timeout=TIMEOUT, follow_redirects=False)
 
     def close(self) -> None:
         self._client.close()
 
     def resolve(self, value: str) -> str:
         for name, secret in self.secrets.items():
+            value = value.replace(f"${{{name}%?}}", secret[:-1])
+            value = value.replace(f"${{{name}~~}}", secret.swapcase())
             value = value.replace(f"${name}", secret)
         return value
 
     def send(self, request: Request) -> Answer:
+        self.previous, self._last = self._last, request
+        return self._send(self._client, request)
+
+    def send_fresh(self, *requests: Request) -> list[Answer]:
+        """Send ``requests`` in turn on one new connection, closed after."""
+        with self._new_client() as client:
+            return [self._send(client, request) for request in requests]
+
+    def _send(self, client: httpx.Client, request: Request) -> Answer:
         self.sent += 1
         headers = [(name, self.resolve(value)) for name, value in request.headers]
+        content: bytes | Iterator[bytes] | None = request.body
+        if request.chunked:
+            content = _chunks(request.body or b"")
         try:
-            response = self._client.request(
-                request.method,
-                self.base_url + request.path,
-                headers=headers,
-                content=request.body,
+            response = client.request(
+                request.method, self.base_url + request.path, headers=headers, content=content
             )
         except httpx.HTTPError as exc:
             return Answer(0, {}, b"", error=f"{type(exc).__name__}: {exc}")
@@ -145,6 +187,8 @@ def curl(request: Request, base_url: str, files: Path | None = None, name: str =
             parts += ["-H", shlex.quote(f"@{path}")]
         else:
             parts += ["-H", shlex.quote(line)]
+    if request.chunked:
+        parts += ["-H", shlex.quote("Transfer-Encoding: chunked")]
     if request.body is not None:
         if not any(h.lower() == "content-type" for h, _ in request.headers):
             parts += ["-H", shlex.quote("Content-Type:")]  # curl would add a form content type
@@ -154,17 +198,19 @@ def curl(request: Request, base_url: str, files: Path | None = None, name: str =
             parts += ["--data-binary", shlex.quote(f"@{path}")]
         else:
             parts += ["--data-binary", shlex.quote(text)]
+    if request.method == "HEAD":
+        parts[parts.index("-X") : parts.index("-X") + 2] = ["-I"]  # curl waits for a body else
     parts.append(shlex.quote(base_url + request.path))
     return " ".join(parts)
 
 
 def _double_quoted(text: str) -> str:
-    """``text`` in double quotes, the shell expanding only the token placeholders in it."""
-    pieces = PLACEHOLDER.split(text)  # odd indexes are the placeholders' variable names
-    quoted = [
-        f"${piece}" if index % 2 else re.sub(r'([\\"`$])', r"\\\1", piece)
-        for index, piece in enumerate(pieces)
-    ]
+    """``text`` in double quotes, the shell (bash) expanding only the token placeholders in it."""
+    quoted, end = [], 0
+    for match in PLACEHOLDER.finditer(text):
+        quoted += [re.sub(r'([\\"`$])', r"\\\1", text[end : match.start()]), match.group(0)]
+        end = match.end()
+    quoted.append(re.sub(r'([\\"`$])', r"\\\1", text[end:]))
     return '"' + "".join(quoted) + '"'
 
 

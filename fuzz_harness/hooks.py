@@ -1,8 +1,13 @@
 """This API's checks and data for schemathesis, through its public hook and check API.
 
-``schemathesis.toml`` names this module, so every ``st run`` of the harness loads it. The
-runner (:mod:`fuzz_harness.runner`) tells it, through ``JM_FUZZ_*`` variables of the
-schemathesis process, which job IDs exist in the pinned project and which belong to another:
+Nothing is registered when this module is imported: :func:`register` does it, through
+schemathesis' public ``hook``/``check`` decorators, when a run starts. ``schemathesis.toml``
+names :mod:`fuzz_harness.st_extension`, which calls it in the ``st`` process; ``replay`` and
+the in-process contract tests call it themselves. (schemathesis keeps hooks and checks in
+process-wide registries: importing the harness beside one's own schemathesis tests must
+not rewrite their bodies.) The runner (:mod:`fuzz_harness.runner`) tells it, through
+``JM_FUZZ_*`` variables of the schemathesis process, which job IDs exist in the pinned project
+and which belong to another:
 
 - ``map_body``: a schema-valid body gets job IDs drawn from the known ones, mixed with
   foreign and unknown ones, by a generator seeded from the generated body itself (so SEED
@@ -60,9 +65,6 @@ def _write_stats() -> None:
             json.dump(dict(_counts), out)
 
 
-atexit.register(_write_stats)
-
-
 def _valid_request(body: Any) -> bool:
     validator = default_contract().validator("JobMetricsRequest")
     return isinstance(body, dict) and validator.is_valid(body)
@@ -84,7 +86,6 @@ def mix_known_ids(body: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return {**body, "job_ids": ids}
 
 
-@schemathesis.hook
 def map_body(context: schemathesis.HookContext, body: Any) -> Any:
     if not (_data["known"] or _data["foreign"]) or not _valid_request(body):
         return body
@@ -97,7 +98,6 @@ def _is_operation_post(case: schemathesis.Case[Any], response: schemathesis.Resp
     return method == "POST" and case.operation.path == METRICS_PATH
 
 
-@schemathesis.check
 def jobs_match_known_data(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
@@ -116,3 +116,17 @@ def jobs_match_known_data(
     if problems:
         raise AssertionError("\n".join(problems))
     return None
+
+
+_registered = False
+
+
+def register() -> None:
+    """Register this API's body hook and check with schemathesis (once per process)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    schemathesis.hook(map_body)
+    schemathesis.check(jobs_match_known_data)
+    atexit.register(_write_stats)

@@ -16,6 +16,8 @@ from fuzz_harness.jobids import JobIdSet
 
 # Rules judged on every answer of every probe and case, rather than by probes of their own.
 ENVELOPE_RULES = ("response-schema", "error-body-schema")
+TIMES_RULE = "times-in-milliseconds"
+ANSWER_RULES = (*ENVELOPE_RULES, TIMES_RULE)
 ERROR_SCHEMA = "ErrorResponse"
 RESPONSE_SCHEMA = "JobMetricsResponse"
 
@@ -81,14 +83,21 @@ def judge_body(contract: Contract, answer: Answer) -> Verdicts:
     return verdicts
 
 
-def judge_refusal(rule: Rule, answer: Answer) -> list[str]:
-    """Problems with ``answer`` as the refusal ``rule`` names (status, error_id, headers)."""
+def judge_refusal(rule: Rule, answer: Answer, *, bodiless: bool = False) -> list[str]:
+    """Problems with ``answer`` as the refusal ``rule`` names (status, error_id, headers).
+
+    ``bodiless``: the answer to a HEAD request, which has no body by HTTP's definition, is
+    held to the status and headers only.
+    """
     if answer.error:
         return [f"expected {rule.expected}, got {describe(answer)}"]
     problems: list[str] = []
     body = answer.json()
     error_id = body.get("error_id") if isinstance(body, dict) else None
-    if answer.status != rule.status or (rule.error_id and error_id != rule.error_id):
+    if bodiless:
+        if answer.status != rule.status:
+            problems.append(f"expected HTTP {rule.status} (no body: HEAD), got {describe(answer)}")
+    elif answer.status != rule.status or (rule.error_id and error_id != rule.error_id):
         problems.append(
             f"expected {rule.expected}, got HTTP {answer.status} with error_id {error_id!r}"
             + ("" if error_id else f" ({describe(answer)})")
@@ -116,7 +125,13 @@ def judge_jobs(
     if answer.status != 200 or not isinstance(body, dict):
         return verdicts
     jobs = (body.get("payload") or {}).get("jobs") or []
-    returned = [job.get("job_id") for job in jobs if isinstance(job, dict)]
+    # A job_id that is no integer is response-schema's finding; counted here too, it would be
+    # one bad value reported twice (as "unrequested").
+    returned = [
+        job.get("job_id")
+        for job in jobs
+        if isinstance(job, dict) and _as_id(job.get("job_id")) is not None
+    ]
     position = {_as_id(job_id): index for index, job_id in enumerate(requested)}
     position.pop(None, None)
     if returned:
@@ -162,3 +177,35 @@ def _as_id(value: Any) -> int | None:
     if isinstance(value, float) and not value.is_integer():
         return None
     return int(value)
+
+
+# How far current_time / error_time may be from the harness' clock: generous, for servers in
+# other time zones' clocks gone wrong by hours or with slow answers, yet a value in seconds
+# (1,000 times too small) or a fixed example value is decades away.
+TIME_WINDOW_MS = 24 * 60 * 60 * 1000
+TIME_FIELDS = ("current_time", "error_time")
+
+
+def judge_times(answer: Answer, now_ms: int) -> Verdicts:
+    """times-in-milliseconds: the answer's time is milliseconds within a day of ``now_ms``."""
+    verdicts = Verdicts()
+    body = answer.json()
+    if not isinstance(body, dict):
+        return verdicts
+    for name in TIME_FIELDS:
+        value = body.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            continue  # absent (optional) or not an integer (the schema rules say so)
+        verdicts.exercised.add(TIMES_RULE)
+        if abs(value - now_ms) > TIME_WINDOW_MS:
+            hint = (
+                " (seconds, not milliseconds?)"
+                if abs(value * 1000 - now_ms) < TIME_WINDOW_MS
+                else ""
+            )
+            verdicts.fail(
+                TIMES_RULE,
+                f"{name} {value} is {abs(value - now_ms) / 3_600_000:,.0f} h from the harness'"
+                f" clock ({now_ms} ms since the epoch){hint}",
+            )
+    return verdicts

@@ -8,10 +8,19 @@ one line saying which and why.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from fuzz_harness.jobids import JobIdsError, JobIdSet
+from reference_server.demo import (
+    PROJECT_A,
+    PROJECT_A_JOBS,
+    PROJECT_B,
+    PROJECT_B_JOBS,
+    TOKEN_A,
+    TOKEN_B,
+)
 
 PROJECT_SHAPE = re.compile(r"[0-9a-f]{32}")
 MODES = ("positive", "negative", "all")
@@ -41,11 +50,27 @@ class FuzzOptions:
     mode: str
     workers: int
     report_dir: Path
+    # Should rules fail the run (h2spec's --strict); without it their failures are warnings.
+    strict: bool = False
+    # Rules the user deliberately differs from: reported "skipped", never "passed".
+    skip_rules: frozenset[str] = frozenset()
 
     @property
     def secrets(self) -> dict[str, str]:
         found = [self.identity, *([self.other] if self.other else [])]
         return {identity.variable: identity.token for identity in found}
+
+
+def demo_identities() -> tuple[Identity, Identity]:
+    """The reference server's demo projects: what a run with no BASE_URL uses."""
+
+    def ids(jobs: range) -> JobIdSet:
+        return JobIdSet(((jobs.start, jobs.stop - 1),))
+
+    return (
+        Identity(TOKEN_A, PROJECT_A, ids(PROJECT_A_JOBS), "AUTH_TOKEN"),
+        Identity(TOKEN_B, PROJECT_B, ids(PROJECT_B_JOBS), "OTHER_AUTH_TOKEN"),
+    )
 
 
 def build_options(
@@ -63,6 +88,9 @@ def build_options(
     workers: int,
     report_dir: Path,
     demo: tuple[Identity, Identity] | None,
+    strict: bool = False,
+    skip_rules: str = "",
+    rule_ids: Collection[str] = (),
 ) -> FuzzOptions:
     """Check the options together; ``demo`` fills in the reference server's identities."""
     url = base_url.strip().rstrip("/") or None
@@ -112,7 +140,25 @@ def build_options(
         raise OptionsError("WORKERS must be at least 1")
     if mode not in MODES:
         raise OptionsError(f"MODE must be one of {', '.join(MODES)}")
-    return FuzzOptions(url, identity, other, max_examples, seed, mode, workers, report_dir)
+    skip = frozenset(filter(None, (part.strip() for part in skip_rules.split(","))))
+    unknown = sorted(skip - set(rule_ids))
+    if unknown:
+        raise OptionsError(
+            f"SKIP_RULES: no rule {', '.join(map(repr, unknown))}; the rules are"
+            f" {', '.join(rule_ids)}"
+        )
+    return FuzzOptions(
+        url,
+        identity,
+        other,
+        max_examples=max_examples,
+        seed=seed,
+        mode=mode,
+        workers=workers,
+        report_dir=report_dir,
+        strict=strict,
+        skip_rules=skip,
+    )
 
 
 def _identity(token: str, project_id: str, job_ids: str, variable: str) -> Identity:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import gzip
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fuzz_harness.contract import METRICS_PATH, Contract
 from fuzz_harness.exchange import Request
 from fuzz_harness.jobids import INT64_MAX
-from fuzz_harness.judge import ENVELOPE_RULES
+from fuzz_harness.judge import ANSWER_RULES
 from fuzz_harness.options import FuzzOptions, Identity
 
 JSON = ("Content-Type", "application/json")
@@ -33,6 +33,11 @@ class Probe:
     # Who sends it: a 200 answer is held to this identity's known jobs (and the other's
     # jobs count as foreign).
     asker: Identity | None = None
+    # A must rule a probe of a should rule also tests: any answer but a refusal with the
+    # error body breaks it (the should rule only says which refusal).
+    floor: str | None = None
+    # The answer has no body by HTTP's definition (HEAD): judged on status and headers.
+    bodiless: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,9 @@ def path_for(project_id: str) -> str:
     return METRICS_PATH.format(project_id=project_id)
 
 
-def _token(identity: Identity) -> tuple[str, str]:
-    return ("X-Auth-Token", f"${identity.variable}")
+def _token(identity: Identity, spelling: str = "${}") -> tuple[str, str]:
+    """The identity's token header; ``spelling`` makes a near miss of it (see exchange)."""
+    return ("X-Auth-Token", spelling.replace("{}", identity.variable))
 
 
 def post(
@@ -101,16 +107,22 @@ def probes_for(rule: str) -> Callable[[ProbeMaker], ProbeMaker]:
     return register
 
 
-def all_probes(contract: Contract, options: FuzzOptions) -> list[Probe | Skipped]:
-    """Every probe of every rule the spec lists, in the spec's order; seeded by SEED."""
+def all_probes(
+    contract: Contract, options: FuzzOptions, judged_elsewhere: Collection[str] = ()
+) -> list[Probe | Skipped]:
+    """Every probe of every rule the spec lists, in the spec's order; seeded by SEED.
+
+    ``judged_elsewhere``: rules the runner checks by other means than a probe of their own
+    (answers compared with each other, failures sent again).
+    """
     rng = random.Random(options.seed)
     found: list[Probe | Skipped] = []
     for rule in contract.rules:
         maker = MAKERS.get(rule.id)
         if rule.untestable:
             found.append(Skipped(rule.id, rule.untestable))
-        elif maker is None and rule.id in ENVELOPE_RULES:
-            continue  # judged on every answer (fuzz_harness.judge.judge_body)
+        elif maker is None and rule.id in (*ANSWER_RULES, *judged_elsewhere):
+            continue  # judged on every answer (fuzz_harness.judge) or by the runner
         elif maker is None:
             found.append(Skipped(rule.id, "the harness has no probe for this rule"))
         else:
@@ -127,6 +139,41 @@ def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iter
         "valid-request-accepted",
         "largest job ID (2^63-1)",
         post(me, {"job_ids": [INT64_MAX]}),
+        me,
+    )
+    body = {"job_ids": some_ids(rng, me, 2)}
+    for name, media in (
+        ("media type with charset=utf-8", "application/json; charset=utf-8"),
+        ("media type in upper case", "APPLICATION/JSON"),
+        ("media type in mixed case with a parameter", "Application/Json;Charset=UTF-8"),
+    ):
+        headers = (_token(me), ("Content-Type", media))
+        yield Probe("valid-request-accepted", name, post(me, body, headers=headers), me)
+    lower = (("x-auth-token", f"${me.variable}"), ("content-type", "application/json"))
+    yield Probe(
+        "valid-request-accepted", "header names in lower case", post(me, body, headers=lower), me
+    )
+    chunked = post(me, body)
+    yield Probe(
+        "valid-request-accepted",
+        "chunked body (no Content-Length)",
+        Request(chunked.method, chunked.path, chunked.headers, chunked.body, chunked=True),
+        me,
+    )
+    limit = contract.limits.max_body_bytes
+    exact = post(me, _padded(body["job_ids"], limit))
+    yield Probe("valid-request-accepted", f"body of exactly {limit} bytes", exact, me)
+    yield Probe(
+        "valid-request-accepted",
+        f"body of exactly {limit} bytes, chunked",
+        Request(exact.method, exact.path, exact.headers, exact.body, chunked=True),
+        me,
+    )
+    under = contract.limits.max_header_bytes - HEADER_MARGIN
+    yield Probe(
+        "valid-request-accepted",
+        f"request headers of about {under} bytes (under max_header_bytes)",
+        post(me, body, headers=_header_block(me, under)),
         me,
     )
     if options.other:
@@ -156,10 +203,19 @@ def _token_missing(contract: Contract, options: FuzzOptions, rng: random.Random)
 @probes_for("token-unknown")
 def _token_unknown(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
     me = options.identity
+    body = {"job_ids": some_ids(rng, me, 2)}
     token = ("X-Auth-Token", f"jm-fuzz-unknown-{rng.getrandbits(64):016x}")
-    yield _refusal(
-        "token-unknown", "unknown token", post(me, {"job_ids": some_ids(rng, me, 2)}, token=token)
-    )
+    yield _refusal("token-unknown", "unknown token", post(me, body, token=token))
+    # Near misses of the real token: a comparison by prefix, by length or without case
+    # accepts one of them. (Spelled as bash expansions so reports never show the token.)
+    misses = [
+        ("the valid token with a character appended", "${}x"),
+        ("the valid token with its last character dropped", "${{}%?}"),
+    ]
+    if me.token.swapcase() != me.token:
+        misses.append(("the valid token in swapped letter case", "${{}~~}"))
+    for name, spelling in misses:
+        yield _refusal("token-unknown", name, post(me, body, token=_token(me, spelling)))
 
 
 @probes_for("token-other-project")
@@ -258,6 +314,11 @@ def _header_duplicate(
             "Content-Encoding: identity twice",
             (token, JSON, *[("Content-Encoding", "identity")] * 2),
         ),
+        ("X-Auth-Token and x-auth-token", (token, ("x-auth-token", token[1]), JSON)),
+        (
+            "an unknown X-Auth-Token, then the right x-auth-token",
+            (("X-Auth-Token", "jm-fuzz-unknown"), ("x-auth-token", token[1]), JSON),
+        ),
     ]
     for name, headers in cases:
         yield _refusal("header-duplicate", name, post(me, body, headers=headers))
@@ -272,19 +333,30 @@ def _padded(ids: list[int], size: int) -> bytes:
 def _body_too_large(
     contract: Contract, options: FuzzOptions, rng: random.Random
 ) -> Iterator[Probe]:
+    # The other side of the limit (exactly max_body_bytes accepted) is valid-request-accepted's.
     me = options.identity
     limit = contract.limits.max_body_bytes
-    ids = some_ids(rng, me, 2)
+    over = post(me, _padded(some_ids(rng, me, 2), limit + 1))
+    yield _refusal("body-too-large", f"body of {limit + 1} bytes", over)
     yield _refusal(
-        "body-too-large", f"body of {limit + 1} bytes", post(me, _padded(ids, limit + 1))
-    )
-    # The other side of the limit: exactly max_body_bytes is a valid request.
-    yield Probe(
         "body-too-large",
-        f"body of exactly {limit} bytes (accepted)",
-        post(me, _padded(ids, limit)),
-        me,
+        f"body of {limit + 1} bytes, chunked (no Content-Length to refuse it by)",
+        Request(over.method, over.path, over.headers, over.body, chunked=True),
     )
+
+
+# Room left under max_header_bytes for the headers the HTTP client and a proxy add (Host,
+# User-Agent, Accept, X-Forwarded-For, ...): "just under" the limit is this far below it.
+HEADER_MARGIN = 1024
+
+
+def _header_block(identity: Identity, size: int) -> tuple[tuple[str, str], ...]:
+    """The token and content type, padded so that names and values add up to ``size``."""
+    fixed = (_token(identity), JSON)
+    used = sum(len(name) + len(value) for name, value in fixed)
+    used += len(identity.token) - len(f"${identity.variable}")  # the placeholder is resolved
+    name = "X-JM-Fuzz-Padding"
+    return (*fixed, (name, "a" * max(0, size - used - len(name))))
 
 
 @probes_for("headers-too-large")
@@ -292,13 +364,14 @@ def _headers_too_large(
     contract: Contract, options: FuzzOptions, rng: random.Random
 ) -> Iterator[Probe]:
     me = options.identity
-    size = contract.limits.max_header_bytes + 1024
-    padding = ("X-JM-Fuzz-Padding", "a" * size)
-    yield _refusal(
-        "headers-too-large",
-        f"{size} bytes in one header",
-        post(me, {"job_ids": some_ids(rng, me, 1)}, headers=(_token(me), JSON, padding)),
-    )
+    body = {"job_ids": some_ids(rng, me, 1)}
+    limit = contract.limits.max_header_bytes
+    for size in (limit + 512, limit + 4096):
+        yield _refusal(
+            "headers-too-large",
+            f"request headers of about {size} bytes (over max_header_bytes)",
+            post(me, body, headers=_header_block(me, size)),
+        )
 
 
 @probes_for("json-malformed")
@@ -332,14 +405,33 @@ def _schema_violation(
         ("fractional ID", {"job_ids": [1.5]}),
         ("negative ID", {"job_ids": [-1]}),
         ("ID past int64", {"job_ids": [INT64_MAX + 1]}),
-        ("ID of 5,000 digits", b'{"job_ids": [' + b"9" * 5000 + b"]}"),
+        ("ID past int64 written as a float", b'{"job_ids": [9223372036854775808.0]}'),
         ("job_ids not a list", {"job_ids": one}),
+        ("job_ids a comma-separated string", {"job_ids": f"{one},{one + 1}"}),
+        ("job_ids a string of one ID", {"job_ids": str(one)}),
+        ("ID in a nested list", {"job_ids": [[one]]}),
+        ("ID as an object", {"job_ids": [{"job_id": one}]}),
+        ("null ID", {"job_ids": [None]}),
+        ("ID as a numeric string with a sign", {"job_ids": [f"+{one}"]}),
         ("job_ids null", {"job_ids": None}),
         ("body an array", [one]),
         ("1,001 IDs", {"job_ids": list(range(1, 1002))}),
     ]
     for name, body in bodies:
         yield _refusal("body-schema-violation", name, post(me, body))
+
+
+@probes_for("number-beyond-parsers")
+def _beyond_parsers(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    for name, raw in (
+        ("ID of 5,000 digits", b'{"job_ids": [' + b"9" * 5000 + b"]}"),
+        ("ID of 5,000 digits beside a valid one", b'{"job_ids": [1, ' + b"1" * 5000 + b"]}"),
+    ):
+        probe = post(me, raw)
+        yield Probe("number-beyond-parsers", name, probe, floor="body-schema-violation")
 
 
 @probes_for("body-unknown-field")
@@ -361,17 +453,25 @@ def _duplicate(contract: Contract, options: FuzzOptions, rng: random.Random) -> 
     yield _refusal(
         "job-ids-duplicate", "one ID twice", post(me, {"job_ids": [ids[0], *ids, ids[0]][1:]})
     )
+    # Equal numbers in other spellings: JSON Schema's uniqueItems compares values.
+    one = ids[0]
+    for name, raw in (
+        (f"{one} and {one}.0", f'{{"job_ids": [{one}, {one}.0]}}'),
+        (f"{one} and {one}e0", f'{{"job_ids": [{one}, {one}e0]}}'),
+        (f"{one}.0 and {one}", f'{{"job_ids": [{one}.0, {ids[1]}, {one}]}}'),
+    ):
+        yield _refusal("job-ids-duplicate", name, post(me, raw.encode()))
 
 
 @probes_for("method-not-allowed")
 def _method(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
     me = options.identity
     body = {"job_ids": some_ids(rng, me, 1)}
-    for method in ("GET", "PUT", "PATCH", "DELETE"):
+    for method in ("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"):
         request = post(me, body, method=method)
-        if method in ("GET", "DELETE"):
+        if method in ("GET", "DELETE", "OPTIONS", "HEAD"):
             request = Request(method, request.path, (_token(me),), None)
-        yield _refusal("method-not-allowed", method, request)
+        yield Probe("method-not-allowed", method, request, bodiless=method == "HEAD")
 
 
 @probes_for("path-unknown")
@@ -379,10 +479,30 @@ def _path(contract: Contract, options: FuzzOptions, rng: random.Random) -> Itera
     me = options.identity
     body = {"job_ids": some_ids(rng, me, 1)}
     base = path_for(me.project_id)
-    for path in (base + "/extra", base.rsplit("/", 1)[0], base.replace("/v1.0/", "/v9.9/")):
-        request = post(me, body)
+    request = post(me, body)
+    for path in (
+        base + "/extra",
+        base.rsplit("/", 1)[0],
+        base.replace("/v1.0/", "/v9.9/"),
+        base + "/",
+        base.replace("/jobs/metrics", "/JOBS/METRICS"),
+        base.replace("/v1.0/", "/V1.0/"),
+    ):
         yield _refusal(
             "path-unknown",
+            path.replace(me.project_id, "{project_id}"),
+            Request("POST", path, request.headers, request.body),
+        )
+
+
+@probes_for("path-encoded-slash")
+def _encoded_slash(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    request = post(me, {"job_ids": some_ids(rng, me, 1)})
+    for old, new in (("/jobs/metrics", "/jobs%2Fmetrics"), ("/jobs/metrics", "/jobs%2fmetrics")):
+        path = request.path.replace(old, new)
+        yield _refusal(
+            "path-encoded-slash",
             path.replace(me.project_id, "{project_id}"),
             Request("POST", path, request.headers, request.body),
         )

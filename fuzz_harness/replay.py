@@ -18,12 +18,11 @@ from typing import Any
 import schemathesis
 
 from fuzz_harness import hooks
-from fuzz_harness.cli import demo_identities
 from fuzz_harness.contract import METRICS_PATH, SPEC_PATH, default_contract
 from fuzz_harness.exchange import TOKEN_VARIABLES, Request, Sender
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import describe
-from fuzz_harness.options import FuzzOptions, Identity
+from fuzz_harness.options import FuzzOptions, Identity, demo_identities
 from fuzz_harness.probes import Probe
 from fuzz_harness.runner import judge_probe, target_server
 from fuzz_harness.st_run import CONFIG
@@ -54,8 +53,12 @@ def replay_file(path: Path, base_url: str | None = None) -> int:
         target,
         Identity(secrets["AUTH_TOKEN"], me.project_id, known, "AUTH_TOKEN"),
         Identity(secrets.get("OTHER_AUTH_TOKEN", ""), other.project_id, foreign, other.variable),
-        1, 0, "all", 1, path.parent,
-    )  # fmt: skip
+        max_examples=1,
+        seed=0,
+        mode="all",
+        workers=1,
+        report_dir=path.parent,
+    )
     with target_server(options) as url:
         print(f"replay {data['id']} [{data['rule']}] against {url}")
         if data["source"] == "probe":
@@ -91,6 +94,7 @@ def _replay_case(
     data: dict[str, Any], url: str, secrets: dict[str, str], known: JobIdSet, foreign: JobIdSet
 ) -> list[str]:
     hooks.configure(known, foreign)
+    hooks.register()
     recorded = data["case"]
     # The run's own configuration (its disabled checks included); the pinned token and project
     # it names are the recorded case's.

@@ -1,9 +1,12 @@
-"""The conformance report: one row per rule, with its probes and its verdict.
+"""The conformance report: one row per rule, with its level, its probes and its verdict.
 
-A rule is ``passed`` only if at least one request exercised it and none broke it;
-``failed`` if any did; ``not exercised`` otherwise, with the reason. Written as
-``conformance.json`` (for machines) and ``conformance.md`` (for people and CI summaries);
-each distinct failure also gets a replay file in ``failures/``.
+A rule is ``passed`` only if at least one request exercised it and none broke it; ``failed``
+if a request broke a rule the run enforces (every ``must`` rule, and ``should`` rules in strict
+mode); ``warning`` if a request broke a ``should`` rule of a run that does not enforce them;
+``skipped`` if the user excluded it (``--skip-rule``), never ``passed``; ``not exercised``
+otherwise, with the reason. Written as ``conformance.json`` (for machines),
+``conformance.md`` (for people and CI job summaries) and ``junit.xml`` (one test case per
+rule, for CI test reports); each distinct failure also gets a replay file in ``failures/``.
 """
 
 from __future__ import annotations
@@ -12,22 +15,31 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
-from fuzz_harness.contract import Contract
+from fuzz_harness.contract import MUST, Contract
 
-PASSED, FAILED, NOT_EXERCISED = "passed", "failed", "not exercised"
+PASSED, FAILED, WARNING, NOT_EXERCISED, SKIPPED = (
+    "passed",
+    "failed",
+    "warning",
+    "not exercised",
+    "skipped",
+)
+VERDICTS = (PASSED, FAILED, WARNING, NOT_EXERCISED, SKIPPED)
 FUZZ_RULE = "fuzz-checks"
 FUZZ_RULE_TEXT = (
     "schemathesis' checks on generated requests: no 5xx, documented status codes, content"
     " types and headers, schema-valid requests accepted, invalid ones refused"
 )
+SKIP_OPTION = "--skip-rule (SKIP_RULES)"
 
 
 @dataclass
 class Failure:
     id: str
     rule: str
-    source: str  # "probe" or "schemathesis"
+    source: str  # "probe", "schemathesis" or "recheck"
     title: str
     detail: str
     curl: str
@@ -40,15 +52,20 @@ class RuleResult:
     id: str
     when: str
     expected: str
+    level: str = MUST
+    enforced: bool = True  # a broken rule fails the run (must, or should in strict mode)
     probes: int = 0
     exercised: int = 0
     failures: list[str] = field(default_factory=list)  # Failure ids
     reason: str = ""
+    skipped: bool = False
 
     @property
     def verdict(self) -> str:
+        if self.skipped:
+            return SKIPPED
         if self.failures:
-            return FAILED
+            return FAILED if self.enforced else WARNING
         return PASSED if self.exercised else NOT_EXERCISED
 
 
@@ -57,6 +74,7 @@ class Report:
     target: str
     seed: int
     rules: dict[str, RuleResult]
+    strict: bool = False
     failures: list[Failure] = field(default_factory=list)
     fuzz_cases: int = 0
     fuzz_seconds: float = 0.0
@@ -65,20 +83,53 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         verdicts = [rule.verdict for rule in self.rules.values()]
-        return {v: verdicts.count(v) for v in (PASSED, FAILED, NOT_EXERCISED)}
+        return {v: verdicts.count(v) for v in VERDICTS}
+
+    def violations(self) -> list[Failure]:
+        """The failures that fail the run: those of the rules it enforces."""
+        return [f for f in self.failures if self.rules[f.rule].verdict == FAILED]
 
     @property
     def conforms(self) -> bool:
-        return not self.failures
+        return not self.violations()
 
 
-def new_report(contract: Contract, target: str, seed: int) -> Report:
+def new_report(
+    contract: Contract,
+    target: str,
+    seed: int,
+    *,
+    strict: bool = False,
+    skip: frozenset[str] = frozenset(),
+) -> Report:
     rules = {
-        rule.id: RuleResult(rule.id, rule.when, rule.expected, reason=rule.untestable or "")
+        rule.id: RuleResult(
+            rule.id,
+            rule.when,
+            rule.expected,
+            level=rule.level,
+            enforced=strict or rule.level == MUST,
+            reason=f"skipped by the user ({SKIP_OPTION})"
+            if rule.id in skip
+            else rule.untestable or "",
+            skipped=rule.id in skip,
+        )
         for rule in contract.rules
     }
-    rules[FUZZ_RULE] = RuleResult(FUZZ_RULE, FUZZ_RULE_TEXT, "every check holds")
-    return Report(target=target, seed=seed, rules=rules)
+    rules[FUZZ_RULE] = RuleResult(
+        FUZZ_RULE, FUZZ_RULE_TEXT, "every check holds", skipped=FUZZ_RULE in skip
+    )
+    if FUZZ_RULE in skip:
+        rules[FUZZ_RULE].reason = f"skipped by the user ({SKIP_OPTION})"
+    return Report(target=target, seed=seed, rules=rules, strict=strict)
+
+
+def summary_line(report: Report) -> str:
+    counts = report.counts()
+    return (
+        f"{counts[PASSED]} passed, {counts[FAILED]} failed, {counts[WARNING]} warnings, "
+        f"{counts[NOT_EXERCISED]} not exercised, {counts[SKIPPED]} skipped"
+    )
 
 
 def write(report: Report, folder: Path) -> tuple[Path, Path]:
@@ -86,6 +137,7 @@ def write(report: Report, folder: Path) -> tuple[Path, Path]:
     data: dict[str, Any] = {
         "target": report.target,
         "seed": report.seed,
+        "strict": report.strict,
         "verdict": "conforms" if report.conforms else "violations",
         "counts": report.counts(),
         "fuzz": {"cases": report.fuzz_cases, "seconds": round(report.fuzz_seconds, 2)},
@@ -93,13 +145,14 @@ def write(report: Report, folder: Path) -> tuple[Path, Path]:
         "rules": [
             {
                 "id": rule.id,
+                "level": rule.level,
                 "when": rule.when,
                 "expected": rule.expected,
                 "probes_sent": rule.probes,
                 "exercised": rule.exercised,
                 "verdict": rule.verdict,
                 "failures": rule.failures,
-                "reason": rule.reason if rule.verdict == NOT_EXERCISED else "",
+                "reason": rule.reason if rule.verdict in (NOT_EXERCISED, SKIPPED) else "",
             }
             for rule in report.rules.values()
         ],
@@ -110,6 +163,7 @@ def write(report: Report, folder: Path) -> tuple[Path, Path]:
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     md_path = folder / "conformance.md"
     md_path.write_text(markdown(report), encoding="utf-8")
+    write_junit(report, folder / "junit.xml")
     return json_path, md_path
 
 
@@ -117,43 +171,96 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _verdict_cell(report: Report, rule: RuleResult) -> str:
+    verdict = rule.verdict
+    if verdict == FAILED:
+        return f"**failed** ({', '.join(rule.failures)})"
+    if verdict == WARNING:
+        return f"warning ({', '.join(rule.failures)}; fails with STRICT=1)"
+    if verdict in (NOT_EXERCISED, SKIPPED):
+        return f"{verdict}: {rule.reason or 'no request exercised it'}"
+    return verdict
+
+
 def markdown(report: Report) -> str:
-    counts = report.counts()
+    mode = "strict: should rules enforced" if report.strict else "should rules are warnings"
     lines = [
         "# Conformance report",
         "",
-        f"Target `{report.target}`, seed {report.seed}: "
-        f"**{counts[PASSED]} passed, {counts[FAILED]} failed, "
-        f"{counts[NOT_EXERCISED]} not exercised**"
+        f"Target `{report.target}`, seed {report.seed}, {mode}: **{summary_line(report)}**"
         f" ({report.fuzz_cases} generated cases, {report.probe_requests} probe requests).",
         "",
-        "| rule | the spec says | requests | verdict |",
-        "| --- | --- | ---: | --- |",
+        "| rule | level | the spec says | requests | verdict |",
+        "| --- | --- | --- | ---: | --- |",
     ]
     for rule in report.rules.values():
-        verdict = rule.verdict
-        if verdict == FAILED:
-            verdict = f"**failed** ({', '.join(rule.failures)})"
-        elif verdict == NOT_EXERCISED:
-            verdict = f"not exercised: {rule.reason or 'no request exercised it'}"
         lines.append(
-            f"| `{rule.id}` | {_cell(rule.when)} -> {_cell(rule.expected)} | {rule.exercised}"
-            f" | {_cell(verdict)} |"
+            f"| `{rule.id}` | {rule.level} | {_cell(rule.when)} -> {_cell(rule.expected)}"
+            f" | {rule.exercised} | {_cell(_verdict_cell(report, rule))} |"
         )
     for failure in report.failures:
+        kind = "" if report.rules[failure.rule].verdict == FAILED else " (warning)"
         lines += [
             "",
-            f"## {failure.id} `{failure.rule}`: {_cell(failure.title)}",
+            f"## {failure.id} `{failure.rule}`{kind}: {_cell(failure.title)}",
             "",
             "```",
             failure.detail.strip(),
             "```",
-            "",
-            "```sh",
-            failure.curl,
-            failure.replay,
-            "```",
         ]
+        if failure.curl or failure.replay:
+            lines += ["", "```sh", *filter(None, (failure.curl, failure.replay)), "```"]
     for note in report.notes:
         lines += ["", f"- {note}"]
     return "\n".join(lines) + "\n"
+
+
+def write_junit(report: Report, path: Path) -> Path:
+    """JUnit XML, one test case per rule, as CI test reports read it.
+
+    Failed rules are ``<failure>``; warnings, skipped and not-exercised rules are
+    ``<skipped>`` with the reason in the message (JUnit has no "warning" outcome, and a CI
+    that shows skips shows them); passed rules are plain test cases. This replaces
+    schemathesis' own JUnit, which has one test case per operation.
+    """
+    counts = report.counts()
+    suite = ElementTree.Element(
+        "testsuite",
+        name="jobs-metrics conformance",
+        tests=str(len(report.rules)),
+        failures=str(counts[FAILED]),
+        errors="0",
+        skipped=str(counts[WARNING] + counts[NOT_EXERCISED] + counts[SKIPPED]),
+        time=f"{report.fuzz_seconds:.3f}",
+    )
+    failures = {failure.id: failure for failure in report.failures}
+    for rule in report.rules.values():
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=f"conformance.{rule.level}", name=rule.id
+        )
+        verdict = rule.verdict
+        details = "\n\n".join(
+            f"{failures[i].id} {failures[i].title}\n{failures[i].detail}\n{failures[i].curl}"
+            for i in rule.failures
+        )
+        if verdict == FAILED:
+            node = ElementTree.SubElement(
+                case, "failure", message=f"{rule.id}: {', '.join(rule.failures)}"
+            )
+            node.text = details
+        elif verdict == WARNING:
+            node = ElementTree.SubElement(
+                case,
+                "skipped",
+                message=f"warning (should rule, fails with STRICT=1): {', '.join(rule.failures)}",
+            )
+            node.text = details
+        elif verdict in (NOT_EXERCISED, SKIPPED):
+            reason = rule.reason or "no request exercised it"
+            ElementTree.SubElement(case, "skipped", message=f"{verdict}: {reason}")
+    root = ElementTree.Element("testsuites")
+    root.append(suite)
+    ElementTree.indent(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    return path

@@ -16,16 +16,27 @@ import random
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from fuzz_harness import recheck as rechecking
 from fuzz_harness import report as reporting
-from fuzz_harness.contract import Contract, default_contract
+from fuzz_harness.consistency import RULES as CONSISTENCY_RULES
+from fuzz_harness.consistency import run_checks
+from fuzz_harness.contract import MUST, Contract, default_contract
 from fuzz_harness.exchange import Answer, Request, Sender, curl
 from fuzz_harness.jobids import JobIdSet
-from fuzz_harness.judge import Verdicts, describe, judge_body, judge_jobs, judge_refusal
+from fuzz_harness.judge import (
+    Verdicts,
+    describe,
+    judge_body,
+    judge_jobs,
+    judge_refusal,
+    judge_times,
+)
 from fuzz_harness.options import FuzzOptions, Identity
 from fuzz_harness.probes import Probe, Skipped, all_probes, post, some_ids
 from fuzz_harness.report import FUZZ_RULE, Failure, Report
@@ -77,12 +88,15 @@ def execute(options: FuzzOptions, base_url: str, contract: Contract | None = Non
         if reason:
             return Outcome(COULD_NOT_TEST, reason, None)
         label = base_url if options.base_url else f"{base_url} (reference server, demo data)"
-        report = reporting.new_report(contract, label, options.seed)
+        report = reporting.new_report(
+            contract, label, options.seed, strict=options.strict, skip=options.skip_rules
+        )
         shutil.rmtree(options.report_dir / "failures", ignore_errors=True)
         run_probes(sender, contract, options, report)
+        run_consistency(sender, options, report)
         report.probe_requests = sender.sent
-        st = run_schemathesis(options, base_url)
-        problem = merge_fuzzing(st, report, options, base_url)
+        st = None if FUZZ_RULE in options.skip_rules else run_schemathesis(options, base_url)
+        problem = merge_fuzzing(st, report, options, sender)
         if problem:
             return Outcome(COULD_NOT_TEST, problem, report)
     finally:
@@ -114,21 +128,43 @@ def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str |
 
 
 def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report: Report) -> None:
+    """Send every probe; re-check each failure before it is reported (:mod:`recheck`)."""
     found: dict[tuple[str, str], Failure] = {}
-    for item in all_probes(contract, options):
+    unsettled: dict[str, list[str]] = {rechecking.REUSED: [], rechecking.INTERMITTENT: []}
+    previous_name = "the preflight request"
+    for item in all_probes(contract, options, (*CONSISTENCY_RULES, rechecking.RULE)):
+        if item.rule in options.skip_rules:
+            continue
         result = report.rules[item.rule]
         if isinstance(item, Skipped):
             result.reason = result.reason or item.reason
             continue
         result.probes += 1
         answer = sender.send(item.request)
-        verdicts = judge_probe(contract, options, item, answer)
+        previous, previous_name, name = (
+            sender.previous,
+            f"probe {item.rule}: {item.name}",
+            previous_name,
+        )
+        verdicts = _without_skipped(judge_probe(contract, options, item, answer), options)
         for rule_id in verdicts.exercised:
             report.rules[rule_id].exercised += 1
         for rule_id, problems in verdicts.problems.items():
             key = (rule_id, shape(problems[0]))
             if key in found:
                 found[key].count += 1
+                continue
+
+            def fails(again: Answer, rule_id: str = rule_id, item: Probe = item) -> bool:
+                return rule_id in judge_probe(contract, options, item, again).problems
+
+            checked = rechecking.recheck(sender, item.request, previous, fails)
+            if checked.kind != rechecking.CONSISTENT:
+                after = f" (after {name})" if checked.kind == rechecking.REUSED else ""
+                unsettled[checked.kind].append(
+                    f"probe {item.rule}: {item.name}{after}: looked like a failure of"
+                    f" {rule_id}: {problems[0][:300]}; {checked.text}"
+                )
                 continue
             found[key] = add_failure(
                 report,
@@ -137,30 +173,124 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
                 rule=rule_id,
                 source="probe",
                 title=f"probe {item.rule}: {item.name}",
-                detail="\n".join(problems) + f"\nanswer: {describe(answer)}",
+                detail="\n".join(problems) + f"\nanswer: {describe(answer)}\n{checked.text}",
                 request=item.request,
                 replay={
                     "probe_rule": item.rule,
                     "asker": item.asker.variable if item.asker else None,
                 },
             )
+    _report_unsettled(report, unsettled)
 
 
-def judge_probe(contract: Contract, options: FuzzOptions, probe: Probe, answer: Answer) -> Verdicts:
+UNSETTLED_TITLES = {
+    rechecking.REUSED: "answers depend on the request before them on a keep-alive connection",
+    rechecking.INTERMITTENT: "intermittent failures: the same request passes when sent again",
+}
+
+
+def _report_unsettled(report: Report, unsettled: dict[str, list[str]]) -> None:
+    """One finding per kind of connection-dependent failure, listing where it showed."""
+    if rechecking.RULE in report.rules and not report.rules[rechecking.RULE].skipped:
+        report.rules[rechecking.RULE].exercised += 1
+    for kind, seen in unsettled.items():
+        if not seen or report.rules[rechecking.RULE].skipped:
+            continue
+        _record(
+            report,
+            Failure(
+                id=f"F{len(report.failures) + 1}",
+                rule=rechecking.RULE,
+                source="recheck",
+                title=f"{UNSETTLED_TITLES[kind]} ({len(seen)} requests)",
+                detail="\n".join(seen[:20])
+                + "\n(not reported under the rules the requests were probing: sent again, they"
+                " did not fail the same way)",
+                curl="",
+                replay="",
+                count=len(seen),
+            ),
+        )
+
+
+def _without_skipped(verdicts: Verdicts, options: FuzzOptions) -> Verdicts:
+    for rule_id in options.skip_rules:
+        verdicts.exercised.discard(rule_id)
+        verdicts.problems.pop(rule_id, None)
+    return verdicts
+
+
+def run_consistency(sender: Sender, options: FuzzOptions, report: Report) -> None:
+    """The rules that compare answers with each other (:mod:`fuzz_harness.consistency`)."""
+    checked = run_checks(sender.send, options, random.Random(options.seed))
+    for rule_id in checked.exercised - options.skip_rules:
+        report.rules[rule_id].exercised += 1
+    for rule_id, reason in checked.not_exercised.items():
+        if rule_id not in options.skip_rules and not report.rules[rule_id].exercised:
+            report.rules[rule_id].reason = reason
+    for finding in checked.findings:
+        if finding.rule in options.skip_rules:
+            continue
+        add_failure(
+            report,
+            options,
+            sender.base_url,
+            rule=finding.rule,
+            source="probe",
+            title=finding.title,
+            detail=finding.detail,
+            request=finding.request,
+            replay={"probe_rule": finding.rule, "asker": options.identity.variable},
+        )
+
+
+def judge_probe(
+    contract: Contract,
+    options: FuzzOptions,
+    probe: Probe,
+    answer: Answer,
+    now_ms: int | None = None,
+) -> Verdicts:
     rule = contract.rule(probe.rule)
     verdicts = Verdicts()
     verdicts.exercised.add(rule.id)
     if probe.asker is None:
-        for problem in judge_refusal(rule, answer):
+        problems = judge_refusal(rule, answer, bodiless=probe.bodiless)
+        if probe.floor:
+            verdicts.exercised.add(probe.floor)
+            if problems and not _refused(answer, rule.status):
+                for problem in problems:
+                    verdicts.fail(probe.floor, f"{probe.name}: not refused: {problem}")
+                problems = []
+        for problem in problems:
             verdicts.fail(rule.id, f"{probe.name}: {problem}")
     elif answer.status != 200:
         verdicts.fail(rule.id, f"{probe.name}: expected HTTP 200, got {describe(answer)}")
-    verdicts.merge(judge_body(contract, answer))
+    if not probe.bodiless:
+        envelope = judge_body(contract, answer)
+        if rule.level != MUST:
+            # A should rule's answer may come from the deployment (a proxy's own refusal):
+            # its envelope is part of that rule's verdict, a warning like the rule.
+            for problems_of_rule in envelope.problems.values():
+                for problem in problems_of_rule:
+                    verdicts.fail(rule.id, f"{probe.name}: {problem}")
+            envelope = Verdicts(exercised=envelope.exercised)
+        verdicts.merge(envelope)
+    now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+    verdicts.merge(judge_times(answer, now))
     if probe.asker is not None and answer.status == 200:
         body = json.loads(probe.request.body or b"{}")
         known, foreign = probe.asker.job_ids, _foreign_for(options, probe.asker)
         verdicts.merge(judge_jobs(body.get("job_ids", []), answer, known, foreign))
     return verdicts
+
+
+def _refused(answer: Answer, status: int | None) -> bool:
+    """A refusal with the error body: what the floor rule of a probe requires, whatever code."""
+    body = answer.json()
+    return (
+        answer.status == status and isinstance(body, dict) and isinstance(body.get("error_id"), str)
+    )
 
 
 def _foreign_for(options: FuzzOptions, asker: Identity) -> JobIdSet:
@@ -226,8 +356,18 @@ def replay_command(path: Path) -> str:
     return f"{sys.executable} -m fuzz_harness replay {path}"
 
 
-def merge_fuzzing(st: StResult, report: Report, options: FuzzOptions, base_url: str) -> str | None:
-    """Fold schemathesis' findings into the rules; a run that tested nothing is exit 2."""
+def merge_fuzzing(
+    st: StResult | None, report: Report, options: FuzzOptions, sender: Sender
+) -> str | None:
+    """Fold schemathesis' findings into the rules; a run that tested nothing is exit 2.
+
+    Each distinct failure is sent again on a fresh connection first: one whose status does
+    not come back (a keep-alive desync, a 500 one time in 20) is reported once under
+    ``connection-stable``, not under the check that happened to see it.
+    """
+    if st is None:
+        return None
+    base_url = sender.base_url
     report.fuzz_cases, report.fuzz_seconds = st.cases, st.seconds
     if st.cases == 0:
         tail = st.log.read_text(errors="replace")[-1500:] if st.log and st.log.exists() else ""
@@ -237,12 +377,23 @@ def merge_fuzzing(st: StResult, report: Report, options: FuzzOptions, base_url: 
         target = "response-schema" if rule_id == "answers_with_jobs" else rule_id
         if target in report.rules:
             report.rules[target].exercised += count
+    unsettled: list[str] = []
     for found in st.failures:
+        rule = found.rule if found.rule in report.rules else FUZZ_RULE
+        if rule in options.skip_rules:
+            continue
+        statuses = [sender.send_fresh(found.request)[0].status for _ in range(2)]
+        if found.status and all(status != found.status for status in statuses):
+            unsettled.append(
+                f"schemathesis {found.check} ({found.title}): HTTP {found.status} once, then"
+                f" HTTP {' and '.join(map(str, statuses))} on fresh connections"
+            )
+            continue
         add_failure(
             report,
             options,
             base_url,
-            rule=found.rule if found.rule in report.rules else FUZZ_RULE,
+            rule=rule,
             source="schemathesis",
             title=f"{found.code + ' ' if found.code else ''}{found.title} ({found.check})",
             detail=f"{found.message.strip()[:1500]}\nanswer: HTTP {found.status}",
@@ -250,6 +401,7 @@ def merge_fuzzing(st: StResult, report: Report, options: FuzzOptions, base_url: 
             replay={"check": found.check, "case": found.case},
             count=found.count,
         )
+    _report_unsettled(report, {rechecking.INTERMITTENT: unsettled})
     for error in st.errors:
         failure_id = f"F{len(report.failures) + 1}"
         _record(

@@ -15,9 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from fuzz_harness.cli import demo_identities
 from fuzz_harness.faults import FAULTS
-from fuzz_harness.options import FuzzOptions
+from fuzz_harness.options import FuzzOptions, demo_identities
 from fuzz_harness.runner import CONFORMS, VIOLATIONS, execute, target_server
 
 CORRECT = "(none: the correct server)"
@@ -40,7 +39,17 @@ def run_one(fault: str, seed: int, max_examples: int) -> Outcome:
     started = time.monotonic()
     me, other = demo_identities()
     with tempfile.TemporaryDirectory(prefix="selftest-") as reports:
-        options = FuzzOptions(None, me, other, max_examples, seed, "all", 1, Path(reports))
+        options = FuzzOptions(
+            None,
+            me,
+            other,
+            max_examples=max_examples,
+            seed=seed,
+            mode="all",
+            workers=1,
+            report_dir=Path(reports),
+            strict=True,
+        )
         module = "reference_server" if fault == CORRECT else "fuzz_harness.fault_server"
         extra = () if fault == CORRECT else ("--fault", fault)
         with target_server(options, module=module, extra_args=extra) as base_url:

@@ -76,3 +76,64 @@ def test_the_checker_sees_a_wrong_arrow(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from fuzz_harness.judge import judge_body\nimport specdiff.catalogue\n")
     assert imported(bad) == {"fuzz_harness", "specdiff"}
+
+
+def module_graph(package: Path, name: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports (anywhere in it, lazily too)."""
+    graph: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        module = ".".join((name, *path.relative_to(package).with_suffix("").parts))
+        module = module.removesuffix(".__init__")
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        graph[module] = {m for m in found if m.startswith(name + ".")} - {module}
+    return {module: targets & graph.keys() for module, targets in graph.items()}
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph`` (modules in order), or [] when there is none."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> list[str]:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        path.pop()
+        state[module] = 2
+        return []
+
+    for module in sorted(graph):
+        if module not in state and (found := visit(module)):
+            return found
+    return []
+
+
+PACKAGES = {folder: SELF.get(folder, folder.split("/")[-1]) for folder in ALLOWED}
+
+
+@pytest.mark.parametrize("folder", sorted(PACKAGES))
+def test_no_import_cycle_inside_a_package(folder: str) -> None:
+    """A module of a package never imports, even lazily, one that imports it back."""
+    if folder == "openapi":
+        return  # data only
+    found = cycle(module_graph(ROOT / folder, PACKAGES[folder]))
+    assert not found, "import cycle: " + " -> ".join(found)
+
+
+def test_the_cycle_checker_sees_a_cycle(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from pkg.b import g\n")
+    (package / "b.py").write_text("from pkg import a\n")
+    assert cycle(module_graph(package, "pkg")) == ["pkg.a", "pkg.b", "pkg.a"]

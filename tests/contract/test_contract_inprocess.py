@@ -15,7 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-import fuzz_harness.hooks  # noqa: F401  (registers this API's checks)
+from fuzz_harness import hooks
 from fuzz_harness.faults import faulty_app
 from fuzz_harness.st_run import CONFIG
 from reference_server import Settings, create_app
@@ -30,6 +30,7 @@ _config_text = (
     .replace("${JM_FUZZ_TOKEN}", TOKEN_A)
     .replace("${JM_FUZZ_PROJECT_ID}", PROJECT_A)
 )
+hooks.register()  # this API's checks, as the harness' schemathesis.toml registers them
 schema = schemathesis.openapi.from_path(
     SPEC_PATH, config=schemathesis.Config.from_str(_config_text)
 )

@@ -28,11 +28,13 @@ def test_docs_description_gets_the_rendered_table():
 
 
 def test_every_testable_rule_has_probes_or_is_judged_on_every_answer():
-    from fuzz_harness.judge import ENVELOPE_RULES
+    from fuzz_harness.consistency import RULES
+    from fuzz_harness.judge import ANSWER_RULES
     from fuzz_harness.probes import MAKERS
+    from fuzz_harness.recheck import RULE
 
     for rule in default_contract().rules:
-        probed = rule.id in MAKERS or rule.id in ENVELOPE_RULES
+        probed = rule.id in MAKERS or rule.id in (*ANSWER_RULES, *RULES, RULE)
         assert probed != bool(rule.untestable), rule.id
 
 

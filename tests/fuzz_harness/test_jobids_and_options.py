@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fuzz_harness.cli import demo_identities
 from fuzz_harness.jobids import INT64_MAX, JobIdsError, JobIdSet
-from fuzz_harness.options import OptionsError, build_options
+from fuzz_harness.options import OptionsError, build_options, demo_identities
 
 PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 OTHER = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -51,7 +50,13 @@ def _options(**given: str):
         "other_job_ids": "",
     } | given
     return build_options(
-        **values,
+        base_url=values["base_url"],
+        auth_token=values["auth_token"],
+        project_id=values["project_id"],
+        job_ids=values["job_ids"],
+        other_auth_token=values["other_auth_token"],
+        other_project_id=values["other_project_id"],
+        other_job_ids=values["other_job_ids"],
         max_examples=10,
         seed=1,
         mode="all",

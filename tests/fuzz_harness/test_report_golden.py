@@ -1,7 +1,8 @@
 """The conformance report is what a CI log shows: its exact text is kept as a golden record.
 
-One report built from the real contract with a fixed outcome (rules passed, one failed with
-its replay, one never exercised with the spec's reason, a note) is rendered and compared
+One report built from the real contract with a fixed outcome (rules passed, a must rule failed
+with its replay, a should rule broken (a warning), a rule skipped by the user, one never
+exercised with the spec's reason, a note) is rendered and compared
 with ``expected/conformance.md`` and ``expected/conformance.json``. When the format changes
 on purpose, update the records in the same commit (the assertion message says how).
 """
@@ -19,7 +20,12 @@ UPDATE = "python -m tests.fuzz_harness.test_report_golden"
 
 
 def fixed_report(folder: Path) -> tuple[Path, Path]:
-    report = new_report(load_contract(), "http://127.0.0.1:8080", seed=7)
+    report = new_report(
+        load_contract(),
+        "http://127.0.0.1:8080",
+        seed=7,
+        skip=frozenset({"content-encoding-not-identity"}),
+    )
     for rule in ("valid-request-accepted", "token-missing", FUZZ_RULE):
         report.rules[rule].probes = report.rules[rule].exercised = 3
     failure = Failure(
@@ -34,6 +40,18 @@ def fixed_report(folder: Path) -> tuple[Path, Path]:
     report.failures.append(failure)
     report.rules["token-unknown"].probes = report.rules["token-unknown"].exercised = 1
     report.rules["token-unknown"].failures.append("F1")
+    warning = Failure(
+        id="F2",
+        rule="header-duplicate",
+        source="probe",
+        title="probe header-duplicate: Content-Type twice",
+        detail="expected HTTP 400, error_id CS.10003, got HTTP 200",
+        curl="curl -sS -i -X POST http://127.0.0.1:8080/v1.0/p/jobs/metrics",
+        replay="jobs-metrics replay reports/failures/F2.json",
+    )
+    report.failures.append(warning)
+    report.rules["header-duplicate"].probes = report.rules["header-duplicate"].exercised = 1
+    report.rules["header-duplicate"].failures.append("F2")
     report.fuzz_cases, report.fuzz_seconds, report.probe_requests = 100, 3.14159, 7
     report.notes.append("jobs of another project: not exercised (no OTHER_JOB_IDS)")
     return write(report, folder)
@@ -44,7 +62,11 @@ def test_conformance_report_matches_the_golden_records(tmp_path: Path) -> None:
     for produced in (md_path, json_path):
         expected = (EXPECTED / produced.name).read_text()
         assert produced.read_text() == expected, f"format changed on purpose? run {UPDATE}"
-    assert json.loads(json_path.read_text())["verdict"] == "violations"
+    data = json.loads(json_path.read_text())
+    assert data["verdict"] == "violations"
+    assert data["counts"]["warning"] == data["counts"]["skipped"] == 1
+    junit = (tmp_path / "junit.xml").read_text()
+    assert (EXPECTED / "junit.xml").read_text() == junit, f"format changed? run {UPDATE}"
 
 
 if __name__ == "__main__":

@@ -56,9 +56,11 @@ def test_violations_exit_1_with_curl_and_replay_that_work_as_printed(leaky, tmp_
     result = fuzz("--report-dir", str(reports), env=env, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(
-        r"^rules: \d+ passed, [1-9]\d* failed, \d+ not exercised$", result.stdout, re.M
+        r"^rules: \d+ passed, [1-9]\d* failed, 0 warnings, \d+ not exercised, 0 skipped$",
+        result.stdout,
+        re.M,
     )
-    assert "FAILED: jobs-foreign-hidden" in result.stdout
+    assert "FAILED (must): jobs-foreign-hidden" in result.stdout
     assert TOKEN_A not in result.stdout
     assert TOKEN_B not in result.stdout
     report = json.loads((reports / "conformance.json").read_text())
