@@ -9,21 +9,17 @@ Requests and responses still go through the generated pydantic models.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
-from typing import Any
 from urllib.parse import unquote
 
-from jobs_metrics_models import JobMetricsRequest
-from pydantic import ValidationError
-
 from reference_server import errors
-from reference_server.adapters import REQUEST, RESPONSE
+from reference_server.adapters import RESPONSE
 from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
 from reference_server.cache import JobCache
 from reference_server.errors import ApiError
+from reference_server.request_body import BodyParser
 from reference_server.settings import Settings
 from reference_server.store import Store
 
@@ -55,6 +51,7 @@ class JobsMetricsApp:
         self.settings = settings
         self.store = store
         self.cache = cache
+        self.bodies = BodyParser()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -112,6 +109,7 @@ class JobsMetricsApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.bodies.close()
                 self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -139,7 +137,7 @@ class JobsMetricsApp:
             self.settings.max_body,
             self.settings.body_timeout,
         )
-        job_ids = parse_request(body)
+        job_ids = await self.bodies.job_ids(body)
         return 200, render(self.cache.get(project_id, job_ids))
 
     def _authenticate(self, token: bytes | None) -> str:
@@ -256,86 +254,6 @@ async def read_body(receive: Receive, length: bytes | None, limit: int, timeout:
             errors.INVALID_PARAMETER,
             f"body: {size} bytes received in {timeout:g} s, the time allowed for the whole body",
         ) from None
-
-
-def parse_request(body: bytes) -> list[int]:
-    """Validate the body strictly against the generated request model; return the job IDs.
-
-    Strict mode: a job ID must be a JSON integer (not ``"1"`` or ``true``), as the schema
-    says. JSON Schema counts ``7.0`` as an integer, so integral numbers written with a
-    fraction are accepted as their integer; ``1.5`` is not. Duplicates are refused here
-    because pydantic does not enforce ``uniqueItems``.
-    """
-    try:
-        request = REQUEST.validate_json(body, strict=True)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        if first["type"] == "json_invalid" and "number out of range" not in first["msg"]:
-            raise ApiError(
-                errors.INVALID_JSON, f"The request body is not valid JSON: {first['msg']}"
-            ) from None
-        # pydantic's parser reads NaN and Infinity (not JSON) and refuses integers of over
-        # 4,300 digits (JSON): the standard library, told to do neither, has the last word.
-        data = parse_json_strictly(body)
-        if first["type"] == "json_invalid":
-            try:
-                request = REQUEST.validate_json(json.dumps(data), strict=True)
-            except ValidationError as second:
-                raise ApiError(
-                    errors.INVALID_PARAMETER, errors.first_violation(second, "body")
-                ) from None
-        else:
-            request = _validate_integral_floats(data, exc)
-    job_ids = request.job_ids
-    if len(set(job_ids)) != len(job_ids):
-        seen: set[int] = set()
-        for index, job_id in enumerate(job_ids):
-            if job_id in seen:
-                raise ApiError(
-                    errors.INVALID_PARAMETER,
-                    f"job_ids.{index}: duplicate job ID {job_id}; each ID may appear once",
-                )
-            seen.add(job_id)
-    return job_ids
-
-
-def _not_json(constant: str) -> None:
-    raise ValueError(f"{constant} is not a JSON value")
-
-
-def _any_length_int(digits: str) -> int:
-    """An integer of any length; past 4,300 digits (Python's conversion limit) one far
-    outside int64, so that the schema's bounds refuse it as they refuse a 20-digit one."""
-    if len(digits) <= 4300:
-        return int(digits)
-    return -(10**30) if digits.startswith("-") else 10**30
-
-
-def parse_json_strictly(body: bytes) -> Any:
-    """Parse as JSON (RFC 8259) or refuse with ``CS.10004``: no NaN/Infinity, UTF-8 only."""
-    try:
-        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_int=_any_length_int)
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(errors.INVALID_JSON, f"The request body is not valid JSON: {exc}") from None
-
-
-def _validate_integral_floats(data: Any, exc: ValidationError) -> JobMetricsRequest:
-    """Second chance for IDs such as ``7.0``; any other violation is refused as it was.
-
-    ``data`` is the body as parsed by :func:`parse_json_strictly`.
-    """
-    if not all(
-        e["type"] == "int_type" and isinstance(e["input"], float) and e["input"].is_integer()
-        for e in exc.errors(include_url=False)
-    ):
-        raise ApiError(errors.INVALID_PARAMETER, errors.first_violation(exc, "body")) from None
-    data["job_ids"] = [
-        int(i) if isinstance(i, float) and i.is_integer() else i for i in data["job_ids"]
-    ]
-    try:
-        return REQUEST.validate_json(json.dumps(data), strict=True)
-    except ValidationError as second:
-        raise ApiError(errors.INVALID_PARAMETER, errors.first_violation(second, "body")) from None
 
 
 def _envelope() -> tuple[bytes, bytes]:
