@@ -23,6 +23,11 @@ Who is affected, and why (the principle behind every row):
   an int64 bound change is major).
 * A change whose direction cannot be proven (a pattern no automaton can compare) is
   possibly breaking on every side it could hurt, never additive.
+* A change that alters no message on the wire is informational (impact ``none``): a schema
+  rewritten to allow the same values (a proven refactor: ``allOf`` merged, ``enum: [x]`` as
+  ``const: x``, an integer's exclusive bound as the inclusive one, nullable spelled another
+  way), the base path moved between ``paths`` and ``servers``, servers, tags. It is listed
+  and never raises the verdict above ``none``.
 * Tolerant reader: the spec's policy (SPEC_CHANGELOG.md) obliges clients to ignore unknown
   response properties, so a new optional response property or a response object opened to
   unknown properties is additive although the base declared the object closed.
@@ -37,6 +42,7 @@ from dataclasses import dataclass
 class Impact(enum.IntEnum):
     """How a change affects one side; ordered so that ``max`` gives the worst."""
 
+    NONE = -1  # informational: no message changes
     ADDITIVE = 0
     POSSIBLY_BREAKING = 1
     BREAKING = 2
@@ -46,7 +52,11 @@ class Impact(enum.IntEnum):
         return self.name.lower().replace("_", "-")
 
 
-A, P, B = Impact.ADDITIVE, Impact.POSSIBLY_BREAKING, Impact.BREAKING
+N0, A, P, B = Impact.NONE, Impact.ADDITIVE, Impact.POSSIBLY_BREAKING, Impact.BREAKING
+
+# Rule ids the comparison code names directly (the value rules are built from their group).
+SCHEMA_REWRITTEN = "schema-rewritten"
+BASE_PATH_MOVED = "base-path-moved"
 
 
 class Effect(enum.Enum):
@@ -165,15 +175,30 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         A,
         A,
     ),
-    "operation-tags-changed": ("informational", "an operation's tags changed", A, A),
+    "operation-tags-changed": ("informational", "an operation's tags changed", N0, N0),
     "path-parameter-renamed": (
         "parameters",
         "a path parameter renamed in the template (same URL on the wire)",
         A,
         A,
     ),
-    "servers-changed": ("informational", "the `servers` list changed", A, A),
-    "tags-changed": ("informational", "the top-level `tags` changed", A, A),
+    "servers-changed": ("informational", "the `servers` list changed", N0, N0),
+    "tags-changed": ("informational", "the top-level `tags` changed", N0, N0),
+    BASE_PATH_MOVED: (
+        "refactor",
+        "a common path prefix moved between `paths` and `servers[].url`: every full URL is "
+        "unchanged (a client that sets its own base URL must add or drop the prefix)",
+        N0,
+        N0,
+    ),
+    SCHEMA_REWRITTEN: (
+        "refactor",
+        "a schema rewritten to allow exactly the same values (allOf merged, enum of one value "
+        "as const, an integer's exclusive bound as the inclusive one, nullable spelled "
+        "another way)",
+        N0,
+        N0,
+    ),
     # parameters (path, query, header, cookie)
     "request-parameter-added-required": ("parameters", "a new required parameter", B, P),
     "request-parameter-added-optional": ("parameters", "a new optional parameter", A, P),
@@ -393,29 +418,38 @@ def as_markdown() -> str:
 
 @dataclass(frozen=True)
 class Change:
-    """One classified difference between the base and the head spec."""
+    """One classified difference between the base and the head spec.
+
+    ``source``: the place in a component (``#/components/schemas/X/minimum``) the change was
+    made, when it was reached through a ``$ref`` both versions share; ``also``: the other
+    places one edit of a shared component reaches, as (rule, pointer). The impact is the
+    worst over all of them.
+    """
 
     rule: str
     pointer: str
     message: str
+    source: str | None = None
+    also: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        if self.rule not in CATALOGUE:
-            raise KeyError(f"specdiff: no rule {self.rule!r} in the catalogue")
+        for rule in (self.rule, *(r for r, _ in self.also)):
+            if rule not in CATALOGUE:
+                raise KeyError(f"specdiff: no rule {rule!r} in the catalogue")
 
     @property
     def clients(self) -> Impact:
-        return CATALOGUE[self.rule].clients
+        return max(CATALOGUE[r].clients for r in (self.rule, *(r for r, _ in self.also)))
 
     @property
     def servers(self) -> Impact:
-        return CATALOGUE[self.rule].servers
+        return max(CATALOGUE[r].servers for r in (self.rule, *(r for r, _ in self.also)))
 
     @property
     def impact(self) -> Impact:
         return max(self.clients, self.servers)
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule,
             "pointer": self.pointer,
@@ -423,4 +457,6 @@ class Change:
             "impact": self.impact.label,
             "clients": self.clients.label,
             "servers": self.servers.label,
+            "component": self.source,
+            "also": [{"rule": rule, "pointer": pointer} for rule, pointer in self.also],
         }

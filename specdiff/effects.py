@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from specdiff.catalogue import Effect
-from specdiff.patterns import compare_patterns
+from specdiff.patterns import pattern_difference
 
 _W, _N, _C, _U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
 
@@ -82,7 +82,7 @@ def types(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
 
 
 # format -> the formats whose values it contains (as JSON values).
-_FORMAT_WIDER = {
+FORMAT_WIDER = {
     "int64": {"int32"},
     "double": {"float"},
     "uri-reference": {"uri"},
@@ -107,9 +107,9 @@ def constraint(keyword: str, both: Callable[[Any, Any], Effect | None]) -> Check
 
 
 def _formats(old: Any, new: Any) -> Effect:
-    if old in _FORMAT_WIDER.get(new, set()):
+    if old in FORMAT_WIDER.get(new, set()):
         return _W
-    if new in _FORMAT_WIDER.get(old, set()):
+    if new in FORMAT_WIDER.get(old, set()):
         return _N
     return _C
 
@@ -118,22 +118,23 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def enums(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
-    def values(schema: dict[str, Any]) -> frozenset[str] | None:
-        enum = schema.get("enum")
-        return None if enum is None else frozenset(_canonical(v) for v in enum)
-
-    return of_sets(values(base), values(head))
-
-
-def consts(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
-    def values(schema: dict[str, Any]) -> frozenset[str] | None:
-        return frozenset({_canonical(schema["const"])}) if "const" in schema else None
-
-    return of_sets(values(base), values(head))
+def _listed(schema: dict[str, Any]) -> frozenset[str] | None:
+    """The values ``enum`` and ``const`` allow together (``None``: no list)."""
+    sets = []
+    if isinstance(schema.get("enum"), list):
+        sets.append(frozenset(_canonical(v) for v in schema["enum"]))
+    if "const" in schema:
+        sets.append(frozenset({_canonical(schema["const"])}))
+    return frozenset.intersection(*sets) if sets else None
 
 
-def _lower(schema: dict[str, Any]) -> tuple[float, bool]:
+def listed_values(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
+    """``enum`` and ``const`` as one set of values: ``enum: [x]`` and ``const: x`` are the
+    same schema (the report names the keyword the head writes)."""
+    return of_sets(_listed(base), _listed(head))
+
+
+def lower_bound(schema: dict[str, Any]) -> tuple[float, bool]:
     """The effective lower bound as (value, exclusive); exclusive sorts above inclusive."""
     bounds = [(-math.inf, False)]
     if isinstance(schema.get("minimum"), int | float):
@@ -145,7 +146,7 @@ def _lower(schema: dict[str, Any]) -> tuple[float, bool]:
     return max(bounds)
 
 
-def _upper(schema: dict[str, Any]) -> tuple[float, bool]:
+def upper_bound(schema: dict[str, Any]) -> tuple[float, bool]:
     """The effective upper bound as (value, inclusive); larger accepts more."""
     bounds = [(math.inf, True)]
     if isinstance(schema.get("maximum"), int | float):
@@ -164,11 +165,11 @@ def _ordered(old: Any, new: Any, larger_accepts_more: bool) -> Effect | None:
 
 
 def minimum(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
-    return _ordered(_lower(base), _lower(head), larger_accepts_more=False)
+    return _ordered(lower_bound(base), lower_bound(head), larger_accepts_more=False)
 
 
 def maximum(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
-    return _ordered(_upper(base), _upper(head), larger_accepts_more=True)
+    return _ordered(upper_bound(base), upper_bound(head), larger_accepts_more=True)
 
 
 def counter(keyword: str) -> Check:
@@ -199,17 +200,36 @@ def unique_items(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
 
 
 def _patterns(old: Any, new: Any) -> Effect | None:
+    """Proven by the automata, or by an example string where they cannot tell: a string
+    found in one direction proves it (the other, not found, is taken as empty)."""
     if not isinstance(old, str) or not isinstance(new, str):
         return _U
-    compared = compare_patterns(old, new)
-    if compared is None:
-        return _U
-    lost, gained = compared
-    if lost and gained:
+    found = pattern_difference(old, new)
+    if found.lost and found.gained:
         return _C
-    if lost:
+    if found.lost:
         return _N
-    return _W if gained else None
+    if found.gained:
+        return _W
+    if found.lost is False and found.gained is False:
+        return None
+    return _U
+
+
+def pattern_witness(old: Any, new: Any) -> str:
+    """The example strings that prove a pattern change found by search, for the report."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        return ""
+    found = pattern_difference(old, new)
+    shown = []
+    if found.lost_example is not None:
+        shown.append(f"{found.lost_example!r} matched the old pattern only")
+    if found.gained_example is not None:
+        shown.append(f"{found.gained_example!r} matches the new pattern only")
+    if not shown:
+        return ""
+    unproven = "" if found.lost and found.gained else ", no example the other way"
+    return f" (found by search: {'; '.join(shown)}{unproven})"
 
 
 def additional_properties(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
@@ -245,8 +265,7 @@ patterns = constraint("pattern", _patterns)
 
 VALUE_CHECKS = {
     "format": formats,
-    "enum": enums,
-    "const": consts,
+    "enum": listed_values,  # reported as `const` when the head (or base) writes const
     "minimum": minimum,
     "maximum": maximum,
     "multiple-of": multiple_of,

@@ -8,13 +8,15 @@ operation (or the base's, for what the head lacks).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
-from specdiff.catalogue import REQUEST, RESPONSE, Change
+from specdiff.catalogue import BASE_PATH_MOVED, REQUEST, RESPONSE, Change
 from specdiff.pointers import join
 from specdiff.resolve import resolve_refs
 from specdiff.schemas import compare_schema
@@ -38,23 +40,47 @@ def _shape(path: str) -> str:
     return _TEMPLATE_PARAMETER.sub("{}", path)
 
 
-def _operations(spec: Spec) -> dict[OperationKey, tuple[str, dict[str, Any]]]:
-    """(path shape, method) -> (the path as written, the operation)."""
-    return {
-        (_shape(path), method): (path, operation)
-        for path, item in (spec.get("paths") or {}).items()
-        for method, operation in item.items()
-        if method in HTTP_METHODS and isinstance(operation, dict)
-    }
+def _base_path(spec: Spec, item: dict[str, Any], operation: dict[str, Any]) -> str:
+    """The path part of the servers' URLs that serve ``operation`` (its own servers, its
+    path's, the document's), variables at their defaults; empty when the servers disagree
+    (then operations pair by their paths as written)."""
+    servers = operation.get("servers") or item.get("servers") or spec.get("servers") or []
+    prefixes = set()
+    for server in servers:
+        url = str(server.get("url", "")) if isinstance(server, dict) else ""
+        for name, variable in (
+            (server.get("variables") or {}) if isinstance(server, dict) else {}
+        ).items():
+            if isinstance(variable, dict):
+                url = url.replace("{" + name + "}", str(variable.get("default", "")))
+        prefixes.add(urlsplit(url).path.rstrip("/"))
+    return prefixes.pop() if len(prefixes) == 1 else ""
+
+
+Operation = tuple[str, dict[str, Any], str]  # the path as written, the operation, base path
+
+
+def _operations(spec: Spec) -> dict[OperationKey, Operation]:
+    """(full path shape, method) -> (the path as written, the operation, its base path):
+    operations pair by the URL a client calls (server URL + path), so moving ``/v1.0`` from
+    every path into ``servers[].url`` removes nothing."""
+    found = {}
+    for path, item in (spec.get("paths") or {}).items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                prefix = _base_path(spec, item, operation)
+                found[_shape(prefix + path), method] = (path, operation, prefix)
+    return found
 
 
 def diff_specs(base_spec: Spec, head_spec: Spec) -> list[Change]:
-    """Every classified change from ``base_spec`` to ``head_spec``, ``$ref`` s resolved."""
+    """Every classified change from ``base_spec`` to ``head_spec``, ``$ref`` s resolved; one
+    edit of a shared component is one entry (:func:`one_entry_per_edit`)."""
     base, head = resolve_refs(base_spec), resolve_refs(head_spec)
     old_ops, new_ops = _operations(base), _operations(head)
     changes: list[Change] = []
     for key in sorted(old_ops.keys() - new_ops.keys()):
-        path, operation = old_ops[key]
+        path, operation, _ = old_ops[key]
         label = f"{key[1].upper()} {path}"
         if _sunset_passed(operation):
             rule, why = "operation-removed-after-sunset", f" (sunset {operation['x-sunset']})"
@@ -62,7 +88,7 @@ def diff_specs(base_spec: Spec, head_spec: Spec) -> list[Change]:
             rule, why = "operation-removed", ""
         changes.append(Change(rule, join("", "paths", path, key[1]), f"{label}: removed{why}"))
     for key in sorted(new_ops.keys() - old_ops.keys()):
-        path, _ = new_ops[key]
+        path, _, _ = new_ops[key]
         changes.append(
             Change(
                 "operation-added",
@@ -70,10 +96,79 @@ def diff_specs(base_spec: Spec, head_spec: Spec) -> list[Change]:
                 f"{key[1].upper()} {path}: operation added",
             )
         )
+    moved: dict[tuple[str, str], list[str]] = {}
     for key in sorted(old_ops.keys() & new_ops.keys()):
-        changes += _compare_operation(base, head, old_ops[key], new_ops[key], key[1])
-    changes += _document(base, head)
-    return changes
+        old, new = old_ops[key], new_ops[key]
+        if old[2] != new[2]:
+            moved.setdefault((old[2], new[2]), []).append(f"{key[1].upper()} {new[0]}")
+        changes += _compare_operation(base, head, old, new, key[1])
+    changes += _moved_base_paths(base, head, moved)
+    changes += _document(base, head, moved)
+    return one_entry_per_edit(changes)
+
+
+def one_entry_per_edit(changes: list[Change]) -> list[Change]:
+    """Changes made once in a shared component (the same ``source``) as one entry: the one
+    with the worst impact names the rule and place, the others are listed in ``also``."""
+    groups: dict[str, list[Change]] = {}
+    for change in changes:
+        if change.source is not None:
+            groups.setdefault(change.source, []).append(change)
+    result = []
+    for change in changes:
+        group = groups.get(change.source or "", [change])
+        if len(group) == 1:
+            result.append(change)
+            continue
+        if change is not group[0]:
+            continue
+        worst = max(group, key=lambda c: c.impact)
+        also = tuple((c.rule, c.pointer) for c in group if c is not worst)
+        result.append(
+            dataclasses.replace(
+                worst,
+                message=f"{worst.message} [one edit of {_component(change.source or '')}, "
+                f"reaching {len(group)} places]",
+                also=also,
+            )
+        )
+    return result
+
+
+def _component(source: str) -> str:
+    """``#/components/schemas/X/properties/y`` as a reviewer reads it: ``schema X at
+    properties/y`` (the report's pointers are all in operations)."""
+    tokens = source.removeprefix("#/").split("/")
+    if len(tokens) >= 3 and tokens[0] == "components":
+        kind = tokens[1].removesuffix("s")
+        rest = "/".join(tokens[3:])
+        return f"{kind} {tokens[2]}" + (f" at {rest}" if rest else "")
+    return source
+
+
+def _moved_base_paths(
+    base: Spec, head: Spec, moved: dict[tuple[str, str], list[str]]
+) -> Iterator[Change]:
+    """A path prefix moved between ``paths`` and ``servers[].url``: one informational entry
+    that says what a client with a base URL of its own must do."""
+    for (old, new), operations in sorted(moved.items()):
+        if new.startswith(old):
+            what = f"{new[len(old) :]} moved from the paths into servers[].url"
+            must = f"must now end its own base URL with {new[len(old) :]}"
+        elif old.startswith(new):
+            what = f"{old[len(new) :]} moved from servers[].url into the paths"
+            must = f"must drop {old[len(new) :]} from its own base URL"
+        else:
+            what = f"base path {old or '/'} -> {new or '/'}"
+            must = f"must use the base path {new or '/'}"
+        yield Change(
+            BASE_PATH_MOVED,
+            "/servers",
+            f"{what} for {len(operations)} operation(s) ({', '.join(operations[:3])}"
+            f"{', ...' if len(operations) > 3 else ''}): every full URL is unchanged. A client "
+            "regenerated from the new spec takes its base URL from servers[].url and calls "
+            f"the same URLs; one that sets its base URL itself (a gateway, a test server) {must}",
+        )
 
 
 def _sunset_passed(operation: dict[str, Any]) -> bool:
@@ -88,11 +183,21 @@ def _sunset_passed(operation: dict[str, Any]) -> bool:
     return day <= datetime.datetime.now(datetime.UTC).date()
 
 
-def _document(base: Spec, head: Spec) -> Iterator[Change]:
-    """Informational changes outside operations: servers and tags."""
-    if base.get("servers") != head.get("servers"):
-        old = [s.get("url") for s in base.get("servers") or []]
-        new = [s.get("url") for s in head.get("servers") or []]
+def _document(
+    base: Spec, head: Spec, moved: dict[tuple[str, str], list[str]] | None = None
+) -> Iterator[Change]:
+    """Informational changes outside operations: servers (beyond a moved base path, which
+    has its own entry) and tags."""
+    old = [s.get("url") for s in base.get("servers") or []]
+    new = [s.get("url") for s in head.get("servers") or []]
+    unmoved = [str(u).rstrip("/") for u in new]
+    for old_prefix, new_prefix in moved or {}:
+        unmoved = [
+            u[: len(u) - len(new_prefix)] + old_prefix if u.endswith(new_prefix) else u
+            for u in unmoved
+        ]
+    only_moved = bool(moved) and unmoved == [str(u).rstrip("/") for u in old]
+    if base.get("servers") != head.get("servers") and not only_moved:
         yield Change("servers-changed", "/servers", f"servers {old} -> {new}")
     if base.get("tags") != head.get("tags"):
         old = [t.get("name") for t in base.get("tags") or []]
@@ -103,14 +208,14 @@ def _document(base: Spec, head: Spec) -> Iterator[Change]:
 def _compare_operation(
     base_spec: Spec,
     head_spec: Spec,
-    old_entry: tuple[str, dict[str, Any]],
-    new_entry: tuple[str, dict[str, Any]],
+    old_entry: Operation,
+    new_entry: Operation,
     method: str,
 ) -> Iterator[Change]:
-    (old_path, base), (path, head) = old_entry, new_entry
+    (old_path, base, old_prefix), (path, head, prefix) = old_entry, new_entry
     pointer = join("", "paths", path, method)
     label = f"{method.upper()} {path}"
-    if old_path != path:
+    if old_prefix + old_path != prefix + path:
         yield Change(
             "path-parameter-renamed",
             join("", "paths", path),
@@ -168,28 +273,63 @@ def _lifecycle(
 Alternative = frozenset[tuple[str, frozenset[str]]]  # (scheme definition, scopes) pairs
 
 
-def _alternatives(spec: Spec, operation: dict[str, Any]) -> list[Alternative]:
+def _definition(scheme: dict[str, Any]) -> dict[str, Any]:
+    """What a client must send, as a comparable value: words and case that do not matter
+    on the wire left out (``X-Auth-Token`` is ``x-auth-token``)."""
+    definition = {k: v for k, v in scheme.items() if k != "description" and not k.startswith("x-")}
+    if definition.get("in") == "header" and isinstance(definition.get("name"), str):
+        definition["name"] = definition["name"].lower()
+    if isinstance(definition.get("scheme"), str):  # HTTP auth schemes: case-insensitive too
+        definition["scheme"] = definition["scheme"].lower()
+    return definition
+
+
+def _describe(name: str, scheme: dict[str, Any]) -> str:
+    """A scheme as a reviewer names it: ``API key in header X-Auth-Token (authToken)``."""
+    kind = scheme.get("type")
+    if kind == "apiKey":
+        return f"API key in {scheme.get('in')} {scheme.get('name')} ({name})"
+    if kind == "http":
+        return f"HTTP {scheme.get('scheme')} ({name})"
+    return f"{kind} ({name})" if kind else f"undefined scheme {name}"
+
+
+def _alternatives(
+    spec: Spec, operation: dict[str, Any]
+) -> tuple[list[Alternative], dict[str, str]]:
     """The operation's security alternatives (OR), each a set of schemes (AND), every scheme
-    named by its *definition* (so renaming a scheme's key changes nothing)."""
+    named by its *definition* (so renaming a scheme's key changes nothing), and how each
+    definition is named in the report."""
     requirements = operation.get("security", spec.get("security")) or []
     schemes = (spec.get("components") or {}).get("securitySchemes") or {}
-    result = []
+    result, names = [], {}
     for requirement in requirements:
         members = set()
         for name, scopes in requirement.items():
-            definition = {
-                k: v for k, v in (schemes.get(name) or {"unknown": name}).items()
-                if k != "description"
-            }  # fmt: skip
-            members.add((json.dumps(definition, sort_keys=True), frozenset(scopes or [])))
+            scheme = schemes.get(name) or {"unknown": name}
+            definition = json.dumps(_definition(scheme), sort_keys=True)
+            names[definition] = _describe(name, scheme)
+            members.add((definition, frozenset(scopes or [])))
         result.append(frozenset(members))
-    return result
+    return result, names
 
 
 def _satisfies(sent: Alternative, required: Alternative) -> bool:
     """Whether a client authenticating with ``sent`` meets ``required``."""
     offered = dict(sent)
     return all(scheme in offered and scopes <= offered[scheme] for scheme, scopes in required)
+
+
+def _named(alternatives: list[Alternative], names: dict[str, str]) -> str:
+    def one(alternative: Alternative) -> str:
+        if not alternative:
+            return "no authentication"
+        return " + ".join(
+            names[d] + (f" with scopes {sorted(scopes)}" if scopes else "")
+            for d, scopes in sorted(alternative)
+        )
+
+    return "; ".join(one(a) for a in alternatives)
 
 
 def _security(
@@ -200,7 +340,9 @@ def _security(
     pointer: str,
     label: str,
 ) -> Iterator[Change]:
-    old, new = _alternatives(base_spec, base), _alternatives(head_spec, head)
+    (old, old_names), (new, new_names) = (
+        _alternatives(base_spec, base), _alternatives(head_spec, head)
+    )  # fmt: skip
     # No requirement at all means anonymous access: one empty alternative.
     old, new = old or [frozenset()], new or [frozenset()]
     stranded = [alt for alt in old if not any(_satisfies(alt, req) for req in new)]
@@ -210,11 +352,13 @@ def _security(
         yield Change(
             "security-narrowed",
             at,
-            f"{label}: {len(stranded)} way(s) to authenticate no longer accepted "
-            "(scheme definition, header name or scopes)",
+            f"{label}: no longer accepted: {_named(stranded, old_names)}; accepted now: "
+            f"{_named(new, new_names)}",
         )
     if gained:
-        yield Change("security-widened", at, f"{label}: {len(gained)} new way(s) to authenticate")
+        yield Change(
+            "security-widened", at, f"{label}: newly accepted: {_named(gained, new_names)}"
+        )
 
 
 # ---- parameters -----------------------------------------------------------------------

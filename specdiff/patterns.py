@@ -7,19 +7,30 @@ specdiff.patterns OLD NEW``) that is killed after ``PATTERN_BUDGET_S`` seconds; 
 is then "unknown" (possibly breaking), never a guess. A child process of its own, not a
 multiprocessing pool: a pool's "spawn" start re-runs the caller's main script, which breaks
 every program that calls ``diff_specs`` without an ``if __name__ == "__main__"`` guard.
+
+A pattern greenery cannot read (a lookahead, a backreference) or cannot compare within the
+budget gets a second chance: Hypothesis' ``from_regex`` generates strings the old pattern
+matches, looking for one the new pattern refuses (and the reverse), ``SEARCH_EXAMPLES``
+tries per direction, derandomized (the same answer every run) and shrunk to the simplest
+example. A string found *proves* that direction and the report shows it; none found proves
+nothing, and the direction stays unknown. (Python's ``re`` stands in for ECMA-262 regular
+expressions; a final ``$`` is read as Python's end-of-string anchor, as ECMA-262 means it.)
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from greenery import parse as parse_regex
 
 PATTERN_BUDGET_S = 5.0
+SEARCH_EXAMPLES = 1000
 
 
 def _regex_language(pattern: str) -> Any:
@@ -68,5 +79,75 @@ def compare_patterns(
     return None if result is None else (bool(result[0]), bool(result[1]))
 
 
+def _python_regex(pattern: str) -> re.Pattern[str]:
+    """The ECMA-262 pattern as Python reads it: ECMA's final ``$`` is ``\\Z`` (Python's
+    ``$`` also matches before a final newline)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + "\\Z"
+    return re.compile(pattern)
+
+
+def find_unmatched(source: str, other: str, examples: int = SEARCH_EXAMPLES) -> str | None:
+    """A string ``source`` matches and ``other`` refuses, shrunk to the simplest Hypothesis
+    finds within ``examples`` tries; ``None`` if none was found (which proves nothing)."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis import strategies as st
+
+    try:
+        source_re, other_re = _python_regex(source), _python_regex(other)
+    except re.error:
+        return None
+    budget = settings(
+        database=None,  # no .hypothesis/ directory in the user's checkout
+        max_examples=examples,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    try:
+        found: str = find(
+            st.from_regex(source_re), lambda s: other_re.search(s) is None, settings=budget
+        )
+    except Exception:  # NoSuchExample, Unsatisfiable (a lookahead filters every try), ...
+        return None
+    return found
+
+
+@dataclass(frozen=True)
+class PatternDifference:
+    """Whether strings were lost (matched by the old pattern only) or gained; ``None``: not
+    known. ``lost_example``/``gained_example``: the string that proves it, when searched."""
+
+    lost: bool | None
+    gained: bool | None
+    lost_example: str | None = None
+    gained_example: str | None = None
+
+
+@functools.cache
+def pattern_difference(old: str, new: str, budget: float = PATTERN_BUDGET_S) -> PatternDifference:
+    """The automata's answer when they have one, else what a search for examples proves."""
+    exact = compare_patterns(old, new, budget)
+    if exact is not None:
+        return PatternDifference(*exact)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "specdiff.patterns", "--search", old, new],
+            capture_output=True, text=True, timeout=budget, check=True,
+        )  # fmt: skip
+        lost, gained = json.loads(done.stdout)
+    except (subprocess.TimeoutExpired, subprocess.CalledProcessError, ValueError):
+        return PatternDifference(None, None)
+    return PatternDifference(
+        True if lost is not None else None, True if gained is not None else None, lost, gained
+    )
+
+
 if __name__ == "__main__":
-    print(json.dumps(lost_and_gained(sys.argv[1], sys.argv[2])))
+    if sys.argv[1] == "--search":
+        old_pattern, new_pattern = sys.argv[2], sys.argv[3]
+        print(json.dumps([
+            find_unmatched(old_pattern, new_pattern), find_unmatched(new_pattern, old_pattern)
+        ]))  # fmt: skip
+    else:
+        print(json.dumps(lost_and_gained(sys.argv[1], sys.argv[2])))

@@ -14,10 +14,12 @@ SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$")
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome: exit code and the policy's words."""
+    """The outcome: exit code and the policy's words. ``major_bump``: the head's major
+    version is higher, which is why a breaking verdict may exit 0 (the break is declared)."""
 
     exit_code: int
     notes: tuple[str, ...]
+    major_bump: bool = False
 
 
 def semver(version: str) -> tuple[int, int, int] | None:
@@ -52,19 +54,24 @@ def judge(changes: list[Change], base_version: str, head_version: str) -> Verdic
         notes.append(
             f"spec changed but info.version did not move ({base_version}); bump minor or patch"
         )
-    return Verdict(0, tuple(notes))
+    return Verdict(0, tuple(notes), major_bumped)
 
 
 def verdict_label(changes: list[Change]) -> str:
-    """The whole diff in one word: the worst impact, or ``none`` when nothing changed."""
+    """The whole diff in one word: the worst impact, or ``none`` when nothing changed or
+    only informational changes (refactors, servers, tags) were found."""
     return max(c.impact for c in changes).label if changes else "none"
 
 
 def _counts(changes: list[Change]) -> str:
     counts = {impact: sum(1 for c in changes if c.impact is impact) for impact in Impact}
+    informational = (
+        f", {counts[Impact.NONE]} informational" if counts[Impact.NONE] else ""
+    )  # the line as before when there is none
     return (
         f"{counts[Impact.BREAKING]} breaking, "
         f"{counts[Impact.POSSIBLY_BREAKING]} possibly breaking, {counts[Impact.ADDITIVE]} additive"
+        + informational
     )
 
 
@@ -80,6 +87,7 @@ def as_text(changes: list[Change], verdict: Verdict, base_label: str, head_label
         lines.append(f"  {change.impact.label.upper():<18} {change.rule}")
         lines.append(f"      {change.message}")
         lines.append(f"      at {change.pointer}")
+        lines += [f"      also at {pointer} ({rule})" for rule, pointer in change.also]
         lines.append(f"      clients: {change.clients.label}; servers: {change.servers.label}")
     lines.append(f"summary: {_counts(changes)}")
     lines.append(f"verdict: {verdict_label(changes)}")
@@ -97,12 +105,19 @@ def as_json(changes: list[Change], verdict: Verdict, base_label: str, head_label
             "changes": [c.to_dict() for c in _ordered(changes)],
             "notes": list(verdict.notes),
             "exit_code": verdict.exit_code,
+            # why a breaking verdict may exit 0: the major version was bumped
+            "major_bump": verdict.major_bump,
         },
         indent=2,
     )
 
 
-_ICON = {Impact.BREAKING: "🔴", Impact.POSSIBLY_BREAKING: "🟡", Impact.ADDITIVE: "🟢"}
+_ICON = {
+    Impact.BREAKING: "🔴",
+    Impact.POSSIBLY_BREAKING: "🟡",
+    Impact.ADDITIVE: "🟢",
+    Impact.NONE: "⚪",
+}
 
 
 def _cell(text: str) -> str:
@@ -128,7 +143,9 @@ def as_markdown(changes: list[Change], verdict: Verdict, base_label: str, head_l
         for c in _ordered(changes):
             lines.append(
                 f"| {_ICON[c.impact]} {c.impact.label} | `{c.rule}` | {_cell(c.message)} "
-                f"| {c.clients.label} | {c.servers.label} | `{_cell(c.pointer)}` |"
+                f"| {c.clients.label} | {c.servers.label} | `{_cell(c.pointer)}`"
+                + "".join(f"<br>`{_cell(pointer)}`" for _, pointer in c.also)
+                + " |"
             )
     else:
         lines += ["", "No changes to the contract."]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from specdiff import effects
-from specdiff.catalogue import REQUEST, Change, Effect, value_rule
+from specdiff.catalogue import REQUEST, SCHEMA_REWRITTEN, Change, Effect, value_rule
+from specdiff.normalize import REWRITES_KEY, bare, comparable, normalize, origin
 from specdiff.pointers import join
 from specdiff.resolve import REF_KEY
 
@@ -29,6 +31,42 @@ def compare_schema(base: Any, head: Any, pointer: str, side: str, what: str) -> 
                 f"{what}: schema {json.dumps(base)[:60]} -> {json.dumps(head)[:60]}",
             )
         return
+    source = base.get(REF_KEY) if base.get(REF_KEY) == head.get(REF_KEY) else None
+    normal = _compare_normal(base, head, normalize(base), normalize(head), pointer, side, what)
+    for change in normal:
+        if source and change.source is None and change.pointer.startswith(pointer):
+            # Reached through a component both versions reference: one edit of it is one
+            # finding however many places use it (``operations.one_entry_per_edit``).
+            change = dataclasses.replace(change, source=source + change.pointer[len(pointer) :])
+        yield change
+
+
+def _compare_normal(
+    raw_base: dict[str, Any],
+    raw_head: dict[str, Any],
+    base: dict[str, Any],
+    head: dict[str, Any],
+    pointer: str,
+    side: str,
+    what: str,
+) -> Iterator[Change]:
+    """Two normalized schemas; ``raw_*`` as written, to tell a proven rewrite: the normal
+    forms equal, the schemas as written not (words aside). It is one informational
+    finding, and nothing below it is compared again."""
+    if comparable(base) == comparable(head):
+        yield from _annotations(base, head, pointer, side, what)
+        if bare(raw_base) != bare(raw_head):
+            rewrites = list(dict.fromkeys([*base[REWRITES_KEY], *head[REWRITES_KEY]]))
+            if bare(base).get("enum") != bare(head).get("enum"):
+                rewrites.append("enum of one value as const")
+            yield Change(
+                SCHEMA_REWRITTEN,
+                pointer,
+                f"{what}: rewritten, the same values allowed ("
+                + ("; ".join(rewrites) or "the same constraints, written otherwise")
+                + ")",
+            )
+        return
     wrapped = _wrapping(base, head, pointer, side, what)
     if wrapped is not None:
         yield wrapped
@@ -41,14 +79,18 @@ def compare_schema(base: Any, head: Any, pointer: str, side: str, what: str) -> 
         yield from compare_schema(
             base.get("items", True),
             head.get("items", True),
-            join(pointer, "items"),
+            join(pointer, *origin(head, "items")),
             side,
             f"{what}[]",
         )
     old_extra, new_extra = base.get("additionalProperties"), head.get("additionalProperties")
     if isinstance(old_extra, dict) and isinstance(new_extra, dict):
         yield from compare_schema(
-            old_extra, new_extra, join(pointer, "additionalProperties"), side, f"{what}.*"
+            old_extra,
+            new_extra,
+            join(pointer, *origin(head, "additionalProperties")),
+            side,
+            f"{what}.*",
         )
 
 
@@ -65,19 +107,14 @@ def _wrapping(
             branches = outer.get(keyword)
             if keyword in inner or not isinstance(branches, list):
                 continue
-            rest = {k: v for k, v in outer.items() if k not in (keyword, "description", "title")}
-            if rest:
+            if {k: v for k, v in bare(outer).items() if k != keyword}:
                 continue
-            bare = {k: v for k, v in inner.items() if k not in ("description", "title")}
-            if any(
-                isinstance(b, dict)
-                and {k: v for k, v in b.items() if k not in ("description", "title")} == bare
-                for b in branches
-            ):
+            alone = bare(inner)
+            if any(isinstance(b, dict) and bare(normalize(b)) == alone for b in branches):
                 how = "wrapped into" if effect is Effect.WIDENED else "unwrapped from"
                 return Change(
                     value_rule(side, group, effect),
-                    join(pointer, keyword),
+                    join(pointer, *origin(head, keyword)) if outer is head else join(pointer),
                     f"{what}: {how} {keyword} with {len(branches) - 1} other branch(es), "
                     f"{effect.value}",
                 )
@@ -115,12 +152,15 @@ def _values(
             + (" (nullable)" if head.get("nullable") or base.get("nullable") else "")
             + f", {effect.value}"
         )
-        yield Change(value_rule(side, "type", effect), join(pointer, "type"), message)
+        at = join(pointer, *origin(head, "type")) if "type" in head else join(pointer, "type")
+        yield Change(value_rule(side, "type", effect), at, message)
     for group, check in effects.VALUE_CHECKS.items():
         effect = check(base, head)
         if effect is None:
             continue
         keyword = effects.KEYWORD[group]
+        if group == "enum" and ("const" in head or ("const" in base and "enum" not in head)):
+            group, keyword = "const", "const"  # one set of values, named as the spec writes it
         if group in ("minimum", "maximum"):
             candidates = [keyword, "exclusive" + keyword[0].upper() + keyword[1:]]
             shown = [k for k in candidates if k in head or k in base]
@@ -131,11 +171,17 @@ def _values(
         else:
             detail = f"{keyword} {_shown(base, keyword)} -> {_shown(head, keyword)}"
         if effect is Effect.UNKNOWN:
-            detail += " (not comparable as automata: unsupported syntax, or over the time budget)"
+            detail += (
+                " (not comparable as automata: unsupported syntax, or over the time budget;"
+                " no example either way found by search)"
+            )
+        if group == "pattern":
+            detail += effects.pattern_witness(base.get("pattern"), head.get("pattern"))
         rule = value_rule(side, group, effect)
         if side != REQUEST and effect is Effect.NARROWED and _range_narrowed(base, head, group):
             rule = "response-integer-range-narrowed"
-        yield Change(rule, join(pointer, keyword), f"{what}: {detail}, {effect.value}")
+        at = join(pointer, *origin(head, keyword)) if keyword in head else join(pointer, keyword)
+        yield Change(rule, at, f"{what}: {detail}, {effect.value}")
 
 
 def _annotations(
@@ -215,7 +261,7 @@ def _composition(
         if keyword == "allOf":  # a member that only annotates constrains nothing
             removed = [i for i in removed if not _annotation_only(old[i])]
             added = [j for j in added if not _annotation_only(new[j])]
-        at = join(pointer, keyword)
+        at = join(pointer, *origin(head, keyword)) if keyword in head else join(pointer, keyword)
         # Adding a branch to oneOf/anyOf accepts more; adding to allOf demands more.
         widened_by_adding = keyword != "allOf"
         if added:
@@ -280,28 +326,40 @@ def _absent_here(schema: Any, side: str) -> bool:
 def _properties(
     base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
 ) -> Iterator[Change]:
-    old_props, new_props = base.get("properties", {}), head.get("properties", {})
+    # A property whose schema is `false` may not be sent: in a closed object that is what
+    # leaving it out says (a closed allOf member refuses what the others declare).
+    old_props = {k: v for k, v in base.get("properties", {}).items() if v is not False}
+    new_props = {k: v for k, v in head.get("properties", {}).items() if v is not False}
     old_required, new_required = set(base.get("required", [])), set(head.get("required", []))
     closed = head.get("additionalProperties") is False
     request = side == REQUEST
     for name in sorted(old_props.keys() - new_props.keys()):
         if _absent_here(old_props[name], side):
             continue
-        where, label = join(pointer, "properties", name), f"{what}.{name}"
+        forbidden = name in head.get("properties", {})
+        where = join(
+            pointer, *(origin(head, f"properties/{name}") if forbidden else ("properties", name))
+        )
+        label = f"{what}.{name}"
         if request:
-            rule = "request-property-removed" if closed else "request-property-removed-open"
+            rule = (
+                "request-property-removed"
+                if closed or forbidden
+                else "request-property-removed-open"
+            )
         else:
             rule = "response-property-removed"
-        yield Change(rule, where, f"{label}: {side} property removed")
+        how = " (its schema is now false: refused)" if forbidden else ""
+        yield Change(rule, where, f"{label}: {side} property removed{how}")
     for name in sorted(new_props.keys() - old_props.keys()):
         if _absent_here(new_props[name], side):
             continue
-        where, label = join(pointer, "properties", name), f"{what}.{name}"
+        where, label = join(pointer, *origin(head, f"properties/{name}")), f"{what}.{name}"
         kind = "required" if name in new_required else "optional"
         yield Change(f"{side}-property-added-{kind}", where, f"{label}: new {kind} {side} property")
     for name in sorted(old_props.keys() & new_props.keys()):
         old, new = old_props[name], new_props[name]
-        where, label = join(pointer, "properties", name), f"{what}.{name}"
+        where, label = join(pointer, *origin(head, f"properties/{name}")), f"{what}.{name}"
         if isinstance(old, dict) and isinstance(new, dict):
             yield from _access(old, new, side, where, label)
         if _absent_here(old, side) or _absent_here(new, side):

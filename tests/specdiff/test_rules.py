@@ -74,6 +74,10 @@ W, N, C, U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
 Keywords = dict[str, Any]  # keyword -> value; None removes the keyword
 ONE_OF = [{"title": "a", "minimum": 0}, {"title": "b", "maximum": -5}]
 THIRD = {"title": "c", "multipleOf": 7}
+# allOf members merge into one set of constraints where they can: members with a `not`
+# each cannot be one schema, so the allOf (and its rule) stays.
+ALL_OF = [{"title": "a", "not": {"const": 5}}, {"title": "b", "not": {"const": 7}}]
+ALL_OF_THIRD = {"title": "c", "not": {"const": 9}}
 MAPPING = {"a": "#/a", "b": "#/b"}
 
 # group -> (kind, reported keyword, effect -> (prepare, edit))
@@ -118,7 +122,8 @@ VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]]
         W: ({"pattern": "^[0-9a-f]+$"}, {"pattern": "^[0-9a-fA-F]+$"}),
         N: ({"pattern": "^[0-9a-f]+$"}, {"pattern": "^[0-9]+$"}),
         C: ({"pattern": "^[0-9a-f]+$"}, {"pattern": "^[0-9A-F]+$"}),
-        U: ({"pattern": "^[0-9a-f]+$"}, {"pattern": "^(?=1)[0-9a-f]+$"}),
+        # a lookahead (no automaton) that no searched string tells apart: unknown
+        U: ({"pattern": "^[0-9a-f]+$"}, {"pattern": "^(?=[0-9a-f])[0-9a-f]+$"}),
     }),
     "min-items": ("array", "minItems", {
         W: ({"minItems": 2}, {"minItems": 1}), N: ({"minItems": 2}, {"minItems": 3}),
@@ -151,8 +156,8 @@ VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]]
         N: ({"anyOf": ONE_OF}, {"anyOf": ONE_OF[:1]}),
     }),
     "all-of": ("integer", "allOf", {
-        W: ({"allOf": ONE_OF}, {"allOf": ONE_OF[:1]}),
-        N: ({"allOf": ONE_OF}, {"allOf": [*ONE_OF, THIRD]}),
+        W: ({"allOf": ALL_OF}, {"allOf": ALL_OF[:1]}),
+        N: ({"allOf": ALL_OF}, {"allOf": [*ALL_OF, ALL_OF_THIRD]}),
     }),
     "discriminator-mapping": ("object", "discriminator", {
         W: ({"discriminator": {"propertyName": "k", "mapping": MAPPING}},
@@ -263,6 +268,20 @@ STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
         Case([put("/servers/0/url", "https://cs.{region}.example.com")]),
         "/servers",
         Case([put("/info/title", "Another title")]),
+    ),
+    "base-path-moved": (
+        Case([{"op": "move", "from": "/paths/~1v1.0~1{project_id}~1jobs~1metrics",
+               "path": "/paths/~1{project_id}~1jobs~1metrics"},
+              put("/servers/0/url", "https://cs.{region}.myhuaweicloud.com/v1.0")]),
+        "/servers",
+        Case([{"op": "move", "from": "/paths/~1v1.0~1{project_id}~1jobs~1metrics",
+               "path": "/paths/~1{project_id}~1jobs~1metrics"},
+              put("/servers/0/url", "https://cs.{region}.myhuaweicloud.com/v2.0")]),
+    ),
+    "schema-rewritten": (  # an integer's exclusive bound for the inclusive one it implies
+        Case([rm(f"{SCHEMAS}/JobId/minimum"), put(f"{SCHEMAS}/JobId/exclusiveMinimum", -1)]),
+        f"{REQUEST_BODY}/properties/job_ids/items",
+        Case([rm(f"{SCHEMAS}/JobId/minimum"), put(f"{SCHEMAS}/JobId/exclusiveMinimum", 0)]),
     ),
     "tags-changed": (
         Case([put("/tags/-", {"name": "Jobs"})]), "/tags",
