@@ -35,7 +35,7 @@ from pydantic import TypeAdapter, ValidationError
 from reference_server.adapters import JOB, RESPONSE
 from reference_server.demo import Job, Stream
 from reference_server.errors import first_violation
-from reference_server.store import LoadError, Store
+from reference_server.store import LoadError, Store, describe_sqlite_error
 
 PROJECT_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -46,6 +46,10 @@ def parse_metrics(data: bytes) -> list[Job]:
 
 
 _STARTS = ("start_map", "start_array")
+# Deepest nesting read: the file's own shape needs 7 levels (file, payload, jobs, job,
+# metrics, sources, stream). Deeper values are refused as they open, before anything is
+# built from them (256 levels made a traceback).
+MAX_DEPTH = 32
 _ENDS = ("end_map", "end_array")
 
 
@@ -61,7 +65,8 @@ def read_jobs(stream: BinaryIO) -> Iterator[Job]:
     naming it fail. They are refused here, before any commit.
     """
     envelope = ObjectBuilder()
-    # One [key, index] per open container: an object's current key, an array's last index.
+    # One [key, index, keys] per open container: an object's current key and the keys seen
+    # in it, an array's last index.
     open_: list[list[Any]] = []
     job: ObjectBuilder | None = None
     count = 0
@@ -69,7 +74,11 @@ def read_jobs(stream: BinaryIO) -> Iterator[Job]:
     try:
         for event, value in ijson.basic_parse(stream, use_float=True):
             if event == "map_key":
+                if value in open_[-1][2]:
+                    where = _where(open_[:-1]) or "file"
+                    raise LoadError(f"{where}: key {value!r} appears twice in one object")
                 open_[-1][0] = value
+                open_[-1][2].add(value)
             elif event in _ENDS:
                 open_.pop()
             else:  # a value starts: a container or a scalar
@@ -78,23 +87,36 @@ def read_jobs(stream: BinaryIO) -> Iterator[Job]:
                 if job is None and _in_jobs_array(open_):
                     job = ObjectBuilder()
                 if event in _STARTS:
-                    open_.append([None, -1 if event == "start_array" else None])
+                    if len(open_) >= MAX_DEPTH:
+                        raise LoadError(
+                            f"{_where(open_)}: nested deeper than {MAX_DEPTH} levels (the"
+                            " metrics file's shape needs 7)"
+                        )
+                    if event == "start_array":
+                        open_.append([None, -1, None])
+                    else:
+                        open_.append([None, None, set()])
             (envelope if job is None else job).event(event, value)
             if job is not None and _in_jobs_array(open_):  # the job's value is complete
                 yield _job(job.value, count, seen)
                 job, count = None, count + 1
     except ijson.JSONError as exc:
-        where = ".".join(
-            str(key if index is None else index)
-            for key, index in open_
-            if (key, index) != (None, None)
-        )
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        where = _where(open_)
         raise LoadError(f"{where or 'file'}: not valid JSON or not a double ({reason})") from None
     try:
         _closed(RESPONSE, envelope.value)
     except ValidationError as exc:
         raise LoadError(first_violation(exc, "file")) from None
+
+
+def _where(open_: list[list[Any]]) -> str:
+    """The path of the innermost open value, ``payload.jobs.3.metrics``."""
+    return ".".join(
+        str(key if index is None else index)
+        for key, index, _ in open_
+        if (key, index) != (None, None)
+    )
 
 
 def _in_jobs_array(open_: list[list[Any]]) -> bool:
@@ -154,6 +176,35 @@ def _streams(streams: list[StreamMetrics] | None) -> tuple[Stream, ...]:
 DEFAULT_MAX_FILE_BYTES = 1024**3
 
 
+class SizeCappedReader(io.RawIOBase):
+    """A binary stream that refuses to read past ``max_bytes``: the cap on any input.
+
+    The size of a pipe, a FIFO or ``/dev/stdin`` reads as 0 before reading, so a check of
+    the size alone let 20,000 jobs through a 1,000-byte limit; bytes are counted as they
+    are read instead, and the load fails (nothing written) at the first byte past the cap.
+    """
+
+    def __init__(self, raw: BinaryIO, max_bytes: int, name: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._left = max_bytes
+        self._max = max_bytes
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        # One byte more than allowed is asked for, so that a file of exactly the cap passes.
+        data = self._raw.read(min(len(view), self._left + 1))
+        if len(data) > self._left:
+            raise LoadError(f"{self._name}: more than the {self._max} bytes allowed (--max-bytes)")
+        self._left -= len(data)
+        view[: len(data)] = data
+        return len(data)
+
+
 def load_file(
     db_path: Path,
     project_id: str,
@@ -165,20 +216,21 @@ def load_file(
 
     A project ID of the wrong shape is refused (no request could ever read its jobs, and the
     IDs would be taken from every other project); a database another writer holds locked
-    longer than ``wait`` seconds is a ``LoadError`` that says so, not a traceback.
+    longer than ``wait`` seconds, a full disk or a file that is no database is a
+    ``LoadError`` that says so in one line, not a traceback.
     """
     if not PROJECT_ID.fullmatch(project_id):
         raise LoadError(f"--project-id {project_id!r}: must be 32 lowercase hexadecimal characters")
-    size = path.stat().st_size
+    size = path.stat().st_size  # a regular file over the cap is refused before reading
     if size > max_bytes:
         raise LoadError(f"{path}: {size} bytes, more than the {max_bytes} allowed (--max-bytes)")
-    try:
+    with path.open("rb", buffering=0) as raw:
+        capped = io.BufferedReader(SizeCappedReader(raw, max_bytes, str(path)))
         store = Store(db_path, busy_timeout=wait)
         try:
             store.seed_demo()
-            with path.open("rb") as stream:
-                return store.load(project_id, read_jobs(stream))
+            return store.load(project_id, read_jobs(capped))
+        except sqlite3.Error as exc:
+            raise LoadError(describe_sqlite_error(db_path, exc)) from None
         finally:
             store.close()
-    except sqlite3.OperationalError as exc:
-        raise LoadError(f"database {db_path}: {exc} (another process holds it?)") from None

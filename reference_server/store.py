@@ -72,24 +72,120 @@ WHERE j.job_id IN (SELECT value FROM json_each(?)) AND j.project_id = ?
 """
 
 
+class StoreError(ValueError):
+    """The database cannot be used; the message says which file and why, in one line."""
+
+
 class LoadError(ValueError):
     """A load that was refused as a whole; nothing was written."""
+
+
+# Every object SCHEMA creates: a database holding all of them needs no write at start.
+_OBJECTS = {
+    ("table", "jobs"),
+    ("table", "streams"),
+    ("table", "generation"),
+    ("index", "jobs_by_project"),
+    *(
+        ("trigger", f"{table}_{event}_moves_generation")
+        for table in ("jobs", "streams")
+        for event in ("insert", "update", "delete")
+    ),
+}
+# The columns the server reads or writes, per table: a table of that name with other
+# columns is another schema, refused before anything is written.
+_COLUMNS = {
+    "jobs": "job_id, project_id, total_read_rate, total_write_rate",
+    "streams": "job_id, kind, position, name, records, corrupted_records",
+    "generation": "n",
+}
+
+
+class _ForeignSchema(sqlite3.DatabaseError):
+    """The file is an SQLite database of another application (reported as a StoreError)."""
+
+
+def _check_path(path: Path) -> None:
+    """Refuse what SQLite would open and then fail on obscurely: a directory, a device."""
+    if path.is_dir():
+        raise StoreError(f"database {path}: is a directory; give a file path")
+    if path.exists() and not path.is_file():
+        raise StoreError(f"database {path}: not a regular file (a device or a pipe?)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"database {path}: cannot create its directory ({exc.strerror})") from None
+
+
+def describe_sqlite_error(path: Path | str, exc: sqlite3.Error) -> str:
+    """One line for an SQLite error a user can cause, saying what to do about it."""
+    text = str(exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        reason = "locked by another writer (a load?) for longer than the wait allowed; retry"
+        return f"database {path}: {reason} when it has finished"
+    if "full" in lowered:
+        return f"database {path}: disk full (or the file size limit reached); nothing was written"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"database {path}: read-only (the file, its directory or the file system)"
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return f"database {path}: not an SQLite database, or a damaged one ({text})"
+    if "unable to open" in lowered:
+        return f"database {path}: cannot be opened (missing directory or permission?)"
+    if "disk i/o" in lowered:
+        return f"database {path}: input/output error (disk full, or a file size limit?)"
+    return f"database {path}: {text}"
 
 
 class Store:
     """Jobs of all projects in one SQLite file."""
 
     def __init__(self, path: Path, *, busy_timeout: float = 5.0) -> None:
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+        """Open the database; create the schema only if it is missing.
+
+        Opening writes nothing when the schema is in place: a server must be able to start
+        while a load holds the write lock (it used to write at start, wait 5 s and die with
+        a traceback). Anything that makes the file unusable is a ``StoreError`` in one line.
+        """
+        self.path = path
         self._lock = threading.RLock()  # re-entered by queries inside snapshot()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        # How long a statement waits for another connection's lock before giving up.
-        self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        self._db.executescript(SCHEMA)
+        if str(path) != ":memory:":
+            _check_path(path)
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(path, exc)) from None
+        try:
+            # How long a statement waits for another connection's lock before giving up.
+            self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            if not self._schema_in_place():
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreError(describe_sqlite_error(path, exc)) from None
+
+    def _schema_in_place(self) -> bool:
+        """Whether the file holds this server's schema in WAL mode (reads only).
+
+        A database holding other tables and not ours is another application's: refused
+        rather than written into.
+        """
+        rows = self._db.execute("SELECT type, name FROM sqlite_master").fetchall()
+        found = {(kind, name.lower()) for kind, name in rows if not name.startswith("sqlite_")}
+        foreign = sorted(name for kind, name in found - _OBJECTS)
+        if foreign:
+            names = ", ".join(foreign[:5])
+            raise _ForeignSchema(f"holds another application's tables ({names})")
+        for kind, table in found:
+            if kind == "table":
+                self._db.execute(f"SELECT {_COLUMNS[table]} FROM {table} LIMIT 0").fetchall()
+        if not found >= _OBJECTS:
+            return False
+        mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+        return bool(mode == "wal" and self._db.execute("SELECT 1 FROM generation").fetchone())
 
     def close(self) -> None:
         with self._lock:
@@ -102,10 +198,13 @@ class Store:
     def seed_demo(self) -> int:
         """Fill an empty store with the demo data set; return how many jobs were written."""
         if not self.is_empty():
-            return 0
+            return 0  # the usual case: no write at all
         written = 0
-        for project, jobs in demo_jobs().items():
-            written += self.load(project, jobs)
+        try:
+            for project, jobs in demo_jobs().items():
+                written += self.load(project, jobs)
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(self.path, exc)) from None
         return written
 
     def job_json(self, project_id: str, job_ids: Sequence[int]) -> dict[int, str]:
@@ -183,10 +282,13 @@ class Store:
                         ],
                     )
                     written += 1
+                cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk): a second
+                # ROLLBACK would replace the real cause with "no transaction is active".
+                if self._db.in_transaction:
+                    cur.execute("ROLLBACK")
                 raise
-            cur.execute("COMMIT")
         return written
 
     def count_jobs(self, project_id: str | None = None) -> int:

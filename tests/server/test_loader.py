@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 import sqlite3
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reference_server import Settings, create_app
-from reference_server.demo import PROJECT_A, PROJECT_B
+from reference_server.demo import PROJECT_A, PROJECT_B, Job
 from reference_server.loader import load_file, parse_metrics
-from reference_server.store import LoadError
+from reference_server.store import LoadError, Store
 from tests.support import ROOT, call
 
 FILE = {
@@ -266,3 +271,129 @@ def test_rates_come_back_with_every_digit(tmp_path):
     for job, rate in zip(got["payload"]["jobs"], rates, strict=True):
         assert job["metrics"]["total_read_rate"] == rate
         assert job["metrics"]["total_write_rate"] == rate
+
+
+def _jobs_file(path: Path, count: int) -> Path:
+    path.write_text(
+        json.dumps({"payload": {"jobs": [{"job_id": 50_000 + i} for i in range(count)]}})
+    )
+    return path
+
+
+def test_max_bytes_holds_for_a_pipe(tmp_path):
+    """``cat f | load /dev/stdin``: the size read as 0 and 20,000 jobs loaded past 1,000 bytes."""
+    db = tmp_path / "db.sqlite3"
+    data = _jobs_file(tmp_path / "many.json", 20_000).read_text()
+    result = subprocess.run(
+        [sys.executable, "-m", "reference_server", "load", "/dev/stdin",
+         "--project-id", PROJECT_A, "--db", str(db), "--max-bytes", "1000"],
+        input=data, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout
+    expected = "error: /dev/stdin: more than the 1000 bytes allowed (--max-bytes)"
+    assert result.stderr.strip() == expected
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM jobs WHERE job_id >= 50000").fetchone() == (0,)
+
+
+def test_max_bytes_holds_for_a_fifo(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    data = _jobs_file(tmp_path / "many.json", 2_000).read_bytes()
+    writer = threading.Thread(target=lambda: _feed(fifo, data))
+    writer.start()
+    try:
+        with pytest.raises(LoadError, match=r"more than the 1000 bytes allowed"):
+            load_file(db, PROJECT_A, fifo, max_bytes=1000)
+    finally:
+        writer.join(timeout=30)
+
+
+def _feed(fifo: Path, data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError), fifo.open("wb") as out:
+        out.write(data)
+
+
+def test_a_file_of_exactly_max_bytes_loads_through_a_pipe(tmp_path):
+    data = json.dumps(FILE).encode()
+    read, write_end = os.pipe()
+    os.write(write_end, data)
+    os.close(write_end)
+    path = Path(f"/proc/self/fd/{read}")
+    try:
+        assert load_file(tmp_path / "db.sqlite3", PROJECT_A, path, max_bytes=len(data)) == 2
+    finally:
+        os.close(read)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"payload": {"jobs": [{"job_id": 9001}]}, "payload": {"jobs": [{"job_id": 9002}]}}',
+         "file: key 'payload' appears twice"),
+        ('{"payload": {"jobs": [{"job_id": 9001}], "jobs": [{"job_id": 9002}]}}',
+         "payload: key 'jobs' appears twice"),
+        ('{"payload": {"jobs": [{"job_id": 9001, "job_id": 9002}]}}',
+         "payload.jobs.0: key 'job_id' appears twice"),
+        ('{"payload": {"jobs": [{"job_id": 9001, "metrics": {"sources": [{"name": "a",'
+         ' "name": "b"}]}}]}}', "payload.jobs.0.metrics.sources.0: key 'name' appears twice"),
+    ],
+    ids=["payload twice", "jobs twice", "job_id twice", "a stream's name twice"],
+)  # fmt: skip
+def test_a_key_twice_in_one_object_is_refused(tmp_path, text, message):
+    db = tmp_path / "db.sqlite3"
+    load_file(db, PROJECT_A, write(tmp_path, FILE))
+    before = dump(db)
+    path = tmp_path / "dup.json"
+    path.write_text(text)
+    with pytest.raises(LoadError, match=re.escape(message)):
+        load_file(db, PROJECT_A, path)
+    assert dump(db) == before
+
+
+@pytest.mark.parametrize("depth", [40, 256, 100_000])
+def test_deep_nesting_is_one_line_and_exit_2(tmp_path, depth):
+    path = tmp_path / "deep.json"
+    path.write_text(
+        '{"payload": {"jobs": [{"job_id": 1, "metrics": {"sources": [{"name": '
+        + "[" * depth
+        + "]" * depth
+        + "}]}}]}}"
+    )
+    cli = load_cli(path, tmp_path / "db.sqlite3")
+    assert cli.returncode == 2
+    lines = cli.stderr.strip().splitlines()
+    assert len(lines) == 1, cli.stderr
+    assert "nested deeper than 32 levels" in lines[0]
+
+
+def test_a_failed_statement_after_sqlite_rolled_back_keeps_its_own_message(tmp_path):
+    """On a full disk SQLite rolls the transaction back itself; the loader's own ROLLBACK
+    then failed and replaced "disk full" with "cannot rollback - no transaction is active"."""
+    store = Store(tmp_path / "db.sqlite3")
+
+    def jobs() -> Iterator[Job]:
+        yield Job(9001, (), (), None, None)
+        store._db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(sqlite3.OperationalError, match="database or disk is full"):
+        store.load(PROJECT_A, jobs())
+    assert store.count_jobs() == 0
+    store.close()
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01garbage" * 500, b""], ids=["random", "empty"])
+def test_loading_into_a_file_that_is_no_database_is_one_line(tmp_path, content):
+    db = tmp_path / "db.sqlite3"
+    if content:
+        db.write_bytes(content)
+        cli = load_cli(write(tmp_path, FILE), db)
+        assert cli.returncode == 2
+        assert cli.stderr.startswith(f"error: database {db}: not an SQLite database")
+        assert len(cli.stderr.strip().splitlines()) == 1
+    else:
+        cli = load_cli(write(tmp_path, FILE), tmp_path)  # a directory
+        assert cli.returncode == 2
+        assert cli.stderr.strip() == f"error: database {tmp_path}: is a directory; give a file path"
