@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fuzz_harness.exchange import Answer, Request
-from fuzz_harness.options import FuzzOptions
+from fuzz_harness.options import FuzzOptions, Identity
 from fuzz_harness.probes import post, some_ids, unknown_ids
 
 STABLE = "jobs-answer-stable"
@@ -101,7 +101,7 @@ def check_jobs_stable(send: Send, options: FuzzOptions, rng: random.Random, out:
             for job_id, text in (jobs or {}).items():
                 if job_id not in seen:
                     seen[job_id] = (label, text)
-                elif seen[job_id][1] != text:
+                elif seen[job_id][1] != text and _differs_again(send, me, ids, job_id, seen):
                     out.findings.append(
                         Finding(
                             STABLE,
@@ -116,6 +116,14 @@ def check_jobs_stable(send: Send, options: FuzzOptions, rng: random.Random, out:
                     return
         return
     out.not_exercised[STABLE] = f"the data changed during each of {ROUNDS} rounds of requests"
+
+
+def _differs_again(
+    send: Send, me: Identity, ids: list[int], job_id: int, seen: dict[int, tuple[str, str]]
+) -> bool:
+    """Sent again, the request still answers the job unlike before (not a one-off answer)."""
+    jobs = _jobs(send(post(me, {"job_ids": ids})))
+    return jobs is not None and job_id in jobs and jobs[job_id] != seen[job_id][1]
 
 
 def _without_time(answer: Answer) -> str:
@@ -155,7 +163,9 @@ def check_foreign_like_unknown(
             if _without_time(first) != _without_time(again):
                 continue  # the data moved during the round
             out.exercised.add(FOREIGN)
-            if _without_time(first) != _without_time(other_answer):
+            if _without_time(first) != _without_time(other_answer) and _without_time(
+                send(post(me, {"job_ids": foreign_ids}))
+            ) != _without_time(send(post(me, {"job_ids": unknown_ids_}))):
                 out.findings.append(
                     Finding(
                         FOREIGN,

@@ -12,6 +12,7 @@ rest of the server stays the real one and the reference server has no fault swit
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,10 @@ class Traffic:
     path: str
     headers: dict[bytes, bytes]
     body: bytes
+    method: str = "POST"
+    connection: object = None  # the client's (host, port): one keep-alive connection
+    # Set by a ``before`` edit to answer without calling the real app (status, type, body).
+    answer_now: tuple[int, bytes, bytes] | None = None
     status: int = 0
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     response: bytes = b""
@@ -265,6 +270,137 @@ def _lower_project(ex: Traffic, _: Settings) -> None:
         ex.path = "/".join(parts)
 
 
+def _prefix_token(ex: Traffic, settings: Settings) -> None:
+    """Compares tokens by prefix: any token that starts with a valid one is that one."""
+    token = ex.headers.get(b"x-auth-token", b"").decode("latin-1")
+    for known in settings.tokens:
+        if token.startswith(known):
+            ex.headers[b"x-auth-token"] = known.encode()
+
+
+def _token_any_case(ex: Traffic, settings: Settings) -> None:
+    """Compares tokens without regard to letter case."""
+    token = ex.headers.get(b"x-auth-token", b"").decode("latin-1")
+    for known in settings.tokens:
+        if token.lower() == known.lower():
+            ex.headers[b"x-auth-token"] = known.encode()
+
+
+def _dedupe_equal_numbers(ex: Traffic, _: Settings) -> None:
+    """Reads 7 and 7.0 as two IDs: the body's IDs are made distinct before validation."""
+    body = ex.request_json()
+    ids = body.get("job_ids") if isinstance(body, dict) else None
+    if isinstance(ids, list) and any(isinstance(i, float) for i in ids):
+        kept: dict[str, Any] = {}
+        for job_id in ids:
+            kept.setdefault(repr(job_id), int(job_id) if isinstance(job_id, float) else job_id)
+        unique = list(dict.fromkeys(kept.values()))
+        ex.body = orjson.dumps({**body, "job_ids": unique})
+
+
+def _split_id_string(ex: Traffic, _: Settings) -> None:
+    """Accepts ``"1,2"`` for ``job_ids`` (split on commas)."""
+    body = ex.request_json()
+    ids = body.get("job_ids") if isinstance(body, dict) else None
+    if isinstance(ids, str):
+        with contextlib.suppress(ValueError):
+            ex.body = orjson.dumps({**body, "job_ids": [int(p) for p in ids.split(",")]})
+
+
+def _refuse_media_parameters(ex: Traffic, _: Settings) -> None:
+    """Compares Content-Type byte for byte: a parameter or upper case is refused."""
+    if ex.headers.get(b"content-type", b"application/json") != b"application/json":
+        ex.headers[b"content-type"] = b"text/plain"
+
+
+def _crash_on_chunked(ex: Traffic, _: Settings) -> None:
+    if ex.headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+        ex.answer_now = (500, b"text/plain", b"Internal Server Error")
+
+
+def _limit_only_with_length(ex: Traffic, settings: Settings) -> None:
+    """Enforces the body limit by Content-Length only: a chunked body of any size is read."""
+    if b"content-length" not in ex.headers and len(ex.body) > settings.max_body:
+        ex.body = ex.body.rstrip()  # the probe pads with spaces: the rest is a valid body
+
+
+def _head_ok(ex: Traffic, _: Store) -> None:
+    if ex.method == "HEAD":
+        ex.status = 200
+
+
+def _options_no_content(ex: Traffic, _: Store) -> None:
+    if ex.method == "OPTIONS":
+        ex.status, ex.response = 204, b""
+
+
+def _html_404_with_slash(ex: Traffic, _: Store) -> None:
+    if ex.path.endswith("/"):
+        ex.response_headers = [(b"content-type", b"text/html; charset=utf-8")]
+        ex.response = b"<html><body><h1>404 Not Found</h1></body></html>"
+
+
+def _time_in_seconds(ex: Traffic, _: Store) -> None:
+    data = ex.response_json()
+    if isinstance(data.get("current_time"), int):
+        data["current_time"] //= 1000
+        ex.set_json(data)
+
+
+def _metrics_shifted(ex: Traffic, _: Store) -> None:
+    """Each job gets the metrics of the job after it in the answer (an off-by-one join)."""
+    data = ex.response_json()
+    jobs = data.get("payload", {}).get("jobs", [])
+    metrics = [job.get("metrics") for job in jobs]
+    for job, shifted in zip(jobs, metrics[1:] + metrics[:1], strict=True):
+        job["metrics"] = shifted
+    ex.set_json(data)
+
+
+def _count_hidden_jobs(ex: Traffic, store: Store) -> None:
+    """The message says how many requested jobs belong to other projects."""
+    request = ex.request_json()
+    ids = [i for i in request.get("job_ids", []) if isinstance(i, int)]
+    project = ex.path.split("/")[2]
+    hidden = sum(len(store.job_json(p, ids)) for p in store.projects() if p != project)
+    data = ex.response_json()
+    data["message"] = f"Job monitoring information queried ({hidden} jobs hidden)."
+    ex.set_json(data)
+
+
+_calls = {"n": 0}
+
+
+def _sometimes_500(ex: Traffic, _: Store) -> None:
+    """One answer in 20 is a 500, whatever the request."""
+    _calls["n"] += 1
+    if _calls["n"] % 20 == 0:
+        ex.status, ex.response_headers = 500, [(b"content-type", b"text/plain")]
+        ex.response = b"Internal Server Error"
+
+
+_poisoned: set[object] = set()
+
+
+def _desync_after_refusal(ex: Traffic, _: Store) -> None:
+    """After a refusal, the next request on the same connection is read from the leftover
+    bytes of the refused one (as a server that leaves a refused body unread does)."""
+    if ex.connection in _poisoned:
+        _poisoned.discard(ex.connection)
+        ex.status, ex.response_headers = 400, [(b"content-type", b"application/json")]
+        ex.set_json(
+            {
+                "error_id": "CS.10004",
+                "error_name": "INVALID_JSON",
+                "error_cause": "The request body is not valid JSON.",
+                "error_suggestion": "Send a JSON object.",
+                "error_time": 1,
+            }
+        )
+    elif ex.status == 400:
+        _poisoned.add(ex.connection)
+
+
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
@@ -373,6 +509,63 @@ FAULTS: dict[str, Fault] = {
             "headers over 16 KiB accepted",
             settings={"max_header_bytes": 1024 * 1024},
         ),
+        Fault("token-prefix", "a token that starts with a valid one is accepted", _prefix_token),
+        Fault("token-any-case", "tokens compared without letter case", before=_token_any_case),
+        Fault(
+            "equal-numbers-distinct",
+            "7 and 7.0 read as two IDs",
+            before=_dedupe_equal_numbers,
+        ),
+        Fault("id-string-split", '"1,2" accepted for job_ids', before=_split_id_string),
+        Fault(
+            "media-parameters-refused",
+            "application/json; charset=utf-8 refused",
+            before=_refuse_media_parameters,
+        ),
+        Fault("chunked-crash", "a chunked body answered 500", before=_crash_on_chunked),
+        Fault(
+            "chunked-no-body-limit",
+            "the body limit enforced only with Content-Length",
+            before=_limit_only_with_length,
+        ),
+        Fault("head-answered-200", "HEAD answered 200", after=_head_ok, statuses=(405,)),
+        Fault(
+            "options-answered-204",
+            "OPTIONS answered 204",
+            after=_options_no_content,
+            statuses=(405,),
+        ),
+        Fault(
+            "trailing-slash-html",
+            "the path with a trailing slash answered 404 in HTML",
+            after=_html_404_with_slash,
+            statuses=(404,),
+        ),
+        Fault(
+            "header-limit-4k",
+            "request headers over 4 KiB refused (too strict)",
+            settings={"max_header_bytes": 4096},
+        ),
+        Fault("time-in-seconds", "current_time in seconds", after=_time_in_seconds),
+        Fault(
+            "metrics-shifted",
+            "each job answered with another job's metrics",
+            after=_metrics_shifted,
+        ),
+        Fault(
+            "hidden-jobs-counted",
+            "the message counts foreign jobs",
+            after=_count_hidden_jobs,
+        ),
+        Fault(
+            "intermittent-500", "one answer in 20 is a 500", after=_sometimes_500, statuses=(200,)
+        ),
+        Fault(
+            "keep-alive-desync",
+            "after a refusal, the next request on the connection is misread",
+            after=_desync_after_refusal,
+            statuses=(200, 400, 404, 405),
+        ),
     )
 }
 
@@ -396,11 +589,29 @@ class FaultMiddleware:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        ex = Traffic(path=scope["path"], headers=dict(scope["headers"]), body=body)
+        ex = Traffic(
+            path=scope["path"],
+            headers=dict(scope["headers"]),
+            body=body,
+            method=scope["method"],
+            connection=scope.get("client"),
+        )
         if self.fault.before:
+            headers_before = dict(ex.headers)
             self.fault.before(ex, self.settings)
-            raw_path = ex.path.encode("latin-1")
-            scope = dict(scope, headers=list(ex.headers.items()), path=ex.path, raw_path=raw_path)
+            # Only what the fault edited is rebuilt: the headers as a list (duplicates) and
+            # the raw path (an encoded slash) reach the app as sent otherwise.
+            if ex.path != scope["path"]:
+                scope = dict(scope, path=ex.path, raw_path=ex.path.encode("latin-1"))
+            if ex.headers != headers_before or self.fault.before is _as_sent:
+                scope = dict(scope, headers=list(ex.headers.items()))
+            body = ex.body
+        if ex.answer_now is not None:
+            status, media, text = ex.answer_now
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [(b"content-type", media)]})  # fmt: skip
+            await send({"type": "http.response.body", "body": text})
+            return
 
         sent = False
 

@@ -149,24 +149,34 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
         verdicts = _without_skipped(judge_probe(contract, options, item, answer), options)
         for rule_id in verdicts.exercised:
             report.rules[rule_id].exercised += 1
+        new = {
+            rule_id: problems
+            for rule_id, problems in verdicts.problems.items()
+            if (rule_id, shape(problems[0])) not in found
+        }
         for rule_id, problems in verdicts.problems.items():
-            key = (rule_id, shape(problems[0]))
-            if key in found:
-                found[key].count += 1
-                continue
+            if rule_id not in new:
+                found[(rule_id, shape(problems[0]))].count += 1
+        if not new:
+            continue
 
-            def fails(again: Answer, rule_id: str = rule_id, item: Probe = item) -> bool:
-                return rule_id in judge_probe(contract, options, item, again).problems
+        def fails(
+            again: Answer, rules: frozenset[str] = frozenset(new), item: Probe = item
+        ) -> bool:
+            return bool(rules & judge_probe(contract, options, item, again).problems.keys())
 
-            checked = rechecking.recheck(sender, item.request, previous, fails)
-            if checked.kind != rechecking.CONSISTENT:
-                after = f" (after {name})" if checked.kind == rechecking.REUSED else ""
-                unsettled[checked.kind].append(
-                    f"probe {item.rule}: {item.name}{after}: looked like a failure of"
-                    f" {rule_id}: {problems[0][:300]}; {checked.text}"
-                )
-                continue
-            found[key] = add_failure(
+        checked = rechecking.recheck(sender, item.request, previous, fails)
+        if checked.kind != rechecking.CONSISTENT:
+            after = f" (right after {name})" if checked.kind == rechecking.REUSED else ""
+            broken = "; ".join(
+                f"{rule_id}: {problems[0][:200]}" for rule_id, problems in new.items()
+            )
+            unsettled[checked.kind].append(
+                f"probe {item.rule}: {item.name}{after}: looked like {broken}; {checked.text}"
+            )
+            continue
+        for rule_id, problems in new.items():
+            found[(rule_id, shape(problems[0]))] = add_failure(
                 report,
                 options,
                 sender.base_url,
@@ -183,9 +193,12 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
     _report_unsettled(report, unsettled)
 
 
+NOT_REPRODUCED = "not reproduced"
 UNSETTLED_TITLES = {
     rechecking.REUSED: "answers depend on the request before them on a keep-alive connection",
     rechecking.INTERMITTENT: "intermittent failures: the same request passes when sent again",
+    NOT_REPRODUCED: "schemathesis failures that a fresh connection does not reproduce"
+    " (intermittent, or dependent on the requests before them)",
 }
 
 
@@ -202,13 +215,12 @@ def _report_unsettled(report: Report, unsettled: dict[str, list[str]]) -> None:
                 id=f"F{len(report.failures) + 1}",
                 rule=rechecking.RULE,
                 source="recheck",
-                title=f"{UNSETTLED_TITLES[kind]} ({len(seen)} requests)",
+                title=f"{UNSETTLED_TITLES[kind]}: {len(seen)} requests",
                 detail="\n".join(seen[:20])
                 + "\n(not reported under the rules the requests were probing: sent again, they"
                 " did not fail the same way)",
                 curl="",
                 replay="",
-                count=len(seen),
             ),
         )
 
@@ -401,7 +413,7 @@ def merge_fuzzing(
             replay={"check": found.check, "case": found.case},
             count=found.count,
         )
-    _report_unsettled(report, {rechecking.INTERMITTENT: unsettled})
+    _report_unsettled(report, {NOT_REPRODUCED: unsettled})
     for error in st.errors:
         failure_id = f"F{len(report.failures) + 1}"
         _record(
