@@ -48,6 +48,21 @@ def spec_at(ref: str, spec: Path, repo: Path) -> dict[str, Any]:
     return _parse(result.stdout, f"{spec}@{ref}")
 
 
+def _looks_like_a_path(base: str) -> bool:
+    """A spec file's name (``old.yaml``, ``./specs/v1.json``), not a ref (``origin/main``)."""
+    return Path(base).suffix.lower() in (".yaml", ".yml", ".json") or base.startswith(
+        ("./", "../", "/", "~")
+    )
+
+
+def _is_git_ref(ref: str, repo: Path) -> bool:
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        cwd=repo, capture_output=True, check=False,
+    )  # fmt: skip
+    return found.returncode == 0
+
+
 def _parse(text: str, label: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
@@ -92,6 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.base_file is None and Path(args.base).is_file():
         args.base_file = Path(args.base)
+    elif (
+        args.base_file is None
+        and _looks_like_a_path(args.base)
+        and not _is_git_ref(args.base, args.repo)
+    ):
+        print(
+            f"specdiff: BASE {args.base!r} looks like a spec file, but there is no such "
+            "file (and no git ref of that name)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.base_file:
             base, base_label = (

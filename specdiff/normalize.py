@@ -108,6 +108,9 @@ def comparable(schema: Any) -> Any:
             and any(_canonical(v) == _canonical(result["const"]) for v in values)
         ):
             del result["enum"]  # const within the enum: the const alone
+        listed = [result["const"]] if "const" in result else result.get("enum")
+        if isinstance(listed, list) and all(_matches(v, result.get("type")) for v in listed):
+            result.pop("type", None)  # the values name their type
     return result
 
 
@@ -126,6 +129,7 @@ def normalize(schema: Any) -> Any:
     node = dict(schema)
     node = _nullable(node, rewrites, origins)
     node = _null_branch(node, rewrites, origins)
+    node = _const_branches(node, rewrites, origins)
     node = _all_of(node, rewrites, origins)
     node = _integer_bounds(node, rewrites, origins)
     _sort_lists(node)
@@ -229,6 +233,63 @@ def _null_branch(
         rewrites.append(f"{keyword} with a null branch as a type list with null")
         return merged
     return node
+
+
+def _const_branches(
+    node: dict[str, Any], rewrites: list[str], origins: dict[str, Tokens]
+) -> dict[str, Any]:
+    """``oneOf``/``anyOf`` whose every branch lists values (``const``, ``enum``; the way to
+    document each value) as one ``enum`` of the values they allow."""
+    for keyword in ("oneOf", "anyOf"):
+        branches = node.get(keyword)
+        if not isinstance(branches, list) or not branches or "enum" in node or "const" in node:
+            continue
+        listed: list[Any] = []
+        for branch in branches:
+            rest = bare(branch)
+            if not isinstance(rest, dict) or not rest or set(rest) - {"const", "enum", "type"}:
+                break
+            values = [rest["const"]] if "const" in rest else rest.get("enum")
+            if not isinstance(values, list) or not all(
+                _matches(v, rest.get("type")) for v in values
+            ):
+                break
+            listed += values
+        else:
+            counts: dict[str, int] = {}
+            for value in listed:
+                counts[_canonical(value)] = counts.get(_canonical(value), 0) + 1
+            # oneOf: a value two branches list matches both, so oneOf refuses it
+            kept = [v for v in listed if keyword == "anyOf" or counts[_canonical(v)] == 1]
+            unique = list({_canonical(v): v for v in kept}.values())
+            node = {k: v for k, v in node.items() if k != keyword}
+            node["enum"] = unique
+            origins["enum"] = (keyword,)
+            rewrites.append(f"{keyword} of listed values as one enum")
+            return node
+    return node
+
+
+_JSON_TYPES: dict[str, Any] = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and v.is_integer())
+    ),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def _matches(value: Any, kind: Any) -> bool:
+    """Whether ``value`` is of the JSON Schema ``type`` ``kind`` (absent: any)."""
+    if kind is None:
+        return True
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    return any(_JSON_TYPES.get(str(k), lambda v: False)(value) for k in kinds)
 
 
 # ---- allOf ---------------------------------------------------------------------------------

@@ -276,7 +276,11 @@ Alternative = frozenset[tuple[str, frozenset[str]]]  # (scheme definition, scope
 def _definition(scheme: dict[str, Any]) -> dict[str, Any]:
     """What a client must send, as a comparable value: words and case that do not matter
     on the wire left out (``X-Auth-Token`` is ``x-auth-token``)."""
-    definition = {k: v for k, v in scheme.items() if k != "description" and not k.startswith("x-")}
+    definition = {
+        k: v
+        for k, v in scheme.items()
+        if k not in ("description", "bearerFormat") and not k.startswith("x-")
+    }  # bearerFormat: "primarily for documentation purposes" (OpenAPI 3.1, 4.8.27.1)
     if definition.get("in") == "header" and isinstance(definition.get("name"), str):
         definition["name"] = definition["name"].lower()
     if isinstance(definition.get("scheme"), str):  # HTTP auth schemes: case-insensitive too

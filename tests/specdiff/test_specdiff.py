@@ -240,6 +240,45 @@ def test_cli_major_bump_declares_the_break(tmp_path):
     assert "declared by the major bump" in result.stdout
 
 
+def test_cli_json_says_why_a_breaking_verdict_exits_0(tmp_path):
+    head = bump(variant(None, add_request_prop("limit", True)), "2.0.0")
+    report = json.loads(diff_against_spec(tmp_path, head, "--format", "json").stdout)
+    assert (report["verdict"], report["exit_code"], report["major_bump"]) == ("breaking", 0, True)
+    minor = bump(variant(None, add_request_prop("limit", True)), "1.1.0")
+    report = json.loads(diff_against_spec(tmp_path, minor, "--format", "json").stdout)
+    assert (report["verdict"], report["exit_code"], report["major_bump"]) == ("breaking", 1, False)
+
+
+def test_cli_a_missing_base_file_is_an_error_not_a_git_ref(tmp_path):
+    head = write(tmp_path, "b.yaml", spec())
+    result = run_diff("--base", str(tmp_path / "old.yaml"), "--head", str(head))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "no such file" in result.stderr
+    assert "invalid object name" not in result.stderr
+
+
+def test_cli_security_finding_names_the_header(tmp_path):
+    head = variant(None, set_in(["components", "securitySchemes", "authToken", "name"], "X-Key"))
+    result = diff_against_spec(tmp_path, head)
+    assert result.returncode == 1
+    assert (
+        "no longer accepted: API key in header X-Auth-Token (authToken); "
+        "accepted now: API key in header X-Key (authToken)"
+    ) in result.stdout
+
+
+def test_informational_changes_keep_the_verdict_none(tmp_path):
+    """Servers and tags are listed, informational: the verdict stays none, exit 0."""
+    head = variant(None, set_in(["tags", 0, "description"], "Other words."))
+    head["servers"][0]["variables"]["region"]["enum"].pop()
+    report = json.loads(diff_against_spec(tmp_path, head, "--format", "json").stdout)
+    assert report["verdict"] == "none"
+    assert report["exit_code"] == 0
+    assert {c["rule"] for c in report["changes"]} == {"servers-changed", "tags-changed"}
+    assert {c["impact"] for c in report["changes"]} == {"none"}
+
+
 def test_cli_json_and_junit(tmp_path):
     head = variant(None, add_request_prop("limit", True))
     junit = tmp_path / "specdiff.xml"
