@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from reference_server.settings import (
     Settings,
     SettingsError,
 )
+from reference_server.worker import ENV_FACTORY, WORKER_FACTORY
 
 # Limits of the HTTP server itself (the app cannot see these phases). Granian's defaults are
 # 30 s for headers, 1,024 connections per worker and an unbounded wait on SIGTERM.
@@ -172,8 +174,9 @@ def serve(args: argparse.Namespace, factory: str = APP_FACTORY) -> int:
         raise SettingsError("--max-connections, --shutdown-timeout, --header-timeout: must be > 0")
     check_port_free(args.host, args.port)
     raise_open_file_limit(args.workers * args.max_connections + 256)
+    os.environ[ENV_FACTORY] = factory  # the worker builds this app once it is tied to us
     Granian(
-        factory,
+        WORKER_FACTORY,
         address=args.host,
         port=args.port,
         interface=Interfaces.ASGI,

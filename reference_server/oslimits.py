@@ -6,6 +6,8 @@ import resource
 import socket
 import sys
 
+import psutil
+
 
 def check_port_free(host: str, port: int) -> None:
     """Refuse to start on a port another server already listens on.
@@ -19,7 +21,48 @@ def check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise OSError(f"{host}:{port} is already in use by another server ({exc})") from None
+            raise OSError(
+                f"{host}:{port} is already in use by another server ({exc.strerror})"
+                + "".join(f"; {holder}" for holder in port_holders(port))
+            ) from None
+
+
+def port_holders(port: int) -> list[str]:
+    """Who listens on ``port``: PID, parent and command line of each process we may see.
+
+    The message a refused start prints, so that an orphan (a worker whose main process was
+    killed, now a child of PID 1 or of a subreaper) is named and can be stopped by its PID
+    rather than hunted for.
+    """
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.Error:
+        return []
+    pids = sorted(
+        {
+            conn.pid
+            for conn in connections
+            if conn.status == psutil.CONN_LISTEN
+            and conn.laddr
+            and conn.laddr.port == port
+            and conn.pid is not None
+        }
+    )
+    holders = []
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            command = " ".join(process.cmdline()) or process.name()
+            parent = process.ppid()
+        except psutil.Error:
+            continue
+        orphan = ", an orphan: its parent is PID 1" if parent == 1 else f", parent PID {parent}"
+        holders.append(f"PID {pid} ({clip(command, 120)}{orphan}); stop it with: kill {pid}")
+    return holders
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def raise_open_file_limit(wanted: int) -> None:
