@@ -30,7 +30,11 @@ OTHER_AUTH_TOKEN ?=
 OTHER_PROJECT_ID ?=
 # knob: fuzz: jobs of the other project
 OTHER_JOB_IDS ?=
-export BASE_URL AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS
+# knob: fuzz: 1 makes should rules (hardening beyond the provider's contract) fail the run, not only warn
+STRICT ?=
+# knob: fuzz: rules you deliberately differ from, e.g. content-encoding-not-identity (reported skipped)
+SKIP_RULES ?=
+export BASE_URL AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS STRICT SKIP_RULES
 # knob: fuzz: schemathesis examples per phase
 MAX_EXAMPLES ?= 100
 # knob: fuzz, fuzz-selftest: random seed (same seed and options, same requests)
@@ -116,7 +120,7 @@ serve: $(PY_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) with demo da
 load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response shape; ARGS: e.g. --max-bytes N)
 	$(BIN)/jobs-metrics load "$(FILE)" --project-id "$(PROJECT_ID)" --db "$(DB)" $(ARGS)
 
-fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS); prints the harness exit (0 conforms, 1 violations, 2 could not test)
+fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS STRICT SKIP_RULES); reports/fuzz/ holds conformance.md, .json and junit.xml (one test case per rule); prints the harness exit (0 conforms, 1 violations, 2 could not test)
 	@$(BIN)/jobs-metrics fuzz --max-examples $(MAX_EXAMPLES) --mode $(MODE) --workers $(WORKERS) $(if $(SEED),--seed $(SEED)) \
 		|| { code=$$?; echo "make fuzz: exit $$code"; exit $$code; }
 
