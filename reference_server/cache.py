@@ -6,7 +6,8 @@ counter every commit moves, by any writer). A new generation empties the cache, 
 never lags the data; the generation and the uncached jobs are read in one snapshot, so an
 answer never mixes two commits (a commit landing between two separate reads would). Only
 jobs that exist are cached, so the cache never holds more than the store does, and it is
-capped at ``max_entries`` on top of that.
+capped at ``max_bytes`` of job JSON on top of that: a count of entries did not bound memory
+while a job's size was unbounded (200 jobs with 1 MB names held 700 MiB).
 """
 
 from __future__ import annotations
@@ -16,16 +17,28 @@ from collections.abc import Sequence
 from reference_server.adapters import JOB
 from reference_server.store import Store
 
+# 64 MiB of job JSON: about 130,000 demo-sized jobs, or 22,000 at the spec's bounds with
+# every name escaped (3 KB each).
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+
 
 class JobCache:
     """Validated, serialised jobs of the store, by (project ID, job ID)."""
 
-    def __init__(self, store: Store, *, enabled: bool = True, max_entries: int = 100_000) -> None:
+    def __init__(
+        self, store: Store, *, enabled: bool = True, max_bytes: int = DEFAULT_CACHE_BYTES
+    ) -> None:
         self.store = store
         self.enabled = enabled
-        self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._jobs: dict[tuple[str, int], bytes] = {}
+        self._bytes = 0  # of job JSON held in _jobs
         self._generation: int | None = None
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of job JSON the cache holds (what ``max_bytes`` bounds)."""
+        return self._bytes
 
     def get(self, project_id: str, job_ids: Sequence[int]) -> list[bytes]:
         """The project's jobs among ``job_ids``, in the order requested, as JSON bytes."""
@@ -43,16 +56,23 @@ class JobCache:
             fetched = self.store.job_json(
                 project_id, [job_id for job_id in job_ids if job_id not in found]
             )
-        if len(self._jobs) + len(fetched) > self.max_entries:
-            self._jobs.clear()
         for job_id, text in fetched.items():
             info = JOB.validate_json(text, strict=True, extra="forbid")
-            job = JOB.dump_json(info, exclude_none=True)
-            found[job_id] = self._jobs[project_id, job_id] = job
+            job = found[job_id] = JOB.dump_json(info, exclude_none=True)
+            if self.enabled:
+                if self._bytes + len(job) > self.max_bytes:
+                    self._clear()  # simplest bound; the jobs asked for most come back first
+                if len(job) <= self.max_bytes:
+                    self._jobs[project_id, job_id] = job
+                    self._bytes += len(job)
         return [job for job_id in job_ids if (job := found.get(job_id)) is not None]
 
     def _sync(self, generation: int | None) -> None:
         """Empty the cache unless it holds jobs of ``generation`` (``None``: always)."""
         if generation is None or generation != self._generation:
-            self._jobs.clear()
+            self._clear()
             self._generation = generation
+
+    def _clear(self) -> None:
+        self._jobs.clear()
+        self._bytes = 0

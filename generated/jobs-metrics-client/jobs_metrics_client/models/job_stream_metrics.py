@@ -19,8 +19,8 @@ class JobStreamMetrics:
     """All input and output monitoring information about a job.
 
     Attributes:
-        sources (list[StreamMetrics] | Unset): All source streams.
-        sinks (list[StreamMetrics] | Unset): All sink streams.
+        sources (list[StreamMetrics] | Unset): All source streams (at most 3, so that 1,000 jobs fit one answer).
+        sinks (list[StreamMetrics] | Unset): All sink streams (at most 3, so that 1,000 jobs fit one answer).
         total_read_rate (float | Unset): Total read rate, in records per second.
         total_write_rate (float | Unset): Total write rate, in records per second.
     """

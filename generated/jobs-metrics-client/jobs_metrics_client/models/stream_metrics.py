@@ -15,7 +15,8 @@ class StreamMetrics:
     """Records of one source or sink stream.
 
     Attributes:
-        name (str | Unset): Name of the source or sink stream.
+        name (str | Unset): Name of the source or sink stream (at most 64 characters, so that 1,000 jobs fit one
+            answer).
         records (int | Unset): Total number of records.
         corrupted_records (int | Unset): Number of dirty data records.
     """
