@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import http_servers, machine, parsing, reliability, toolkit
+from bench import http_servers, machine, parsing, reliability, specdiff_vs_optic, toolkit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -145,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         for target in ("test", "check"):  # the inner loop: test, then all of check
             print(f"bench: make {target} ...", flush=True)
             loops[target] = toolkit.make_seconds(target)
+    print("bench: spec diff vs Optic, per pair ...", flush=True)
+    diffs = specdiff_vs_optic.run()
     table = render(http, parse, size, fuzz, faults, loops, when, safety)
+    table += specdiff_vs_optic.render(diffs)
     print()
     print(table)
     if not args.no_write:
@@ -163,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             "faults": [vars(f) for f in faults],
             "make_seconds": {target: seconds for target, (seconds, _) in loops.items()},
             "reliability": [vars(r) for r in safety],
+            "specdiff_vs_optic": [vars(r) for r in diffs],
         }
         (RESULTS / "latest.json").write_text(json.dumps(raw, indent=2) + "\n")
         print(f"bench: wrote {RESULTS / 'latest.md'}")

@@ -445,3 +445,17 @@ def test_library_use_from_a_script_without_a_main_guard(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['request-pattern-widened']"
     assert result.stderr == ""
+
+
+def test_a_lookahead_narrowing_is_proven_by_an_example_string():
+    """greenery cannot read a lookahead; a string the old pattern matches and the new one
+    refuses, found by search, proves the narrowing (and is the simplest one: all digits)."""
+    from specdiff.patterns import pattern_difference, without_lookarounds
+
+    old, new = "^[0-9a-f]{32}$", "^(?=.*[a-f])[0-9a-f]{32}$"
+    found = pattern_difference(old, new)
+    assert (found.lost, found.lost_example) == (True, "0" * 32)
+    assert found.gained is None  # not found is not proven: the report says so
+    assert without_lookarounds(r"^(?!\()[(](?<=x)a(?=[)])b$") == r"^[(]ab$"
+    same = pattern_difference("^[0-9a-f]+$", "^(?=[0-9a-f])[0-9a-f]+$")
+    assert (same.lost, same.gained) == (None, None)  # unknown, never a guess
