@@ -4,6 +4,7 @@ Layers, each a module: ``catalogue`` (every rule with its impact on clients and 
 the one table), ``effects`` (what a keyword's change does to the allowed values;
 ``patterns`` compares regular expressions as automata, in a child interpreter with a time
 budget),
+``normalize`` (one written form per meaning: allOf merged, const, integer bounds, nullable),
 ``schemas`` (schemas compared recursively), ``operations`` (operations, parameters,
 bodies, responses, headers, security, the x-contract error table; ``diff_specs``),
 ``report`` (text, JSON, Markdown, JUnit; the versioning policy) and ``__main__`` (the
