@@ -22,16 +22,11 @@ import httpx
 # Header values that are secrets, by the environment variable a user sets to reproduce.
 TOKEN_VARIABLES = ("AUTH_TOKEN", "OTHER_AUTH_TOKEN")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-# ``$AUTH_TOKEN``, or a near miss of it written as a bash expansion, so that a curl line shows
-# the near miss without the secret: ``${AUTH_TOKEN%?}`` (the last character dropped) and
-# ``${AUTH_TOKEN~~}`` (every letter's case swapped).
-PLACEHOLDER = re.compile(
-    r"\$(?:\{(?:"
-    + "|".join(TOKEN_VARIABLES)
-    + r")(?:%\?|~~)\}|(?:"
-    + "|".join(TOKEN_VARIABLES)
-    + r")\b)"
-)
+# ``$AUTH_TOKEN`` (``${AUTH_TOKEN}`` before other characters), or a near miss of it written as a
+# bash expansion, so that a curl line shows the near miss without the secret:
+# ``${AUTH_TOKEN%?}`` (the last character dropped), ``${AUTH_TOKEN~~}`` (letter case swapped).
+_NAMES = "|".join(TOKEN_VARIABLES)
+PLACEHOLDER = re.compile(rf"\$(?:\{{(?:{_NAMES})(?:%\?|~~)?\}}|(?:{_NAMES})\b)")
 INLINE_LIMIT = 400  # longer bodies and headers go to a file beside the report
 CHUNK = 64 * 1024  # chunk size of a chunked request body
 
@@ -144,6 +139,7 @@ class Sender:
         for name, secret in self.secrets.items():
             value = value.replace(f"${{{name}%?}}", secret[:-1])
             value = value.replace(f"${{{name}~~}}", secret.swapcase())
+            value = value.replace(f"${{{name}}}", secret)
             value = value.replace(f"${name}", secret)
         return value
 

@@ -38,6 +38,9 @@ class Probe:
     floor: str | None = None
     # The answer has no body by HTTP's definition (HEAD): judged on status and headers.
     bodiless: bool = False
+    # A redirect (307/308) to this path is as good as the refusal: a client that follows it
+    # reaches the operation itself (frameworks redirect a trailing slash by default).
+    redirect_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,7 @@ def _token_unknown(contract: Contract, options: FuzzOptions, rng: random.Random)
     # Near misses of the real token: a comparison by prefix, by length or without case
     # accepts one of them. (Spelled as bash expansions so reports never show the token.)
     misses = [
-        ("the valid token with a character appended", "${}x"),
+        ("the valid token with a character appended", "${{}}x"),
         ("the valid token with its last character dropped", "${{}%?}"),
     ]
     if me.token.swapcase() != me.token:
@@ -348,6 +351,9 @@ def _body_too_large(
 # Room left under max_header_bytes for the headers the HTTP client and a proxy add (Host,
 # User-Agent, Accept, X-Forwarded-For, ...): "just under" the limit is this far below it.
 HEADER_MARGIN = 1024
+# The largest padding field: common HTTP servers cap one field at 8 KiB (aiohttp) while the
+# spec's limit is on the whole block, so the block is made of fields below that.
+FIELD_BYTES = 4000
 
 
 def _header_block(identity: Identity, size: int) -> tuple[tuple[str, str], ...]:
@@ -355,8 +361,14 @@ def _header_block(identity: Identity, size: int) -> tuple[tuple[str, str], ...]:
     fixed = (_token(identity), JSON)
     used = sum(len(name) + len(value) for name, value in fixed)
     used += len(identity.token) - len(f"${identity.variable}")  # the placeholder is resolved
-    name = "X-JM-Fuzz-Padding"
-    return (*fixed, (name, "a" * max(0, size - used - len(name))))
+    padding: list[tuple[str, str]] = []
+    left = size - used
+    while left > 0:  # fields of at most FIELD_BYTES: the limit is on the block, not one field
+        name = f"X-JM-Fuzz-Padding-{len(padding)}"
+        value = "a" * max(1, min(FIELD_BYTES, left - len(name)))
+        padding.append((name, value))
+        left -= len(name) + len(value)
+    return (*fixed, *padding)
 
 
 @probes_for("headers-too-large")
@@ -488,10 +500,11 @@ def _path(contract: Contract, options: FuzzOptions, rng: random.Random) -> Itera
         base.replace("/jobs/metrics", "/JOBS/METRICS"),
         base.replace("/v1.0/", "/V1.0/"),
     ):
-        yield _refusal(
+        yield Probe(
             "path-unknown",
             path.replace(me.project_id, "{project_id}"),
             Request("POST", path, request.headers, request.body),
+            redirect_to=base if path == base + "/" else None,
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,14 @@ from typing import Any
 import schemathesis
 
 from fuzz_harness import hooks
+from fuzz_harness.consistency import run_checks
 from fuzz_harness.contract import METRICS_PATH, SPEC_PATH, default_contract
 from fuzz_harness.exchange import TOKEN_VARIABLES, Request, Sender
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import describe
 from fuzz_harness.options import FuzzOptions, Identity, demo_identities
 from fuzz_harness.probes import Probe
+from fuzz_harness.recheck import recheck
 from fuzz_harness.runner import judge_probe, target_server
 from fuzz_harness.st_run import CONFIG
 
@@ -63,6 +66,8 @@ def replay_file(path: Path, base_url: str | None = None) -> int:
         print(f"replay {data['id']} [{data['rule']}] against {url}")
         if data["source"] == "probe":
             problems = _replay_probe(data, options, url, secrets)
+        elif data["source"] == "consistency":
+            problems = _replay_consistency(data, options, url, secrets)
         else:
             problems = _replay_case(data, url, secrets, known, foreign)
     if problems:
@@ -79,15 +84,47 @@ def _replay_probe(
     asker = {"AUTH_TOKEN": options.identity, "OTHER_AUTH_TOKEN": options.other}.get(
         data.get("asker") or ""
     )
-    probe = Probe(data["probe_rule"], "replayed", request, asker)
+    probe = Probe(
+        data["probe_rule"],
+        "replayed",
+        request,
+        asker,
+        floor=data.get("floor"),
+        bodiless=bool(data.get("bodiless")),
+        redirect_to=data.get("redirect_to"),
+    )
+    contract = default_contract()
     sender = Sender(url, secrets)
     try:
         answer = sender.send(request)
+        print(f"answer: {describe(answer)}")
+        problems = judge_probe(contract, options, probe, answer).problems.get(data["rule"], [])
+        if problems:  # the run's re-check, so replay says what the report said
+            rule = data["rule"]
+            again = recheck(
+                sender,
+                request,
+                None,
+                lambda a: rule in judge_probe(contract, options, probe, a).problems,
+            )
+            problems.append(again.text)
     finally:
         sender.close()
-    print(f"answer: {describe(answer)}")
-    verdicts = judge_probe(default_contract(), options, probe, answer)
-    return verdicts.problems.get(data["rule"], [])
+    return problems
+
+
+def _replay_consistency(
+    data: dict[str, Any], options: FuzzOptions, url: str, secrets: dict[str, str]
+) -> list[str]:
+    """A rule that compares answers is checked again as a whole (its requests, new rounds)."""
+    sender = Sender(url, secrets)
+    try:
+        checked = run_checks(sender.send, options, random.Random(data.get("seed", 0)))
+    finally:
+        sender.close()
+    if data["rule"] in checked.not_exercised:
+        print(f"not exercised: {checked.not_exercised[data['rule']]}")
+    return [f"{f.title}\n  {f.detail}" for f in checked.findings if f.rule == data["rule"]]
 
 
 def _replay_case(

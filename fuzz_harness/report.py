@@ -39,7 +39,7 @@ SKIP_OPTION = "--skip-rule (SKIP_RULES)"
 class Failure:
     id: str
     rule: str
-    source: str  # "probe", "schemathesis" or "recheck"
+    source: str  # "probe", "consistency", "schemathesis" or "recheck"
     title: str
     detail: str
     curl: str

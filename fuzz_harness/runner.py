@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fuzz_harness import recheck as rechecking
 from fuzz_harness import report as reporting
@@ -188,6 +189,9 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
                 replay={
                     "probe_rule": item.rule,
                     "asker": item.asker.variable if item.asker else None,
+                    "floor": item.floor,
+                    "bodiless": item.bodiless,
+                    "redirect_to": item.redirect_to,
                 },
             )
     _report_unsettled(report, unsettled)
@@ -248,11 +252,11 @@ def run_consistency(sender: Sender, options: FuzzOptions, report: Report) -> Non
             options,
             sender.base_url,
             rule=finding.rule,
-            source="probe",
+            source="consistency",
             title=finding.title,
             detail=finding.detail,
             request=finding.request,
-            replay={"probe_rule": finding.rule, "asker": options.identity.variable},
+            replay={"seed": options.seed},
         )
 
 
@@ -266,6 +270,8 @@ def judge_probe(
     rule = contract.rule(probe.rule)
     verdicts = Verdicts()
     verdicts.exercised.add(rule.id)
+    if probe.redirect_to and _redirects_to(answer, probe.redirect_to):
+        return verdicts  # a redirect to the operation's own path (see Probe.redirect_to)
     if probe.asker is None:
         problems = judge_refusal(rule, answer, bodiless=probe.bodiless)
         if probe.floor:
@@ -295,6 +301,11 @@ def judge_probe(
         known, foreign = probe.asker.job_ids, _foreign_for(options, probe.asker)
         verdicts.merge(judge_jobs(body.get("job_ids", []), answer, known, foreign))
     return verdicts
+
+
+def _redirects_to(answer: Answer, path: str) -> bool:
+    location = urlsplit(answer.header("location") or "").path
+    return answer.status in (307, 308) and location.endswith(path)
 
 
 def _refused(answer: Answer, status: int | None) -> bool:

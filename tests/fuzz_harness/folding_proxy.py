@@ -11,6 +11,7 @@ it serves tests only, on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import threading
 from collections.abc import Iterator
@@ -67,9 +68,14 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in folded.items():
                 upstream.putheader(name, value)
             upstream.putheader("Content-Length", str(len(body)))
-            upstream.endheaders(body)
+            # The server may answer before reading the whole body (a refusal): read its answer.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                upstream.endheaders(body)
             answer = upstream.getresponse()
             content = answer.read()
+        except (OSError, http.client.HTTPException):
+            self.send_error(502, "Bad Gateway")  # as proxies answer when the upstream fails
+            return
         finally:
             upstream.close()
         self.send_response_only(answer.status, answer.reason)
