@@ -250,4 +250,7 @@ PAIRS: list[Pair] = [
               ["error_time", "error_suggestion", "error_cause", "error_name", "error_id"])],
          "none"),
     Pair("a schema inlined where it was a $ref", [put(ITEMS, INT64)], "none"),
+    Pair("an empty items schema written as true", [put(f"{S}/JobMetricsRequest/properties/"
+                                                        "job_ids/items", True)], "none",
+         prepare=[put(ITEMS, {"description": "Any job ID."})]),
 ]  # fmt: skip

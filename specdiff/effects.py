@@ -235,6 +235,7 @@ def pattern_witness(old: Any, new: Any) -> str:
 def additional_properties(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
     """Only the open/closed/schema shape; a schema on both sides is compared recursively."""
     old, new = base.get("additionalProperties", True), head.get("additionalProperties", True)
+    old, new = (True if s == {} else s for s in (old, new))  # `{}` allows anything, as `true`
     if old == new or (isinstance(old, dict) and isinstance(new, dict)):
         return None
     rank = {True: 2, False: 0}

@@ -18,6 +18,9 @@ _BOOLEAN_SCHEMA_RANK = {False: 0, True: 2}  # a dict schema sits between the two
 
 def compare_schema(base: Any, head: Any, pointer: str, side: str, what: str) -> Iterator[Change]:
     """Every change between two resolved schemas; ``side`` is ``request`` or ``response``."""
+    if isinstance(base, bool) or isinstance(head, bool):
+        # A schema of words only (`{}`, `{description: ...}`) allows anything, as `true` does.
+        base, head = (True if isinstance(s, dict) and not bare(s) else s for s in (base, head))
     if not isinstance(base, dict) or not isinstance(head, dict):
         if base != head:
             old = _BOOLEAN_SCHEMA_RANK.get(base, 1) if not isinstance(base, dict) else 1
