@@ -33,7 +33,7 @@ class JobCache:
         self.max_bytes = max_bytes
         self._jobs: dict[tuple[str, int], bytes] = {}
         self._bytes = 0  # of job JSON held in _jobs
-        self._generation: int | None = None
+        self._generation: tuple[int, int] | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -42,12 +42,13 @@ class JobCache:
 
     def get(self, project_id: str, job_ids: Sequence[int]) -> list[bytes]:
         """The project's jobs among ``job_ids``, in the order requested, as JSON bytes."""
+        self.store.follow_file()  # a database replaced under the server is read at once
         if self.enabled:
-            self._sync(self.store.generation())  # one statement: atomic on its own
+            self._sync(self._version())  # one statement: atomic on its own
             if all((project_id, job_id) in self._jobs for job_id in job_ids):
                 return [self._jobs[project_id, job_id] for job_id in job_ids]
         with self.store.snapshot():
-            self._sync(self.store.generation() if self.enabled else None)
+            self._sync(self._version() if self.enabled else None)
             found = {
                 job_id: job
                 for job_id in job_ids
@@ -67,7 +68,11 @@ class JobCache:
                     self._bytes += len(job)
         return [job for job_id in job_ids if (job := found.get(job_id)) is not None]
 
-    def _sync(self, generation: int | None) -> None:
+    def _version(self) -> tuple[int, int]:
+        """The file opened (a replaced file starts its counter anew) and its generation."""
+        return self.store.epoch, self.store.generation()
+
+    def _sync(self, generation: tuple[int, int] | None) -> None:
         """Empty the cache unless it holds jobs of ``generation`` (``None``: always)."""
         if generation is None or generation != self._generation:
             self._clear()

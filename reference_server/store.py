@@ -8,6 +8,7 @@ transaction across several queries, so they all see the same committed state.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -137,6 +138,40 @@ def describe_sqlite_error(path: Path | str, exc: sqlite3.Error) -> str:
     return f"database {path}: {text}"
 
 
+def _identity(path: Path, *, missing_ok: bool = True) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None for ``:memory:`` (or a missing file)."""
+    if str(path) == ":memory:":
+        return None
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise
+    return status.st_dev, status.st_ino
+
+
+def _schema_in_place(db: sqlite3.Connection) -> bool:
+    """Whether the file holds this server's schema in WAL mode (reads only).
+
+    A database holding other tables and not ours is another application's: refused
+    rather than written into.
+    """
+    rows = db.execute("SELECT type, name FROM sqlite_master").fetchall()
+    found = {(kind, name.lower()) for kind, name in rows if not name.startswith("sqlite_")}
+    foreign = sorted(name for kind, name in found - _OBJECTS)
+    if foreign:
+        names = ", ".join(foreign[:5])
+        raise _ForeignSchema(f"holds another application's tables ({names})")
+    for kind, table in found:
+        if kind == "table":
+            db.execute(f"SELECT {_COLUMNS[table]} FROM {table} LIMIT 0").fetchall()
+    if not found >= _OBJECTS:
+        return False
+    mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+    return bool(mode == "wal" and db.execute("SELECT 1 FROM generation").fetchone())
+
+
 class Store:
     """Jobs of all projects in one SQLite file."""
 
@@ -148,44 +183,64 @@ class Store:
         a traceback). Anything that makes the file unusable is a ``StoreError`` in one line.
         """
         self.path = path
+        self._busy_timeout = busy_timeout
         self._lock = threading.RLock()  # re-entered by queries inside snapshot()
+        self.epoch = 0  # moved by every reopen: the file under the path was replaced
+        self._broken: str | None = None  # why the replacing file could not be opened
+        self._db, self._identity = self._open()
+
+    def _open(self) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
+        """A connection to the file at ``path`` now, and that file's identity (device, inode)."""
+        path = self.path
         if str(path) != ":memory:":
             _check_path(path)
         try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(path, exc)) from None
         try:
             # How long a statement waits for another connection's lock before giving up.
-            self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            if not self._schema_in_place():
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.executescript(SCHEMA)
+            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            if not _schema_in_place(db):
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
         except sqlite3.Error as exc:
-            self._db.close()
+            db.close()
             raise StoreError(describe_sqlite_error(path, exc)) from None
+        return db, _identity(path)
 
-    def _schema_in_place(self) -> bool:
-        """Whether the file holds this server's schema in WAL mode (reads only).
+    def follow_file(self) -> bool:
+        """Reopen when the file at ``path`` is no longer the one open; True if it was.
 
-        A database holding other tables and not ours is another application's: refused
-        rather than written into.
+        A database deleted or replaced (a restore, ``mv new.sqlite3 reference.sqlite3``)
+        under a running server went unnoticed until a restart: the open connection kept
+        reading the old file. One ``stat`` per request tells; a deleted file is a
+        ``StoreError`` (answered as an internal error and logged) until one is back.
         """
-        rows = self._db.execute("SELECT type, name FROM sqlite_master").fetchall()
-        found = {(kind, name.lower()) for kind, name in rows if not name.startswith("sqlite_")}
-        foreign = sorted(name for kind, name in found - _OBJECTS)
-        if foreign:
-            names = ", ".join(foreign[:5])
-            raise _ForeignSchema(f"holds another application's tables ({names})")
-        for kind, table in found:
-            if kind == "table":
-                self._db.execute(f"SELECT {_COLUMNS[table]} FROM {table} LIMIT 0").fetchall()
-        if not found >= _OBJECTS:
+        if self._identity is None:
             return False
-        mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
-        return bool(mode == "wal" and self._db.execute("SELECT 1 FROM generation").fetchone())
+        try:
+            now = _identity(self.path, missing_ok=False)
+        except FileNotFoundError:
+            raise StoreError(f"database {self.path}: deleted while the server runs") from None
+        if now == self._identity and self._broken is None:
+            return False
+        with self._lock:
+            # The old connection goes first: closing it checkpoints its WAL into the old file
+            # and removes the -wal/-shm beside the path, which SQLite would otherwise read as
+            # the new file's.
+            if self._broken is None:
+                self._db.close()
+            try:
+                self._db, self._identity = self._open()
+            except StoreError as exc:
+                self._broken = str(exc)  # tried again on the next request
+                raise
+            self._broken = None
+            self.epoch += 1
+        return True
 
     def close(self) -> None:
         with self._lock:

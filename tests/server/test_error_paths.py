@@ -287,6 +287,11 @@ def test_websocket_upgrade_gets_the_error_body(app, path, status):
 
 
 class ExplodingStore:
+    epoch = 0
+
+    def follow_file(self) -> bool:
+        return False
+
     def generation(self) -> int:
         raise RuntimeError("disk on fire: /secret/path")
 

@@ -1,0 +1,77 @@
+"""A database file replaced or deleted under a running server is noticed at the next request.
+
+The outside tester's finding: the server kept answering from the file it had opened (a
+restored or replaced database was ignored until a restart, a deleted one still served),
+while the README promises that an answer never lags a commit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reference_server import Settings, create_app
+from reference_server.demo import PROJECT_A, Job
+from reference_server.store import Store
+from tests.support import call, validator
+
+
+def _database(path: Path, rate: float) -> Path:
+    """A database of its own whose job 1 reads at ``rate`` (closed: no -wal file left)."""
+    store = Store(path)
+    store.seed_demo()
+    store.load(PROJECT_A, [Job(1, (), (), rate, None)])
+    store.close()
+    return path
+
+
+def _rate(app: object) -> object:
+    answer = call(app, body={"job_ids": [1]})
+    assert answer.status == 200, answer.body
+    return answer.json()["payload"]["jobs"][0]["metrics"]["total_read_rate"]
+
+
+def test_a_replaced_database_is_read_at_the_next_request(tmp_path: Path) -> None:
+    db = _database(tmp_path / "db.sqlite3", 1.0)
+    app = create_app(Settings(db_path=db))
+    assert _rate(app) == 1.0  # cached now
+    os.replace(_database(tmp_path / "restored.sqlite3", 2.0), db)  # a restore: mv over it
+    assert _rate(app) == 2.0
+    os.replace(_database(tmp_path / "again.sqlite3", 3.0), db)
+    assert _rate(app) == 3.0
+
+
+def test_a_deleted_database_is_an_internal_error_until_one_is_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = _database(tmp_path / "db.sqlite3", 1.0)
+    app = create_app(Settings(db_path=db))
+    assert _rate(app) == 1.0
+    saved = tmp_path / "saved.sqlite3"
+    shutil.copy(db, saved)
+    db.unlink()
+    answer = call(app, body={"job_ids": [1]})
+    assert answer.status == 400
+    body = answer.json()
+    validator("ErrorResponse").validate(body)
+    assert body["error_id"] == "CS.10001"
+    assert "deleted while the server runs" in caplog.text
+    os.replace(saved, db)
+    assert _rate(app) == 1.0
+
+
+def test_a_replacement_that_is_no_database_is_refused_until_a_good_one_comes(
+    tmp_path: Path,
+) -> None:
+    db = _database(tmp_path / "db.sqlite3", 1.0)
+    app = create_app(Settings(db_path=db))
+    assert _rate(app) == 1.0
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"not a database at all" * 100)
+    os.replace(junk, db)
+    assert call(app, body={"job_ids": [1]}).json()["error_id"] == "CS.10001"
+    os.replace(_database(tmp_path / "good.sqlite3", 5.0), db)
+    assert _rate(app) == 5.0
