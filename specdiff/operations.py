@@ -525,6 +525,8 @@ def _is_success(status: str) -> bool:
 def _responses(
     base: dict[str, Any], head: dict[str, Any], pointer: str, label: str
 ) -> Iterator[Change]:
+    # YAML reads an unquoted `200:` as a number: `200` and `'200'` are the same status.
+    base, head = ({str(k): v for k, v in side.items()} for side in (base, head))
     for status in sorted(base.keys() - head.keys()):
         kind = "success" if _is_success(status) else "error"
         yield Change(

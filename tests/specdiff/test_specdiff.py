@@ -459,3 +459,11 @@ def test_a_lookahead_narrowing_is_proven_by_an_example_string():
     assert without_lookarounds(r"^(?!\()[(](?<=x)a(?=[)])b$") == r"^[(]ab$"
     same = pattern_difference("^[0-9a-f]+$", "^(?=[0-9a-f])[0-9a-f]+$")
     assert (same.lost, same.gained) == (None, None)  # unknown, never a guess
+
+
+def test_a_status_written_unquoted_is_the_same_status():
+    """YAML reads `200:` as the number 200; OpenAPI means the status "200"."""
+    head = copy.deepcopy(spec())
+    responses = op(head)["responses"]
+    op(head)["responses"] = {int(k): v for k, v in responses.items()}
+    assert diff_specs(spec(), head) == []
