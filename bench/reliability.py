@@ -7,6 +7,8 @@ beside it, so a regression shows as a number, not only as a failed test.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import sqlite3
@@ -16,10 +18,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import psutil
 
 from bench import attacks, cpu_attack
-from fuzz_harness.server_process import ROOT, ServerProcess
-from reference_server.demo import PROJECT_A
+from fuzz_harness.server_process import ROOT, ServerProcess, free_port
+from reference_server.demo import PROJECT_A, Job
+from reference_server.store import Store
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,192 @@ def run() -> list[Row]:
         ("poison file", poison),
         ("mixed loads", mixed_loads),
         ("CPU amplification", cpu_amplification),
+        ("float job IDs", float_ids),
+        ("loader size cap through a pipe", loader_size_through_a_pipe),
+        ("start-up under a load's lock", start_while_a_load_holds_the_lock),
+        ("kill -9", kill_9_of_the_main_process),
+        ("answers at the bounds", answers_at_the_bounds),
+        ("bad databases", bad_databases),
     ):
         print(f"bench: reliability, {name} ...", flush=True)
         rows.append(measure())
     return rows
+
+
+def _post(port: int, body: bytes) -> tuple[int, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", attacks.PATH, body=body, headers=cpu_attack.HEADERS)
+        answer = conn.getresponse()
+        return answer.status, json.loads(answer.read())
+    finally:
+        conn.close()
+
+
+def float_ids() -> Row:
+    """The tester's four float IDs, with jobs 2**53 and 2**53 + 1 both loaded."""
+    expected = {
+        "9007199254740993.0": [9007199254740993],
+        "0.99999999999999999": "CS.10003",
+        "1e-999999999": "CS.10003",
+        "9223372036854775807.0": [9223372036854775807],
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        db = Path(tmp) / "db.sqlite3"
+        store = Store(db)
+        store.seed_demo()
+        store.load(PROJECT_A, [Job(i, (), (), None, None) for i in (2**53, 2**53 + 1, 2**63 - 1)])
+        store.close()
+        got: dict[str, object] = {}
+        with ServerProcess(db) as server:
+            for text in expected:
+                status, body = _post(server.port, f'{{"job_ids": [{text}]}}'.encode())
+                got[text] = (
+                    [job["job_id"] for job in body["payload"]["jobs"]]
+                    if status == 200
+                    else body["error_id"]
+                )
+    wrong = [text for text in expected if got[text] != expected[text]]
+    return Row(
+        "float job IDs (the tester's four)",
+        "; ".join(f"`{text}` -> {got[text]}" for text in expected),
+        "each its exact value: ...993 is job ...993, the two non-integers refused, 2**63-1 read",
+        not wrong,
+    )
+
+
+def _load_command(path: str, db: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "reference_server", "load", path,
+            "--project-id", PROJECT_A, "--db", str(db), *extra]  # fmt: skip
+
+
+def loader_size_through_a_pipe(jobs: int = 20_000) -> Row:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        db = Path(tmp) / "db.sqlite3"
+        data = json.dumps({"payload": {"jobs": [{"job_id": 50_000 + i} for i in range(jobs)]}})
+        result = subprocess.run(
+            _load_command("/dev/stdin", db, "--max-bytes", "1000"),
+            input=data, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        loaded = 0
+        if db.exists():
+            with sqlite3.connect(db) as conn:
+                loaded = conn.execute("SELECT count(*) FROM jobs WHERE job_id >= 50000").fetchone()
+                loaded = loaded[0]
+    return Row(
+        f"`load --max-bytes 1000` of {len(data):,} bytes through a pipe",
+        f"exit {result.returncode}, {loaded} jobs loaded: {result.stderr.strip()}",
+        "exit 2, nothing loaded",
+        result.returncode == 2 and loaded == 0,
+    )
+
+
+def start_while_a_load_holds_the_lock() -> Row:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        db = Path(tmp) / "db.sqlite3"
+        store = Store(db)
+        store.seed_demo()
+        store.close()
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("UPDATE jobs SET total_read_rate = 1 WHERE job_id = 1")
+        start = time.monotonic()
+        try:
+            with ServerProcess(db) as server:
+                status, _ = _post(server.port, b'{"job_ids": [2]}')
+                took = time.monotonic() - start
+        except RuntimeError:
+            status, took = 0, time.monotonic() - start
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    return Row(
+        "server start while a load holds the database's write lock",
+        f"first answer {status} after {took:.1f} s (start included)",
+        "starts and answers 200 (it used to die after 5.7 s)",
+        status == 200,
+    )
+
+
+def kill_9_of_the_main_process() -> Row:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        db = Path(tmp) / "db.sqlite3"
+        server = ServerProcess(db).start()
+        try:
+            _post(server.port, b'{"job_ids": [1]}' + b" " * 100_000)  # starts the body helper
+            children = psutil.Process(server.pid).children(recursive=True)
+            start = time.monotonic()
+            os.kill(server.pid, signal.SIGKILL)
+            _, alive = psutil.wait_procs(children, timeout=30)
+            took = time.monotonic() - start
+        finally:
+            server.stop()
+        with ServerProcess(db, port=server.port) as again:
+            restarted, _ = _post(again.port, b'{"job_ids": [1]}')
+    return Row(
+        "`kill -9` of the server's main process",
+        f"{len(children)} child processes (worker, body helper, its resource tracker),"
+        f" {len(alive)} left after"
+        f" {took:.1f} s; restart on the same port answered {restarted}",
+        "no process left within 5 s, restart answers",
+        not alive and took < 5 and restarted == 200,
+    )
+
+
+def answers_at_the_bounds() -> Row:
+    """1,000 jobs at the spec's bounds, loaded and asked for in one request."""
+    sizes = {}
+    ids = list(range(2**63 - 1000, 2**63))
+    for label, character in (("ASCII", "n"), ("escaped", "\x01")):
+        stream = {"name": character * 64, "records": 2**63 - 1, "corrupted_records": 2**63 - 1}
+        jobs = [
+            {"job_id": i, "metrics": {"sources": [stream] * 3, "sinks": [stream] * 3,
+                                      "total_read_rate": 1.7976931348623157e308}}
+            for i in ids
+        ]  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            path = Path(tmp) / "jobs.json"
+            path.write_text(json.dumps({"payload": {"jobs": jobs}}))
+            db = Path(tmp) / "db.sqlite3"
+            subprocess.run(_load_command(str(path), db), cwd=ROOT, check=True, timeout=120,
+                           capture_output=True)  # fmt: skip
+            with ServerProcess(db) as server:
+                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+                conn.request("POST", attacks.PATH, body=json.dumps({"job_ids": ids}),
+                             headers=cpu_attack.HEADERS)  # fmt: skip
+                sizes[label] = len(conn.getresponse().read())
+                conn.close()
+    return Row(
+        "1,000 jobs at the bounds (3 + 3 streams, names of 64 characters) in one answer",
+        f"{sizes['ASCII']:,} bytes with ASCII names, {sizes['escaped']:,} with every"
+        " character escaped",
+        "<= 1.03 MB and <= 2.95 MB (the sizes the spec states)",
+        sizes["ASCII"] <= 1_030_000 and sizes["escaped"] <= 2_950_000,
+    )
+
+
+def bad_databases() -> Row:
+    """``serve`` on databases it cannot use: one line and exit 2 each."""
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        base = Path(tmp)
+        (base / "random").write_bytes(os.urandom(40_000))
+        with sqlite3.connect(base / "foreign") as conn:
+            conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+        (base / "directory").mkdir()
+        cases = [base / "random", base / "foreign", base / "directory", Path("/dev/null")]
+        for db in cases:
+            result = subprocess.run(
+                [sys.executable, "-m", "reference_server", "serve", "--db", str(db),
+                 "--port", str(free_port())],
+                cwd=ROOT, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            lines = result.stderr.strip().splitlines()
+            outcomes.append(result.returncode == 2 and len(lines) == 1)
+    return Row(
+        "`serve` on a database it cannot use (random bytes, another application's, a"
+        " directory, /dev/null)",
+        f"{sum(outcomes)} of {len(outcomes)} refused with one line and exit 2",
+        "all",
+        all(outcomes),
+    )
