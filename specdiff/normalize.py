@@ -132,6 +132,7 @@ def normalize(schema: Any) -> Any:
     node = _const_branches(node, rewrites, origins)
     node = _all_of(node, rewrites, origins)
     node = _integer_bounds(node, rewrites, origins)
+    node = _unevaluated(node, rewrites, origins)
     _sort_lists(node)
     node[ORIGIN_KEY] = origins
     node[REWRITES_KEY] = rewrites
@@ -531,6 +532,27 @@ def _integer_bounds(
             origins[keyword] = origins.get(exclusive, (exclusive,))
         node.pop(exclusive, None)
         node[keyword] = bound
+    return node
+
+
+_APPLICATORS = ("allOf", "anyOf", "oneOf", "not", "if", "$ref", "$dynamicRef", "dependentSchemas")
+
+
+def _unevaluated(
+    node: dict[str, Any], rewrites: list[str], origins: dict[str, Tokens]
+) -> dict[str, Any]:
+    """``unevaluatedProperties: false`` where nothing but ``properties`` evaluates (no
+    composition left after the allOf merge) is ``additionalProperties: false``."""
+    if (
+        node.get("unevaluatedProperties") is False
+        and "additionalProperties" not in node
+        and "patternProperties" not in node
+        and not any(k in node for k in _APPLICATORS)
+    ):
+        del node["unevaluatedProperties"]
+        node["additionalProperties"] = False
+        origins.setdefault("additionalProperties", ("unevaluatedProperties",))
+        rewrites.append("unevaluatedProperties: false as additionalProperties: false")
     return node
 
 

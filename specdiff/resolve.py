@@ -19,6 +19,20 @@ MAX_DEPTH = 64
 # `Dog` in both versions is the same branch even if Dog changed). No rule compares it.
 REF_KEY = "x-specdiff-ref"
 _URI = "urn:specdiff:document"
+# JSON Schema keywords that constrain values: beside a $ref, they add to its target.
+_CONSTRAINTS = frozenset({
+    "type", "enum", "const", "format", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "items",
+    "prefixItems", "minItems", "maxItems", "uniqueItems", "contains", "properties",
+    "patternProperties", "additionalProperties", "unevaluatedProperties", "minProperties",
+    "maxProperties", "required", "allOf", "anyOf", "oneOf", "not", "nullable",
+})  # fmt: skip
+
+
+def _constrains(key: str, value: Any) -> bool:
+    """A schema constraint (not a word, and not a field of another object a $ref may
+    stand for: a parameter's boolean ``required``)."""
+    return key in _CONSTRAINTS and (key != "required" or isinstance(value, list))
 
 
 def resolve_refs(document: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +57,10 @@ def resolve_refs(document: dict[str, Any]) -> dict[str, Any]:
                 siblings = {k: walk(v, depth) for k, v in node.items() if k != "$ref"}
                 if not isinstance(target, dict):
                     return target
+                if any(_constrains(k, v) for k, v in siblings.items()):
+                    # A constraint beside $ref applies with the target's (JSON Schema
+                    # 2020-12), it does not replace it: both, as an allOf.
+                    return {"allOf": [target], **siblings, REF_KEY: ref}
                 return {**target, **siblings, REF_KEY: ref}
             return {k: walk(v, depth) for k, v in node.items()}
         if isinstance(node, list):
