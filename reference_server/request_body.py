@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import multiprocessing
 import os
 import re
@@ -152,14 +153,16 @@ def _job_ids(value: Any, text: str) -> list[int]:
         raise _schema(
             f"job_ids: List should have at most {MAX_IDS} items after validation, not {len(items)}"
         )
-    texts: list[str] | None = None
+    texts: list[Any] | None = None
     job_ids: list[int] = []
     for index, item in enumerate(items):
         if isinstance(item, float) and item.is_integer():
             # An integral double may come from a non-integral text (0.99999999999999999) or
             # another integer (9007199254740993.0): the text decides.
-            texts = texts or _last_array_items(text, len(items))
-            outcome = integral_value(texts[index])
+            if texts is None:
+                numbers_only = all(type(other) in (int, float) for other in items)
+                texts = _last_array_items(text, len(items)) if numbers_only else _exact(text)
+            outcome = integral_value(str(texts[index]))
         elif isinstance(item, float):
             outcome = FRACTION  # a non-integral double never comes from an integral text
         elif isinstance(item, int) and not isinstance(item, bool):
@@ -174,6 +177,23 @@ def _job_ids(value: Any, text: str) -> list[int]:
             raise _schema(f"job_ids.{index}: Input should be less than or equal to {JOB_ID_MAX}")
         job_ids.append(outcome)
     return job_ids
+
+
+class _Number(str):
+    """A JSON number kept as its text."""
+
+
+def _exact(text: str) -> list[Any]:
+    """``job_ids``' items with every number as its text, from a second parse (the standard
+    library's, which can hand numbers over as text).
+
+    Only needed when the array holds something besides numbers and an integral double comes
+    before it; the body is then known to be JSON and refused whatever the verdict, and this
+    parse runs in the body helper for any body over the inline limit.
+    """
+    value = json.loads(text, parse_float=_Number, parse_int=_Number)
+    items: list[Any] = value["job_ids"]
+    return items
 
 
 def _last_array_items(text: str, count: int) -> list[str]:
@@ -285,8 +305,10 @@ class BodyParser:
         try:
             outcome = await loop.run_in_executor(self._helper(), decide, body)
         except BrokenProcessPool:
-            self._pool = None  # the helper died (killed, out of memory): a new one next time
-            raise
+            # The helper died (killed, out of memory): a new one, once; a body that kills
+            # every helper it meets is an internal error (logged).
+            self._pool = None
+            outcome = await loop.run_in_executor(self._helper(), decide, body)
         if isinstance(outcome, tuple):
             error_id, cause = outcome
             code = errors.INVALID_JSON if error_id == errors.INVALID_JSON.error_id else None

@@ -90,6 +90,9 @@ FIRST_VIOLATION = {
     b'{"job_ids": [1], "x": [NaN]}': ("CS.10004", "The request body is not valid JSON: NaN"),
     b'{"job_ids": [1, -Infinity]}': ("CS.10004", "The request body is not valid JSON: Infinity"),
     b'"job_ids"': ("CS.10003", "body: Input should be an object"),
+    b'{"job_ids": [7.0, "a[b,c"]}': ("CS.10003", "job_ids.1: Input should be a valid integer"),
+    b'{"job_ids": [0.99999999999999999, "]"]}': ("CS.10003", "job_ids.0: Input should be a valid"),
+    b'{"job_ids": [1e19, [1.0]]}': ("CS.10003", "job_ids.0: Input should be less than or equal"),
 }
 
 
