@@ -68,7 +68,7 @@ help: ## List the targets and the knobs (make fuzz BASE_URL=... AUTH_TOKEN=...)
 
 $(PY_STAMP): requirements.lock pyproject.toml generated/jobs-metrics-models/pyproject.toml generated/jobs-metrics-client/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
 		-e generated/jobs-metrics-models -e generated/jobs-metrics-client -e .
 	touch $@
@@ -84,7 +84,7 @@ lock: $(PY_STAMP) ## Re-pin requirements.lock from pyproject.toml (needs the reg
 	rm -rf build/lock-wheels
 	$(PY) -m build --wheel --no-isolation --outdir build/lock-wheels generated/jobs-metrics-models
 	$(PY) -m uv pip compile pyproject.toml --extra dev --extra bench --universal --python-version 3.11 --quiet \
-		--find-links build/lock-wheels --no-emit-package jobs-metrics-models -o requirements.lock
+		--generate-hashes --find-links build/lock-wheels --no-emit-package jobs-metrics-models -o requirements.lock
 
 generate: generate-models generate-client ## Regenerate models and client into generated/
 

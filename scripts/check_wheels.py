@@ -1,8 +1,9 @@
 """``make test-wheels`` (``python -m scripts.check_wheels``): the wheels work on every Python.
 
 For each interpreter given, in a fresh virtual environment with nothing from this clone on
-its path: ``pip install`` the wheels of ``dist/`` (models, client, toolkit; their
-dependencies come from the package index), then
+its path: ``pip install`` a user's own pydantic of another minor than the lock's (``BESIDE``),
+then the wheels of ``dist/`` (models, client, toolkit; their dependencies come from the
+package index), which must keep that pydantic (the wheels depend on ranges), then
 
 1. ``jobs-metrics version`` names the spec version the wheels carry;
 2. ``jobs-metrics serve`` starts the reference server from the installed toolkit;
@@ -30,6 +31,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# A user's project pinned to another pydantic minor than requirements.lock's (2.14): the
+# wheels must install beside it without moving it, and work with it.
+BESIDE = "pydantic==2.12.5"
 PROJECT_A = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 TOKEN_A = "demo-token-project-a"
 
@@ -83,8 +87,20 @@ def check(python: str, wheels: list[Path], spec_version: str) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         step("venv", [python, "-m", "venv", str(venv)], work, env)
         bin_ = venv / "bin"
-        step("install", [str(bin_ / "python"), "-m", "pip", "install", "--quiet",
-                         "--disable-pip-version-check", *map(str, wheels)], work, env)  # fmt: skip
+        pip = [
+            str(bin_ / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ]
+        step("a user's pydantic", [*pip, BESIDE], work, env)
+        step("install", [*pip, *map(str, wheels)], work, env)
+        kept = step("pydantic kept", [str(bin_ / "python"), "-c",
+                    "import pydantic; print(pydantic.VERSION)"], work, env).strip()  # fmt: skip
+        if f"pydantic=={kept}" != BESIDE:
+            raise SystemExit(f"  install: the wheels replaced {BESIDE} by pydantic {kept}")
         out = step("version", [str(bin_ / "jobs-metrics"), "version"], work, env)
         if f"spec {spec_version}" not in out:
             raise SystemExit(f"  version: {out.strip()!r} does not name spec {spec_version}")
