@@ -82,3 +82,17 @@ def test_make_clean_never_deletes_user_data():
         ["make", "-n", "clean-data"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert "rm -rf data" in explicit
+
+
+def test_the_toolkit_pins_the_models_of_its_spec_version_and_ranges_otherwise() -> None:
+    """One version number: the models wheel the toolkit needs is the spec's info.version; the
+    other runtime dependencies are ranges (a wheel installs beside a user's project)."""
+    import tomllib
+
+    import yaml
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    spec = yaml.safe_load((ROOT / "openapi" / "jobs-metrics.openapi.yaml").read_text())
+    exact = {dep.split("==")[0] for dep in project["dependencies"] if "==" in dep}
+    assert f"jobs-metrics-models=={spec['info']['version']}" in project["dependencies"]
+    assert exact == {"jobs-metrics-models", "schemathesis"}
