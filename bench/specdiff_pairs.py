@@ -197,6 +197,13 @@ PAIRS: list[Pair] = [
     Pair("response integer made nullable with anyOf",
          [put(CURRENT_TIME, {"anyOf": [INT64, {"type": "null"}]})], "breaking",
          ("response-type-widened", f"{OK}/properties/current_time/anyOf")),
+    Pair("type [integer, string] written as anyOf of the two types",
+         [put(JOB_ID, {"anyOf": [INT64, {"type": "string", "pattern": "^[0-9]+$"}]})], "none",
+         ("schema-rewritten", ITEMS_AT),
+         prepare=[put(JOB_ID, {**INT64, "type": ["integer", "string"], "pattern": "^[0-9]+$"})]),
+    Pair("anyOf of two types that drops null (request)",
+         [put(JOB_ID, {"anyOf": [INT64, {"type": "string"}]})], "breaking",
+         ("request-type-changed", f"{ITEMS_AT}/anyOf"), prepare=NULLABLE_JOB_ID),
     # -- security header ---------------------------------------------------------------------
     Pair("security header name written in lower case", [put(f"{TOKEN}/name", "x-auth-token")],
          "none"),

@@ -130,6 +130,7 @@ def normalize(schema: Any) -> Any:
     node = _nullable(node, rewrites, origins)
     node = _null_branch(node, rewrites, origins)
     node = _const_branches(node, rewrites, origins)
+    node = _typed_branches(node, rewrites, origins)
     node = _all_of(node, rewrites, origins)
     node = _integer_bounds(node, rewrites, origins)
     node = _unevaluated(node, rewrites, origins)
@@ -268,6 +269,79 @@ def _const_branches(
             origins["enum"] = (keyword,)
             rewrites.append(f"{keyword} of listed values as one enum")
             return node
+    return node
+
+
+# The keywords that constrain only values of a type (JSON Schema 2020-12, section 6).
+_OF_TYPE = {
+    "string": {"minLength", "maxLength", "pattern", "format", "contentEncoding",
+               "contentMediaType"},
+    "number": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+               "format"},
+    "array": {"items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains",
+              "minContains", "maxContains", "unevaluatedItems"},
+    "object": {"properties", "required", "additionalProperties", "patternProperties",
+               "minProperties", "maxProperties", "propertyNames", "dependentRequired",
+               "dependentSchemas", "unevaluatedProperties"},
+}  # fmt: skip
+
+
+def shares_type_of(base: dict[str, Any], head: dict[str, Any], keyword: str) -> bool:
+    """Whether ``keyword`` constrains values of a type both schemas allow. A keyword of one
+    type (``pattern``: strings) changes no value when only one side allows that type: the
+    type's change is the finding then."""
+    families = {f for f, keywords in _OF_TYPE.items() if keyword in keywords}
+    if not families:
+        return True
+    every = {"integer", "fraction", "string", "array", "object"}
+    old = _atoms(base["type"]) if "type" in base else every
+    new = _atoms(head["type"]) if "type" in head else every
+    both = {"number" if a in ("integer", "fraction") else a for a in old & new}
+    return bool(families & both)
+
+
+def _typed_branches(
+    node: dict[str, Any], rewrites: list[str], origins: dict[str, Tokens]
+) -> dict[str, Any]:
+    """``anyOf``/``oneOf`` of branches of distinct types, each constrained only by keywords
+    of its own types, as one schema with a type list: ``{type: [integer, string],
+    minimum: 0, maxLength: 5}`` allows what ``anyOf: [{type: integer, minimum: 0}, {type:
+    string, maxLength: 5}]`` does, since ``minimum`` ignores strings and ``maxLength``
+    numbers (and with disjoint types, oneOf is anyOf)."""
+    for keyword in ("anyOf", "oneOf"):
+        branches = node.get(keyword)
+        others = [k for k in node if k != keyword and k not in ANNOTATIONS and not _is_meta(k)]
+        if not isinstance(branches, list) or len(branches) < 2 or set(others) - NOTED:
+            continue
+        merged: dict[str, Any] = {}
+        merged_origins: dict[str, Tokens] = {}
+        seen: set[str] = set()
+        for i, branch in enumerate(branches):
+            inner = normalize(branch)
+            if not isinstance(inner, dict) or "type" not in inner:
+                break
+            atoms = _atoms(inner["type"])
+            families = {"number" if a in ("integer", "fraction") else a for a in atoms}
+            allowed = set().union(*(_OF_TYPE.get(f, set()) for f in families))
+            keys = [k for k in bare(inner) if k != "type"]
+            if atoms & seen or set(keys) - allowed or set(keys) & set(merged):
+                break
+            seen |= atoms
+            for key in keys:
+                merged[key] = inner[key]
+                merged_origins[key] = (keyword, str(i), *origin(inner, key))
+            for name in inner.get("properties") or {}:
+                merged_origins[f"properties/{name}"] = (
+                    keyword, str(i), *origin(inner, f"properties/{name}")
+                )  # fmt: skip
+        else:
+            result = {k: v for k, v in node.items() if k != keyword}
+            result.update(merged)
+            result["type"] = _type_of(seen)
+            origins.update(merged_origins)
+            origins["type"] = (keyword,)
+            rewrites.append(f"{keyword} of branches of distinct types as a type list")
+            return result
     return node
 
 

@@ -9,7 +9,14 @@ from typing import Any
 
 from specdiff import effects
 from specdiff.catalogue import REQUEST, SCHEMA_REWRITTEN, Change, Effect, value_rule
-from specdiff.normalize import REWRITES_KEY, bare, comparable, normalize, origin
+from specdiff.normalize import (
+    REWRITES_KEY,
+    bare,
+    comparable,
+    normalize,
+    origin,
+    shares_type_of,
+)
 from specdiff.pointers import join
 from specdiff.resolve import REF_KEY
 
@@ -158,6 +165,8 @@ def _values(
         at = join(pointer, *origin(head, "type")) if "type" in head else join(pointer, "type")
         yield Change(value_rule(side, "type", effect), at, message)
     for group, check in effects.VALUE_CHECKS.items():
+        if not shares_type_of(base, head, effects.KEYWORD[group]):
+            continue  # e.g. a pattern added beside a new string type: no old value affected
         effect = check(base, head)
         if effect is None:
             continue

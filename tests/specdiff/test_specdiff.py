@@ -388,12 +388,13 @@ def test_cli_refuses_a_malformed_document_instead_of_guessing(tmp_path):
 
 
 def test_composition_branches_pair_by_component_even_when_it_changed():
-    """oneOf [JobId, Text]: a third branch added while JobId's bound moved. The branches
+    """oneOf [JobId, Sevens]: a third branch added while JobId's bound moved. The branches
     pair by the component they reference: one added branch and one narrowed bound, not
-    every branch "removed" and "added"."""
+    every branch "removed" and "added". (Branches of one type each, disjoint, are a type
+    list: the branches here share the integer type.)"""
 
     def prepare(doc: Spec) -> None:
-        schemas(doc)["Text"] = {"type": "string", "pattern": "^[0-9]+$"}
+        schemas(doc)["Text"] = {"type": "integer", "multipleOf": 7}
         request_props(doc)["job_ids"]["items"] = {
             "oneOf": [{"$ref": "#/components/schemas/JobId"}, {"$ref": "#/components/schemas/Text"}]
         }
@@ -401,7 +402,7 @@ def test_composition_branches_pair_by_component_even_when_it_changed():
     def edit(doc: Spec) -> None:
         schemas(doc)["JobId"]["maximum"] = 2**53 - 1
         branches = request_props(doc)["job_ids"]["items"]["oneOf"]
-        branches.append({"type": "boolean"})
+        branches.append({"type": "integer", "multipleOf": 11})
 
     rules = sorted(c.rule for c in diff_specs(variant(prepare, None), variant(prepare, edit)))
     assert rules == ["request-maximum-narrowed", "request-one-of-widened"]
