@@ -353,13 +353,15 @@ def _security(
     gained = [alt for alt in new if not any(_satisfies(alt, req) for req in old)]
     at = join(pointer, "security")
     if stranded:
+        # A scheme replaced is one change: narrowed, and widened by what replaces it.
         yield Change(
             "security-narrowed",
             at,
             f"{label}: no longer accepted: {_named(stranded, old_names)}; accepted now: "
             f"{_named(new, new_names)}",
+            also=(("security-widened", at),) if gained else (),
         )
-    if gained:
+    elif gained:
         yield Change(
             "security-widened", at, f"{label}: newly accepted: {_named(gained, new_names)}"
         )
