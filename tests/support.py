@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 from functools import cache
 from typing import Any
 
+import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
@@ -104,3 +107,19 @@ def call(
     start = next(m for m in sent if m["type"] == "http.response.start")
     body_bytes = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return AsgiAnswer(start["status"], start.get("headers", []), body_bytes)
+
+
+INSTALL_SYSTEM_PACKAGES = "sudo bash scripts/install_system_packages.sh"
+
+
+def needs_program(*names: str) -> pytest.MarkDecorator:
+    """Skip a test when none of ``names`` is installed, naming the command that installs it.
+
+    Not under CI (``CI`` set, as .ci/run and GitHub set it): CI installs the Debian packages
+    first, so there a missing program fails the test instead of skipping it unseen.
+    """
+    missing = all(shutil.which(name) is None for name in names)
+    return pytest.mark.skipif(
+        missing and not os.environ.get("CI"),
+        reason=f"{names[0]} is not installed: {INSTALL_SYSTEM_PACKAGES}",
+    )

@@ -17,7 +17,7 @@ from scripts.docs_page import (
     patch_page,
     problems,
 )
-from tests.support import spec
+from tests.support import needs_program, spec
 
 INT64_MAX = 9223372036854775807
 
@@ -31,6 +31,7 @@ def test_page_loads_nothing_from_outside(page):
     assert external_references(page.read_text()) == []
 
 
+@needs_program("chromium", "chromium-browser")
 def test_page_read_in_chromium_shows_the_contract_exactly(page):
     """The `make docs` gate itself: 0 console and page errors, no outside load, every int64
     bound exact and never rounded, responses expanded, auth header and closed objects."""
