@@ -73,7 +73,8 @@ def good_text() -> str:
     names += " records corrupted_records total_read_rate total_write_rate"
     names += " error_id error_name error_cause error_suggestion error_time"
     closed = CLOSED_NOTE.replace("**", "").replace("`", "")
-    return f"[ 0 .. {INT64_MAX} ] [ 1 .. 1000 ] = 32 characters 8 X-Auth-Token {closed} {names}"
+    bounds = f"[ 0 .. {INT64_MAX} ] [ 1 .. 1000 ] = 32 characters 8 <= 64 characters <= 3 items"
+    return f"{bounds} X-Auth-Token {closed} {names}"
 
 
 def reading(**changes: object) -> PageReading:
