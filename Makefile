@@ -103,7 +103,7 @@ lint-spec: setup ## Lint the spec: openapi-spec-validator, Spectral, Redocly
 lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy reference_server fuzz_harness specdiff jobs_metrics_cli openapi scripts bench tests
+	$(BIN)/mypy reference_server fuzz_harness specdiff jobs_metrics_cli jobs_metrics_spec scripts bench tests
 	$(BIN)/mypy --config-file mypy-generated.ini generated/jobs-metrics-models/jobs_metrics_models generated/jobs-metrics-client/jobs_metrics_client
 
 test: setup ## Run the test suite (what CI runs), without the slow marker; tests needing wrk or chromium are skipped, with the install command, where they are missing (never under CI)

@@ -21,9 +21,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fuzz_harness.contract import SPEC_PATH
-from fuzz_harness.server_process import ROOT, ServerProcess, answers, free_port
+from fuzz_harness.server_process import ServerProcess, answers, free_port
+from jobs_metrics_spec import SPEC_PATH
 from reference_server.demo import PROJECT_A, TOKEN_A
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository bench runs in
 
 SPEC = SPEC_PATH
 PATH = f"/v1.0/{PROJECT_A}/jobs/metrics"

@@ -23,9 +23,11 @@ from typing import Any
 import psutil
 
 from bench import attacks, cpu_attack
-from fuzz_harness.server_process import ROOT, ServerProcess, free_port
+from fuzz_harness.server_process import ServerProcess, free_port
 from reference_server.demo import PROJECT_A, Job
 from reference_server.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository bench runs in
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from fuzz_harness.faults import FAULTS
 from fuzz_harness.selftest import run_one
-from fuzz_harness.server_process import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository bench runs in
 
 SEED = 20261124
 

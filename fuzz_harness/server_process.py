@@ -22,8 +22,6 @@ from types import TracebackType
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -109,7 +107,7 @@ class ServerProcess:
                 str(self.db),
                 *self.extra_args,
             ],
-            cwd=ROOT,
+            # No cwd of a repository: the installed module runs from anywhere.
             stdout=subprocess.DEVNULL,
             # A file, not a pipe: nobody reads stderr while the server runs, and a full pipe
             # would block the server's logging.

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fuzz_harness.contract import ROOT, SPEC_PATH
+from fuzz_harness.contract import SPEC_PATH
 from fuzz_harness.exchange import Request
 from fuzz_harness.hooks import ENV_JOB_IDS, ENV_OTHER_JOB_IDS, ENV_STATS
 from fuzz_harness.options import FuzzOptions
@@ -92,7 +92,6 @@ def run_schemathesis(options: FuzzOptions, base_url: str) -> StResult:
         ENV_JOB_IDS: str(me.job_ids),
         ENV_OTHER_JOB_IDS: str(options.other.job_ids) if options.other else "",
         ENV_STATS: str(stats),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     command = [
         _st(), "--config-file", str(CONFIG), "run", str(SPEC_PATH),

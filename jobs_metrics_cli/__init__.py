@@ -20,8 +20,6 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import version
 
-import yaml
-
 __all__ = ["main"]
 
 
@@ -56,9 +54,9 @@ def _diff(args: list[str]) -> int:
 
 
 def _version(args: list[str]) -> int:
-    from fuzz_harness.contract import SPEC_PATH
+    from jobs_metrics_spec import spec_document
 
-    spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    spec = spec_document()
     print(f"jobs-metrics-toolkit {version('jobs-metrics-toolkit')}, spec {spec['info']['version']}")
     return 0
 

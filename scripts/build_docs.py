@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from fuzz_harness.contract import SPEC_PATH as SPEC
-from fuzz_harness.contract import with_rendered_rules
+from jobs_metrics_spec import SPEC_PATH as SPEC
+from jobs_metrics_spec import with_rendered_rules
 from scripts import chromium
 from scripts.docs_page import docs_copy, patch_page, problems
 from scripts.lint_spec import node_env

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fuzz_harness.contract import SPEC_PATH
+from jobs_metrics_spec import SPEC_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +15,12 @@ import yaml
 from jsonschema import Draft202012Validator
 
 # The spec's place and path template, shared with the harness (one definition).
-from fuzz_harness.contract import METRICS_PATH as METRICS_PATH
-from fuzz_harness.contract import ROOT as ROOT
-from fuzz_harness.contract import SPEC_PATH as SPEC_PATH
 from fuzz_harness.contract import schema_validator
+from jobs_metrics_spec import METRICS_PATH as METRICS_PATH
+from jobs_metrics_spec import SPEC_PATH as SPEC_PATH
 from reference_server.demo import PROJECT_A, TOKEN_A
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository the tests run in
 
 
 @cache

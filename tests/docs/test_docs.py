@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fuzz_harness.contract import SPEC_PATH
+from jobs_metrics_spec import SPEC_PATH
 from scripts.build_docs import build, check, external_references
 from scripts.docs_page import (
     CLOSED_NOTE,

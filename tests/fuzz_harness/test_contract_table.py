@@ -3,14 +3,9 @@ and the docs' 400 description carries the rendered table instead of a hand-writt
 
 from __future__ import annotations
 
-from fuzz_harness.contract import (
-    METRICS_PATH,
-    ROOT,
-    TABLE_MARKER,
-    default_contract,
-    rules_markdown,
-    with_rendered_rules,
-)
+from fuzz_harness.contract import default_contract
+from jobs_metrics_spec import METRICS_PATH, TABLE_MARKER, rules_markdown, with_rendered_rules
+from tests.support import ROOT
 
 
 def test_readme_table_is_the_spec_rendered():
