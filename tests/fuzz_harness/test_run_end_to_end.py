@@ -137,3 +137,24 @@ def test_without_job_data_the_data_rules_are_not_exercised(tmp_path):
     assert result.returncode == 0, result.stdout
     assert "not exercised: jobs-found-in-order: no JOB_IDS given" in result.stdout
     assert "not exercised: jobs-foreign-hidden: no OTHER_JOB_IDS given" in result.stdout
+
+
+def test_a_failure_found_by_schemathesis_replays_as_printed(tmp_path):
+    """schemathesis' own findings (not only the probes') replay: the recorded case is rebuilt
+    through schemathesis' public API and fails again with the same check."""
+    db = tmp_path / "db.sqlite3"
+    extra = ("--fault", "wrong-type")
+    with ServerProcess(db, module="fuzz_harness.fault_server", extra_args=extra) as server:
+        reports = tmp_path / "reports"
+        env = {**IDENTITIES, "BASE_URL": server.base_url}
+        result = fuzz("--report-dir", str(reports), env=env, cwd=tmp_path)
+        assert result.returncode == 1, result.stdout
+        report = json.loads((reports / "conformance.json").read_text())
+        found = [f for f in report["failures"] if f["source"] == "schemathesis"]
+        assert found, "the fault shows in generated cases too"
+        replayed = subprocess.run(
+            ["bash", "-c", found[0]["replay"]], env={**os.environ, **IDENTITIES},
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr
+    assert "still fails" in replayed.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 from jobs_metrics_client import AuthenticatedClient, Client
 from jobs_metrics_client.api.job_monitoring import query_job_metrics
 from jobs_metrics_client.models import ErrorResponse, JobMetricsRequest, JobMetricsResponse
@@ -13,9 +14,18 @@ from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A
 
 
 def client(server: ServerProcess, token: str = TOKEN_A) -> AuthenticatedClient:
-    return AuthenticatedClient(
-        base_url=server.base_url, token=token, prefix="", auth_header_name="X-Auth-Token"
-    )
+    """As the README writes it: the generator's defaults must send ``X-Auth-Token: <token>``
+    (no ``Bearer`` prefix), so nothing about the header is passed here."""
+    return AuthenticatedClient(base_url=server.base_url, token=token)
+
+
+def test_the_generated_defaults_send_the_token_header_of_the_spec(server):
+    sent: list[httpx.Request] = []
+    with client(server) as c:
+        c.get_httpx_client().event_hooks["request"].append(sent.append)
+        query_job_metrics.sync_detailed(PROJECT_A, client=c, body=JobMetricsRequest(job_ids=[1]))
+    assert sent[0].headers.get_list("X-Auth-Token") == [TOKEN_A]
+    assert "authorization" not in sent[0].headers
 
 
 def test_sync_success(server):
