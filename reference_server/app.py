@@ -17,9 +17,9 @@ from urllib.parse import unquote
 from reference_server import errors
 from reference_server.adapters import RESPONSE
 from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
+from reference_server.body_helper import BodyParser
 from reference_server.cache import JobCache
 from reference_server.errors import ApiError
-from reference_server.request_body import BodyParser
 from reference_server.settings import Settings
 from reference_server.store import Store
 

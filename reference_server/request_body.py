@@ -18,16 +18,10 @@ a double, which turned ``9007199254740993.0`` into job 9007199254740992 and
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import json
-import multiprocessing
-import os
 import re
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -37,7 +31,6 @@ from pydantic import ValidationError
 from reference_server import errors
 from reference_server.adapters import REQUEST
 from reference_server.errors import ApiError
-from reference_server.lifetime import die_with_parent
 
 # The bounds as the generated model states them (the spec stays the one place that says them).
 _SCHEMA = REQUEST.json_schema()
@@ -258,73 +251,3 @@ def _refuse_duplicates(job_ids: list[int]) -> None:
         if job_id in seen:
             raise _schema(f"job_ids.{index}: duplicate job ID {job_id}; each ID may appear once")
         seen.add(job_id)
-
-
-# Bodies up to this size are parsed on the event loop (at most ~1 ms of CPU, whatever they
-# hold); a full request of 1,000 twenty-digit IDs is about 22 KB. Larger ones go to the
-# helper process (see BodyParser).
-INLINE_LIMIT = 32 * 1024
-# The helper runs at a lower priority than the worker: on a busy machine the event loop, and
-# so every other client, gets the CPU first.
-HELPER_NICENESS = 10
-
-
-def decide(body: bytes) -> list[int] | tuple[str, str]:
-    """:func:`job_ids_of` for the helper process: the IDs, or (error_id, cause) to pickle."""
-    try:
-        return job_ids_of(body)
-    except ApiError as exc:
-        return exc.code.error_id, exc.cause
-
-
-def _start_helper() -> None:
-    die_with_parent()
-    with contextlib.suppress(OSError):
-        os.nice(HELPER_NICENESS)
-
-
-class BodyParser:
-    """Job IDs of a body; large bodies are parsed in a helper process, off the event loop.
-
-    Parsing 1 MiB of the costliest shape (349,000 ``[]``) takes ~30 ms of CPU inside one C
-    call, which no thread can interrupt (it holds the GIL). Two clients sending such bodies
-    back to back kept the event loop busy: a normal client's median went from 1 ms to 60 ms.
-    In a separate process the parse costs the attacker time, not the others: the event loop
-    only hands over the bytes and awaits. One helper per worker, started on first use, dies
-    with its worker; a helper that died is replaced on the next large body.
-    """
-
-    def __init__(self, inline_limit: int = INLINE_LIMIT) -> None:
-        self.inline_limit = inline_limit
-        self._pool: ProcessPoolExecutor | None = None
-
-    async def job_ids(self, body: bytes) -> list[int]:
-        if len(body) <= self.inline_limit:
-            return job_ids_of(body)
-        loop = asyncio.get_running_loop()
-        try:
-            outcome = await loop.run_in_executor(self._helper(), decide, body)
-        except BrokenProcessPool:
-            # The helper died (killed, out of memory): a new one, once; a body that kills
-            # every helper it meets is an internal error (logged).
-            self._pool = None
-            outcome = await loop.run_in_executor(self._helper(), decide, body)
-        if isinstance(outcome, tuple):
-            error_id, cause = outcome
-            code = errors.INVALID_JSON if error_id == errors.INVALID_JSON.error_id else None
-            raise ApiError(code or errors.INVALID_PARAMETER, cause)
-        return outcome
-
-    def _helper(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_helper,
-            )
-        return self._pool
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None

@@ -9,16 +9,21 @@ here the answers are checked, and that a large body is parsed outside the event 
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.cpu_attack import candidate_bodies
-from reference_server import request_body
+from reference_server import body_helper, request_body
 from reference_server.demo import TOKEN_A
 from reference_server.errors import ApiError
 from reference_server.request_body import integral_value, job_ids_of
-from tests.support import call, validator
+from tests.support import ROOT, call, validator
 
 INT64_MAX = 2**63 - 1
 
@@ -139,7 +144,7 @@ def test_a_large_body_is_parsed_outside_the_event_loop(app: Any, monkeypatch: An
         return real(body)
 
     monkeypatch.setattr(request_body, "job_ids_of", spy)
-    large = b'{"job_ids": [1, 2]}' + b" " * (request_body.INLINE_LIMIT + 1)
+    large = b'{"job_ids": [1, 2]}' + b" " * (body_helper.INLINE_LIMIT + 1)
     answer = call(app, body=large)
     assert answer.status == 200
     assert [job["job_id"] for job in answer.json()["payload"]["jobs"]] == [1, 2]
@@ -149,3 +154,44 @@ def test_a_large_body_is_parsed_outside_the_event_loop(app: Any, monkeypatch: An
     assert parsed_here == []
     assert call(app, body={"job_ids": [3]}, token=TOKEN_A).status == 200
     assert parsed_here == [len(b'{"job_ids": [3]}')]  # small bodies stay inline
+
+
+UNGUARDED_SCRIPT = """
+import sys
+from pathlib import Path
+
+from reference_server import Settings, create_app
+from tests.support import call
+
+print("script started", flush=True)
+app = create_app(Settings(db_path=Path(sys.argv[1])))
+answer = call(app, body=b'{"job_ids": [1]}' + b" " * 100_000)
+print("status", answer.status, flush=True)
+"""
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_helper(tmp_path: Path) -> None:
+    """A ``multiprocessing`` spawn pool re-imported its parent's main script in the helper: a
+    script building the app without ``if __name__ == "__main__"`` ran twice (and failed)."""
+    script = tmp_path / "script.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "db.sqlite3")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.stdout.splitlines() == ["script started", "status 200"], result.stderr
+
+
+def test_a_helper_that_died_is_replaced_for_the_same_body(app: Any) -> None:
+    large = b'{"job_ids": [4]}' + b" " * (body_helper.INLINE_LIMIT + 1)
+    assert call(app, body=large).status == 200
+    helper = app.bodies.helper
+    first = helper.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    os.waitpid(first, 0)  # reaped here, so the next exchange meets a dead pipe
+    answer = call(app, body=large)
+    assert answer.status == 200
+    assert [job["job_id"] for job in answer.json()["payload"]["jobs"]] == [4]
+    assert helper.pid not in (None, first)
