@@ -302,7 +302,7 @@ def kill_9_of_the_main_process() -> Row:
             restarted, _ = _post(again.port, b'{"job_ids": [1]}')
     return Row(
         "`kill -9` of the server's main process",
-        f"{len(children)} child processes (worker, body helper, its resource tracker),"
+        f"{len(children)} child processes (worker, body helper),"
         f" {len(alive)} left after"
         f" {took:.1f} s; restart on the same port answered {restarted}",
         "no process left within 5 s, restart answers",
