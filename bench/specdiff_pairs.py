@@ -15,13 +15,12 @@ from __future__ import annotations
 import copy
 import functools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jsonpatch
 import yaml
 
-SPEC = Path(__file__).resolve().parent.parent / "openapi" / "jobs-metrics.openapi.yaml"
+from jobs_metrics_spec import SPEC_PATH as SPEC
 
 Ops = list[dict[str, Any]]
 
