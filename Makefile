@@ -35,14 +35,14 @@ STRICT ?=
 # knob: fuzz: rules you deliberately differ from, e.g. content-encoding-not-identity (reported skipped)
 SKIP_RULES ?=
 export BASE_URL AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS STRICT SKIP_RULES
-# knob: fuzz: schemathesis examples per phase
-MAX_EXAMPLES ?= 100
-# knob: fuzz, fuzz-selftest: random seed (same seed and options, same requests)
+# knob: fuzz: schemathesis examples per phase (empty: the command's default, jobs-metrics fuzz --help)
+MAX_EXAMPLES ?=
+# knob: fuzz, fuzz-selftest: random seed (same seed and options, same requests) (empty: a new one, printed)
 SEED ?=
-# knob: fuzz: positive, negative or all
-MODE ?= all
-# knob: fuzz: schemathesis workers
-WORKERS ?= 1
+# knob: fuzz: positive, negative or all (empty: the command's default)
+MODE ?=
+# knob: fuzz: schemathesis workers (empty: the command's default)
+WORKERS ?=
 # knob: diff: the old spec, a git ref or a spec file
 BASE ?= HEAD~1
 # knob: diff: the new spec, a file (empty: the working tree's openapi/jobs-metrics.openapi.yaml)
@@ -121,7 +121,8 @@ load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response s
 	$(BIN)/jobs-metrics load "$(FILE)" --project-id "$(PROJECT_ID)" --db "$(DB)" $(ARGS)
 
 fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS STRICT SKIP_RULES); reports/fuzz/ holds conformance.md, .json and junit.xml (one test case per rule); prints the harness exit (0 conforms, 1 violations, 2 could not test)
-	@$(BIN)/jobs-metrics fuzz --max-examples $(MAX_EXAMPLES) --mode $(MODE) --workers $(WORKERS) $(if $(SEED),--seed $(SEED)) \
+	@$(BIN)/jobs-metrics fuzz $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES)) $(if $(MODE),--mode $(MODE)) \
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(SEED),--seed $(SEED)) \
 		|| { code=$$?; echo "make fuzz: exit $$code"; exit $$code; }
 
 fuzz-selftest: $(PY_STAMP) ## Prove the harness fails every fault-injected server and passes the real one

@@ -1,7 +1,5 @@
-"""``python -m fuzz_harness``: see :mod:`fuzz_harness.cli`."""
+"""``python -m fuzz_harness``: the harness' commands (:mod:`fuzz_harness.cli`)."""
 
-import sys
+from fuzz_harness.cli import harness
 
-from fuzz_harness.cli import main
-
-sys.exit(main())
+harness(prog_name="python -m fuzz_harness")

@@ -1,4 +1,8 @@
-"""``python -m fuzz_harness``: ``run`` (what ``make fuzz`` calls), ``replay``, ``selftest``.
+"""The harness' commands: ``run`` (``jobs-metrics fuzz``, what ``make fuzz`` calls), ``replay``,
+``selftest`` (``python -m fuzz_harness selftest``, what ``make fuzz-selftest`` calls).
+
+Each is a click command declared once here; ``jobs_metrics_cli`` puts ``run`` and ``replay``
+into the ``jobs-metrics`` group, and ``python -m fuzz_harness`` serves all three.
 
 Exit codes of ``run``: 0 the server conforms to every rule exercised, 1 contract violations
 (each printed with a curl line and a replay command), 2 could not test (bad options, the
@@ -7,14 +11,17 @@ server unreachable, a token refused on a known-good request), with a one-line re
 
 from __future__ import annotations
 
-import argparse
-import os
+import functools
 import random
 import sys
 from pathlib import Path
+from typing import Any
+
+import click
 
 from fuzz_harness.contract import default_contract
-from fuzz_harness.options import FuzzOptions, OptionsError, build_options, demo_identities
+from fuzz_harness.faults import FAULTS
+from fuzz_harness.options import MODES, FuzzOptions, OptionsError, build_options, demo_identities
 from fuzz_harness.report import (
     FAILED,
     FUZZ_RULE,
@@ -31,75 +38,143 @@ DEFAULT_REPORTS = Path("reports") / "fuzz"
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 
 
-# The identity and data options: each also read from the environment variable of its name
-# (what `make fuzz` exports, so that tokens never appear on a command line).
-ENV_OPTIONS = (
-    ("BASE_URL", "server to fuzz (default: a fresh reference server with demo data)"),
-    ("AUTH_TOKEN", "a valid X-Auth-Token (required with BASE_URL)"),
-    ("PROJECT_ID", "the project the token was issued for"),
-    ("JOB_IDS", "jobs that exist in the project: IDs and inclusive ranges, e.g. 1-600,7"),
-    ("OTHER_AUTH_TOKEN", "a second valid token, of another project"),
-    ("OTHER_PROJECT_ID", "the second token's project"),
-    ("OTHER_JOB_IDS", "jobs that exist in the second project"),
+def _rules_list(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str:
+    """``--skip-rule a --skip-rule b,c`` (or ``SKIP_RULES=a,b``) as one comma-separated list."""
+    return ",".join(value)
+
+
+def _report_dir(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    return value.resolve()
+
+
+# Each option declared once: its flag, its type, default and help, and for the identities, the
+# data and the level options their environment variable (what `make fuzz` exports, so that
+# tokens never appear on a command line). The run's shape (examples, seed, mode, workers) is
+# read from options only: a MODE or SEED a shell happens to hold must not change a run.
+option = functools.partial(click.option, show_envvar=True)
+
+
+@click.command("run")
+@option(
+    "--base-url",
+    envvar="BASE_URL",
+    default="",
+    help="Server to check (empty: a fresh reference server with demo data).",
 )
+@option(
+    "--auth-token",
+    envvar="AUTH_TOKEN",
+    default="",
+    help="A valid X-Auth-Token (required with --base-url).",
+)
+@option(
+    "--project-id", envvar="PROJECT_ID", default="", help="The project the token was issued for."
+)
+@option(
+    "--job-ids",
+    envvar="JOB_IDS",
+    default="",
+    help="Jobs that exist in the project: IDs and inclusive ranges, e.g. 1-600,7.",
+)
+@option(
+    "--other-auth-token",
+    envvar="OTHER_AUTH_TOKEN",
+    default="",
+    help="A second valid token, of another project (isolation rules).",
+)
+@option(
+    "--other-project-id", envvar="OTHER_PROJECT_ID", default="", help="The second token's project."
+)
+@option(
+    "--other-job-ids",
+    envvar="OTHER_JOB_IDS",
+    default="",
+    help="Jobs that exist in the second project.",
+)
+@option(
+    "--max-examples",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Generated cases per schemathesis phase.",
+)
+@option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Random seed (default: a new one, printed); the same seed and options send"
+    " the same requests.",
+)
+@option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="all",
+    show_default=True,
+    help="Which schemathesis cases.",
+)
+@option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="schemathesis workers.",
+)
+@option(
+    "--strict/--no-strict",
+    envvar="STRICT",
+    default=False,
+    help="Should rules fail the run too, not only warn (STRICT=1).",
+)
+@option(
+    "--skip-rule",
+    "skip_rules",
+    envvar="SKIP_RULES",
+    multiple=True,
+    callback=_rules_list,
+    help="A rule you deliberately differ from (repeat, or id,id): reported skipped, never passed.",
+)
+@option(
+    "--summary",
+    envvar=STEP_SUMMARY,
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Append the conformance report (Markdown) to this file (GitHub Actions"
+    " sets GITHUB_STEP_SUMMARY).",
+)
+@option(
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_REPORTS,
+    show_default=True,
+    callback=_report_dir,
+    help="Where the reports go.",
+)
+def run_command(**given: Any) -> None:
+    """Check a server against every rule of the spec (make fuzz).
+
+    Exit 0: every enforced rule exercised holds; 1: contract violations; 2: could not test.
+    """
+    sys.exit(cmd_run(given))  # fmt: skip
 
 
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    for name, text in ENV_OPTIONS:
-        flag = "--" + name.lower().replace("_", "-")
-        parser.add_argument(flag, default=os.environ.get(name, ""), help=f"{text} (env {name})")
-    parser.add_argument(
-        "--max-examples", type=int, default=100, help="generated cases per phase (default 100)"
-    )
-    parser.add_argument("--seed", type=int, help="random seed (default: a new one, printed)")
-    parser.add_argument("--mode", default="all", help="positive, negative or all (default all)")
-    parser.add_argument("--workers", type=int, default=1, help="schemathesis workers (default 1)")
-    parser.add_argument(
-        "--strict",
-        action="store_true",
-        default=os.environ.get("STRICT", "") not in ("", "0"),
-        help="should rules fail the run too, not only warn (env STRICT=1)",
-    )
-    parser.add_argument(
-        "--skip-rule",
-        action="append",
-        default=[os.environ.get("SKIP_RULES", "")],
-        help="a rule you deliberately differ from: reported skipped, never passed; repeat or"
-        " give id,id (env SKIP_RULES)",
-    )
-    parser.add_argument(
-        "--summary",
-        type=Path,
-        default=os.environ.get(STEP_SUMMARY) or None,
-        help=f"append the conformance report (Markdown) to this file (env {STEP_SUMMARY},"
-        " as GitHub Actions sets it)",
-    )
-    parser.add_argument(
-        "--report-dir",
-        type=Path,
-        default=DEFAULT_REPORTS,
-        help=f"where reports go (default {DEFAULT_REPORTS})",
-    )
-
-
-def options_from(args: argparse.Namespace) -> FuzzOptions:
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+def options_from(given: dict[str, Any]) -> FuzzOptions:
+    seed = given["seed"] if given["seed"] is not None else random.SystemRandom().randrange(2**31)
     return build_options(
-        base_url=args.base_url,
-        auth_token=args.auth_token,
-        project_id=args.project_id,
-        job_ids=args.job_ids,
-        other_auth_token=args.other_auth_token,
-        other_project_id=args.other_project_id,
-        other_job_ids=args.other_job_ids,
-        max_examples=args.max_examples,
+        base_url=given["base_url"],
+        auth_token=given["auth_token"],
+        project_id=given["project_id"],
+        job_ids=given["job_ids"],
+        other_auth_token=given["other_auth_token"],
+        other_project_id=given["other_project_id"],
+        other_job_ids=given["other_job_ids"],
+        max_examples=given["max_examples"],
         seed=seed,
-        mode=args.mode,
-        workers=args.workers,
-        report_dir=args.report_dir.resolve(),
+        mode=given["mode"],
+        workers=given["workers"],
+        report_dir=given["report_dir"],
         demo=demo_identities(),
-        strict=args.strict,
-        skip_rules=",".join(args.skip_rule),
+        strict=given["strict"],
+        skip_rules=given["skip_rules"],
         rule_ids=[*(rule.id for rule in default_contract().rules), FUZZ_RULE],
     )
 
@@ -165,9 +240,9 @@ def failures_text(report: Report) -> str:
     return "\n".join(lines)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(given: dict[str, Any]) -> int:
     try:
-        options = options_from(args)
+        options = options_from(given)
     except OptionsError as exc:
         print(f"fuzz: COULD NOT TEST (exit 2): {exc}", file=sys.stderr)
         return COULD_NOT_TEST
@@ -183,34 +258,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outcome.report is not None and outcome.report.failures:
         print(failures_text(outcome.report))
     print(summary(options, outcome))
-    if args.summary is not None and outcome.report is not None:
-        with args.summary.open("a", encoding="utf-8") as out:
+    if given["summary"] is not None and outcome.report is not None:
+        with given["summary"].open("a", encoding="utf-8") as out:
             out.write(markdown(outcome.report) + "\n")
     return outcome.code
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m fuzz_harness", description=__doc__.splitlines()[0]
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="fuzz a server against the spec (make fuzz)")
-    add_run_options(run)
-    replay = sub.add_parser("replay", help="send one recorded failure again and judge the answer")
-    replay.add_argument("file", type=Path, help="a failures/F<n>.json file of a report")
-    replay.add_argument("--base-url", help="send to this server instead of the recorded one")
-    selftest = sub.add_parser("selftest", help="the harness must fail every fault-injected server")
-    selftest.add_argument("--seed", type=int, default=None)
-    selftest.add_argument("--max-examples", type=int, default=50)
-    selftest.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
-    selftest.add_argument("faults", nargs="*", help="faults to run (default: all)")
-    args = parser.parse_args(argv)
-    if args.command == "run":
-        return cmd_run(args)
-    if args.command == "replay":
-        from fuzz_harness.replay import replay_file
+@click.command("replay")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--base-url", default=None, help="Send to this server instead of the recorded one.")
+def replay_command(file: Path, base_url: str | None) -> None:
+    """Send one recorded failure (failures/F<n>.json of a report) again and judge it again.
 
-        return replay_file(args.file, args.base_url)
+    Exit 0: it no longer shows; 1: it still does; 2: could not replay.
+    """
+    from fuzz_harness.replay import replay_file
+
+    sys.exit(replay_file(file, base_url))
+
+
+@click.command("selftest")
+@click.option("--seed", type=int, default=None, help="Random seed (default: a new one).")
+@click.option("--max-examples", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Runs at once."
+)
+@click.argument("faults", nargs=-1, type=click.Choice(sorted(FAULTS)))
+def selftest_command(
+    seed: int | None, max_examples: int, jobs: int, faults: tuple[str, ...]
+) -> None:
+    """The harness must fail every fault-injected server and pass the real one."""
     from fuzz_harness.selftest import run_selftest
 
-    return run_selftest(args.faults, seed=args.seed, max_examples=args.max_examples, jobs=args.jobs)
+    sys.exit(run_selftest(list(faults), seed=seed, max_examples=max_examples, jobs=jobs))
+
+
+@click.group(name="python -m fuzz_harness")
+def harness() -> None:
+    """The conformance harness of make fuzz."""
+
+
+harness.add_command(run_command)
+harness.add_command(replay_command)
+harness.add_command(selftest_command)

@@ -1,90 +1,111 @@
 """``jobs-metrics``: the toolkit's one command, installed with the toolkit wheel.
 
-Each subcommand hands its arguments, unchanged, to the tool that owns the capability, so
-``jobs-metrics fuzz --help`` is the harness' own help and the make targets, the command and
-``python -m <package>`` can never disagree:
+One click group; each subcommand is the command object of the layer that owns the capability,
+declared there once (its options, types, defaults and environment variables), so
+``jobs-metrics fuzz --help``, the make targets and ``python -m <package>`` can never disagree:
 
-- ``fuzz``    - :mod:`fuzz_harness` ``run``: check a server against every rule of the spec
-- ``replay``  - :mod:`fuzz_harness` ``replay``: resend one failure of a fuzz report
-- ``serve``   - :mod:`reference_server` ``serve``: the reference implementation
-- ``load``    - :mod:`reference_server` ``load``: import metrics into its database
+- ``fuzz``    - :mod:`fuzz_harness`: check a server against every rule of the spec
+- ``replay``  - :mod:`fuzz_harness`: resend one failure of a fuzz report
+- ``serve``   - :mod:`reference_server`: the reference implementation
+- ``load``    - :mod:`reference_server`: import metrics into its database
 - ``diff``    - :mod:`specdiff`: classify the changes between two versions of a spec
 - ``version`` - the toolkit's version and the spec version it carries
 
-Exit codes are the tools' own (``fuzz``: 0 conforms, 1 violations, 2 could not test).
+Subcommands are loaded when they run (a lazy group): ``jobs-metrics serve`` does not load
+schemathesis, ``jobs-metrics version`` loads only the spec. Exit codes are the tools' own
+(``fuzz``: 0 conforms, 1 violations, 2 could not test); a usage error is one line, exit 2.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Callable
-from importlib.metadata import version
+from importlib.metadata import version as installed_version
 
-__all__ = ["main"]
+import click
 
+__all__ = ["cli", "main"]
 
-def _fuzz(args: list[str]) -> int:
-    from fuzz_harness.cli import main as harness
-
-    return harness(["run", *args])
-
-
-def _replay(args: list[str]) -> int:
-    from fuzz_harness.cli import main as harness
-
-    return harness(["replay", *args])
-
-
-def _serve(args: list[str]) -> int:
-    from reference_server.__main__ import main as server
-
-    return server(["serve", *args])
-
-
-def _load(args: list[str]) -> int:
-    from reference_server.__main__ import main as server
-
-    return server(["load", *args])
-
-
-def _diff(args: list[str]) -> int:
-    from specdiff.__main__ import main as specdiff
-
-    return specdiff(args)
-
-
-def _version(args: list[str]) -> int:
-    from jobs_metrics_spec import spec_document
-
-    spec = spec_document()
-    print(f"jobs-metrics-toolkit {version('jobs-metrics-toolkit')}, spec {spec['info']['version']}")
-    return 0
-
-
-# Imports happen inside each command: `jobs-metrics serve` does not load schemathesis.
-COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
-    "fuzz": (_fuzz, "check a server against every rule of the spec (--base-url ...)"),
-    "replay": (_replay, "resend one failure of a fuzz report (failures/F<n>.json)"),
-    "serve": (_serve, "run the reference server (127.0.0.1:8080, demo data)"),
-    "load": (_load, "import a metrics file into the reference server's database"),
-    "diff": (_diff, "classify spec changes: breaking, possibly breaking, additive"),
-    "version": (_version, "print the toolkit and spec versions"),
+# name -> (module, attribute of the click command there, one line of help)
+COMMANDS = {
+    "fuzz": ("fuzz_harness.cli", "run_command", "Check a server against every rule of the spec."),
+    "replay": ("fuzz_harness.cli", "replay_command", "Resend one failure of a fuzz report."),
+}
+# Commands whose own parser is not click yet: their arguments go to the tool unchanged
+# (name -> module, the prefix of its argv, one line of help).
+PASSED_THROUGH = {
+    "serve": ("reference_server.__main__", ["serve"], "Run the reference server (127.0.0.1)."),
+    "load": ("reference_server.__main__", ["load"], "Import a metrics file into its database."),
+    "diff": ("specdiff.__main__", [], "Classify spec changes: breaking, possibly, additive."),
 }
 
 
-def usage() -> str:
-    lines = ["usage: jobs-metrics <command> [arguments]   (jobs-metrics <command> --help)", ""]
-    lines += [f"  {name:<8} {text}" for name, (_, text) in COMMANDS.items()]
-    return "\n".join(lines)
+def _passed_through(name: str) -> click.Command:
+    module, prefix, text = PASSED_THROUGH[name]
+
+    @click.command(
+        name,
+        help=f"{text} Options: jobs-metrics {name} --help.",
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> None:
+        tool = importlib.import_module(module)
+        sys.exit(tool.main([*prefix, *args]))
+
+    return command
+
+
+class LazyGroup(click.Group):
+    """Imports a subcommand's module only when that subcommand runs or shows its help."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *PASSED_THROUGH, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in PASSED_THROUGH:
+            return _passed_through(name)
+        if name not in COMMANDS:
+            return super().get_command(ctx, name)
+        module, attribute, _ = COMMANDS[name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list without importing every subcommand (their help lines are here)."""
+        rows = [(name, text) for name, (_, _, text) in {**COMMANDS, **PASSED_THROUGH}.items()]
+        rows += [(name, cmd.get_short_help_str()) for name, cmd in self.commands.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, name="jobs-metrics")
+def cli() -> None:
+    """The jobs-metrics toolkit: fuzz, replay, serve, load, diff, version."""
+
+
+@cli.command("version")
+def version_command() -> None:
+    """Print the toolkit and spec versions."""
+    from jobs_metrics_spec import spec_document
+
+    spec = spec_document()
+    toolkit = installed_version("jobs-metrics-toolkit")
+    click.echo(f"jobs-metrics-toolkit {toolkit}, spec {spec['info']['version']}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
-        print(usage())
-        return 0 if args else 2
-    command = COMMANDS.get(args[0])
-    if command is None:
-        print(f"jobs-metrics: unknown command {args[0]!r}\n\n{usage()}", file=sys.stderr)
+    """Run the group as a tool: the subcommand's exit code; a usage error is one line, exit 2."""
+    try:
+        cli.main(args=argv, prog_name="jobs-metrics", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        print(f"jobs-metrics: {exc.format_message()}", file=sys.stderr)
         return 2
-    return command[0](args[1:])
+    except click.Abort:
+        return 2
+    return 0

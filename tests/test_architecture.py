@@ -152,3 +152,27 @@ def test_the_version_command_reads_the_spec_without_the_fuzz_engine() -> None:
     )
     assert result.stdout.splitlines()[-1] == "[]", result.stdout
     assert ", spec " in result.stdout
+
+
+def test_jobs_metrics_is_one_click_group_with_one_line_usage_errors() -> None:
+    """Every subcommand is listed; a usage error is one line on stderr and exit 2."""
+    import subprocess
+    import sys
+
+    from jobs_metrics_cli import cli
+
+    assert set(cli.list_commands(None)) == {  # type: ignore[arg-type]
+        "fuzz",
+        "replay",
+        "serve",
+        "load",
+        "diff",
+        "version",
+    }
+    for argv in (["nope"], ["fuzz", "--mode", "sideways"], ["fuzz", "--max-examples", "0"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "jobs_metrics_cli", *argv], capture_output=True, text=True
+        )
+        assert result.returncode == 2, argv
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("jobs-metrics: ")
