@@ -252,6 +252,11 @@ PAIRS: list[Pair] = [
          ("request-pattern-widened", f"{PROJECT_AT}/pattern")),
     Pair("project-ID pattern rewritten with \\d and a count",
          [put(f"{PROJECT_ID}/pattern", "^[\\da-f]{32}$")], "none"),
+    Pair("length bounds the pattern implies dropped (project ID)",
+         [rm(f"{PROJECT_ID}/minLength"), rm(f"{PROJECT_ID}/maxLength")], "none"),
+    Pair("length bound beside the pattern lowered (project ID)",
+         [put(f"{PROJECT_ID}/maxLength", 31)], "breaking",
+         ("request-max-length-narrowed", f"{PROJECT_AT}/maxLength")),
     # -- shared component, one entry -------------------------------------------------------------
     Pair("a shared schema's bound lowered (one edit, two places)",
          [put(f"{RECORDS}/minimum", -1)], "breaking",

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from specdiff.catalogue import Effect
-from specdiff.patterns import pattern_difference
+from specdiff.patterns import pattern_difference, same_strings
 
 _W, _N, _C, _U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
 
@@ -230,6 +230,24 @@ def pattern_witness(old: Any, new: Any) -> str:
         return ""
     unproven = "" if found.lost and found.gained else ", no example the other way"
     return f" (found by search: {'; '.join(shown)}{unproven})"
+
+
+def _string_rule(schema: dict[str, Any]) -> tuple[str | None, int, int | None] | None:
+    pattern, low, high = schema.get("pattern"), schema.get("minLength", 0), schema.get("maxLength")
+    if pattern is not None and not isinstance(pattern, str):
+        return None
+    if not isinstance(low, int) or (high is not None and not isinstance(high, int)):
+        return None
+    return pattern, low, high
+
+
+def same_strings_allowed(base: dict[str, Any], head: dict[str, Any]) -> bool:
+    """Pattern and length bounds changed together but allow the same strings: a length a
+    pattern implies (``maxLength: 32`` beside ``^[0-9a-f]{32}$``) added or dropped."""
+    old, new = _string_rule(base), _string_rule(head)
+    if old is None or new is None or old == new or (old[0] is None and new[0] is None):
+        return False
+    return same_strings(old, new)
 
 
 def additional_properties(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:

@@ -53,6 +53,43 @@ def _regex_language(pattern: str) -> Any:
         return None
 
 
+StringRule = tuple[str | None, int, int | None]  # pattern, minLength, maxLength (None: none)
+
+
+def _strings(rule: StringRule) -> Any:
+    """The strings a pattern and length bounds allow together, as one automaton."""
+    pattern, low, high = rule
+    language = _regex_language(pattern if pattern is not None else "")
+    if language is None:
+        return None
+    length: Any = parse_regex(f".{{{low},{'' if high is None else high}}}").to_fsm()
+    return language & length
+
+
+def same_strings_now(old: StringRule, new: StringRule) -> bool | None:
+    """Whether two (pattern, minLength, maxLength) allow the same strings; ``None``: the
+    automata cannot tell."""
+    old_fsm, new_fsm = _strings(old), _strings(new)
+    if old_fsm is None or new_fsm is None:
+        return None
+    return bool((old_fsm - new_fsm).empty() and (new_fsm - old_fsm).empty())
+
+
+@functools.cache
+def same_strings(old: StringRule, new: StringRule, budget: float = PATTERN_BUDGET_S) -> bool:
+    """:func:`same_strings_now` in a child interpreter within ``budget`` (``False`` when it
+    cannot tell): a length bound a pattern already implies (``maxLength: 32`` beside
+    ``^[0-9a-f]{32}$``) added or dropped changes nothing."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "specdiff.patterns", "--strings", json.dumps([old, new])],
+            capture_output=True, text=True, timeout=budget, check=True,
+        )  # fmt: skip
+    except (subprocess.TimeoutExpired, subprocess.CalledProcessError):
+        return False
+    return json.loads(done.stdout) is True
+
+
 def lost_and_gained(old: str, new: str) -> tuple[bool, bool] | None:
     """Whether some string matched ``old`` but not ``new`` (lost), and the reverse (gained);
     ``None`` when either pattern cannot be read as an automaton."""
@@ -190,7 +227,10 @@ def pattern_difference(old: str, new: str, budget: float = PATTERN_BUDGET_S) -> 
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--search":
+    if sys.argv[1] == "--strings":
+        old_rule, new_rule = json.loads(sys.argv[2])
+        print(json.dumps(same_strings_now(tuple(old_rule), tuple(new_rule))))
+    elif sys.argv[1] == "--search":
         old_pattern, new_pattern = sys.argv[2], sys.argv[3]
         print(json.dumps([
             find_unmatched(old_pattern, new_pattern), find_unmatched(new_pattern, old_pattern)

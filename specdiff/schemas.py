@@ -164,7 +164,10 @@ def _values(
         )
         at = join(pointer, *origin(head, "type")) if "type" in head else join(pointer, "type")
         yield Change(value_rule(side, "type", effect), at, message)
+    same_strings = effects.same_strings_allowed(base, head)
     for group, check in effects.VALUE_CHECKS.items():
+        if same_strings and group in ("pattern", "min-length", "max-length"):
+            continue  # together they allow the same strings as before
         if not shares_type_of(base, head, effects.KEYWORD[group]):
             continue  # e.g. a pattern added beside a new string type: no old value affected
         effect = check(base, head)

@@ -112,11 +112,15 @@ VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]]
         N: ({"multipleOf": 4}, {"multipleOf": 8}),
         C: ({"multipleOf": 4}, {"multipleOf": 6}),
     }),
+    # (no pattern: the project ID's pattern fixes 32 characters, so its length bounds
+    # change no string; a length bound a pattern implies is compared with it)
     "min-length": ("string", "minLength", {
-        W: ({"minLength": 2}, {"minLength": 1}), N: ({"minLength": 2}, {"minLength": 3}),
+        W: ({"minLength": 2, "pattern": None}, {"minLength": 1}),
+        N: ({"minLength": 2, "pattern": None}, {"minLength": 3}),
     }),
     "max-length": ("string", "maxLength", {
-        W: ({"maxLength": 32}, {"maxLength": 64}), N: ({"maxLength": 32}, {"maxLength": 16}),
+        W: ({"maxLength": 32, "pattern": None}, {"maxLength": 64}),
+        N: ({"maxLength": 32, "pattern": None}, {"maxLength": 16}),
     }),
     "pattern": ("string", "pattern", {
         W: ({"pattern": "^[0-9a-f]+$"}, {"pattern": "^[0-9a-fA-F]+$"}),
