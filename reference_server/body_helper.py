@@ -48,7 +48,9 @@ class BodyParser:
 
     def __init__(self, inline_limit: int = INLINE_LIMIT) -> None:
         self.inline_limit = inline_limit
-        self.helper = BodyHelper()
+        # One helper per process, whatever the number of apps in it (tests and scripts
+        # build several): each is an interpreter of ~50 MB.
+        self.helper = SHARED_HELPER
 
     async def job_ids(self, body: bytes) -> list[int]:
         if len(body) <= self.inline_limit:
@@ -166,6 +168,9 @@ class BodyHelper:
             for pipe in (process.stdin, process.stdout):
                 if pipe is not None:
                     pipe.close()
+
+
+SHARED_HELPER = BodyHelper()
 
 
 if __name__ == "__main__":
