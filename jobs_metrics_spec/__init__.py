@@ -19,7 +19,8 @@ import yaml
 
 # The spec is openapi/jobs-metrics.openapi.yaml in the repository (the path tools and users
 # know); this package carries it as package data (a link to it in a clone, a copy in a wheel).
-SPEC_PATH = Path(__file__).resolve().parent / "jobs-metrics.openapi.yaml"
+# Resolved, so that in a clone tools see the path they know (lint exceptions bind to it).
+SPEC_PATH = (Path(__file__).parent / "jobs-metrics.openapi.yaml").resolve()
 METRICS_PATH = "/v1.0/{project_id}/jobs/metrics"
 METHOD = "post"
 
