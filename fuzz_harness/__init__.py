@@ -13,10 +13,11 @@ Layers, each importing only those above it:
   ``server_process`` start the reference server and its fault-injected variants.
 """
 
-from fuzz_harness.contract import Contract, Rule, default_contract, load_contract
+from fuzz_harness.contract import Contract, default_contract, load_contract
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.options import FuzzOptions, Identity, OptionsError, build_options
 from fuzz_harness.runner import CONFORMS, COULD_NOT_TEST, VIOLATIONS, Outcome, execute
+from jobs_metrics_spec import Rule
 
 __all__ = [
     "CONFORMS",

@@ -17,35 +17,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from jobs_metrics_spec import (
-    LEVELS,
-    METHOD,
-    METRICS_PATH,
-    MUST,
-    SHOULD,
-    SPEC_PATH,
-    ContractRules,
-    Limits,
-    Rule,
-    contract_rules,
-    load_document,
-)
+from jobs_metrics_spec import SPEC_PATH, ContractRules, contract_rules, load_document
 
-__all__ = [
-    "LEVELS",
-    "METHOD",
-    "METRICS_PATH",
-    "MUST",
-    "SHOULD",
-    "SPEC_PATH",
-    "Contract",
-    "Limits",
-    "Rule",
-    "contract_of",
-    "default_contract",
-    "load_contract",
-    "schema_validator",
-]
+__all__ = ["Contract", "contract_of", "default_contract", "load_contract", "schema_validator"]
 
 
 @dataclass(frozen=True)

@@ -36,10 +36,11 @@ from typing import Any
 
 import schemathesis
 
-from fuzz_harness.contract import METRICS_PATH, default_contract
+from fuzz_harness.contract import default_contract
 from fuzz_harness.exchange import Answer
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import judge_jobs
+from jobs_metrics_spec import METRICS_PATH
 
 ENV_JOB_IDS = "JM_FUZZ_JOB_IDS"
 ENV_OTHER_JOB_IDS = "JM_FUZZ_OTHER_JOB_IDS"

@@ -16,11 +16,12 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from fuzz_harness.contract import METRICS_PATH, Contract
+from fuzz_harness.contract import Contract
 from fuzz_harness.exchange import Request
 from fuzz_harness.jobids import INT64_MAX
 from fuzz_harness.judge import ANSWER_RULES
 from fuzz_harness.options import FuzzOptions, Identity
+from jobs_metrics_spec import METRICS_PATH
 
 JSON = ("Content-Type", "application/json")
 

@@ -20,7 +20,7 @@ import schemathesis
 
 from fuzz_harness import hooks
 from fuzz_harness.consistency import run_checks
-from fuzz_harness.contract import METRICS_PATH, SPEC_PATH, default_contract
+from fuzz_harness.contract import default_contract
 from fuzz_harness.exchange import TOKEN_VARIABLES, Request, Sender
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import describe
@@ -29,6 +29,7 @@ from fuzz_harness.probes import Probe
 from fuzz_harness.recheck import recheck
 from fuzz_harness.runner import judge_probe, target_server
 from fuzz_harness.st_run import CONFIG
+from jobs_metrics_spec import METRICS_PATH, SPEC_PATH
 
 
 def _secrets(ephemeral: bool) -> dict[str, str] | str:

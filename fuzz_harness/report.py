@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from fuzz_harness.contract import MUST, Contract
+from fuzz_harness.contract import Contract
+from jobs_metrics_spec import MUST
 
 PASSED, FAILED, WARNING, NOT_EXERCISED, SKIPPED = (
     "passed",

@@ -27,7 +27,7 @@ from fuzz_harness import recheck as rechecking
 from fuzz_harness import report as reporting
 from fuzz_harness.consistency import RULES as CONSISTENCY_RULES
 from fuzz_harness.consistency import run_checks
-from fuzz_harness.contract import MUST, Contract, default_contract
+from fuzz_harness.contract import Contract, default_contract
 from fuzz_harness.exchange import Answer, Request, Sender, curl
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import (
@@ -43,6 +43,7 @@ from fuzz_harness.probes import Probe, Skipped, all_probes, post, some_ids
 from fuzz_harness.report import FUZZ_RULE, Failure, Report
 from fuzz_harness.server_process import ServerProcess
 from fuzz_harness.st_run import StResult, run_schemathesis, shape
+from jobs_metrics_spec import MUST
 
 CONFORMS, VIOLATIONS, COULD_NOT_TEST = 0, 1, 2
 # Rules whose refusal means "this token may not be used": a known-good request refused with

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fuzz_harness.contract import SPEC_PATH
 from fuzz_harness.exchange import Request
 from fuzz_harness.hooks import ENV_JOB_IDS, ENV_OTHER_JOB_IDS, ENV_STATS
 from fuzz_harness.options import FuzzOptions
+from jobs_metrics_spec import SPEC_PATH
 
 
 def shape(problem: str) -> str:
