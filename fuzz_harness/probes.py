@@ -447,6 +447,27 @@ def _beyond_parsers(
         yield Probe("number-beyond-parsers", name, probe, floor="body-schema-violation")
 
 
+@probes_for("numbers-decided-exactly")
+def _numbers_exactly(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    known = some_ids(rng, me, 1)[0]
+    for name, number in (
+        (f"known ID {known} plus 1e-17 (a double reads {known})", f"{known}.00000000000000001"),
+        ("0.99999999999999999 (a double reads 1)", "0.99999999999999999"),
+        ("1e-999999999 (a double reads 0)", "1e-999999999"),
+    ):
+        raw = f'{{"job_ids": [{number}]}}'.encode()
+        yield _refusal("numbers-decided-exactly", name, post(me, raw))
+    for name, number in (
+        ("2^63-1 written as 9223372036854775807.0", "9223372036854775807.0"),
+        (f"known ID written as {known}.0", f"{known}.0"),
+    ):
+        raw = f'{{"job_ids": [{number}]}}'.encode()
+        yield Probe("numbers-decided-exactly", f"{name} (accepted)", post(me, raw), me)
+
+
 @probes_for("body-unknown-field")
 def _unknown_field(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
     me = options.identity
