@@ -1,46 +1,58 @@
-"""Serve the reference server with one injected fault: ``python -m fuzz_harness.fault_server``.
+"""Serve the reference server with one injected fault:
+``python -m fuzz_harness.fault_server serve --fault NAME [serve options]``.
 
-The same command line as ``python -m reference_server serve`` plus ``--fault NAME``, so
-:class:`fuzz_harness.server_process.ServerProcess` starts either the same way. Granian
-imports :func:`create_faulty_app` in its worker, where only the environment travels: the
-fault's name goes in ``JM_FAULT`` (the reference server's own options in its variables).
+The fault server's ``serve`` is the reference server's ``serve`` command (its params, reused,
+not restated) plus ``--fault``, so :class:`fuzz_harness.server_process.ServerProcess` starts
+either the same way. The fault's name reaches Granian's worker in ``JM_FAULT``, as the
+settings do in theirs (:mod:`reference_server.worker` says why).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
+
+import click
 
 from fuzz_harness.faults import FAULTS, faulty_app
-from reference_server.asgi_types import ASGIApp
-from reference_server.settings import Settings
+from reference_server import ASGIApp, Settings, serve_command, serve_options
 
 ENV_FAULT = "JM_FAULT"
+FACTORY = "fuzz_harness.fault_server:create_faulty_app"
 
 
 def create_faulty_app() -> ASGIApp:
-    return faulty_app(os.environ[ENV_FAULT], Settings.from_env())
+    """The worker's app: the fault in ``JM_FAULT`` over the settings in the environment."""
+    return faulty_app(os.environ[ENV_FAULT], Settings.read())
 
 
-def main(argv: list[str] | None = None) -> int:
-    from reference_server.__main__ import main as reference_main
+def _serve_with_fault(fault: str, **given: Any) -> None:
+    os.environ[ENV_FAULT] = fault
+    sys.exit(serve_options(given, factory=FACTORY))
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "--fault" not in args:
-        print(
-            f"usage: --fault NAME (one of {', '.join(FAULTS)}) and the serve options",
-            file=sys.stderr,
-        )
-        return 2
-    index = args.index("--fault")
-    name = args[index + 1]
-    if name not in FAULTS:
-        print(f"unknown fault {name!r}; known: {', '.join(FAULTS)}", file=sys.stderr)
-        return 2
-    os.environ[ENV_FAULT] = name
-    del args[index : index + 2]
-    return reference_main(args, factory="fuzz_harness.fault_server:create_faulty_app")
 
+fault_option = click.Option(
+    ["--fault"],
+    type=click.Choice(sorted(FAULTS)),
+    required=True,
+    help="The contract break to inject (fuzz_harness.faults).",
+)
+serve_with_fault = click.Command(
+    "serve",
+    params=[fault_option, *serve_command.params],
+    callback=_serve_with_fault,
+    help="The reference server with one fault injected (the harness' self-test).",
+    epilog=serve_command.epilog,
+)
+
+
+@click.group("python -m fuzz_harness.fault_server")
+def fault_server() -> None:
+    """Fault-injected variants of the reference server."""
+
+
+fault_server.add_command(serve_with_fault)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    fault_server(prog_name="python -m fuzz_harness.fault_server")

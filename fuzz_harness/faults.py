@@ -3,7 +3,7 @@
 Each fault breaks the contract in exactly one way. ``make fuzz-selftest`` fuzzes every
 variant and requires the harness to fail each of them, and to pass the real server: a
 harness that passes broken servers is worth nothing. ``python -m fuzz_harness.fault_server
---fault NAME`` serves one variant by hand.
+serve --fault NAME`` serves one variant by hand.
 
 The faults wrap the real app from the outside (``FaultMiddleware``): they edit the request on
 its way in or the answer on its way out, or start the real app with one limit lifted, so the
@@ -15,15 +15,12 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from reference_server.app import create_app
-from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
-from reference_server.settings import Settings
-from reference_server.store import Store
+from reference_server import ASGIApp, Message, Receive, Scope, Send, Settings, Store, create_app
 
 
 @dataclass
@@ -173,7 +170,7 @@ def _malformed_error_body(ex: Traffic, _: Store) -> None:
 def _use_path_projects_token(ex: Traffic, settings: Settings) -> None:
     """Put the token of the project named in the path on the request, if one is known."""
     project = ex.path.split("/")[2] if ex.path.count("/") >= 2 else ""
-    for token, owner in settings.tokens.items():
+    for token, owner in settings.accepted_tokens.items():
         if owner == project:
             ex.headers[b"x-auth-token"] = token.encode()
 
@@ -187,7 +184,7 @@ def _ignore_missing_token(ex: Traffic, settings: Settings) -> None:
 def _accept_any_token(ex: Traffic, settings: Settings) -> None:
     """Takes any unknown token as the path project's (checks presence only)."""
     token = ex.headers.get(b"x-auth-token")
-    if token and token.decode("latin-1") not in settings.tokens:
+    if token and token.decode("latin-1") not in settings.accepted_tokens:
         _use_path_projects_token(ex, settings)
 
 
@@ -195,8 +192,8 @@ def _ignore_project_id(ex: Traffic, settings: Settings) -> None:
     """Serves the token's project whatever project the path names."""
     token = ex.headers.get(b"x-auth-token", b"").decode("latin-1")
     parts = ex.path.split("/")
-    if token in settings.tokens and len(parts) > 2:
-        parts[2] = settings.tokens[token]
+    if token in settings.accepted_tokens and len(parts) > 2:
+        parts[2] = settings.accepted_tokens[token]
         ex.path = "/".join(parts)
 
 
@@ -273,7 +270,7 @@ def _lower_project(ex: Traffic, _: Settings) -> None:
 def _prefix_token(ex: Traffic, settings: Settings) -> None:
     """Compares tokens by prefix: any token that starts with a valid one is that one."""
     token = ex.headers.get(b"x-auth-token", b"").decode("latin-1")
-    for known in settings.tokens:
+    for known in settings.accepted_tokens:
         if token.startswith(known):
             ex.headers[b"x-auth-token"] = known.encode()
 
@@ -281,7 +278,7 @@ def _prefix_token(ex: Traffic, settings: Settings) -> None:
 def _token_any_case(ex: Traffic, settings: Settings) -> None:
     """Compares tokens without regard to letter case."""
     token = ex.headers.get(b"x-auth-token", b"").decode("latin-1")
-    for known in settings.tokens:
+    for known in settings.accepted_tokens:
         if token.lower() == known.lower():
             ex.headers[b"x-auth-token"] = known.encode()
 
@@ -644,8 +641,8 @@ def faulty_app(name: str, settings: Settings) -> ASGIApp:
         fault = FAULTS[name]
     except KeyError:
         raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}") from None
-    settings = replace(settings, **fault.settings)
+    settings = Settings.read(**(settings.model_dump() | fault.settings))
     app = create_app(settings)
     if fault.before is None and fault.after is None:
         return app
-    return FaultMiddleware(app, fault, Store(settings.db_path), settings)
+    return FaultMiddleware(app, fault, Store(settings.db), settings)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fuzz_harness.jobids import JobIdsError, JobIdSet
-from reference_server.demo import (
+from reference_server import (
     PROJECT_A,
     PROJECT_A_JOBS,
     PROJECT_B,

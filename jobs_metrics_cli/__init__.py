@@ -30,12 +30,12 @@ __all__ = ["cli", "main"]
 COMMANDS = {
     "fuzz": ("fuzz_harness.cli", "run_command", "Check a server against every rule of the spec."),
     "replay": ("fuzz_harness.cli", "replay_command", "Resend one failure of a fuzz report."),
+    "serve": ("reference_server", "serve_command", "Run the reference server (127.0.0.1)."),
+    "load": ("reference_server", "load_command", "Import a metrics file into its database."),
 }
 # Commands whose own parser is not click yet: their arguments go to the tool unchanged
 # (name -> module, the prefix of its argv, one line of help).
-PASSED_THROUGH = {
-    "serve": ("reference_server.__main__", ["serve"], "Run the reference server (127.0.0.1)."),
-    "load": ("reference_server.__main__", ["load"], "Import a metrics file into its database."),
+PASSED_THROUGH: dict[str, tuple[str, list[str], str]] = {
     "diff": ("specdiff.__main__", [], "Classify spec changes: breaking, possibly, additive."),
 }
 

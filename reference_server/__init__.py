@@ -2,11 +2,50 @@
 
 A real implementation of ``POST /v1.0/{project_id}/jobs/metrics`` on an embedded SQLite
 store: the default target of ``make fuzz`` and a working mock for client developers.
-``create_app()`` (in :mod:`reference_server.app`) is the one entry point used by the tests,
-``make serve`` and the benchmarks.
+
+Its public API, what other layers use (``tests/test_architecture.py`` holds them to it):
+
+- ``create_app(settings)`` builds the ASGI app (the tests, ``make serve``, the benchmarks and
+  the harness' fault-injected variants all start from it); ``Settings`` is its configuration
+  and every option of ``serve``; ``Store`` its database;
+- ``serve_command``, ``load_command`` (``jobs-metrics serve|load``), ``serve_options``
+  (serve with those options and another app factory: the harness' fault server);
+- the ASGI types the app is written against, and the demo identities and their jobs.
 """
 
 from reference_server.app import create_app
-from reference_server.settings import Settings
+from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
+from reference_server.cli import load_command, serve_command, serve_options
+from reference_server.demo import (
+    DEMO_TOKENS,
+    PROJECT_A,
+    PROJECT_A_JOBS,
+    PROJECT_B,
+    PROJECT_B_JOBS,
+    TOKEN_A,
+    TOKEN_B,
+)
+from reference_server.settings import Settings, SettingsError
+from reference_server.store import Store
 
-__all__ = ["Settings", "create_app"]
+__all__ = [
+    "DEMO_TOKENS",
+    "PROJECT_A",
+    "PROJECT_A_JOBS",
+    "PROJECT_B",
+    "PROJECT_B_JOBS",
+    "TOKEN_A",
+    "TOKEN_B",
+    "ASGIApp",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "Settings",
+    "SettingsError",
+    "Store",
+    "create_app",
+    "load_command",
+    "serve_command",
+    "serve_options",
+]

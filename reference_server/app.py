@@ -37,11 +37,10 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     With no settings, they come from the ``JOBS_METRICS_*`` environment (what Granian's
     worker sees).
     """
-    settings = settings or Settings.from_env()
-    store = Store(settings.db_path)
-    if settings.seed_demo:
-        store.seed_demo()
-    return JobsMetricsApp(settings, store, JobCache(store, enabled=settings.cache))
+    settings = settings or Settings.read()
+    store = Store(settings.db)
+    store.seed_demo()
+    return JobsMetricsApp(settings, store, JobCache(store, enabled=not settings.no_cache))
 
 
 class JobsMetricsApp:
@@ -144,7 +143,7 @@ class JobsMetricsApp:
         """Return the project the token was issued for."""
         if not token:
             raise ApiError(errors.TOKEN_MISSING, "There is no token in the request header.")
-        owner = self.settings.tokens.get(token.decode("latin-1"))
+        owner = self.settings.accepted_tokens.get(token.decode("latin-1"))
         if owner is None:
             raise ApiError(errors.NO_PERMISSION, "The token is not valid for this service.")
         return owner

@@ -1,22 +1,38 @@
-"""Settings of the reference server, read from arguments or the environment.
+"""The reference server's configuration: one pydantic-settings model, each option once.
 
-One frozen object carries everything ``create_app()`` needs, so the tests, ``make serve`` and
-the benchmarks build the same server the same way. The environment variables exist because
-Granian imports the app factory in its worker process, where only the environment travels.
+A field of :class:`Settings` is all an option is: its name is the command-line flag
+(``max_body`` is ``--max-body``, derived by :mod:`reference_server.cli`) and, with the prefix,
+the environment variable (``JOBS_METRICS_MAX_BODY``); its type and bounds are checked here and
+become the option's click type; its default and description are the option's default and
+help. The command line validates the options into a ``Settings``, :meth:`Settings.export`
+writes it into the environment, and Granian's worker reads the same model back
+(:mod:`reference_server.worker` says why the environment).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
 
-from pydantic import PositiveFloat, PositiveInt, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reference_server.demo import DEMO_TOKENS
 
+ENV_PREFIX = "JOBS_METRICS_"
 DEFAULT_DB = Path("data") / "reference.sqlite3"
 # 1 MiB: a full request of 1,000 twenty-digit IDs is about 22 KB, so this leaves ample room.
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -26,88 +42,15 @@ DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 # body at a slow 1 Mbit/s takes 8 s; a client trickling bytes to hold a connection is cut
 # off with the error body after this long (Granian itself has no body-read timeout).
 DEFAULT_BODY_TIMEOUT = 10.0
-
-ENV_PREFIX = "JOBS_METRICS_"
+# Limits of the HTTP server itself (the app cannot see these phases). Granian's defaults are
+# 30 s for headers, 1,024 connections per worker and an unbounded wait on SIGTERM.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_MAX_CONNECTIONS = 2048
+DEFAULT_SHUTDOWN_TIMEOUT = 5
 
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message says which and why."""
-
-
-class ServerEnvironment(BaseSettings):
-    """The ``JOBS_METRICS_*`` variables, parsed and checked by pydantic-settings.
-
-    They exist because Granian imports the app factory in its worker process, where only the
-    environment travels: the command line writes its options here (:meth:`export`) and the
-    worker reads them back (:meth:`Settings.from_env`). Field ``max_body`` is the variable
-    ``JOBS_METRICS_MAX_BODY``, and so on.
-    """
-
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
-
-    db: Path = DEFAULT_DB
-    tokens: str = ""  # "TOKEN=PROJECT_ID,TOKEN2=PROJECT_ID2"
-    tokens_file: Path | None = None  # JSON {"TOKEN": "PROJECT_ID"}
-    no_demo_tokens: bool = False
-    max_body: PositiveInt = DEFAULT_MAX_BODY
-    no_cache: bool = False
-    max_header_bytes: PositiveInt = DEFAULT_MAX_HEADER_BYTES
-    body_timeout: PositiveFloat = DEFAULT_BODY_TIMEOUT
-
-    @classmethod
-    def variable(cls, field_name: str) -> str:
-        return ENV_PREFIX + field_name.upper()
-
-    @classmethod
-    def read(cls, **options: object) -> ServerEnvironment:
-        """The environment, with ``options`` (from the command line) over it; or a
-        ``SettingsError`` naming the variable and its option."""
-        try:
-            return cls(**options)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            name = str(first["loc"][0])
-            option = "--" + name.replace("_", "-")
-            raise SettingsError(
-                f"{cls.variable(name)} / {option} {first['input']!r}: {first['msg']}"
-            ) from None
-
-    def export(self) -> None:
-        """Write the fields that were set into ``os.environ`` (for Granian's worker)."""
-        for name in sorted(self.model_fields_set):
-            value = getattr(self, name)
-            os.environ[self.variable(name)] = str(int(value) if isinstance(value, bool) else value)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything the app needs: store path, tokens, limits."""
-
-    db_path: Path = DEFAULT_DB
-    tokens: dict[str, str] = field(default_factory=lambda: dict(DEMO_TOKENS))
-    max_body: int = DEFAULT_MAX_BODY
-    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
-    body_timeout: float = DEFAULT_BODY_TIMEOUT
-    seed_demo: bool = True
-    cache: bool = True
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        """Build settings from the ``JOBS_METRICS_*`` variables (listed by ``--help``)."""
-        env = ServerEnvironment.read()
-        tokens = {} if env.no_demo_tokens else dict(DEMO_TOKENS)
-        if env.tokens_file:
-            tokens.update(load_tokens_file(env.tokens_file))
-        if env.tokens:
-            tokens.update(parse_tokens(env.tokens))
-        return cls(
-            db_path=env.db,
-            tokens=tokens,
-            max_body=env.max_body,
-            max_header_bytes=env.max_header_bytes,
-            body_timeout=env.body_timeout,
-            cache=not env.no_cache,
-        )
 
 
 def parse_tokens(text: str) -> dict[str, str]:
@@ -118,6 +61,23 @@ def parse_tokens(text: str) -> dict[str, str]:
         if not sep or not token or not project:
             raise SettingsError(f"token entry {item!r} is not of the form TOKEN=PROJECT_ID")
         tokens[token] = project
+    return tokens
+
+
+def _tokens(value: object) -> object:
+    """The option and the variable are text (``TOKEN=PROJECT_ID,...``); Python callers may
+    pass the mapping itself."""
+    return parse_tokens(value) if isinstance(value, str) else value
+
+
+def _writable_as_text(tokens: dict[str, str]) -> dict[str, str]:
+    """A token must survive :meth:`Settings.to_env` (``TOKEN=ID,...``) on its way to the
+    worker: no ``,`` or ``=`` in it, no ``,`` in its project."""
+    for token, project in tokens.items():
+        if not token or "," in token or "=" in token or "," in project:
+            raise SettingsError(
+                f"token {token!r}: a token has no ',' or '=' (and no ',' in its project)"
+            )
     return tokens
 
 
@@ -134,3 +94,137 @@ def load_tokens_file(path: Path) -> dict[str, str]:
             f"token file {path} must hold a JSON object of token -> project ID strings"
         )
     return data
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+# NoDecode: pydantic-settings would read a mapping's variable as JSON; ours is TOKEN=ID,...
+Tokens = Annotated[
+    dict[str, str], NoDecode, BeforeValidator(_tokens), AfterValidator(_writable_as_text)
+]
+
+
+class Settings(BaseSettings):
+    """Everything ``serve`` is told: the app's store, tokens and limits, and the HTTP server's.
+
+    Adding an option is adding a field here (with a description: its help); ``serve`` gets
+    the flag, the variable, the type and the default from it, and the worker reads it back.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, validate_default=True
+    )
+
+    # The app (read in Granian's worker).
+    db: Path = Field(default=DEFAULT_DB, description="SQLite database path.")
+    tokens: Tokens = Field(
+        default_factory=dict,
+        description="Extra tokens, TOKEN=PROJECT_ID,TOKEN2=PROJECT_ID2 (prefer the variable:"
+        " a command line is visible to every user of the machine).",
+    )
+    tokens_file: Path | None = Field(
+        default=None, description='JSON file of extra tokens, {"TOKEN": "PROJECT_ID"}.'
+    )
+    no_demo_tokens: bool = Field(default=False, description="Refuse the demo tokens.")
+    max_body: PositiveInt = Field(
+        default=DEFAULT_MAX_BODY, description="Request body limit in bytes."
+    )
+    no_cache: bool = Field(
+        default=False, description="Validate every job on every request (no validated-job cache)."
+    )
+    max_header_bytes: PositiveInt = Field(
+        default=DEFAULT_MAX_HEADER_BYTES,
+        description="Request header limit in bytes; HTTP/2 header lists over twice this are"
+        " reset by the HTTP server before the app.",
+    )
+    body_timeout: PositiveFloat = Field(
+        default=DEFAULT_BODY_TIMEOUT, description="Seconds allowed for the whole request body."
+    )
+    # The HTTP server (Granian, in the main process).
+    host: str = Field(default="127.0.0.1", description="Address to listen on.")
+    port: Port = Field(default=8080, description="Port to listen on.")
+    workers: PositiveInt = Field(default=1, description="Worker processes.")
+    header_timeout: PositiveFloat = Field(
+        default=DEFAULT_HEADER_TIMEOUT,
+        description="Seconds allowed for request headers, and for an idle keep-alive connection.",
+    )
+    max_connections: PositiveInt = Field(
+        default=DEFAULT_MAX_CONNECTIONS, description="Connections one worker holds."
+    )
+    http: Literal["http1", "auto", "http2"] = Field(
+        default="http1",
+        description="Protocols: http1 answers HTTP/1.1 only; auto adds cleartext HTTP/2"
+        " (prior knowledge), at the cost that a connection which never sends a byte is held"
+        " until the client closes it (the HTTP server waits to learn the protocol before its"
+        " header timeout starts).",
+    )
+    shutdown_timeout: PositiveInt = Field(
+        default=DEFAULT_SHUTDOWN_TIMEOUT,
+        description="Seconds SIGTERM waits for requests in flight before stopping the workers.",
+    )
+
+    _accepted_tokens: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _resolve_tokens(self) -> Settings:
+        """The tokens the app accepts: the demo ones (unless refused), the file's, then the
+        listed ones; a token file that cannot be read fails here, before a server starts."""
+        accepted = {} if self.no_demo_tokens else dict(DEMO_TOKENS)
+        if self.tokens_file is not None:
+            accepted.update(load_tokens_file(self.tokens_file))
+        accepted.update(self.tokens)
+        self._accepted_tokens = accepted
+        return self
+
+    @property
+    def accepted_tokens(self) -> Mapping[str, str]:
+        """Token -> the project it was issued for."""
+        return MappingProxyType(self._accepted_tokens)
+
+    @classmethod
+    def variable(cls, field_name: str) -> str:
+        """The environment variable of a field: ``max_body`` -> ``JOBS_METRICS_MAX_BODY``."""
+        return ENV_PREFIX + field_name.upper()
+
+    @classmethod
+    def option(cls, field_name: str) -> str:
+        """The command-line flag of a field: ``max_body`` -> ``--max-body``."""
+        return "--" + field_name.replace("_", "-")
+
+    @classmethod
+    def read(cls, **options: Any) -> Settings:
+        """The environment, with ``options`` (from the command line) over it; or a
+        ``SettingsError`` naming the variable and its option."""
+        try:
+            return cls(**options)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            if not first["loc"]:  # the model's own check (the tokens): its message says it
+                raise SettingsError(str(first["ctx"]["error"])) from None
+            name = str(first["loc"][0])
+            raise SettingsError(
+                f"{cls.variable(name)} / {cls.option(name)} {first['input']!r}: {first['msg']}"
+            ) from None
+
+    def to_env(self) -> dict[str, str]:
+        """Every field as its variable's text, which :meth:`read` turns back into this value
+        (a field that is None has no variable)."""
+        env: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                text = str(int(value))
+            elif isinstance(value, dict):
+                text = ",".join(f"{token}={project}" for token, project in value.items())
+            else:
+                text = str(value)
+            env[self.variable(name)] = text
+        return env
+
+    def export(self, environ: MutableMapping[str, str] = os.environ) -> None:
+        """Write every field into the environment (for Granian's worker), removing the
+        variable of a field that is None so that a stale one cannot reach the worker."""
+        for name in type(self).model_fields:
+            environ.pop(self.variable(name), None)
+        environ.update(self.to_env())

@@ -1,11 +1,15 @@
-"""The app factory Granian's worker processes call: the worker first ties its life to the
-main process, then builds the real app.
+"""The app factory Granian's worker processes call, and how the configuration reaches them.
 
-Granian spawns workers with ``multiprocessing``; when its main process was killed with
-SIGKILL, the worker went on serving for minutes with PID 1 as its parent and held the port,
-so a restart was refused. The real factory's name travels in the environment (the only thing
-a spawned worker inherits), so a fault-injected server (the harness' ``fault_server``) gets
-the same protection.
+Granian spawns its workers with ``multiprocessing`` and each worker imports the app factory
+by name: nothing of the main process travels but the environment. So the command line writes
+its :class:`~reference_server.settings.Settings` into the ``JOBS_METRICS_*`` variables
+(``Settings.export``), the factory's name into ``JOBS_METRICS_APP_FACTORY``, and the worker
+reads both back here; a fault-injected server (the harness' ``fault_server``) passes its
+fault the same way and gets the same protection.
+
+The protection: when Granian's main process was killed with SIGKILL, the worker went on
+serving for minutes with PID 1 as its parent and held the port, so a restart was refused.
+The worker first ties its life to the main process, then builds the real app.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     JM_CONTRACT_FAULT serves a fault-injected variant: test_contract_catches_faults uses it
     to prove these tests fail a broken server.
     """
-    app_settings = Settings(db_path=tmp_path_factory.mktemp("contract") / "db.sqlite3")
+    app_settings = Settings(db=tmp_path_factory.mktemp("contract") / "db.sqlite3")
     fault = os.environ.get("JM_CONTRACT_FAULT")
     APP.target = faulty_app(fault, app_settings) if fault else create_app(app_settings)
     yield

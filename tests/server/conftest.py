@@ -13,4 +13,4 @@ from reference_server import Settings, create_app
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     db: Path = tmp_path_factory.mktemp("app") / "reference.sqlite3"
-    return create_app(Settings(db_path=db))
+    return create_app(Settings(db=db))

@@ -89,6 +89,9 @@ def test_isolation_no_token_reads_another_projects_jobs(app, ids, as_b):
 
 
 def test_configured_tokens_replace_the_demo_ones(tmp_path):
-    app = create_app(Settings(db_path=tmp_path / "db.sqlite3", tokens={"secret": PROJECT_B}))
+    settings = Settings(
+        db=tmp_path / "db.sqlite3", tokens={"secret": PROJECT_B}, no_demo_tokens=True
+    )
+    app = create_app(settings)
     assert call(app, token=TOKEN_A, body={"job_ids": [1]}).json()["error_id"] == "CS.10005"
     assert job_ids(call(app, path=B, token="secret", body={"job_ids": [601]})) == [601]

@@ -89,7 +89,7 @@ def test_1000_jobs_at_the_bounds_fit_the_stated_answer_size(
     ids = list(range(INT64_MAX - JOBS_MAX + 1, INT64_MAX + 1))
     db = tmp_path / "db.sqlite3"
     assert load_file(db, PROJECT_A, _file(tmp_path, [_job(i, character * NAME_MAX) for i in ids]))
-    answer = call(create_app(Settings(db_path=db)), body={"job_ids": ids})
+    answer = call(create_app(Settings(db=db)), body={"job_ids": ids})
     assert answer.status == 200
     assert len(answer.json()["payload"]["jobs"]) == JOBS_MAX
     assert len(answer.body) <= limit

@@ -36,7 +36,7 @@ def _rate(app: object) -> object:
 
 def test_a_replaced_database_is_read_at_the_next_request(tmp_path: Path) -> None:
     db = _database(tmp_path / "db.sqlite3", 1.0)
-    app = create_app(Settings(db_path=db))
+    app = create_app(Settings(db=db))
     assert _rate(app) == 1.0  # cached now
     os.replace(_database(tmp_path / "restored.sqlite3", 2.0), db)  # a restore: mv over it
     assert _rate(app) == 2.0
@@ -48,7 +48,7 @@ def test_a_deleted_database_is_an_internal_error_until_one_is_back(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     db = _database(tmp_path / "db.sqlite3", 1.0)
-    app = create_app(Settings(db_path=db))
+    app = create_app(Settings(db=db))
     assert _rate(app) == 1.0
     saved = tmp_path / "saved.sqlite3"
     shutil.copy(db, saved)
@@ -67,7 +67,7 @@ def test_a_replacement_that_is_no_database_is_refused_until_a_good_one_comes(
     tmp_path: Path,
 ) -> None:
     db = _database(tmp_path / "db.sqlite3", 1.0)
-    app = create_app(Settings(db_path=db))
+    app = create_app(Settings(db=db))
     assert _rate(app) == 1.0
     junk = tmp_path / "junk"
     junk.write_bytes(b"not a database at all" * 100)

@@ -221,7 +221,7 @@ def test_client_chosen_names_are_clipped_in_the_cause(app):
 
 def test_a_body_slower_than_the_timeout_is_refused_with_the_error_body(tmp_path):
     """Headers arrived, the body never completes: refused after ``body_timeout`` seconds."""
-    app = create_app(Settings(db_path=tmp_path / "db.sqlite3", body_timeout=0.2))
+    app = create_app(Settings(db=tmp_path / "db.sqlite3", body_timeout=0.2))
     sent: list[Message] = []
     first = True
 
@@ -297,7 +297,7 @@ class ExplodingStore:
 
 
 def test_internal_error_is_cs10001_without_details(tmp_path, caplog):
-    app = create_app(Settings(db_path=tmp_path / "db.sqlite3"))
+    app = create_app(Settings(db=tmp_path / "db.sqlite3"))
     app.cache.store = ExplodingStore()  # type: ignore[attr-defined]
     answer = call(app, body=GOOD)
     assert answer.status == 400

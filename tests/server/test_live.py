@@ -98,12 +98,22 @@ def test_bad_token_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "tokens.json"
     bad.write_text("[1, 2]")
     result = subprocess.run(
-        [sys.executable, "-m", "reference_server", "--tokens-file", str(bad), "--port", "1"],
+        [
+            sys.executable,
+            "-m",
+            "reference_server",
+            "serve",
+            "--tokens-file",
+            str(bad),
+            "--port",
+            "1",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert result.returncode == 2
-    assert "token file" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"error: token file {bad} must hold a JSON object of token -> project ID strings"
+    )

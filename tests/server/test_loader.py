@@ -113,7 +113,7 @@ def test_parse_metrics_accepts_the_seed_shape():
 
 def test_cli_load_and_running_app_sees_it(tmp_path):
     db = tmp_path / "db.sqlite3"
-    app = create_app(Settings(db_path=db))
+    app = create_app(Settings(db=db))
     assert call(app, body={"job_ids": [5000]}).json()["payload"]["jobs"] == []
     cli = load_cli(write(tmp_path, FILE), db)
     assert cli.returncode == 0, cli.stderr
@@ -266,7 +266,7 @@ def test_rates_come_back_with_every_digit(tmp_path):
             for i, r in enumerate(rates)]  # fmt: skip
     db = tmp_path / "db.sqlite3"
     load_file(db, PROJECT_A, write(tmp_path, {"payload": {"jobs": jobs}}))
-    app = create_app(Settings(db_path=db))
+    app = create_app(Settings(db=db))
     got = call(app, body={"job_ids": [9100 + i for i in range(len(rates))]}).json()
     for job, rate in zip(got["payload"]["jobs"], rates, strict=True):
         assert job["metrics"]["total_read_rate"] == rate

@@ -164,7 +164,7 @@ from reference_server import Settings, create_app
 from tests.support import call
 
 print("script started", flush=True)
-app = create_app(Settings(db_path=Path(sys.argv[1])))
+app = create_app(Settings(db=Path(sys.argv[1])))
 answer = call(app, body=b'{"job_ids": [1]}' + b" " * 100_000)
 print("status", answer.status, flush=True)
 """

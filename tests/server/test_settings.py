@@ -1,22 +1,28 @@
-"""Options reach Granian's worker through JOBS_METRICS_* variables, parsed by pydantic-settings."""
+"""One declaration per option: a ``Settings`` field is the option of ``serve``, its variable,
+its type and default, and the value Granian's worker reads back from the environment."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import click
 import pytest
 
-from reference_server.__main__ import _set_env, build_parser
-from reference_server.settings import ServerEnvironment, Settings, SettingsError
+from fuzz_harness.fault_server import serve_with_fault
+from reference_server import Settings, SettingsError, serve_command
+from reference_server.cli import load_command
 
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """No JOBS_METRICS_* variables during the test, and none left behind after it.
 
-    ``_set_env`` writes os.environ itself (as the command line does for Granian's worker);
+    ``Settings.export`` writes os.environ itself (as ``serve`` does for Granian's worker);
     a variable it leaves would reach every server a later test starts in this process
     (JOBS_METRICS_NO_DEMO_TOKENS=1 once made every demo request fail).
     """
@@ -29,27 +35,100 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
             del os.environ[name]  # monkeypatch then restores what was there before
 
 
-def test_command_line_options_travel_through_the_environment(clean_env, tmp_path: Path) -> None:
-    args = build_parser().parse_args(
-        ["serve", "--db", str(tmp_path / "x.db"), "--max-body", "2048", "--body-timeout", "2.5",
-         "--no-cache", "--no-demo-tokens"]
-    )  # fmt: skip
-    _set_env(args)
+def parsed(command: click.Command, *argv: str) -> dict[str, Any]:
+    """What click hands the command for ``argv`` (options, variables, defaults)."""
+    with command.make_context(command.name, list(argv)) as ctx:
+        return dict(ctx.params)
+
+
+def test_every_field_is_an_option_of_serve_with_its_variable_and_default(clean_env) -> None:
+    options = {param.name: param for param in serve_command.params}
+    assert list(options) == list(Settings.model_fields)
+    for name, field in Settings.model_fields.items():
+        option = options[name]
+        assert isinstance(option, click.Option)
+        assert option.opts == [Settings.option(name)]
+        assert option.envvar == Settings.variable(name)
+        assert field.description
+        assert option.help == field.description
+    defaults = Settings.read(**{k: v for k, v in parsed(serve_command).items() if v is not None})
+    assert defaults == Settings()
+
+
+def test_the_field_bounds_and_choices_are_the_option_types(clean_env) -> None:
+    for argv in (["--port", "0"], ["--port", "65536"], ["--max-body", "0"],
+                 ["--header-timeout", "0"], ["--http", "http3"], ["--workers", "-1"]):  # fmt: skip
+        with pytest.raises(click.BadParameter):
+            parsed(serve_command, *argv)
+        with pytest.raises(SettingsError):  # the model holds the same bound
+            Settings.read(**{argv[0][2:].replace("-", "_"): argv[1]})
+    assert parsed(serve_command, "--port", "65535", "--http", "auto")["port"] == 65535
+
+
+def test_a_variable_is_read_when_the_option_is_not_given(clean_env, tmp_path: Path) -> None:
+    clean_env.setenv("JOBS_METRICS_MAX_BODY", "2048")
+    clean_env.setenv("JOBS_METRICS_NO_CACHE", "1")
+    clean_env.setenv("JOBS_METRICS_DB", str(tmp_path / "env.db"))
+    given = parsed(serve_command, "--db", str(tmp_path / "option.db"))
+    assert (given["max_body"], given["no_cache"], given["db"]) == (
+        2048,
+        True,
+        tmp_path / "option.db",
+    )
+    assert parsed(load_command, "file.json", "--project-id", "p")["db"] == tmp_path / "env.db"
+
+
+# A value different from the default for every field: a new field without one fails below.
+EVERY_FIELD_CHANGED = {
+    "tokens": "t1=p1,t2=p2",
+    "no_demo_tokens": "1",
+    "max_body": "2048",
+    "no_cache": "1",
+    "max_header_bytes": "4096",
+    "body_timeout": "2.5",
+    "host": "::1",
+    "port": "8123",
+    "workers": "3",
+    "header_timeout": "0.5",
+    "max_connections": "7",
+    "http": "auto",
+    "shutdown_timeout": "9",
+}
+
+
+def test_every_option_reaches_the_worker_through_the_environment(clean_env, tmp_path) -> None:
+    """serve validates its options into Settings and exports them; the worker (a process
+    with nothing but this environment) reads the same Settings back."""
+    tokens_file = tmp_path / "tokens.json"
+    tokens_file.write_text('{"t3": "p3"}')
+    argv = ["--db", str(tmp_path / "x.db"), "--tokens-file", str(tokens_file)]
+    for name, value in EVERY_FIELD_CHANGED.items():
+        flag = Settings.option(name)
+        argv += [flag] if value == "1" and name.startswith("no_") else [flag, value]
+    given = parsed(serve_command, *argv)
+    settings = Settings.read(**{k: v for k, v in given.items() if v is not None})
+    changed = {n for n in Settings.model_fields if getattr(settings, n) != getattr(Settings(), n)}
+    assert changed == set(Settings.model_fields)
+    settings.export()
     assert os.environ["JOBS_METRICS_MAX_BODY"] == "2048"
     assert os.environ["JOBS_METRICS_NO_CACHE"] == "1"
-    settings = Settings.from_env()  # what the worker builds
-    assert (settings.db_path, settings.max_body, settings.body_timeout) == (
-        tmp_path / "x.db",
-        2048,
-        2.5,
+    worker = "from reference_server import Settings; print(Settings.read().model_dump_json())"
+    read = subprocess.run(
+        [sys.executable, "-c", worker], capture_output=True, text=True, check=True, env=os.environ
     )
-    assert settings.cache is False
-    assert settings.tokens == {}
+    assert Settings.model_validate_json(read.stdout) == settings
+    assert dict(settings.accepted_tokens) == {"t1": "p1", "t2": "p2", "t3": "p3"}
+
+
+def test_a_field_that_is_none_leaves_no_stale_variable(clean_env) -> None:
+    clean_env.setenv("JOBS_METRICS_TOKENS_FILE", "/stale/tokens.json")
+    Settings(tokens_file=None).export()
+    assert "JOBS_METRICS_TOKENS_FILE" not in os.environ
 
 
 def test_tokens_from_the_environment(clean_env) -> None:
     clean_env.setenv("JOBS_METRICS_TOKENS", "t1=p1, t2=p2")
-    assert {"t1": "p1", "t2": "p2"}.items() <= Settings.from_env().tokens.items()
+    assert {"t1": "p1", "t2": "p2"}.items() <= Settings.read().accepted_tokens.items()
 
 
 @pytest.mark.parametrize(
@@ -58,15 +137,44 @@ def test_tokens_from_the_environment(clean_env) -> None:
         ("JOBS_METRICS_MAX_BODY", "abc", "JOBS_METRICS_MAX_BODY / --max-body 'abc'"),
         ("JOBS_METRICS_BODY_TIMEOUT", "0", "greater than 0"),
         ("JOBS_METRICS_TOKENS", "no-equals-sign", "not of the form TOKEN=PROJECT_ID"),
+        ("JOBS_METRICS_TOKENS_FILE", "/no/such/tokens.json", "cannot read token file"),
     ],
 )
 def test_a_bad_value_is_a_clear_error(clean_env, name: str, value: str, words: str) -> None:
     clean_env.setenv(name, value)
     with pytest.raises(SettingsError, match=words.replace("/", ".").replace("'", ".")):
-        Settings.from_env()
+        Settings.read()
 
 
-def test_every_variable_is_documented_in_help() -> None:
-    text = build_parser().format_help()
-    for name in ServerEnvironment.model_fields:
-        assert ServerEnvironment.variable(name) in text
+def test_a_token_that_cannot_travel_as_text_is_refused() -> None:
+    with pytest.raises(SettingsError, match="no ',' or '='"):
+        Settings.read(tokens={"a,b": "p"})
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "words"),
+    [
+        (["serve", "--port", "0"], {}, "'--port'"),
+        (["serve", "--http", "http3"], {}, "'--http'"),
+        (["serve"], {"JOBS_METRICS_MAX_BODY": "abc"}, "JOBS_METRICS_MAX_BODY"),
+        (["load", "x.json"], {}, "--project-id"),
+    ],
+)
+def test_a_usage_error_of_serve_and_load_is_one_line_and_exit_2(argv, env, words) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs_metrics_cli", *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("jobs-metrics: ")
+    assert words in result.stderr
+
+
+def test_the_fault_server_is_serve_plus_one_option() -> None:
+    """The fault server reuses serve's params: an option added to Settings is its option too."""
+    assert serve_with_fault.params[1:] == serve_command.params
+    assert [param.name for param in serve_with_fault.params[:1]] == ["fault"]
