@@ -77,6 +77,85 @@ def test_the_checker_sees_a_wrong_arrow(tmp_path: Path) -> None:
     assert imported(bad) == {"fuzz_harness", "specdiff"}
 
 
+# The packages whose public API is their top-level ``__all__`` (tools and tests are exempt:
+# scripts, bench and tests may reach inside, nobody imports them).
+PRODUCT = ("reference_server", "fuzz_harness", "specdiff", "jobs_metrics_cli", "jobs_metrics_spec")
+
+
+def public_api(package: Path) -> set[str]:
+    """The names in ``__all__`` of ``package/__init__.py``, read without importing it."""
+    for node in ast.parse((package / "__init__.py").read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+def private_imports(path: Path, own: str, root: Path = ROOT) -> list[str]:
+    """Imports in ``path`` of another product package that go past its ``__all__``: a
+    submodule (``from reference_server.store import Store``) or a name it does not export."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+            found += [f"import {m}" for m in modules if m.split(".")[0] in PRODUCT and "." in m
+                      and m.split(".")[0] != own]  # fmt: skip
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            package = node.module.split(".")[0]
+            if package not in PRODUCT or package == own:
+                continue
+            if node.module != package:
+                found.append(f"from {node.module} import ... (a submodule)")
+                continue
+            exported = public_api(root / package)
+            found += [f"from {package} import {alias.name} (not in its __all__)"
+                      for alias in node.names if alias.name not in exported]  # fmt: skip
+    return [f"{path.name}:{line}" for line in found]
+
+
+@pytest.mark.parametrize("package", PRODUCT)
+def test_other_layers_use_only_a_package_s_all(package: str) -> None:
+    """ARCHITECTURE.md: each package's public API is its ``__all__``; another of our product
+    packages imports from the package itself, and only names listed there."""
+    wrong = [
+        found
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for found in private_imports(path, package)
+    ]
+    assert not wrong, wrong
+
+
+def test_every_name_in_all_exists() -> None:
+    """``__all__`` is a promise: each name it lists is importable from the package."""
+    import importlib
+
+    for package in PRODUCT:
+        module = importlib.import_module(package)
+        missing = sorted(name for name in public_api(ROOT / package) if not hasattr(module, name))
+        assert not missing, (package, missing)
+
+
+def test_the_public_api_checker_sees_a_private_import(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text('__all__ = ["Public"]\n')
+    (tmp_path / "reference_server").mkdir()
+    (tmp_path / "reference_server" / "__init__.py").write_text('__all__ = ["Settings"]\n')
+    user = tmp_path / "user.py"
+    user.write_text(
+        "from reference_server import Settings\n"
+        "from reference_server import Store\n"
+        "from reference_server.store import Store\n"
+        "import reference_server.app\n"
+        "from fuzz_harness import nothing\n"  # its own package: not checked
+    )
+    assert private_imports(user, "fuzz_harness", root=tmp_path) == [
+        "user.py:from reference_server import Store (not in its __all__)",
+        "user.py:from reference_server.store import ... (a submodule)",
+        "user.py:import reference_server.app",
+    ]
+
+
 def module_graph(package: Path, name: str) -> dict[str, set[str]]:
     """Module -> the modules of the same package it imports (anywhere in it, lazily too)."""
     graph: dict[str, set[str]] = {}
