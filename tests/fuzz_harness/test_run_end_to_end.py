@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -52,7 +53,9 @@ def fuzz(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
 
 def test_violations_exit_1_with_curl_and_replay_that_work_as_printed(leaky, tmp_path):
     reports = tmp_path / "reports"
-    env = {**IDENTITIES, "BASE_URL": leaky.base_url}
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("earlier step\n")
+    env = {**IDENTITIES, "BASE_URL": leaky.base_url, "GITHUB_STEP_SUMMARY": str(summary)}
     result = fuzz("--report-dir", str(reports), env=env, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(
@@ -69,6 +72,14 @@ def test_violations_exit_1_with_curl_and_replay_that_work_as_printed(leaky, tmp_
     assert verdicts["token-missing"] == "passed"
     assert verdicts["token-expired"] == "not exercised"
     assert (reports / "conformance.md").read_text().startswith("# Conformance report")
+    # CI: the report is appended to the job summary, and JUnit has one case per rule
+    assert summary.read_text().startswith("earlier step\n# Conformance report")
+    junit = ElementTree.parse(reports / "junit.xml").getroot()
+    cases = {case.get("name"): case for case in junit.iter("testcase")}
+    assert set(cases) == {rule["id"] for rule in report["rules"]}
+    assert cases["jobs-foreign-hidden"].find("failure") is not None
+    assert cases["token-expired"].find("skipped") is not None
+    assert cases["token-missing"].find("failure") is None
 
     block = result.stdout.split("[jobs-foreign-hidden]", 1)[1]
     line = re.search(r"reproduce: (curl .*)", block)[1]
