@@ -38,6 +38,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from specdiff.rules import Effect, Group, RuleId, Side, UnknownRule, value_rule
+
 
 class Impact(enum.IntEnum):
     """How a change affects one side; ordered so that ``max`` gives the worst."""
@@ -54,24 +56,10 @@ class Impact(enum.IntEnum):
 
 N0, A, P, B = Impact.NONE, Impact.ADDITIVE, Impact.POSSIBLY_BREAKING, Impact.BREAKING
 
-# Rule ids the comparison code names directly (the value rules are built from their group).
-SCHEMA_REWRITTEN = "schema-rewritten"
-BASE_PATH_MOVED = "base-path-moved"
-
-
-class Effect(enum.Enum):
-    """What a change does to the set of values (or messages) a keyword allows."""
-
-    WIDENED = "widened"  # every old value still allowed, some new ones
-    NARROWED = "narrowed"  # every new value was allowed, some old ones are not
-    CHANGED = "changed"  # both: some old values lost, some new ones allowed
-    UNKNOWN = "unknown"  # changed, direction not provable
-
-
-REQUEST, RESPONSE = "request", "response"
+REQUEST, RESPONSE = Side.REQUEST, Side.RESPONSE
 
 # (side, effect) -> (clients, servers): the principle above, as data.
-PRINCIPLE: dict[tuple[str, Effect], tuple[Impact, Impact]] = {
+PRINCIPLE: dict[tuple[Side, Effect], tuple[Impact, Impact]] = {
     (REQUEST, Effect.NARROWED): (B, A),
     (REQUEST, Effect.WIDENED): (A, P),
     (REQUEST, Effect.CHANGED): (B, P),
@@ -87,7 +75,7 @@ PRINCIPLE: dict[tuple[str, Effect], tuple[Impact, Impact]] = {
 class Rule:
     """One row of the catalogue."""
 
-    id: str
+    id: RuleId
     group: str
     summary: str
     clients: Impact
@@ -101,46 +89,46 @@ class Rule:
 # Value-set keywords, compared by the effect on the set of allowed values, on both sides.
 # group -> (what it covers, the effects it can have)
 _W, _N, _C, _U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
-VALUE_GROUPS: dict[str, tuple[str, tuple[Effect, ...]]] = {
-    "type": ("`type`, type lists and nullable (integer is a subset of number)", (_W, _N, _C)),
-    "format": ("`format` (int32 within int64, float within double)", (_W, _N, _C)),
-    "enum": ("`enum` values added or removed", (_W, _N, _C)),
-    "const": ("`const` added, removed or changed", (_W, _N, _C)),
-    "minimum": ("`minimum` / `exclusiveMinimum` (the effective lower bound)", (_W, _N)),
-    "maximum": ("`maximum` / `exclusiveMaximum` (the effective upper bound)", (_W, _N)),
-    "multiple-of": ("`multipleOf`", (_W, _N, _C)),
-    "min-length": ("`minLength`", (_W, _N)),
-    "max-length": ("`maxLength`", (_W, _N)),
-    "pattern": ("`pattern`, compared as automata", (_W, _N, _C, _U)),
-    "min-items": ("`minItems`", (_W, _N)),
-    "max-items": ("`maxItems`", (_W, _N)),
-    "unique-items": ("`uniqueItems`", (_W, _N)),
-    "min-properties": ("`minProperties`", (_W, _N)),
-    "max-properties": ("`maxProperties`", (_W, _N)),
-    "additional-properties": ("`additionalProperties` (closed / open / a schema)", (_W, _N)),
-    "one-of": ("`oneOf` branches added (widened) or removed (narrowed)", (_W, _N)),
-    "any-of": ("`anyOf` branches added (widened) or removed (narrowed)", (_W, _N)),
-    "all-of": ("`allOf` members added (narrowed) or removed (widened)", (_W, _N)),
-    "discriminator-mapping": ("`discriminator.mapping` entries", (_W, _N, _C)),
-    "schema": ("a schema replaced by `true` (anything) or `false` (nothing)", (_W, _N)),
+VALUE_GROUPS: dict[Group, tuple[str, tuple[Effect, ...]]] = {
+    Group.TYPE: ("`type`, type lists and nullable (integer is a subset of number)", (_W, _N, _C)),
+    Group.FORMAT: ("`format` (int32 within int64, float within double)", (_W, _N, _C)),
+    Group.ENUM: ("`enum` values added or removed", (_W, _N, _C)),
+    Group.CONST: ("`const` added, removed or changed", (_W, _N, _C)),
+    Group.MINIMUM: ("`minimum` / `exclusiveMinimum` (the effective lower bound)", (_W, _N)),
+    Group.MAXIMUM: ("`maximum` / `exclusiveMaximum` (the effective upper bound)", (_W, _N)),
+    Group.MULTIPLE_OF: ("`multipleOf`", (_W, _N, _C)),
+    Group.MIN_LENGTH: ("`minLength`", (_W, _N)),
+    Group.MAX_LENGTH: ("`maxLength`", (_W, _N)),
+    Group.PATTERN: ("`pattern`, compared as automata", (_W, _N, _C, _U)),
+    Group.MIN_ITEMS: ("`minItems`", (_W, _N)),
+    Group.MAX_ITEMS: ("`maxItems`", (_W, _N)),
+    Group.UNIQUE_ITEMS: ("`uniqueItems`", (_W, _N)),
+    Group.MIN_PROPERTIES: ("`minProperties`", (_W, _N)),
+    Group.MAX_PROPERTIES: ("`maxProperties`", (_W, _N)),
+    Group.ADDITIONAL_PROPERTIES: ("`additionalProperties` (closed / open / a schema)", (_W, _N)),
+    Group.ONE_OF: ("`oneOf` branches added (widened) or removed (narrowed)", (_W, _N)),
+    Group.ANY_OF: ("`anyOf` branches added (widened) or removed (narrowed)", (_W, _N)),
+    Group.ALL_OF: ("`allOf` members added (narrowed) or removed (widened)", (_W, _N)),
+    Group.DISCRIMINATOR_MAPPING: ("`discriminator.mapping` entries", (_W, _N, _C)),
+    Group.SCHEMA: ("a schema replaced by `true` (anything) or `false` (nothing)", (_W, _N)),
 }
 
 # Exceptions to PRINCIPLE, each with its reason (kept next to the rule in `make diff-rules`).
 _TOLERANT = "tolerant-reader policy: clients ignore unknown response properties"
 _DECLARED = "servers hold values of the declared type: every one may send what is now excluded"
 OVERRIDES: dict[str, tuple[Impact, Impact, str]] = {
-    "response-additional-properties-widened": (A, A, _TOLERANT),
-    "response-type-narrowed": (A, B, _DECLARED),
-    "response-format-narrowed": (A, B, _DECLARED),
+    RuleId.RESPONSE_ADDITIONAL_PROPERTIES_WIDENED: (A, A, _TOLERANT),
+    RuleId.RESPONSE_TYPE_NARROWED: (A, B, _DECLARED),
+    RuleId.RESPONSE_FORMAT_NARROWED: (A, B, _DECLARED),
 }
 
 
 def _value_rules() -> list[Rule]:
-    rules = []
+    rules: list[Rule] = []
     for group, (covers, effects) in VALUE_GROUPS.items():
         for side in (REQUEST, RESPONSE):
             for effect in effects:
-                rule_id = f"{side}-{group}-{effect.value}"
+                rule_id = value_rule(side, group, effect)  # UnknownRule at import if missing
                 clients, servers = PRINCIPLE[side, effect]
                 summary = f"{side} {covers}: {effect.value}"
                 if rule_id in OVERRIDES:
@@ -151,47 +139,47 @@ def _value_rules() -> list[Rule]:
 
 
 # Structural rules: id -> (group, summary, clients, servers).
-_STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
+_STRUCTURAL: dict[RuleId, tuple[str, str, Impact, Impact]] = {
     # operations
-    "operation-added": ("operations", "a new operation", A, P),
-    "operation-removed": ("operations", "an operation removed", B, A),
-    "operation-removed-after-sunset": (
+    RuleId.OPERATION_ADDED: ("operations", "a new operation", A, P),
+    RuleId.OPERATION_REMOVED: ("operations", "an operation removed", B, A),
+    RuleId.OPERATION_REMOVED_AFTER_SUNSET: (
         "operations",
         "a deprecated operation removed after its `x-sunset` date (announced)",
         A,
         A,
     ),
-    "operation-deprecated": ("deprecation", "an operation marked deprecated", A, A),
-    "operation-reactivated": ("deprecation", "an operation no longer deprecated", A, A),
-    "operation-sunset-changed": (
+    RuleId.OPERATION_DEPRECATED: ("deprecation", "an operation marked deprecated", A, A),
+    RuleId.OPERATION_REACTIVATED: ("deprecation", "an operation no longer deprecated", A, A),
+    RuleId.OPERATION_SUNSET_CHANGED: (
         "deprecation",
         "an operation's `x-sunset` date set, moved or removed",
         A,
         A,
     ),
-    "operation-id-changed": (
+    RuleId.OPERATION_ID_CHANGED: (
         "informational",
         "`operationId` changed (generated clients rename the function)",
         A,
         A,
     ),
-    "operation-tags-changed": ("informational", "an operation's tags changed", N0, N0),
-    "path-parameter-renamed": (
+    RuleId.OPERATION_TAGS_CHANGED: ("informational", "an operation's tags changed", N0, N0),
+    RuleId.PATH_PARAMETER_RENAMED: (
         "parameters",
         "a path parameter renamed in the template (same URL on the wire)",
         A,
         A,
     ),
-    "servers-changed": ("informational", "the `servers` list changed", N0, N0),
-    "tags-changed": ("informational", "the top-level `tags` changed", N0, N0),
-    BASE_PATH_MOVED: (
+    RuleId.SERVERS_CHANGED: ("informational", "the `servers` list changed", N0, N0),
+    RuleId.TAGS_CHANGED: ("informational", "the top-level `tags` changed", N0, N0),
+    RuleId.BASE_PATH_MOVED: (
         "refactor",
         "a common path prefix moved between `paths` and `servers[].url`: every full URL is "
         "unchanged (a client that sets its own base URL must add or drop the prefix)",
         N0,
         N0,
     ),
-    SCHEMA_REWRITTEN: (
+    RuleId.SCHEMA_REWRITTEN: (
         "refactor",
         "a schema rewritten to allow exactly the same values (allOf merged, enum of one value "
         "as const, an integer's exclusive bound as the inclusive one, nullable spelled "
@@ -200,114 +188,124 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         N0,
     ),
     # parameters (path, query, header, cookie)
-    "request-parameter-added-required": ("parameters", "a new required parameter", B, P),
-    "request-parameter-added-optional": ("parameters", "a new optional parameter", A, P),
-    "request-parameter-removed": (
+    RuleId.REQUEST_PARAMETER_ADDED_REQUIRED: ("parameters", "a new required parameter", B, P),
+    RuleId.REQUEST_PARAMETER_ADDED_OPTIONAL: ("parameters", "a new optional parameter", A, P),
+    RuleId.REQUEST_PARAMETER_REMOVED: (
         "parameters",
         "a parameter removed (clients still sending it may be refused or ignored)",
         P,
         A,
     ),
-    "request-parameter-became-required": ("parameters", "a parameter now required", B, A),
-    "request-parameter-became-optional": ("parameters", "a parameter now optional", A, P),
-    "request-parameter-serialization-changed": (
+    RuleId.REQUEST_PARAMETER_BECAME_REQUIRED: ("parameters", "a parameter now required", B, A),
+    RuleId.REQUEST_PARAMETER_BECAME_OPTIONAL: ("parameters", "a parameter now optional", A, P),
+    RuleId.REQUEST_PARAMETER_SERIALIZATION_CHANGED: (
         "parameters",
         "`style`, `explode` or `allowReserved` changed: the same value is sent differently",
         B,
         B,
     ),
-    "request-parameter-deprecated": ("deprecation", "a parameter marked deprecated", A, A),
+    RuleId.REQUEST_PARAMETER_DEPRECATED: ("deprecation", "a parameter marked deprecated", A, A),
     # request body
-    "request-body-added-required": ("request body", "a required request body added", B, P),
-    "request-body-added-optional": ("request body", "an optional request body added", A, P),
-    "request-body-removed": ("request body", "the request body removed", P, A),
-    "request-body-became-required": ("request body", "the request body now required", B, A),
-    "request-body-became-optional": ("request body", "the request body now optional", A, P),
-    "request-media-type-added": ("media types", "a request media type added", A, P),
-    "request-media-type-removed": ("media types", "a request media type removed", B, A),
+    RuleId.REQUEST_BODY_ADDED_REQUIRED: ("request body", "a required request body added", B, P),
+    RuleId.REQUEST_BODY_ADDED_OPTIONAL: ("request body", "an optional request body added", A, P),
+    RuleId.REQUEST_BODY_REMOVED: ("request body", "the request body removed", P, A),
+    RuleId.REQUEST_BODY_BECAME_REQUIRED: ("request body", "the request body now required", B, A),
+    RuleId.REQUEST_BODY_BECAME_OPTIONAL: ("request body", "the request body now optional", A, P),
+    RuleId.REQUEST_MEDIA_TYPE_ADDED: ("media types", "a request media type added", A, P),
+    RuleId.REQUEST_MEDIA_TYPE_REMOVED: ("media types", "a request media type removed", B, A),
     # properties
-    "request-property-added-required": ("properties", "a new required request property", B, P),
-    "request-property-added-optional": ("properties", "a new optional request property", A, P),
-    "request-property-removed": (
+    RuleId.REQUEST_PROPERTY_ADDED_REQUIRED: ("properties", "a new required request property", B, P),
+    RuleId.REQUEST_PROPERTY_ADDED_OPTIONAL: ("properties", "a new optional request property", A, P),
+    RuleId.REQUEST_PROPERTY_REMOVED: (
         "properties",
         "a request property removed from a closed object (clients sending it are refused)",
         B,
         A,
     ),
-    "request-property-removed-open": (
+    RuleId.REQUEST_PROPERTY_REMOVED_OPEN: (
         "properties",
         "a request property removed from an open object (the server ignores it now)",
         P,
         A,
     ),
-    "request-property-became-required": ("properties", "a request property now required", B, A),
-    "request-property-became-optional": ("properties", "a request property now optional", A, P),
-    "response-property-added-required": (
+    RuleId.REQUEST_PROPERTY_BECAME_REQUIRED: (
+        "properties",
+        "a request property now required",
+        B,
+        A,
+    ),
+    RuleId.REQUEST_PROPERTY_BECAME_OPTIONAL: (
+        "properties",
+        "a request property now optional",
+        A,
+        P,
+    ),
+    RuleId.RESPONSE_PROPERTY_ADDED_REQUIRED: (
         "properties",
         "a new required response property (servers of the base do not send it)",
         A,
         B,
     ),
-    "response-property-added-optional": (
+    RuleId.RESPONSE_PROPERTY_ADDED_OPTIONAL: (
         "properties",
         f"a new optional response property ({_TOLERANT})",
         A,
         A,
     ),
-    "response-property-removed": ("properties", "a response property removed", B, A),
-    "response-property-became-required": (
+    RuleId.RESPONSE_PROPERTY_REMOVED: ("properties", "a response property removed", B, A),
+    RuleId.RESPONSE_PROPERTY_BECAME_REQUIRED: (
         "properties",
         "a response property now required (servers may omit it today)",
         A,
         B,
     ),
-    "response-property-became-optional": (
+    RuleId.RESPONSE_PROPERTY_BECAME_OPTIONAL: (
         "properties",
         "a response property now optional (clients rely on it)",
         B,
         A,
     ),
-    "property-deprecated": ("deprecation", "a property or schema marked deprecated", A, A),
+    RuleId.PROPERTY_DEPRECATED: ("deprecation", "a property or schema marked deprecated", A, A),
     # readOnly / writeOnly
-    "request-property-became-read-only": (
+    RuleId.REQUEST_PROPERTY_BECAME_READ_ONLY: (
         "read/write",
         "a request property now readOnly (clients sending it may be refused)",
         P,
         A,
     ),
-    "response-property-became-write-only": (
+    RuleId.RESPONSE_PROPERTY_BECAME_WRITE_ONLY: (
         "read/write",
         "a response property now writeOnly (no longer returned)",
         B,
         A,
     ),
-    "property-access-changed": (
+    RuleId.PROPERTY_ACCESS_CHANGED: (
         "read/write",
         "readOnly / writeOnly changed where no message loses the property",
         A,
         A,
     ),
     # defaults
-    "request-default-changed": (
+    RuleId.REQUEST_DEFAULT_CHANGED: (
         "defaults",
         "the default of a request value changed: clients omitting it get other behaviour",
         B,
         A,
     ),
-    "request-default-removed": (
+    RuleId.REQUEST_DEFAULT_REMOVED: (
         "defaults",
         "the default of a request value removed: behaviour when omitted no longer promised",
         P,
         A,
     ),
-    "request-default-added": ("defaults", "a default added to a request value", A, A),
-    "response-default-changed": (
+    RuleId.REQUEST_DEFAULT_ADDED: ("defaults", "a default added to a request value", A, A),
+    RuleId.RESPONSE_DEFAULT_CHANGED: (
         "defaults",
         "a response value's default added, removed or changed (annotation only)",
         A,
         A,
     ),
-    "response-integer-range-narrowed": (
+    RuleId.RESPONSE_INTEGER_RANGE_NARROWED: (
         "type",
         "a response integer's declared range narrowed: a bound that was its int64/int32 limit "
         f"lowered ({_DECLARED})",
@@ -315,91 +313,96 @@ _STRUCTURAL: dict[str, tuple[str, str, Impact, Impact]] = {
         B,
     ),
     # discriminator
-    "discriminator-property-changed": (
+    RuleId.DISCRIMINATOR_PROPERTY_CHANGED: (
         "composition",
         "the discriminator's property renamed: clients name the variant elsewhere",
         B,
         B,
     ),
-    "discriminator-set-or-unset": (
+    RuleId.DISCRIMINATOR_SET_OR_UNSET: (
         "composition",
         "a discriminator added or removed (a hint for generators; validation unchanged)",
         A,
         A,
     ),
     # headers of responses
-    "response-header-added-required": ("headers", "a new required response header", A, B),
-    "response-header-added-optional": ("headers", "a new optional response header", A, A),
-    "response-header-removed-required": ("headers", "a required response header removed", B, A),
-    "response-header-removed-optional": ("headers", "an optional response header removed", P, A),
-    "response-header-became-required": ("headers", "a response header now required", A, B),
-    "response-header-became-optional": ("headers", "a response header now optional", B, A),
+    RuleId.RESPONSE_HEADER_ADDED_REQUIRED: ("headers", "a new required response header", A, B),
+    RuleId.RESPONSE_HEADER_ADDED_OPTIONAL: ("headers", "a new optional response header", A, A),
+    RuleId.RESPONSE_HEADER_REMOVED_REQUIRED: (
+        "headers",
+        "a required response header removed",
+        B,
+        A,
+    ),
+    RuleId.RESPONSE_HEADER_REMOVED_OPTIONAL: (
+        "headers",
+        "an optional response header removed",
+        P,
+        A,
+    ),
+    RuleId.RESPONSE_HEADER_BECAME_REQUIRED: ("headers", "a response header now required", A, B),
+    RuleId.RESPONSE_HEADER_BECAME_OPTIONAL: ("headers", "a response header now optional", B, A),
     # responses
-    "response-success-status-added": (
+    RuleId.RESPONSE_SUCCESS_STATUS_ADDED: (
         "status codes",
         "a new 2xx/3xx status (clients written for the old ones do not expect it)",
         P,
         A,
     ),
-    "response-success-status-removed": ("status codes", "a 2xx/3xx status removed", B, B),
-    "response-error-status-added": (
+    RuleId.RESPONSE_SUCCESS_STATUS_REMOVED: ("status codes", "a 2xx/3xx status removed", B, B),
+    RuleId.RESPONSE_ERROR_STATUS_ADDED: (
         "status codes",
         "a new 4xx/5xx/default status (clients written for the old ones do not expect it)",
         P,
         A,
     ),
-    "response-error-status-removed": (
+    RuleId.RESPONSE_ERROR_STATUS_REMOVED: (
         "status codes",
         "a 4xx/5xx/default status removed (servers that send it no longer conform)",
         A,
         B,
     ),
-    "response-media-type-added": ("media types", "a response media type added", P, A),
-    "response-media-type-removed": ("media types", "a response media type removed", B, B),
+    RuleId.RESPONSE_MEDIA_TYPE_ADDED: ("media types", "a response media type added", P, A),
+    RuleId.RESPONSE_MEDIA_TYPE_REMOVED: ("media types", "a response media type removed", B, B),
     # security, compared by the schemes' definitions, never by their key
-    "security-narrowed": (
+    RuleId.SECURITY_NARROWED: (
         "security",
         "a way to authenticate removed or made stricter (scheme, header name, scope)",
         B,
         A,
     ),
-    "security-widened": ("security", "a new way to authenticate, or none needed", A, P),
+    RuleId.SECURITY_WIDENED: ("security", "a new way to authenticate, or none needed", A, P),
     # the operation's machine-readable error contract (x-contract)
-    "contract-rule-added": (
+    RuleId.CONTRACT_RULE_ADDED: (
         "error contract",
         "a new x-contract rule: servers of the base may answer that case otherwise",
         A,
         P,
     ),
-    "contract-rule-removed": (
+    RuleId.CONTRACT_RULE_REMOVED: (
         "error contract",
         "an x-contract rule removed: the answer clients relied on is no longer promised",
         P,
         A,
     ),
-    "contract-answer-changed": (
+    RuleId.CONTRACT_ANSWER_CHANGED: (
         "error contract",
         "an x-contract rule's status, error_id or headers changed",
         B,
         B,
     ),
-    "contract-limit-narrowed": ("error contract", "an x-contract request limit lowered", B, A),
-    "contract-limit-widened": ("error contract", "an x-contract request limit raised", A, P),
+    RuleId.CONTRACT_LIMIT_NARROWED: ("error contract", "an x-contract request limit lowered", B, A),
+    RuleId.CONTRACT_LIMIT_WIDENED: ("error contract", "an x-contract request limit raised", A, P),
 }
 
 
-def _catalogue() -> dict[str, Rule]:
+def _catalogue() -> dict[RuleId, Rule]:
     rules = _value_rules()
     rules += [Rule(rule_id, *row) for rule_id, row in _STRUCTURAL.items()]
     return {rule.id: rule for rule in rules}
 
 
-CATALOGUE: dict[str, Rule] = _catalogue()
-
-
-def value_rule(side: str, group: str, effect: Effect) -> str:
-    """The id of a value-set rule (a :class:`Change` refuses an id the catalogue lacks)."""
-    return f"{side}-{group}-{effect.value}"
+CATALOGUE: dict[RuleId, Rule] = _catalogue()
 
 
 def as_markdown() -> str:
@@ -426,16 +429,17 @@ class Change:
     worst over all of them.
     """
 
-    rule: str
+    rule: RuleId
     pointer: str
     message: str
     source: str | None = None
-    also: tuple[tuple[str, str], ...] = ()
+    also: tuple[tuple[RuleId, str], ...] = ()
 
     def __post_init__(self) -> None:
         for rule in (self.rule, *(r for r, _ in self.also)):
-            if rule not in CATALOGUE:
-                raise KeyError(f"specdiff: no rule {rule!r} in the catalogue")
+            if not isinstance(rule, RuleId) or rule not in CATALOGUE:
+                # the caller's bug: rule ids are RuleId constants, each with its row
+                raise UnknownRule(f"specdiff bug: {rule!r} is not a rule of the catalogue")
 
     @property
     def clients(self) -> Impact:
@@ -451,12 +455,12 @@ class Change:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "rule": self.rule,
+            "rule": self.rule.value,
             "pointer": self.pointer,
             "message": self.message,
             "impact": self.impact.label,
             "clients": self.clients.label,
             "servers": self.servers.label,
             "component": self.source,
-            "also": [{"rule": rule, "pointer": pointer} for rule, pointer in self.also],
+            "also": [{"rule": rule.value, "pointer": pointer} for rule, pointer in self.also],
         }

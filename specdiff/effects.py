@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
-from specdiff.catalogue import Effect
 from specdiff.patterns import pattern_difference, same_strings
+from specdiff.rules import Effect, Group
 
 _W, _N, _C, _U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
 
@@ -282,41 +282,41 @@ formats = constraint("format", _formats)
 multiple_of = constraint("multipleOf", _multiple_of)
 patterns = constraint("pattern", _patterns)
 
-VALUE_CHECKS = {
-    "format": formats,
-    "enum": listed_values,  # reported as `const` when the head (or base) writes const
-    "minimum": minimum,
-    "maximum": maximum,
-    "multiple-of": multiple_of,
-    "min-length": counter("minLength"),
-    "max-length": counter("maxLength"),
-    "pattern": patterns,
-    "min-items": counter("minItems"),
-    "max-items": counter("maxItems"),
-    "unique-items": unique_items,
-    "min-properties": counter("minProperties"),
-    "max-properties": counter("maxProperties"),
-    "additional-properties": additional_properties,
-    "discriminator-mapping": discriminator_mapping,
+VALUE_CHECKS: dict[Group, Check] = {
+    Group.FORMAT: formats,
+    Group.ENUM: listed_values,  # reported as `const` when the head (or base) writes const
+    Group.MINIMUM: minimum,
+    Group.MAXIMUM: maximum,
+    Group.MULTIPLE_OF: multiple_of,
+    Group.MIN_LENGTH: counter("minLength"),
+    Group.MAX_LENGTH: counter("maxLength"),
+    Group.PATTERN: patterns,
+    Group.MIN_ITEMS: counter("minItems"),
+    Group.MAX_ITEMS: counter("maxItems"),
+    Group.UNIQUE_ITEMS: unique_items,
+    Group.MIN_PROPERTIES: counter("minProperties"),
+    Group.MAX_PROPERTIES: counter("maxProperties"),
+    Group.ADDITIONAL_PROPERTIES: additional_properties,
+    Group.DISCRIMINATOR_MAPPING: discriminator_mapping,
 }
 
 # The keyword a group's change is reported at.
-KEYWORD = {
-    "type": "type",
-    "format": "format",
-    "enum": "enum",
-    "const": "const",
-    "minimum": "minimum",
-    "maximum": "maximum",
-    "multiple-of": "multipleOf",
-    "min-length": "minLength",
-    "max-length": "maxLength",
-    "pattern": "pattern",
-    "min-items": "minItems",
-    "max-items": "maxItems",
-    "unique-items": "uniqueItems",
-    "min-properties": "minProperties",
-    "max-properties": "maxProperties",
-    "additional-properties": "additionalProperties",
-    "discriminator-mapping": "discriminator",
+KEYWORD: dict[Group, str] = {
+    Group.TYPE: "type",
+    Group.FORMAT: "format",
+    Group.ENUM: "enum",
+    Group.CONST: "const",
+    Group.MINIMUM: "minimum",
+    Group.MAXIMUM: "maximum",
+    Group.MULTIPLE_OF: "multipleOf",
+    Group.MIN_LENGTH: "minLength",
+    Group.MAX_LENGTH: "maxLength",
+    Group.PATTERN: "pattern",
+    Group.MIN_ITEMS: "minItems",
+    Group.MAX_ITEMS: "maxItems",
+    Group.UNIQUE_ITEMS: "uniqueItems",
+    Group.MIN_PROPERTIES: "minProperties",
+    Group.MAX_PROPERTIES: "maxProperties",
+    Group.ADDITIONAL_PROPERTIES: "additionalProperties",
+    Group.DISCRIMINATOR_MAPPING: "discriminator",
 }

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from specdiff import effects
-from specdiff.catalogue import REQUEST, SCHEMA_REWRITTEN, Change, Effect, value_rule
+from specdiff.catalogue import Change
 from specdiff.normalize import (
     REWRITES_KEY,
     bare,
@@ -19,11 +19,12 @@ from specdiff.normalize import (
 )
 from specdiff.pointers import join
 from specdiff.resolve import REF_KEY
+from specdiff.rules import Effect, Group, RuleId, Side, value_rule
 
 _BOOLEAN_SCHEMA_RANK = {False: 0, True: 2}  # a dict schema sits between the two
 
 
-def compare_schema(base: Any, head: Any, pointer: str, side: str, what: str) -> Iterator[Change]:
+def compare_schema(base: Any, head: Any, pointer: str, side: Side, what: str) -> Iterator[Change]:
     """Every change between two resolved schemas; ``side`` is ``request`` or ``response``."""
     if isinstance(base, bool) or isinstance(head, bool):
         # A schema of words only (`{}`, `{description: ...}`) allows anything, as `true` does.
@@ -36,7 +37,7 @@ def compare_schema(base: Any, head: Any, pointer: str, side: str, what: str) -> 
                 return
             effect = Effect.WIDENED if new > old else Effect.NARROWED
             yield Change(
-                value_rule(side, "schema", effect),
+                value_rule(side, Group.SCHEMA, effect),
                 pointer,
                 f"{what}: schema {json.dumps(base)[:60]} -> {json.dumps(head)[:60]}",
             )
@@ -57,7 +58,7 @@ def _compare_normal(
     base: dict[str, Any],
     head: dict[str, Any],
     pointer: str,
-    side: str,
+    side: Side,
     what: str,
 ) -> Iterator[Change]:
     """Two normalized schemas; ``raw_*`` as written, to tell a proven rewrite: the normal
@@ -70,7 +71,7 @@ def _compare_normal(
             if bare(base).get("enum") != bare(head).get("enum"):
                 rewrites.append("enum of one value as const")
             yield Change(
-                SCHEMA_REWRITTEN,
+                RuleId.SCHEMA_REWRITTEN,
                 pointer,
                 f"{what}: rewritten, the same values allowed ("
                 + ("; ".join(rewrites) or "the same constraints, written otherwise")
@@ -105,11 +106,11 @@ def _compare_normal(
 
 
 def _wrapping(
-    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: Side, what: str
 ) -> Change | None:
     """A schema wrapped into a oneOf/anyOf beside new branches (or unwrapped from one): one
     change, not one per keyword that the wrapper no longer states at its top."""
-    for keyword, group in (("oneOf", "one-of"), ("anyOf", "any-of")):
+    for keyword, group in (("oneOf", Group.ONE_OF), ("anyOf", Group.ANY_OF)):
         for inner, outer, effect in (
             (base, head, Effect.WIDENED),
             (head, base, Effect.NARROWED),
@@ -139,21 +140,21 @@ def _shown(schema: dict[str, Any], keyword: str) -> str:
 _FORMAT_RANGE = {"int64": (-(2**63), 2**63 - 1), "int32": (-(2**31), 2**31 - 1)}
 
 
-def _range_narrowed(base: dict[str, Any], head: dict[str, Any], group: str) -> bool:
+def _range_narrowed(base: dict[str, Any], head: dict[str, Any], group: Group) -> bool:
     """A response integer's declared range narrowed: a bound that was its format's own
     limit (stated or implied) moved inside it. (A narrowed format is a rule of its own.)"""
     if "integer" not in str(base.get("type")) or base.get("format") not in _FORMAT_RANGE:
         return False
     low, high = _FORMAT_RANGE[base["format"]]
-    if group == "maximum":
+    if group is Group.MAXIMUM:
         return base.get("maximum", high) == high and "exclusiveMaximum" not in base
-    if group == "minimum":
+    if group is Group.MINIMUM:
         return base.get("minimum", low) == low and "exclusiveMinimum" not in base
     return False
 
 
 def _values(
-    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: Side, what: str
 ) -> Iterator[Change]:
     effect = effects.types(base, head)
     if effect is not None:
@@ -163,10 +164,10 @@ def _values(
             + f", {effect.value}"
         )
         at = join(pointer, *origin(head, "type")) if "type" in head else join(pointer, "type")
-        yield Change(value_rule(side, "type", effect), at, message)
+        yield Change(value_rule(side, Group.TYPE, effect), at, message)
     same_strings = effects.same_strings_allowed(base, head)
     for group, check in effects.VALUE_CHECKS.items():
-        if same_strings and group in ("pattern", "min-length", "max-length"):
+        if same_strings and group in (Group.PATTERN, Group.MIN_LENGTH, Group.MAX_LENGTH):
             continue  # together they allow the same strings as before
         if not shares_type_of(base, head, effects.KEYWORD[group]):
             continue  # e.g. a pattern added beside a new string type: no old value affected
@@ -174,9 +175,9 @@ def _values(
         if effect is None:
             continue
         keyword = effects.KEYWORD[group]
-        if group == "enum" and ("const" in head or ("const" in base and "enum" not in head)):
-            group, keyword = "const", "const"  # one set of values, named as the spec writes it
-        if group in ("minimum", "maximum"):
+        if group is Group.ENUM and ("const" in head or ("const" in base and "enum" not in head)):
+            group, keyword = Group.CONST, "const"  # one set of values, named as the spec writes it
+        if group in (Group.MINIMUM, Group.MAXIMUM):
             candidates = [keyword, "exclusive" + keyword[0].upper() + keyword[1:]]
             shown = [k for k in candidates if k in head or k in base]
             keyword = next((k for k in shown if k in head), shown[0] if shown else keyword)
@@ -190,32 +191,36 @@ def _values(
                 " (not comparable as automata: unsupported syntax, or over the time budget;"
                 " no example either way found by search)"
             )
-        if group == "pattern":
+        if group is Group.PATTERN:
             detail += effects.pattern_witness(base.get("pattern"), head.get("pattern"))
         rule = value_rule(side, group, effect)
-        if side != REQUEST and effect is Effect.NARROWED and _range_narrowed(base, head, group):
-            rule = "response-integer-range-narrowed"
+        if (
+            side is not Side.REQUEST
+            and effect is Effect.NARROWED
+            and _range_narrowed(base, head, group)
+        ):
+            rule = RuleId.RESPONSE_INTEGER_RANGE_NARROWED
         at = join(pointer, *origin(head, keyword)) if keyword in head else join(pointer, keyword)
         yield Change(rule, at, f"{what}: {detail}, {effect.value}")
 
 
 def _annotations(
-    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: Side, what: str
 ) -> Iterator[Change]:
     at = join(pointer, "default")
     if base.get("default", ...) != head.get("default", ...):
         detail = f"default {_shown(base, 'default')} -> {_shown(head, 'default')}"
-        if side != REQUEST:
-            rule = "response-default-changed"
+        if side is not Side.REQUEST:
+            rule = RuleId.RESPONSE_DEFAULT_CHANGED
         elif "default" not in base:
-            rule = "request-default-added"
+            rule = RuleId.REQUEST_DEFAULT_ADDED
         elif "default" not in head:
-            rule = "request-default-removed"
+            rule = RuleId.REQUEST_DEFAULT_REMOVED
         else:
-            rule = "request-default-changed"
+            rule = RuleId.REQUEST_DEFAULT_CHANGED
         yield Change(rule, at, f"{what}: {detail}")
     if head.get("deprecated") is True and base.get("deprecated") is not True:
-        yield Change("property-deprecated", join(pointer, "deprecated"), f"{what}: deprecated")
+        yield Change(RuleId.PROPERTY_DEPRECATED, join(pointer, "deprecated"), f"{what}: deprecated")
 
 
 def _match(old: list[Any], new: list[Any]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
@@ -266,9 +271,13 @@ def _annotation_only(schema: Any) -> bool:
 
 
 def _composition(
-    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: Side, what: str
 ) -> Iterator[Change]:
-    for keyword, group in (("oneOf", "one-of"), ("anyOf", "any-of"), ("allOf", "all-of")):
+    for keyword, group in (
+        ("oneOf", Group.ONE_OF),
+        ("anyOf", Group.ANY_OF),
+        ("allOf", Group.ALL_OF),
+    ):
         if keyword not in base and keyword not in head:
             continue
         old, new = base.get(keyword, []), head.get(keyword, [])
@@ -302,44 +311,61 @@ def _composition(
         # clients name the variant in another property.
         renamed = old_name is not None and new_name is not None
         yield Change(
-            "discriminator-property-changed" if renamed else "discriminator-set-or-unset",
+            RuleId.DISCRIMINATOR_PROPERTY_CHANGED if renamed else RuleId.DISCRIMINATOR_SET_OR_UNSET,
             join(pointer, "discriminator", "propertyName"),
             f"{what}: discriminator {old_name!r} -> {new_name!r}",
         )
 
 
 def _access(
-    old: dict[str, Any], new: dict[str, Any], side: str, where: str, what: str
+    old: dict[str, Any], new: dict[str, Any], side: Side, where: str, what: str
 ) -> Iterator[Change]:
     """readOnly / writeOnly: whether the property still travels in this message."""
     changed = [k for k in ("readOnly", "writeOnly") if bool(old.get(k)) != bool(new.get(k))]
     if not changed:
         return
-    if side == REQUEST and new.get("readOnly") and not old.get("readOnly"):
+    if side is Side.REQUEST and new.get("readOnly") and not old.get("readOnly"):
         yield Change(
-            "request-property-became-read-only", join(where, "readOnly"), f"{what}: now readOnly"
+            RuleId.REQUEST_PROPERTY_BECAME_READ_ONLY,
+            join(where, "readOnly"),
+            f"{what}: now readOnly",
         )
-    elif side != REQUEST and new.get("writeOnly") and not old.get("writeOnly"):
+    elif side is not Side.REQUEST and new.get("writeOnly") and not old.get("writeOnly"):
         yield Change(
-            "response-property-became-write-only",
+            RuleId.RESPONSE_PROPERTY_BECAME_WRITE_ONLY,
             join(where, "writeOnly"),
             f"{what}: now writeOnly (no longer returned)",
         )
     else:
         flags = ", ".join(f"{k} {bool(new.get(k))}" for k in changed)
-        yield Change("property-access-changed", join(where, changed[0]), f"{what}: {flags}")
+        yield Change(RuleId.PROPERTY_ACCESS_CHANGED, join(where, changed[0]), f"{what}: {flags}")
 
 
-def _absent_here(schema: Any, side: str) -> bool:
+def _absent_here(schema: Any, side: Side) -> bool:
     """A property that does not travel in this message (readOnly in requests, writeOnly in
     responses): its changes affect nobody here."""
     if not isinstance(schema, dict):
         return False
-    return bool(schema.get("readOnly" if side == REQUEST else "writeOnly"))
+    return bool(schema.get("readOnly" if side is Side.REQUEST else "writeOnly"))
+
+
+# (side, required?) -> the rule of a property added, or one whose requiredness changed
+_PROPERTY_ADDED = {
+    (Side.REQUEST, True): RuleId.REQUEST_PROPERTY_ADDED_REQUIRED,
+    (Side.REQUEST, False): RuleId.REQUEST_PROPERTY_ADDED_OPTIONAL,
+    (Side.RESPONSE, True): RuleId.RESPONSE_PROPERTY_ADDED_REQUIRED,
+    (Side.RESPONSE, False): RuleId.RESPONSE_PROPERTY_ADDED_OPTIONAL,
+}
+_PROPERTY_BECAME = {
+    (Side.REQUEST, True): RuleId.REQUEST_PROPERTY_BECAME_REQUIRED,
+    (Side.REQUEST, False): RuleId.REQUEST_PROPERTY_BECAME_OPTIONAL,
+    (Side.RESPONSE, True): RuleId.RESPONSE_PROPERTY_BECAME_REQUIRED,
+    (Side.RESPONSE, False): RuleId.RESPONSE_PROPERTY_BECAME_OPTIONAL,
+}
 
 
 def _properties(
-    base: dict[str, Any], head: dict[str, Any], pointer: str, side: str, what: str
+    base: dict[str, Any], head: dict[str, Any], pointer: str, side: Side, what: str
 ) -> Iterator[Change]:
     # A property whose schema is `false` may not be sent: in a closed object that is what
     # leaving it out says (a closed allOf member refuses what the others declare).
@@ -347,7 +373,7 @@ def _properties(
     new_props = {k: v for k, v in head.get("properties", {}).items() if v is not False}
     old_required, new_required = set(base.get("required", [])), set(head.get("required", []))
     closed = head.get("additionalProperties") is False
-    request = side == REQUEST
+    request = side is Side.REQUEST
     for name in sorted(old_props.keys() - new_props.keys()):
         if _absent_here(old_props[name], side):
             continue
@@ -358,12 +384,12 @@ def _properties(
         label = f"{what}.{name}"
         if request:
             rule = (
-                "request-property-removed"
+                RuleId.REQUEST_PROPERTY_REMOVED
                 if closed or forbidden
-                else "request-property-removed-open"
+                else RuleId.REQUEST_PROPERTY_REMOVED_OPEN
             )
         else:
-            rule = "response-property-removed"
+            rule = RuleId.RESPONSE_PROPERTY_REMOVED
         how = " (its schema is now false: refused)" if forbidden else ""
         yield Change(rule, where, f"{label}: {side} property removed{how}")
     for name in sorted(new_props.keys() - old_props.keys()):
@@ -371,7 +397,8 @@ def _properties(
             continue
         where, label = join(pointer, *origin(head, f"properties/{name}")), f"{what}.{name}"
         kind = "required" if name in new_required else "optional"
-        yield Change(f"{side}-property-added-{kind}", where, f"{label}: new {kind} {side} property")
+        added = _PROPERTY_ADDED[side, name in new_required]
+        yield Change(added, where, f"{label}: new {kind} {side} property")
     for name in sorted(old_props.keys() & new_props.keys()):
         old, new = old_props[name], new_props[name]
         where, label = join(pointer, *origin(head, f"properties/{name}")), f"{what}.{name}"
@@ -382,5 +409,6 @@ def _properties(
         was, now = name in old_required, name in new_required
         if was != now:
             state = "required" if now else "optional"
-            yield Change(f"{side}-property-became-{state}", join(where), f"{label}: now {state}")
+            became = _PROPERTY_BECAME[side, now]
+            yield Change(became, join(where), f"{label}: now {state}")
         yield from compare_schema(old, new, where, side, label)

@@ -18,7 +18,8 @@ import jsonpatch
 import pytest
 
 from specdiff import CATALOGUE, Change, diff_specs
-from specdiff.catalogue import REQUEST, RESPONSE, VALUE_GROUPS, Effect
+from specdiff.catalogue import REQUEST, RESPONSE, VALUE_GROUPS
+from specdiff.rules import Effect
 from tests.support import spec
 
 Ops = list[dict[str, Any]]

@@ -437,7 +437,7 @@ def test_library_use_from_a_script_without_a_main_guard(tmp_path):
         "head = copy.deepcopy(spec())\n"
         "head['components']['parameters']['ProjectId']['schema']['pattern'] = "
         "'^[0-9a-fA-F]{32}$'\n"
-        "print([c.rule for c in diff_specs(spec(), head)])\n"
+        "print([str(c.rule) for c in diff_specs(spec(), head)])\n"
     )
     result = subprocess.run(
         [sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=60,
