@@ -14,8 +14,8 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
 # Knobs (see README). The fuzz identities go to the harness through the environment, never
 # on a command line that make would echo into a CI log.
-# knob: serve: port on 127.0.0.1
-PORT ?= 8080
+# knob: serve: port (empty: the command's default, jobs-metrics serve --help)
+PORT ?=
 # knob: fuzz: server to check (empty: a fresh reference server with demo data)
 BASE_URL ?=
 # knob: fuzz: token of PROJECT_ID (required with BASE_URL)
@@ -51,8 +51,8 @@ HEAD ?=
 FORMAT ?= text
 # knob: load: metrics file (the 200 answer's shape)
 FILE ?=
-# knob: serve, load: database
-DB ?= data/reference.sqlite3
+# knob: serve, load: database (empty: the command's default, jobs-metrics serve --help)
+DB ?=
 # knob: serve, load: more options (jobs-metrics serve --help)
 ARGS ?=
 # knob: test-wheels: interpreters to install the wheels on
@@ -109,16 +109,17 @@ lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
 test: setup ## Run the test suite (what CI runs), without the slow marker; tests needing wrk or chromium are skipped, with the install command, where they are missing (never under CI)
 	$(BIN)/pytest -m "not slow" -n 2
 
-test-slow: setup ## Run only the slow tests (long fuzzing, load)
-	$(BIN)/pytest -m slow
+test-slow: setup ## Run only the slow tests: on two cores, then the ones that measure load (the 60 s wrk run, the 1,100-client siege) alone
+	$(BIN)/pytest -m "slow and not load" -n 2
+	$(BIN)/pytest -m "slow and load"
 
 check: setup lint lint-spec check-generated test ## lint, lint-spec, check-generated, test (CI adds diff, test-slow, test-wheels)
 
-serve: $(PY_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) with demo data (ARGS: more options, see `jobs-metrics serve --help`)
-	$(BIN)/jobs-metrics serve --host 127.0.0.1 --port $(PORT) --db $(DB) $(ARGS)
+serve: $(PY_STAMP) ## Run the reference server with demo data, on 127.0.0.1 (knobs: PORT DB; ARGS: more options; each option and its default: `jobs-metrics serve --help`)
+	$(BIN)/jobs-metrics serve $(if $(PORT),--port $(PORT)) $(if $(DB),--db "$(DB)") $(ARGS)
 
 load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response shape; ARGS: e.g. --max-bytes N)
-	$(BIN)/jobs-metrics load "$(FILE)" --project-id "$(PROJECT_ID)" --db "$(DB)" $(ARGS)
+	$(BIN)/jobs-metrics load "$(FILE)" --project-id "$(PROJECT_ID)" $(if $(DB),--db "$(DB)") $(ARGS)
 
 fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS STRICT SKIP_RULES); reports/fuzz/ holds conformance.md, .json and junit.xml (one test case per rule); prints the harness exit (0 conforms, 1 violations, 2 could not test)
 	@$(BIN)/jobs-metrics fuzz $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES)) $(if $(MODE),--mode $(MODE)) \

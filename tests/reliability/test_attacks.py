@@ -103,6 +103,7 @@ def test_answers_never_mix_two_loads(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.load  # measures answers within 2 s: run alone (make test-slow)
 def test_1100_slow_body_clients_with_the_default_limits(tmp_path: Path) -> None:
     """The issue's size: 1,100 slow clients, default limits, >= 90% answered within 2 s."""
     with ServerProcess(tmp_path / "db.sqlite3") as server:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import shutil
 import sqlite3
 import subprocess
 import threading
@@ -25,7 +24,7 @@ from reference_server.demo import (
     TOKEN_B,
 )
 from reference_server.loader import load_file
-from tests.support import headers, metrics_url
+from tests.support import headers, metrics_url, needs_program
 
 OWN = {PROJECT_A: set(PROJECT_A_JOBS), PROJECT_B: set(PROJECT_B_JOBS)}
 TEN_JOBS = json.dumps({"job_ids": list(range(1, 11))})
@@ -159,9 +158,8 @@ def run_wrk(url: str, seconds: int, script: Path, connections: int = 16) -> dict
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("wrk") is None, reason="wrk not installed (scripts/install_system_packages.sh)"
-)
+@pytest.mark.load  # measures requests per second: run alone (make test-slow)
+@needs_program("wrk")
 def test_sixty_seconds_of_load_without_errors_and_flat_memory(tmp_path):
     """60 s of ~1,200 requests/s offered: every one answered 200, memory flat.
 
