@@ -5,11 +5,10 @@ by name: nothing of the main process travels but the environment. So the command
 its :class:`~reference_server.settings.Settings` into the ``JOBS_METRICS_*`` variables
 (``Settings.export``), the factory's name into ``JOBS_METRICS_APP_FACTORY``, and the worker
 reads both back here; a fault-injected server (the harness' ``fault_server``) passes its
-fault the same way and gets the same protection.
+fault the same way.
 
-The protection: when Granian's main process was killed with SIGKILL, the worker went on
-serving for minutes with PID 1 as its parent and held the port, so a restart was refused.
-The worker first ties its life to the main process, then builds the real app.
+The worker first ties its life to the main process (:mod:`reference_server.lifetime` says
+why), then builds the real app.
 """
 
 from __future__ import annotations
