@@ -32,12 +32,15 @@ COMMANDS = {
     "replay": ("fuzz_harness.cli", "replay_command", "Resend one failure of a fuzz report."),
     "serve": ("reference_server", "serve_command", "Run the reference server (127.0.0.1)."),
     "load": ("reference_server", "load_command", "Import a metrics file into its database."),
+    "diff": (
+        "specdiff.cli",
+        "diff_command",
+        "Classify spec changes: breaking, possibly, additive.",
+    ),
 }
 # Commands whose own parser is not click yet: their arguments go to the tool unchanged
 # (name -> module, the prefix of its argv, one line of help).
-PASSED_THROUGH: dict[str, tuple[str, list[str], str]] = {
-    "diff": ("specdiff.__main__", [], "Classify spec changes: breaking, possibly, additive."),
-}
+PASSED_THROUGH: dict[str, tuple[str, list[str], str]] = {}
 
 
 def _passed_through(name: str) -> click.Command:

@@ -20,6 +20,7 @@ from specdiff.bodies import compare_request_body
 from specdiff.catalogue import Change
 from specdiff.contract import compare_contract
 from specdiff.document import document_changes, moved_base_paths
+from specdiff.inputs import check_document
 from specdiff.pairing import pair
 from specdiff.parameters import compare_parameters
 from specdiff.paths import shape
@@ -47,7 +48,10 @@ def _base_path(spec: Spec, item: dict[str, Any], operation: dict[str, Any]) -> s
         ).items():
             if isinstance(variable, dict):
                 url = url.replace("{" + name + "}", str(variable.get("default", "")))
-        prefixes.add(urlsplit(url).path.rstrip("/"))
+        try:
+            prefixes.add(urlsplit(url).path.rstrip("/"))
+        except ValueError:  # not a URL (`http://[`): no base path known for it
+            prefixes.add("")
     return prefixes.pop() if len(prefixes) == 1 else ""
 
 
@@ -69,8 +73,11 @@ def _operations(spec: Spec) -> dict[OperationKey, Operation]:
 
 def diff_specs(base_spec: Spec, head_spec: Spec) -> list[Change]:
     """Every classified change from ``base_spec`` to ``head_spec``, ``$ref`` s resolved; one
-    edit of a shared component is one entry (:func:`one_entry_per_edit`)."""
-    base, head = resolve_refs(base_spec), resolve_refs(head_spec)
+    edit of a shared component is one entry (:func:`one_entry_per_edit`). A document not of
+    the shape specdiff reads raises :class:`specdiff.inputs.InputError` before any
+    comparison; any other exception is a bug in specdiff."""
+    base = resolve_refs(check_document(base_spec, "the base spec"))
+    head = resolve_refs(check_document(head_spec, "the head spec"))
     changes: list[Change] = []
     operations = pair(_operations(base), _operations(head))
     for (_, method), (path, operation, _) in operations.removed:

@@ -339,7 +339,8 @@ def test_text_report_matches_the_golden_record():
     Two changes in one diff (a new required request field, a new optional response field);
     when the format changes on purpose, the record is updated in the same commit.
     """
-    from specdiff.report import as_text, judge
+    from specdiff.policy import judge
+    from specdiff.report import as_text
 
     def both(doc: Spec) -> None:
         add_request_prop("priority", True, type="string")(doc)
