@@ -393,6 +393,21 @@ _STRUCTURAL: dict[RuleId, tuple[str, str, Impact, Impact]] = {
     ),
     RuleId.CONTRACT_LIMIT_NARROWED: ("error contract", "an x-contract request limit lowered", B, A),
     RuleId.CONTRACT_LIMIT_WIDENED: ("error contract", "an x-contract request limit raised", A, P),
+    # an x-contract rule's RFC 2119 level (`level`, default must: every rule was one before
+    # levels were written)
+    RuleId.CONTRACT_RULE_BECAME_MUST: (
+        "error contract",
+        "an x-contract rule's level should -> must: servers that implement only the must rules "
+        "now break it",
+        A,
+        B,
+    ),
+    RuleId.CONTRACT_RULE_BECAME_SHOULD: (
+        "error contract",
+        "an x-contract rule's level must -> should: clients may no longer rely on its answer",
+        P,
+        A,
+    ),
 }
 
 

@@ -42,6 +42,16 @@ def compare_contract(
                 join(here, changed[0]),
                 f"{label}: rule {rule_id}: {detail}",
             )
+        was, now = _level(old), _level(new)
+        if was != now:
+            why = f" ({new['level_reason']})" if new.get("level_reason") else ""
+            yield Change(
+                RuleId.CONTRACT_RULE_BECAME_MUST
+                if now == MUST
+                else RuleId.CONTRACT_RULE_BECAME_SHOULD,
+                join(here, "level"),
+                f"{label}: rule {rule_id}: level {was} -> {now}{why}",
+            )
     limits = pair(base.get("limits") or {}, head.get("limits") or {})
     moved = [(name, old, None) for name, old in limits.removed]
     moved += [(name, None, new) for name, new in limits.added]
@@ -55,6 +65,15 @@ def compare_contract(
             join(at, "limits", name),
             f"{label}: {name} {old_value!r} -> {new_value!r}",
         )
+
+
+MUST = "must"
+
+
+def _level(rule: dict[str, Any]) -> str:
+    """A rule's RFC 2119 level; ``must`` when not written (every rule was a must before the
+    spec wrote levels, and ``jobs_metrics_spec`` reads a missing level so)."""
+    return str(rule.get("level", MUST))
 
 
 # What a rule promises a client: the answer it gets.

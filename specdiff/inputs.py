@@ -58,7 +58,9 @@ _OPERATION = _object(
     tags=_array({"type": "string"}),
     **{
         "x-contract": _object(
-            rules=_array(_object(id={"type": ["string", "integer"]})),
+            rules=_array(
+                _object(id={"type": ["string", "integer"]}, level={"enum": ["must", "should"]})
+            ),
             limits=_object(_NUMBER),
         )
     },

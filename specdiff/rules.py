@@ -229,6 +229,8 @@ class RuleId(enum.StrEnum):
     CONTRACT_ANSWER_CHANGED = "contract-answer-changed"
     CONTRACT_LIMIT_NARROWED = "contract-limit-narrowed"
     CONTRACT_LIMIT_WIDENED = "contract-limit-widened"
+    CONTRACT_RULE_BECAME_MUST = "contract-rule-became-must"
+    CONTRACT_RULE_BECAME_SHOULD = "contract-rule-became-should"
 
 
 class UnknownRule(LookupError):

@@ -91,6 +91,13 @@ def test_a_bug_in_specdiff_is_a_traceback_not_the_users_fault(
         ({"info": {}}, "at /: 'openapi' is a required property"),
         ({"openapi": "3.1.0", "paths": []}, "at /paths: [] is not of type 'object'"),
         (
+            {
+                "openapi": "3.1.0",
+                "paths": {"/a": {"get": {"x-contract": {"rules": [{"level": "may"}]}}}},
+            },
+            "at /paths/~1a/get/x-contract/rules/0/level: 'may' is not one of ['must', 'should']",
+        ),
+        (
             {"openapi": "3.1.0", "components": {"schemas": {"A": {"properties": [1]}}}},
             "at /components/schemas/A/properties: [1] is not of type 'object'",
         ),

@@ -569,6 +569,15 @@ STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
         f"{OP}/x-contract/limits/max_body_bytes",
         Case([put(f"{OP}/x-contract/limits/max_body_bytes", 65536)]),
     ),
+    # RULES/6 (content-encoding-not-identity) is a should, RULES/5 a must
+    "contract-rule-became-must": (
+        Case([put(f"{RULES}/6/level", "must")]), f"{RULES}/6/level",
+        Case([put(f"{RULES}/5/level", "should")]),
+    ),
+    "contract-rule-became-should": (
+        Case([put(f"{RULES}/5/level", "should")]), f"{RULES}/5/level",
+        Case([put(f"{RULES}/6/level", "must")]),
+    ),
 }  # fmt: skip
 
 
@@ -623,3 +632,11 @@ def test_every_catalogue_rule_has_its_cases() -> None:
     assert set(CATALOGUE) == covered
     for group, (_, effects) in VALUE_GROUPS.items():
         assert set(VALUE_CASES[group][2]) == set(effects), group
+
+
+def test_a_level_not_written_is_must() -> None:
+    """A base written before the spec had levels: every rule was a must."""
+    unwritten = [rm(f"{RULES}/5/level"), rm(f"{RULES}/6/level")]
+    assert not {r for r, _ in fired(Case([put(f"{RULES}/5/level", "must")], unwritten))}
+    became = fired(Case([put(f"{RULES}/6/level", "should")], unwritten))
+    assert became == {("contract-rule-became-should", f"{RULES}/6/level")}
