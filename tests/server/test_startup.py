@@ -21,9 +21,9 @@ from reference_server.store import Store, StoreError, describe_sqlite_error
 from tests.support import ROOT, headers, metrics_url
 
 
-def serve(db: Path | str) -> subprocess.CompletedProcess[str]:
+def serve(db: Path | str, tool: str = "reference_server") -> subprocess.CompletedProcess[str]:
     """``serve`` on a database it must refuse: it exits before binding the port."""
-    command = [sys.executable, "-m", "reference_server", "serve", "--db", str(db),
+    command = [sys.executable, "-m", tool, "serve", "--db", str(db),
                "--port", str(free_port())]  # fmt: skip
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
@@ -83,8 +83,10 @@ def test_a_database_the_server_cannot_use_is_one_line_and_exit_2(tmp_path: Path,
         assert db.read_bytes() == before  # refused without writing into it
 
 
-def test_dev_null_is_refused_in_one_line() -> None:
-    result = serve("/dev/null")
+@pytest.mark.parametrize("tool", ["reference_server", "jobs_metrics_cli"])
+def test_dev_null_is_refused_in_one_line(tool: str) -> None:
+    """The same line from ``python -m reference_server serve`` and ``jobs-metrics serve``."""
+    result = serve("/dev/null", tool)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "error: database /dev/null: not a regular file (a device or a pipe?)"
