@@ -56,10 +56,12 @@ class SettingsError(ValueError):
 def parse_tokens(text: str) -> dict[str, str]:
     """Parse ``token=project_id,token2=project_id2``."""
     tokens: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
+    for number, item in enumerate(filter(None, (part.strip() for part in text.split(","))), 1):
         token, sep, project = item.partition("=")
         if not sep or not token or not project:
-            raise SettingsError(f"token entry {item!r} is not of the form TOKEN=PROJECT_ID")
+            raise SettingsError(  # the entry is not shown: it may be a token
+                f"token entry {number} is not of the form TOKEN=PROJECT_ID"
+            )
         tokens[token] = project
     return tokens
 
@@ -75,9 +77,7 @@ def _writable_as_text(tokens: dict[str, str]) -> dict[str, str]:
     worker: no ``,`` or ``=`` in it, no ``,`` in its project."""
     for token, project in tokens.items():
         if not token or "," in token or "=" in token or "," in project:
-            raise SettingsError(
-                f"token {token!r}: a token has no ',' or '=' (and no ',' in its project)"
-            )
+            raise SettingsError("a token has no ',' or '=' (and no ',' in its project)")
     return tokens
 
 
@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     db: Path = Field(default=DEFAULT_DB, description="SQLite database path.")
     tokens: Tokens = Field(
         default_factory=dict,
+        repr=False,  # secrets: never in a repr, a log line or an error message
         description="Extra tokens, TOKEN=PROJECT_ID,TOKEN2=PROJECT_ID2 (prefer the variable:"
         " a command line is visible to every user of the machine).",
     )
@@ -201,8 +202,9 @@ class Settings(BaseSettings):
             if not first["loc"]:  # the model's own check (the tokens): its message says it
                 raise SettingsError(str(first["ctx"]["error"])) from None
             name = str(first["loc"][0])
+            shown = f" {first['input']!r}" if cls.model_fields[name].repr else ""
             raise SettingsError(
-                f"{cls.variable(name)} / {cls.option(name)} {first['input']!r}: {first['msg']}"
+                f"{cls.variable(name)} / {cls.option(name)}{shown}: {first['msg']}"
             ) from None
 
     def to_env(self) -> dict[str, str]:
