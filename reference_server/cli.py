@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-import annotated_types
 import click
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -57,17 +56,17 @@ def click_type(field: FieldInfo) -> click.ParamType[Any, Any]:
         return click.Path(path_type=Path)
     if kind in (int, float):
         bounds: dict[str, Any] = {}
-        for rule in field.metadata:
-            if isinstance(rule, annotated_types.Gt):
+        for rule in field.metadata:  # pydantic's constraints: annotated_types Gt, Ge, Lt, Le
+            if getattr(rule, "gt", None) is not None:
                 bounds.update(min=rule.gt, min_open=True)
-            elif isinstance(rule, annotated_types.Ge):
+            if getattr(rule, "ge", None) is not None:
                 bounds.update(min=rule.ge)
-            elif isinstance(rule, annotated_types.Lt):
+            if getattr(rule, "lt", None) is not None:
                 bounds.update(max=rule.lt, max_open=True)
-            elif isinstance(rule, annotated_types.Le):
+            if getattr(rule, "le", None) is not None:
                 bounds.update(max=rule.le)
         return click.IntRange(**bounds) if kind is int else click.FloatRange(**bounds)
-    return click.STRING  # text the model parses (the tokens)
+    return click.STRING
 
 
 def settings_option(name: str) -> Callable[[F], F]:

@@ -20,7 +20,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     Field,
     PositiveFloat,
     PositiveInt,
@@ -28,7 +27,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reference_server.demo import DEMO_TOKENS
 
@@ -66,19 +65,9 @@ def parse_tokens(text: str) -> dict[str, str]:
     return tokens
 
 
-def _tokens(value: object) -> object:
-    """The option and the variable are text (``TOKEN=PROJECT_ID,...``); Python callers may
-    pass the mapping itself."""
-    return parse_tokens(value) if isinstance(value, str) else value
-
-
-def _writable_as_text(tokens: dict[str, str]) -> dict[str, str]:
-    """A token must survive :meth:`Settings.to_env` (``TOKEN=ID,...``) on its way to the
-    worker: no ``,`` or ``=`` in it, no ``,`` in its project."""
-    for token, project in tokens.items():
-        if not token or "," in token or "=" in token or "," in project:
-            raise SettingsError("a token has no ',' or '=' (and no ',' in its project)")
-    return tokens
+def _checked_tokens(text: str) -> str:
+    parse_tokens(text)  # refused here, before a server starts
+    return text
 
 
 def load_tokens_file(path: Path) -> dict[str, str]:
@@ -97,10 +86,6 @@ def load_tokens_file(path: Path) -> dict[str, str]:
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]
-# NoDecode: pydantic-settings would read a mapping's variable as JSON; ours is TOKEN=ID,...
-Tokens = Annotated[
-    dict[str, str], NoDecode, BeforeValidator(_tokens), AfterValidator(_writable_as_text)
-]
 
 
 class Settings(BaseSettings):
@@ -116,8 +101,8 @@ class Settings(BaseSettings):
 
     # The app (read in Granian's worker).
     db: Path = Field(default=DEFAULT_DB, description="SQLite database path.")
-    tokens: Tokens = Field(
-        default_factory=dict,
+    tokens: Annotated[str, AfterValidator(_checked_tokens)] = Field(
+        default="",
         repr=False,  # secrets: never in a repr, a log line or an error message
         description="Extra tokens, TOKEN=PROJECT_ID,TOKEN2=PROJECT_ID2 (prefer the variable:"
         " a command line is visible to every user of the machine).",
@@ -172,7 +157,7 @@ class Settings(BaseSettings):
         accepted = {} if self.no_demo_tokens else dict(DEMO_TOKENS)
         if self.tokens_file is not None:
             accepted.update(load_tokens_file(self.tokens_file))
-        accepted.update(self.tokens)
+        accepted.update(parse_tokens(self.tokens))
         self._accepted_tokens = accepted
         return self
 
@@ -215,13 +200,7 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if value is None:
                 continue
-            if isinstance(value, bool):
-                text = str(int(value))
-            elif isinstance(value, dict):
-                text = ",".join(f"{token}={project}" for token, project in value.items())
-            else:
-                text = str(value)
-            env[self.variable(name)] = text
+            env[self.variable(name)] = str(int(value) if isinstance(value, bool) else value)
         return env
 
     def export(self, environ: MutableMapping[str, str] = os.environ) -> None:

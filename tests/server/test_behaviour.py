@@ -90,7 +90,7 @@ def test_isolation_no_token_reads_another_projects_jobs(app, ids, as_b):
 
 def test_configured_tokens_replace_the_demo_ones(tmp_path):
     settings = Settings(
-        db=tmp_path / "db.sqlite3", tokens={"secret": PROJECT_B}, no_demo_tokens=True
+        db=tmp_path / "db.sqlite3", tokens=f"secret={PROJECT_B}", no_demo_tokens=True
     )
     app = create_app(settings)
     assert call(app, token=TOKEN_A, body={"job_ids": [1]}).json()["error_id"] == "CS.10005"

@@ -146,19 +146,14 @@ def test_a_bad_value_is_a_clear_error(clean_env, name: str, value: str, words: s
         Settings.read()
 
 
-@pytest.mark.parametrize("tokens", ["s3cret=p1,s3cret-without-project", {"s3cret,x": "p1"}])
-def test_tokens_are_never_shown(clean_env, tokens: str | dict[str, str]) -> None:
+@pytest.mark.parametrize("tokens", ["s3cret=p1,s3cret-without-project", "s3cret"])
+def test_tokens_are_never_shown(clean_env, tokens: str) -> None:
     """Not in an error message (a CI log) and not in the settings' repr (a log line)."""
     with pytest.raises(SettingsError) as refused:
         Settings.read(tokens=tokens)
     assert "s3cret" not in str(refused.value)
     assert "JOBS_METRICS_TOKENS / --tokens" in str(refused.value)
     assert "s3cret" not in repr(Settings.read(tokens="s3cret=p1"))
-
-
-def test_a_token_that_cannot_travel_as_text_is_refused() -> None:
-    with pytest.raises(SettingsError, match="no ',' or '='"):
-        Settings.read(tokens={"a,b": "p"})
 
 
 @pytest.mark.parametrize(
