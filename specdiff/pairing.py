@@ -31,13 +31,18 @@ def pair(
     each other (x-contract rule ids a document may write as numbers or strings)."""
 
     def keys(found: set[K]) -> list[K]:
-        return sorted(found, key=order) if order else sorted(found)  # type: ignore[type-var]
+        return sorted(found, key=order or _itself)
 
     return Paired(
         removed=[(k, base[k]) for k in keys(base.keys() - head.keys())],
         added=[(k, head[k]) for k in keys(head.keys() - base.keys())],
         common=[(k, base[k], head[k]) for k in keys(base.keys() & head.keys())],
     )
+
+
+def _itself(key: Any) -> Any:
+    """Keys in their own order (paths, media types, statuses: strings or tuples of them)."""
+    return key
 
 
 def required(part: Mapping[str, Any]) -> bool:
