@@ -1,13 +1,15 @@
 """Breaking-change classification between two versions of an OpenAPI spec.
 
-Layers, each a module: ``catalogue`` (every rule with its impact on clients and servers,
-the one table), ``effects`` (what a keyword's change does to the allowed values;
-``patterns`` compares regular expressions as automata, in a child interpreter with a time
-budget),
+Layers, each a module: ``rules`` (every rule id as a ``RuleId`` constant), ``catalogue``
+(every rule with its impact on clients and servers, the one table, keyed by them),
+``inputs`` (reading a version, and checking it has the shape specdiff reads before any
+comparison), ``effects`` (what a keyword's change does to the allowed values; ``patterns``
+compares regular expressions as automata, in a child interpreter with a time budget),
 ``normalize`` (one written form per meaning: allOf merged, const, integer bounds, nullable),
-``schemas`` (schemas compared recursively), ``operations`` (operations, parameters,
-bodies, responses, headers, security, the x-contract error table; ``diff_specs``),
-``report`` (text, JSON, Markdown, JUnit; the versioning policy) and ``__main__`` (the
+``schemas`` (schemas compared recursively), one module per part of an operation
+(``security``, ``parameters``, ``bodies``, ``responses``, ``contract``; ``document`` for
+servers and tags) walked by ``operations`` (``diff_specs``) with ``pairing``, ``policy``
+(the versioning policy), ``report`` (text, JSON, Markdown, JUnit) and ``cli`` (the ``diff``
 command). oasdiff (Go) is the reference for depth; no maintained Python library does this.
 """
 
