@@ -51,20 +51,21 @@ def _places() -> list[tuple[Any, ...]]:
     return [p for p in places if "description" not in p and "examples" not in p][::3]
 
 
+@pytest.mark.parametrize("side", ["base", "head"])
 @pytest.mark.parametrize("wrong", WRONG_SHAPES, ids=lambda w: type(w).__name__)
-def test_any_node_of_the_wrong_shape_is_an_input_error_or_compared(wrong: Any) -> None:
-    """Each place of the spec replaced by a value of another shape: the check refuses it, or
-    the comparison runs to the end; never an exception from inside the comparison."""
+def test_any_node_of_the_wrong_shape_is_an_input_error_or_compared(side: str, wrong: Any) -> None:
+    """Each place of the spec replaced by a value of another shape, on either side: the check
+    refuses it, or the comparison runs to the end; never an exception from inside it."""
     document = spec()
     refusals = []
     for path in _places():
-        head = _replaced(document, path, wrong)
+        broken = _replaced(document, path, wrong)
         try:
-            diff_specs(document, head)
+            diff_specs(broken, document) if side == "base" else diff_specs(document, broken)
         except InputError as exc:
             refusals.append(str(exc))
     assert refusals
-    assert all(r.startswith("the head spec is not") for r in refusals), refusals
+    assert all(r.startswith(f"the {side} spec is not") for r in refusals), refusals
 
 
 def test_a_bug_in_specdiff_is_a_traceback_not_the_users_fault(
