@@ -38,37 +38,15 @@ COMMANDS = {
         "Classify spec changes: breaking, possibly, additive.",
     ),
 }
-# Commands whose own parser is not click yet: their arguments go to the tool unchanged
-# (name -> module, the prefix of its argv, one line of help).
-PASSED_THROUGH: dict[str, tuple[str, list[str], str]] = {}
-
-
-def _passed_through(name: str) -> click.Command:
-    module, prefix, text = PASSED_THROUGH[name]
-
-    @click.command(
-        name,
-        help=f"{text} Options: jobs-metrics {name} --help.",
-        add_help_option=False,
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    )
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def command(args: tuple[str, ...]) -> None:
-        tool = importlib.import_module(module)
-        sys.exit(tool.main([*prefix, *args]))
-
-    return command
 
 
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when that subcommand runs or shows its help."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*COMMANDS, *PASSED_THROUGH, *super().list_commands(ctx)]
+        return [*COMMANDS, *super().list_commands(ctx)]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in PASSED_THROUGH:
-            return _passed_through(name)
         if name not in COMMANDS:
             return super().get_command(ctx, name)
         module, attribute, _ = COMMANDS[name]
@@ -77,7 +55,7 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The list without importing every subcommand (their help lines are here)."""
-        rows = [(name, text) for name, (_, _, text) in {**COMMANDS, **PASSED_THROUGH}.items()]
+        rows = [(name, text) for name, (_, _, text) in COMMANDS.items()]
         rows += [(name, cmd.get_short_help_str()) for name, cmd in self.commands.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
