@@ -62,7 +62,7 @@ PYTHONS ?= python3.11 python3.12 python3.13
         system-packages test test-slow test-wheels check serve load fuzz fuzz-selftest diff diff-rules docs bench dist clean clean-data
 
 help: ## List the targets and the knobs (make fuzz BASE_URL=... AUTH_TOKEN=...)
-	@awk -v port='$(PORT)' 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {text = $$2; gsub(/\$$\(PORT\)/, port, text); printf "  \033[1m%-16s\033[0m %s\n", $$1, text}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "knobs (NAME=value on the command line):"
 	@awk '/^# knob: / {doc = substr($$0, 9); next} doc != "" && /^[A-Z_]+ \?=/ {name = $$1; value = $$0; sub(/^[A-Z_]+ \?= ?/, "", value); shown = value != "" ? " (default: " value ")" : doc ~ /\(empty: / ? "" : " (default: none)"; printf "  \033[1m%-16s\033[0m %s%s\n", name, doc, shown} {doc = ""}' $(MAKEFILE_LIST)
 

@@ -13,6 +13,7 @@ Layers, each importing only those above it:
   ``server_process`` start the reference server and its fault-injected variants.
 """
 
+from fuzz_harness.cli import replay_command, run_command
 from fuzz_harness.contract import Contract, default_contract, load_contract
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.options import FuzzOptions, Identity, OptionsError, build_options
@@ -34,4 +35,6 @@ __all__ = [
     "default_contract",
     "execute",
     "load_contract",
+    "replay_command",
+    "run_command",
 ]

@@ -28,12 +28,12 @@ __all__ = ["cli", "main"]
 
 # name -> (module, attribute of the click command there, one line of help)
 COMMANDS = {
-    "fuzz": ("fuzz_harness.cli", "run_command", "Check a server against every rule of the spec."),
-    "replay": ("fuzz_harness.cli", "replay_command", "Resend one failure of a fuzz report."),
+    "fuzz": ("fuzz_harness", "run_command", "Check a server against every rule of the spec."),
+    "replay": ("fuzz_harness", "replay_command", "Resend one failure of a fuzz report."),
     "serve": ("reference_server", "serve_command", "Run the reference server (127.0.0.1)."),
     "load": ("reference_server", "load_command", "Import a metrics file into its database."),
     "diff": (
-        "specdiff.cli",
+        "specdiff",
         "diff_command",
         "Classify spec changes: breaking, possibly, additive.",
     ),

@@ -14,7 +14,8 @@ command). oasdiff (Go) is the reference for depth; no maintained Python library 
 """
 
 from specdiff.catalogue import CATALOGUE, Change, Impact, Rule
+from specdiff.cli import diff_command
 from specdiff.operations import diff_specs
 from specdiff.rules import RuleId
 
-__all__ = ["CATALOGUE", "Change", "Impact", "Rule", "RuleId", "diff_specs"]
+__all__ = ["CATALOGUE", "Change", "Impact", "Rule", "RuleId", "diff_command", "diff_specs"]

@@ -255,3 +255,14 @@ def test_jobs_metrics_is_one_click_group_with_one_line_usage_errors() -> None:
         assert result.returncode == 2, argv
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert result.stderr.startswith("jobs-metrics: ")
+
+
+def test_each_subcommand_is_a_public_command_of_its_package() -> None:
+    """The group names each command by its package and a name in that package's __all__."""
+    import importlib
+
+    from jobs_metrics_cli import COMMANDS
+
+    for name, (module, attribute, _) in COMMANDS.items():
+        assert "." not in module, f"{name}: {module} is a submodule"
+        assert attribute in importlib.import_module(module).__all__, name
