@@ -269,6 +269,9 @@ def _content_type(contract: Contract, options: FuzzOptions, rng: random.Random) 
     ).encode()
     cases = [
         ("text/plain", ("Content-Type", "text/plain"), body),
+        # media types that only start with application/json (a prefix match accepts them)
+        ("application/jsonx", ("Content-Type", "application/jsonx"), body),
+        ("application/json-seq", ("Content-Type", "application/json-seq"), body),
         (
             "multipart/form-data",
             ("Content-Type", f"multipart/form-data; boundary={boundary}"),
@@ -417,8 +420,8 @@ def _schema_violation(
         ("ID as a boolean", {"job_ids": [True]}),
         ("fractional ID", {"job_ids": [1.5]}),
         ("negative ID", {"job_ids": [-1]}),
-        ("ID past int64", {"job_ids": [INT64_MAX + 1]}),
-        ("ID past int64 written as a float", b'{"job_ids": [9223372036854775808.0]}'),
+        # 2^64: past int64 for any parser, doubles included (2^63 is numbers-decided-exactly's)
+        ("ID past int64 (2^64)", {"job_ids": [2**64]}),
         ("job_ids not a list", {"job_ids": one}),
         ("job_ids a comma-separated string", {"job_ids": f"{one},{one + 1}"}),
         ("job_ids a string of one ID", {"job_ids": str(one)}),
@@ -457,6 +460,8 @@ def _numbers_exactly(
         (f"known ID {known} plus 1e-17 (a double reads {known})", f"{known}.00000000000000001"),
         ("0.99999999999999999 (a double reads 1)", "0.99999999999999999"),
         ("1e-999999999 (a double reads 0)", "1e-999999999"),
+        ("2^63, one past the largest ID (a double reads 2^63-1 the same)", str(INT64_MAX + 1)),
+        ("2^63 written as 9223372036854775808.0", "9223372036854775808.0"),
     ):
         raw = f'{{"job_ids": [{number}]}}'.encode()
         yield _refusal("numbers-decided-exactly", name, post(me, raw))
@@ -530,14 +535,21 @@ def _path(contract: Contract, options: FuzzOptions, rng: random.Random) -> Itera
         )
 
 
-@probes_for("path-encoded-slash")
-def _encoded_slash(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+@probes_for("path-normalisation")
+def _normalised_paths(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
     me = options.identity
     request = post(me, {"job_ids": some_ids(rng, me, 1)})
-    for old, new in (("/jobs/metrics", "/jobs%2Fmetrics"), ("/jobs/metrics", "/jobs%2fmetrics")):
-        path = request.path.replace(old, new)
+    for old, new in (
+        ("/jobs/metrics", "/jobs%2Fmetrics"),
+        ("/jobs/metrics", "/jobs%2fmetrics"),
+        ("/jobs/metrics", "//jobs/metrics"),
+        ("/v1.0/", "//v1.0/"),
+    ):
+        path = request.path.replace(old, new, 1)
         yield _refusal(
-            "path-encoded-slash",
+            "path-normalisation",
             path.replace(me.project_id, "{project_id}"),
             Request("POST", path, request.headers, request.body),
         )

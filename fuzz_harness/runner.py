@@ -132,7 +132,7 @@ def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str |
 def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report: Report) -> None:
     """Send every probe; re-check each failure before it is reported (:mod:`recheck`)."""
     found: dict[tuple[str, str], Failure] = {}
-    unsettled: dict[str, list[str]] = {rechecking.REUSED: [], rechecking.INTERMITTENT: []}
+    unsettled: dict[str, list[Unsettled]] = {rechecking.REUSED: [], rechecking.INTERMITTENT: []}
     previous_name = "the preflight request"
     for item in all_probes(contract, options, (*CONSISTENCY_RULES, rechecking.RULE)):
         if item.rule in options.skip_rules:
@@ -171,10 +171,14 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
         if checked.kind != rechecking.CONSISTENT:
             after = f" (right after {name})" if checked.kind == rechecking.REUSED else ""
             broken = "; ".join(
-                f"{rule_id}: {problems[0][:200]}" for rule_id, problems in new.items()
+                f"[{rule_id}] {problems[0][:200]}" for rule_id, problems in new.items()
             )
             unsettled[checked.kind].append(
-                f"probe {item.rule}: {item.name}{after}: looked like {broken}; {checked.text}"
+                Unsettled(
+                    f"probe {item.rule}: {item.name}{after}: {broken}; {checked.text}",
+                    item.request,
+                    tuple(new),
+                )
             )
             continue
         for rule_id, problems in new.items():
@@ -195,7 +199,7 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
                     "redirect_to": item.redirect_to,
                 },
             )
-    _report_unsettled(report, unsettled)
+    _report_unsettled(report, unsettled, options, sender.base_url)
 
 
 NOT_REPRODUCED = "not reproduced"
@@ -207,24 +211,44 @@ UNSETTLED_TITLES = {
 }
 
 
-def _report_unsettled(report: Report, unsettled: dict[str, list[str]]) -> None:
-    """One finding per kind of connection-dependent failure, listing where it showed."""
+@dataclass(frozen=True)
+class Unsettled:
+    """A failure that did not come back the same way when its request was sent again."""
+
+    text: str
+    request: Request
+    rules: tuple[str, ...]  # the rules it looked like a failure of
+
+
+def _report_unsettled(
+    report: Report, unsettled: dict[str, list[Unsettled]], options: FuzzOptions, base_url: str
+) -> None:
+    """One finding per kind of connection-dependent failure, listing where it showed.
+
+    It names the rules the requests seemed to break (a must rule such as token-missing
+    failing only on a reused connection is state kept across requests, not noise) and
+    carries a curl line of the first request.
+    """
     if rechecking.RULE in report.rules and not report.rules[rechecking.RULE].skipped:
         report.rules[rechecking.RULE].exercised += 1
     for kind, seen in unsettled.items():
         if not seen or report.rules[rechecking.RULE].skipped:
             continue
+        failure_id = f"F{len(report.failures) + 1}"
+        rules = sorted({rule for item in seen for rule in item.rules})
+        files = options.report_dir.resolve() / "failures"
         _record(
             report,
             Failure(
-                id=f"F{len(report.failures) + 1}",
+                id=failure_id,
                 rule=rechecking.RULE,
                 source="recheck",
-                title=f"{UNSETTLED_TITLES[kind]}: {len(seen)} requests",
-                detail="\n".join(seen[:20])
-                + "\n(not reported under the rules the requests were probing: sent again, they"
-                " did not fail the same way)",
-                curl="",
+                title=f"{UNSETTLED_TITLES[kind]}: {len(seen)} requests, seen under"
+                f" {', '.join(rules)}",
+                detail="\n".join(item.text for item in seen[:20])
+                + "\n(reported once here, not under each of those rules: sent again, the"
+                " requests did not fail the same way; the curl line is the first request)",
+                curl=curl(seen[0].request, base_url, files, failure_id),
                 replay="",
             ),
         )
@@ -287,14 +311,18 @@ def judge_probe(
         verdicts.fail(rule.id, f"{probe.name}: expected HTTP 200, got {describe(answer)}")
     if not probe.bodiless:
         envelope = judge_body(contract, answer)
-        if rule.level != MUST:
-            # A should rule's answer may come from the deployment (a proxy's own refusal):
-            # its envelope is part of that rule's verdict, a warning like the rule.
+        if rule.level != MUST and probe.asker is None:
+            # A should rule's refusal may come from the deployment (a proxy's own 400 page):
+            # its envelope is part of that rule's verdict, a warning like the rule. (An
+            # accepted request's 200 stays held to the must rule response-schema.)
             for problems_of_rule in envelope.problems.values():
                 for problem in problems_of_rule:
                     verdicts.fail(rule.id, f"{probe.name}: {problem}")
             envelope = Verdicts(exercised=envelope.exercised)
         verdicts.merge(envelope)
+    if answer.status >= 500 and rule.level != MUST:
+        # A should rule says which refusal; a server error is never one (fuzz-checks: no 5xx).
+        verdicts.fail(FUZZ_RULE, f"{probe.name}: the server failed: {describe(answer)}")
     now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
     verdicts.merge(judge_times(answer, now))
     if probe.asker is not None and answer.status == 200:
@@ -401,7 +429,7 @@ def merge_fuzzing(
         target = "response-schema" if rule_id == "answers_with_jobs" else rule_id
         if target in report.rules:
             report.rules[target].exercised += count
-    unsettled: list[str] = []
+    unsettled: list[Unsettled] = []
     for found in st.failures:
         rule = found.rule if found.rule in report.rules else FUZZ_RULE
         if rule in options.skip_rules:
@@ -409,8 +437,12 @@ def merge_fuzzing(
         statuses = [sender.send_fresh(found.request)[0].status for _ in range(2)]
         if found.status and all(status != found.status for status in statuses):
             unsettled.append(
-                f"schemathesis {found.check} ({found.title}): HTTP {found.status} once, then"
-                f" HTTP {' and '.join(map(str, statuses))} on fresh connections"
+                Unsettled(
+                    f"schemathesis {found.check} ({found.title}): HTTP {found.status} once,"
+                    f" then HTTP {' and '.join(map(str, statuses))} on fresh connections",
+                    found.request,
+                    (rule,),
+                )
             )
             continue
         add_failure(
@@ -425,7 +457,7 @@ def merge_fuzzing(
             replay={"check": found.check, "case": found.case},
             count=found.count,
         )
-    _report_unsettled(report, {NOT_REPRODUCED: unsettled})
+    _report_unsettled(report, {NOT_REPRODUCED: unsettled}, options, base_url)
     for error in st.errors:
         failure_id = f"F{len(report.failures) + 1}"
         _record(

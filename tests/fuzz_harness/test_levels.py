@@ -34,6 +34,11 @@ IDENTITIES = {
 }
 
 
+# The should rules this proxy changes the answer of: it folds repeated headers, and Python's
+# http.server (which it is built on) collapses a leading "//" in the path.
+DEPLOYMENT_RULES = frozenset({"header-duplicate", "path-normalisation"})
+
+
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("proxied") / "db.sqlite3"
@@ -66,6 +71,7 @@ def test_the_reference_server_behind_a_folding_proxy_passes(proxied: str, tmp_pa
     code, verdicts = _run(proxied, tmp_path, strict=False)
     assert code == CONFORMS, verdicts
     assert verdicts["header-duplicate"] == "warning"  # the proxy folded the copies
+    assert {rule for rule, v in verdicts.items() if v == "warning"} <= DEPLOYMENT_RULES
     assert verdicts["valid-request-accepted"] == "passed"
     assert "failed" not in verdicts.values()
     junit = (tmp_path / "junit.xml").read_text()
@@ -76,16 +82,16 @@ def test_the_reference_server_behind_a_folding_proxy_passes(proxied: str, tmp_pa
 def test_strict_fails_the_same_deployment_on_its_should_rules(proxied: str, tmp_path: Path) -> None:
     code, verdicts = _run(proxied, tmp_path, strict=True)
     assert code == VIOLATIONS
-    assert verdicts["header-duplicate"] == "failed"
-    assert all(
-        verdict != "failed" for rule, verdict in verdicts.items() if rule != "header-duplicate"
-    ), verdicts
+    failed = {rule for rule, verdict in verdicts.items() if verdict == "failed"}
+    # the copies the proxy folds; the leading // that Python's http.server collapses
+    assert "header-duplicate" in failed
+    assert failed <= DEPLOYMENT_RULES, verdicts
 
 
 def test_a_skipped_rule_is_reported_skipped_never_passed(proxied: str, tmp_path: Path) -> None:
-    code, verdicts = _run(proxied, tmp_path, strict=True, skip="header-duplicate")
-    assert code == CONFORMS
-    assert verdicts["header-duplicate"] == "skipped"
+    code, verdicts = _run(proxied, tmp_path, strict=True, skip=",".join(DEPLOYMENT_RULES))
+    assert code == CONFORMS, verdicts
+    assert {verdicts[rule] for rule in DEPLOYMENT_RULES} == {"skipped"}
 
 
 def test_an_unknown_rule_to_skip_is_exit_2(tmp_path: Path) -> None:
