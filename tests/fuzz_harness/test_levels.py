@@ -67,6 +67,7 @@ def _run(url: str, folder: Path, *, strict: bool, skip: str = "") -> tuple[int, 
     return outcome.code, {rule["id"]: rule["verdict"] for rule in report["rules"]}
 
 
+@pytest.mark.slow  # a whole run through the proxy (~10 s); CI runs it
 def test_the_reference_server_behind_a_folding_proxy_passes(proxied: str, tmp_path: Path) -> None:
     code, verdicts = _run(proxied, tmp_path, strict=False)
     assert code == CONFORMS, verdicts
@@ -79,6 +80,7 @@ def test_the_reference_server_behind_a_folding_proxy_passes(proxied: str, tmp_pa
     assert "warning (should rule" in junit
 
 
+@pytest.mark.slow  # a second whole run through the proxy (~10 s); CI runs it
 def test_strict_fails_the_same_deployment_on_its_should_rules(proxied: str, tmp_path: Path) -> None:
     code, verdicts = _run(proxied, tmp_path, strict=True)
     assert code == VIOLATIONS
@@ -88,6 +90,7 @@ def test_strict_fails_the_same_deployment_on_its_should_rules(proxied: str, tmp_
     assert failed <= DEPLOYMENT_RULES, verdicts
 
 
+@pytest.mark.slow  # a third whole run through the proxy (~10 s); CI runs it
 def test_a_skipped_rule_is_reported_skipped_never_passed(proxied: str, tmp_path: Path) -> None:
     code, verdicts = _run(proxied, tmp_path, strict=True, skip=",".join(DEPLOYMENT_RULES))
     assert code == CONFORMS, verdicts

@@ -150,6 +150,7 @@ def test_without_job_data_the_data_rules_are_not_exercised(tmp_path):
     assert "not exercised: jobs-foreign-hidden: no OTHER_JOB_IDS given" in result.stdout
 
 
+@pytest.mark.slow  # a whole run against a fault server, then a replay (~6 s); CI runs it
 def test_a_failure_found_by_schemathesis_replays_as_printed(tmp_path):
     """schemathesis' own findings (not only the probes') replay: the recorded case is rebuilt
     through schemathesis' public API and fails again with the same check."""

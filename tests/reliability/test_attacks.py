@@ -92,6 +92,8 @@ def test_sigterm_with_slow_requests_open_exits_within_the_shutdown_timeout(
         server.stop()
 
 
+@pytest.mark.slow
+@pytest.mark.load  # commits and reads against the clock: alone, after the other slow tests
 def test_answers_never_mix_two_loads(tmp_path: Path) -> None:
     """Loads commit ~40 times a second under four readers for 2 s; no answer holds two."""
     with ServerProcess(tmp_path / "db.sqlite3") as server:

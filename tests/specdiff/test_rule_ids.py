@@ -82,6 +82,7 @@ def test_the_comparison_code_names_constants_and_never_builds_an_id() -> None:
     assert built == []
 
 
+@pytest.mark.slow  # diffs the whole corpus again (~2 s); test_corpus runs it in make test
 def test_every_rule_the_corpus_emits_is_a_constant() -> None:
     emitted = set()
     for pair in PAIRS:
