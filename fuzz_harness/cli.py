@@ -24,12 +24,12 @@ from fuzz_harness.faults import FAULTS
 from fuzz_harness.options import MODES, FuzzOptions, OptionsError, build_options, demo_identities
 from fuzz_harness.report import (
     FAILED,
-    FUZZ_RULE,
     NOT_EXERCISED,
     SKIPPED,
     WARNING,
     Report,
     markdown,
+    rule_ids,
     summary_line,
 )
 from fuzz_harness.runner import COULD_NOT_TEST, Outcome, execute, target_server
@@ -175,7 +175,7 @@ def options_from(given: dict[str, Any]) -> FuzzOptions:
         demo=demo_identities(),
         strict=given["strict"],
         skip_rules=given["skip_rules"],
-        rule_ids=[*(rule.id for rule in default_contract().rules), FUZZ_RULE],
+        rule_ids=rule_ids(default_contract()),
     )
 
 

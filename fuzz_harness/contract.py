@@ -17,7 +17,13 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from jobs_metrics_spec import SPEC_PATH, ContractRules, contract_rules, load_document
+from jobs_metrics_spec import (
+    SPEC_PATH,
+    ContractRules,
+    contract_rules,
+    load_document,
+    spec_document,
+)
 
 __all__ = ["Contract", "contract_of", "default_contract", "load_contract", "schema_validator"]
 
@@ -61,4 +67,5 @@ def contract_of(document: dict[str, Any]) -> Contract:
 
 @cache
 def default_contract() -> Contract:
-    return load_contract()
+    """The toolkit's own spec's contract, from the document the core has read once."""
+    return contract_of(spec_document())

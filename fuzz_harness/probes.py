@@ -13,7 +13,7 @@ import gzip
 import json
 import random
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fuzz_harness.contract import Contract
@@ -161,7 +161,7 @@ def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iter
     yield Probe(
         "valid-request-accepted",
         "chunked body (no Content-Length)",
-        Request(chunked.method, chunked.path, chunked.headers, chunked.body, chunked=True),
+        replace(chunked, chunked=True),
         me,
     )
     limit = contract.limits.max_body_bytes
@@ -170,7 +170,7 @@ def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iter
     yield Probe(
         "valid-request-accepted",
         f"body of exactly {limit} bytes, chunked",
-        Request(exact.method, exact.path, exact.headers, exact.body, chunked=True),
+        replace(exact, chunked=True),
         me,
     )
     under = contract.limits.max_header_bytes - HEADER_MARGIN
@@ -348,7 +348,7 @@ def _body_too_large(
     yield _refusal(
         "body-too-large",
         f"body of {limit + 1} bytes, chunked (no Content-Length to refuse it by)",
-        Request(over.method, over.path, over.headers, over.body, chunked=True),
+        replace(over, chunked=True),
     )
 
 

@@ -103,26 +103,28 @@ def new_report(
     strict: bool = False,
     skip: frozenset[str] = frozenset(),
 ) -> Report:
-    rules = {
-        rule.id: RuleResult(
+    results = [
+        RuleResult(
             rule.id,
             rule.when,
             rule.expected,
             level=rule.level,
             enforced=strict or rule.level == MUST,
-            reason=f"skipped by the user ({SKIP_OPTION})"
-            if rule.id in skip
-            else rule.untestable or "",
-            skipped=rule.id in skip,
+            reason=rule.untestable or "",
         )
         for rule in contract.rules
-    }
-    rules[FUZZ_RULE] = RuleResult(
-        FUZZ_RULE, FUZZ_RULE_TEXT, "every check holds", skipped=FUZZ_RULE in skip
-    )
-    if FUZZ_RULE in skip:
-        rules[FUZZ_RULE].reason = f"skipped by the user ({SKIP_OPTION})"
+    ]
+    results.append(RuleResult(FUZZ_RULE, FUZZ_RULE_TEXT, "every check holds"))
+    for result in results:
+        if result.id in skip:
+            result.skipped, result.reason = True, f"skipped by the user ({SKIP_OPTION})"
+    rules = {result.id: result for result in results}
     return Report(target=target, seed=seed, rules=rules, strict=strict)
+
+
+def rule_ids(contract: Contract) -> list[str]:
+    """Every rule a report has: the spec's, then the harness' own ``fuzz-checks``."""
+    return [*(rule.id for rule in contract.rules), FUZZ_RULE]
 
 
 def summary_line(report: Report) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from fuzz_harness.options import build_options, demo_identities
-from fuzz_harness.report import FUZZ_RULE
+from fuzz_harness.report import rule_ids
 from fuzz_harness.runner import CONFORMS, VIOLATIONS, execute
 from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A, TOKEN_B
@@ -60,7 +60,7 @@ def _run(url: str, folder: Path, *, strict: bool, skip: str = "") -> tuple[int, 
         demo=demo_identities(),
         strict=strict,
         skip_rules=skip,
-        rule_ids=[*(rule.id for rule in default_contract().rules), FUZZ_RULE],
+        rule_ids=rule_ids(default_contract()),
     )
     outcome = execute(options, url)
     report = json.loads((folder / "conformance.json").read_text())
