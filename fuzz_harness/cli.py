@@ -240,9 +240,30 @@ def failures_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def check_writable(report_dir: Path, summary: Path | None) -> None:
+    """The places a run writes to, tried before a request is sent (not after minutes of it)."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / ".write-test").touch()
+        (report_dir / ".write-test").unlink()
+    except OSError as exc:
+        raise OptionsError(
+            f"--report-dir {report_dir}: cannot write there ({exc.strerror})"
+        ) from None
+    if summary is not None:
+        try:
+            with summary.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise OptionsError(
+                f"--summary / GITHUB_STEP_SUMMARY {summary}: cannot append to it ({exc.strerror})"
+            ) from None
+
+
 def cmd_run(given: dict[str, Any]) -> int:
     try:
         options = options_from(given)
+        check_writable(options.report_dir, given["summary"])
     except OptionsError as exc:
         print(f"fuzz: COULD NOT TEST (exit 2): {exc}", file=sys.stderr)
         return COULD_NOT_TEST

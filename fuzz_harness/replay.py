@@ -43,9 +43,28 @@ def _secrets(ephemeral: bool) -> dict[str, str] | str:
     return found
 
 
+# What every failures/F<n>.json holds (fuzz_harness.runner.write_replay writes them).
+RECORD_KEYS = ("id", "source", "rule", "request", "job_ids", "other_job_ids")
+
+
+def read_record(path: Path) -> dict[str, Any] | str:
+    """The recorded failure, or why ``path`` is not one (a file of another kind, cut short)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{path} is not a failure record of a fuzz report: {exc}"
+    missing = [key for key in RECORD_KEYS if not isinstance(data, dict) or key not in data]
+    if missing:
+        return f"{path} is not a failure record of a fuzz report (no {', '.join(missing)})"
+    return dict(data)
+
+
 def replay_file(path: Path, base_url: str | None = None) -> int:
     """0: the failure no longer shows; 1: it still does; 2: could not replay."""
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data = read_record(path)
+    if isinstance(data, str):
+        print(f"replay: could not replay: {data}", file=sys.stderr)
+        return 2
     target = base_url or data.get("base_url")
     secrets = _secrets(target is None)
     if isinstance(secrets, str):

@@ -170,3 +170,33 @@ def test_a_failure_found_by_schemathesis_replays_as_printed(tmp_path):
         )  # fmt: skip
     assert replayed.returncode == 1, replayed.stdout + replayed.stderr
     assert "still fails" in replayed.stdout
+
+
+@pytest.mark.parametrize("text", ['{"payload":', "[]", '{"id": "F1"}'])
+def test_replaying_a_file_that_is_no_failure_record_is_one_line_and_exit_2(tmp_path, text):
+    record = tmp_path / "F1.json"
+    record.write_text(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs_metrics_cli", "replay", str(record)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("replay: could not replay: ")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--report-dir", "/proc/no-such-dir"], "--report-dir /proc/no-such-dir: cannot write"),
+        (["--summary", "/proc/no-such-dir/summary.md"], "GITHUB_STEP_SUMMARY"),
+    ],
+)
+def test_a_place_the_run_cannot_write_is_one_line_and_exit_2_before_any_request(
+    tmp_path, args, says
+):
+    result = fuzz(*args, env={**IDENTITIES, "BASE_URL": "http://127.0.0.1:9"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("fuzz: COULD NOT TEST (exit 2): ")
+    assert says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
