@@ -24,17 +24,25 @@ AUTH_TOKEN ?=
 PROJECT_ID ?=
 # knob: fuzz: job IDs known to exist in PROJECT_ID, e.g. 1-600,900
 JOB_IDS ?=
+# knob: fuzz: an access key of PROJECT_ID (signs the successor operation; without it, with BASE_URL, that operation is not exercised)
+AK ?=
+# knob: fuzz: the secret key of AK
+SK ?=
 # knob: fuzz: a token of another project (isolation checks)
 OTHER_AUTH_TOKEN ?=
 # knob: fuzz: that other project
 OTHER_PROJECT_ID ?=
 # knob: fuzz: jobs of the other project
 OTHER_JOB_IDS ?=
+# knob: fuzz: an access key of the other project
+OTHER_AK ?=
+# knob: fuzz: the secret key of OTHER_AK
+OTHER_SK ?=
 # knob: fuzz: 1 makes should rules (hardening beyond the provider's contract) fail the run, not only warn
 STRICT ?=
 # knob: fuzz: rules you deliberately differ from, e.g. content-encoding-not-identity (reported skipped)
 SKIP_RULES ?=
-export BASE_URL AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS STRICT SKIP_RULES
+export BASE_URL AUTH_TOKEN AK SK PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_AK OTHER_SK OTHER_PROJECT_ID OTHER_JOB_IDS STRICT SKIP_RULES
 # knob: fuzz: schemathesis examples per phase (empty: the command's default, jobs-metrics fuzz --help)
 MAX_EXAMPLES ?=
 # knob: fuzz, fuzz-selftest: random seed (same seed and options, same requests) (empty: a new one, printed)
@@ -121,7 +129,7 @@ serve: $(PY_STAMP) ## Run the reference server with demo data, on 127.0.0.1 (kno
 load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response shape; ARGS: e.g. --max-bytes N)
 	$(BIN)/jobs-metrics load "$(FILE)" --project-id "$(PROJECT_ID)" $(if $(DB),--db "$(DB)") $(ARGS)
 
-fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS STRICT SKIP_RULES); reports/fuzz/ holds conformance.md, .json and junit.xml (one test case per rule); prints the harness exit (0 conforms, 1 violations, 2 could not test)
+fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN AK SK PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_AK OTHER_SK OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS STRICT SKIP_RULES); reports/fuzz/ holds conformance.md, .json and junit.xml (one test case per rule); prints the harness exit (0 conforms, 1 violations, 2 could not test)
 	@$(BIN)/jobs-metrics fuzz $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES)) $(if $(MODE),--mode $(MODE)) \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(SEED),--seed $(SEED)) \
 		|| { code=$$?; echo "make fuzz: exit $$code"; exit $$code; }

@@ -68,6 +68,9 @@ def move(source: str, target: str) -> dict[str, Any]:
 
 PATH = "/paths/~1v1.0~1{project_id}~1jobs~1metrics"
 NEW_PATH = "/paths/~1{project_id}~1jobs~1metrics"
+# The successor operation's path: a prefix moved into servers[].url moves for it too.
+SUCCESSOR_PATH = "/paths/~1v1.0~1{project_id}~1streaming~1jobs~1metrics"
+NEW_SUCCESSOR_PATH = "/paths/~1{project_id}~1streaming~1jobs~1metrics"
 OP = f"{PATH}/post"
 REQUEST = f"{OP}/requestBody/content/application~1json/schema"
 OK = f"{OP}/responses/200/content/application~1json/schema"
@@ -89,6 +92,11 @@ INT64 = {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 
 NULLABLE_JOB_ID = [put(f"{JOB_ID}/type", ["integer", "null"])]
 WITH_REGION = [put(REGION, {"type": "string", "enum": ["eu"]})]
 SERVER = "https://cs.{region}.myhuaweicloud.com"
+
+
+def _unprefixed() -> Ops:
+    """Every path of the spec without its ``/v1.0`` (for a prefix moved into the servers)."""
+    return [move(PATH, NEW_PATH), move(SUCCESSOR_PATH, NEW_SUCCESSOR_PATH)]
 
 
 def _stream_in_all_of(closed_by: str) -> Ops:
@@ -217,15 +225,15 @@ PAIRS: list[Pair] = [
          "possibly-breaking", ("security-widened", f"{OP}/security")),
     # -- servers and paths ---------------------------------------------------------------------
     Pair("/v1.0 moved from the paths into servers[].url",
-         [move(PATH, NEW_PATH), put("/servers/0/url", SERVER + "/v1.0")], "none",
+         [*_unprefixed(), put("/servers/0/url", SERVER + "/v1.0")], "none",
          ("base-path-moved", "/servers")),
-    Pair("/v1.0 moved into servers[].url as /v2.0", [move(PATH, NEW_PATH),
+    Pair("/v1.0 moved into servers[].url as /v2.0", [*_unprefixed(),
                                                      put("/servers/0/url", SERVER + "/v2.0")],
          "breaking", ("operation-removed", OP)),
     Pair("servers moved from the document to the path",
          [move("/servers", f"{PATH}/servers")], "none", ("servers-changed", "/servers")),
     Pair("/v1.0/ moved into servers[].url with a trailing slash",
-         [move(PATH, NEW_PATH), put("/servers/0/url", SERVER + "/v1.0/")], "none",
+         [*_unprefixed(), put("/servers/0/url", SERVER + "/v1.0/")], "none",
          ("base-path-moved", "/servers")),
     Pair("a server region removed", [rm("/servers/0/variables/region/enum/5")], "none",
          ("servers-changed", "/servers")),

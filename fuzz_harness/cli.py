@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from fuzz_harness.contract import default_contract
+from fuzz_harness.contract import default_contracts
 from fuzz_harness.faults import FAULTS
 from fuzz_harness.options import MODES, FuzzOptions, OptionsError, build_options, demo_identities
 from fuzz_harness.report import (
@@ -77,6 +77,14 @@ option = functools.partial(click.option, show_envvar=True)
     help="Jobs that exist in the project: IDs and inclusive ranges, e.g. 1-600,7.",
 )
 @option(
+    "--ak",
+    envvar="AK",
+    default="",
+    help="An access key of the project (signs the successor operation's requests; without"
+    " it, with --base-url, that operation is not exercised).",
+)
+@option("--sk", envvar="SK", default="", help="The access key's secret key.")
+@option(
     "--other-auth-token",
     envvar="OTHER_AUTH_TOKEN",
     default="",
@@ -85,6 +93,8 @@ option = functools.partial(click.option, show_envvar=True)
 @option(
     "--other-project-id", envvar="OTHER_PROJECT_ID", default="", help="The second token's project."
 )
+@option("--other-ak", envvar="OTHER_AK", default="", help="An access key of the second project.")
+@option("--other-sk", envvar="OTHER_SK", default="", help="Its secret key.")
 @option(
     "--other-job-ids",
     envvar="OTHER_JOB_IDS",
@@ -173,9 +183,13 @@ def options_from(given: dict[str, Any]) -> FuzzOptions:
         workers=given["workers"],
         report_dir=given["report_dir"],
         demo=demo_identities(),
+        ak=given["ak"],
+        sk=given["sk"],
+        other_ak=given["other_ak"],
+        other_sk=given["other_sk"],
         strict=given["strict"],
         skip_rules=given["skip_rules"],
-        rule_ids=rule_ids(default_contract()),
+        rule_ids=rule_ids(default_contracts()),
     )
 
 
@@ -236,6 +250,12 @@ def failures_text(report: Report) -> str:
         lines += [
             "",
             "(the curl lines and replay read the tokens from $AUTH_TOKEN / $OTHER_AUTH_TOKEN)",
+        ]
+    if any("signed when sent" in f.curl for f in report.failures):
+        lines += [
+            "",
+            "(a signature holds the time it was made: replay signs such requests anew with"
+            " $AK/$SK; the curl line shows them unsigned)",
         ]
     return "\n".join(lines)
 

@@ -17,13 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fuzz_harness.contract import Contract
 from fuzz_harness.exchange import Answer, Request
 from fuzz_harness.options import FuzzOptions, Identity
 from fuzz_harness.probes import post, some_ids, unknown_ids
 
 STABLE = "jobs-answer-stable"
 FOREIGN = "foreign-like-unknown"
-RULES = (STABLE, FOREIGN)
+SAME_AS_REPLACED = "jobs-same-as-replaced"
+RULES = (STABLE, FOREIGN, SAME_AS_REPLACED)
 ROUNDS = 3
 Send = Callable[[Request], Answer]
 
@@ -45,10 +47,28 @@ class Checked:
     not_exercised: dict[str, str] = field(default_factory=dict)
 
 
-def run_checks(send: Send, options: FuzzOptions, rng: random.Random) -> Checked:
+def run_checks(
+    send: Send,
+    contract: Contract,
+    options: FuzzOptions,
+    rng: random.Random,
+    replaced: Contract | None = None,
+) -> Checked:
+    """The comparing rules ``contract`` has; ``replaced``: the operation it replaces, whose
+    answers its own are compared with (``jobs-same-as-replaced``)."""
     checked = Checked()
-    check_jobs_stable(send, options, rng, checked)
-    check_foreign_like_unknown(send, options, rng, checked)
+    names = {rule.id for rule in contract.rules}
+    if STABLE in names:
+        check_jobs_stable(send, contract, options, rng, checked)
+    if FOREIGN in names:
+        check_foreign_like_unknown(send, contract, options, rng, checked)
+    if SAME_AS_REPLACED in names:
+        if replaced is None:
+            checked.not_exercised[SAME_AS_REPLACED] = (
+                f"the operation it replaces ({contract.replaces}) is not exercised in this run"
+            )
+        else:
+            check_same_as_replaced(send, contract, replaced, options, rng, checked)
     return checked
 
 
@@ -56,13 +76,12 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _jobs(answer: Answer) -> dict[int, str] | None:
+def _jobs(answer: Answer, contract: Contract) -> dict[int, str] | None:
     """The answer's jobs by ID (each object in canonical JSON); None if it is no 200 with jobs."""
     body = answer.json()
     if answer.status != 200 or not isinstance(body, dict):
         return None
-    payload = body.get("payload")
-    jobs = payload.get("jobs") if isinstance(payload, dict) else None
+    jobs = contract.jobs_of(body)
     if not isinstance(jobs, list):
         return None
     found: dict[int, str] = {}
@@ -72,7 +91,9 @@ def _jobs(answer: Answer) -> dict[int, str] | None:
     return found
 
 
-def check_jobs_stable(send: Send, options: FuzzOptions, rng: random.Random, out: Checked) -> None:
+def check_jobs_stable(
+    send: Send, contract: Contract, options: FuzzOptions, rng: random.Random, out: Checked
+) -> None:
     me = options.identity
     if not me.job_ids:
         out.not_exercised[STABLE] = "no JOB_IDS given: the harness knows no job that exists"
@@ -87,8 +108,11 @@ def check_jobs_stable(send: Send, options: FuzzOptions, rng: random.Random, out:
         (f"job {a} with one companion", [known[-1], a] if len(known) > 1 else [a]),
     ]
     for _ in range(ROUNDS):
-        answers = [(label, ids, _jobs(send(post(me, {"job_ids": ids})))) for label, ids in asks]
-        again = _jobs(send(post(me, {"job_ids": asks[0][1]})))
+        answers = [
+            (label, ids, _jobs(send(post(contract, me, {"job_ids": ids})), contract))
+            for label, ids in asks
+        ]
+        again = _jobs(send(post(contract, me, {"job_ids": asks[0][1]})), contract)
         first = answers[0][2]
         if first is None or again is None:
             out.not_exercised[STABLE] = "a known-good request was not answered 200 with its jobs"
@@ -101,7 +125,9 @@ def check_jobs_stable(send: Send, options: FuzzOptions, rng: random.Random, out:
             for job_id, text in (jobs or {}).items():
                 if job_id not in seen:
                     seen[job_id] = (label, text)
-                elif seen[job_id][1] != text and _differs_again(send, me, ids, job_id, seen):
+                elif seen[job_id][1] != text and _differs_again(
+                    send, contract, me, ids, job_id, seen
+                ):
                     out.findings.append(
                         Finding(
                             STABLE,
@@ -110,7 +136,7 @@ def check_jobs_stable(send: Send, options: FuzzOptions, rng: random.Random, out:
                             f"in {label} (job_ids {ids}): {text[:400]}\n"
                             f"(job {a} alone gave the same answer before and after the round:"
                             " the data did not change)",
-                            post(me, {"job_ids": ids}),
+                            post(contract, me, {"job_ids": ids}),
                         )
                     )
                     return
@@ -119,10 +145,15 @@ def check_jobs_stable(send: Send, options: FuzzOptions, rng: random.Random, out:
 
 
 def _differs_again(
-    send: Send, me: Identity, ids: list[int], job_id: int, seen: dict[int, tuple[str, str]]
+    send: Send,
+    contract: Contract,
+    me: Identity,
+    ids: list[int],
+    job_id: int,
+    seen: dict[int, tuple[str, str]],
 ) -> bool:
     """Sent again, the request still answers the job unlike before (not a one-off answer)."""
-    jobs = _jobs(send(post(me, {"job_ids": ids})))
+    jobs = _jobs(send(post(contract, me, {"job_ids": ids})), contract)
     return jobs is not None and job_id in jobs and jobs[job_id] != seen[job_id][1]
 
 
@@ -134,7 +165,7 @@ def _without_time(answer: Answer) -> str:
 
 
 def check_foreign_like_unknown(
-    send: Send, options: FuzzOptions, rng: random.Random, out: Checked
+    send: Send, contract: Contract, options: FuzzOptions, rng: random.Random, out: Checked
 ) -> None:
     me, other = options.identity, options.other
     if other is None or not other.job_ids:
@@ -157,15 +188,15 @@ def check_foreign_like_unknown(
         )
     for foreign_label, foreign_ids, unknown_label, unknown_ids_ in pairs:
         for _ in range(ROUNDS):
-            first = send(post(me, {"job_ids": foreign_ids}))
-            other_answer = send(post(me, {"job_ids": unknown_ids_}))
-            again = send(post(me, {"job_ids": foreign_ids}))
+            first = send(post(contract, me, {"job_ids": foreign_ids}))
+            other_answer = send(post(contract, me, {"job_ids": unknown_ids_}))
+            again = send(post(contract, me, {"job_ids": foreign_ids}))
             if _without_time(first) != _without_time(again):
                 continue  # the data moved during the round
             out.exercised.add(FOREIGN)
             if _without_time(first) != _without_time(other_answer) and _without_time(
-                send(post(me, {"job_ids": foreign_ids}))
-            ) != _without_time(send(post(me, {"job_ids": unknown_ids_}))):
+                send(post(contract, me, {"job_ids": foreign_ids}))
+            ) != _without_time(send(post(contract, me, {"job_ids": unknown_ids_}))):
                 out.findings.append(
                     Finding(
                         FOREIGN,
@@ -174,7 +205,7 @@ def check_foreign_like_unknown(
                         f"{unknown_label} {unknown_ids_}: {_without_time(other_answer)[:400]}\n"
                         "(current_time left out; the first request gave the same answer before"
                         " and after: the data did not change)",
-                        post(me, {"job_ids": foreign_ids}),
+                        post(contract, me, {"job_ids": foreign_ids}),
                     )
                 )
                 return
@@ -183,3 +214,62 @@ def check_foreign_like_unknown(
             out.not_exercised.setdefault(
                 FOREIGN, f"the data changed during each of {ROUNDS} rounds of requests"
             )
+
+
+def check_same_as_replaced(
+    send: Send,
+    contract: Contract,
+    replaced: Contract,
+    options: FuzzOptions,
+    rng: random.Random,
+    out: Checked,
+) -> None:
+    """The successor answers the same job objects as the operation it replaces.
+
+    Each round asks both operations for the same jobs (known, unknown and foreign ones mixed)
+    and asks the successor again at the end: a round in which that answer moved is not
+    conclusive (live data), as in the other comparing rules.
+    """
+    me = options.identity
+    if not me.job_ids:
+        out.not_exercised[SAME_AS_REPLACED] = (
+            "no JOB_IDS given: the harness knows no job that exists"
+        )
+        return
+    ids = [*me.job_ids.sample(rng, 5), *unknown_ids(rng, options, 1)]
+    if options.other and options.other.job_ids:
+        ids += options.other.job_ids.sample(rng, 1)
+    rng.shuffle(ids)
+    body = {"job_ids": ids}
+    for _ in range(ROUNDS):
+        mine = _jobs(send(post(contract, me, body)), contract)
+        theirs = _jobs(send(post(replaced, me, body)), replaced)
+        again = _jobs(send(post(contract, me, body)), contract)
+        if mine is None or theirs is None:
+            out.not_exercised[SAME_AS_REPLACED] = (
+                "a known-good request to one of the two operations was not answered 200"
+            )
+            return
+        if mine != again:
+            continue  # the data moved during the round
+        out.exercised.add(SAME_AS_REPLACED)
+        if mine != theirs:
+            differing = sorted(set(mine) ^ set(theirs)) or [
+                job for job in mine if mine[job] != theirs.get(job)
+            ]
+            job = differing[0]
+            out.findings.append(
+                Finding(
+                    SAME_AS_REPLACED,
+                    f"job {job} differs from the answer of {replaced.operation_id}",
+                    f"{contract.operation_id}: {mine.get(job, '(absent)')[:400]}\n"
+                    f"{replaced.operation_id}: {theirs.get(job, '(absent)')[:400]}\n"
+                    f"(job_ids {ids}; the successor answered the same before and after: the"
+                    " data did not change)",
+                    post(contract, me, body),
+                )
+            )
+        return
+    out.not_exercised[SAME_AS_REPLACED] = (
+        f"the data changed during each of {ROUNDS} rounds of requests"
+    )

@@ -8,6 +8,7 @@ second copy of the spec.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,12 +21,22 @@ from referencing.jsonschema import DRAFT202012
 from jobs_metrics_spec import (
     SPEC_PATH,
     ContractRules,
-    contract_rules,
+    SignatureRules,
     load_document,
+    operations,
+    signature_rules,
     spec_document,
 )
 
-__all__ = ["Contract", "contract_of", "default_contract", "load_contract", "schema_validator"]
+__all__ = [
+    "Contract",
+    "contract_of",
+    "contracts_of",
+    "default_contract",
+    "default_contracts",
+    "load_contract",
+    "schema_validator",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,16 @@ class Contract(ContractRules):
 
     document: dict[str, Any] = field(default_factory=dict, repr=False)
     _validators: dict[str, Draft202012Validator] = field(default_factory=dict, repr=False)
+
+    def matches(self, path: str) -> bool:
+        """Whether a request path (no query) is this operation's, any project."""
+        pattern = re.escape(self.path).replace(re.escape("{project_id}"), "[^/]+")
+        return re.fullmatch(pattern, path.split("?", 1)[0]) is not None
+
+    @property
+    def signature(self) -> SignatureRules:
+        """How requests to a signed operation are signed (the spec's ``x-signature``)."""
+        return signature_rules(self.document)
 
     def validator(self, schema_name: str) -> Draft202012Validator:
         """A JSON Schema validator for ``components.schemas[schema_name]``, refs resolved."""
@@ -60,12 +81,30 @@ def load_contract(path: Path = SPEC_PATH) -> Contract:
     return contract_of(load_document(path))
 
 
-def contract_of(document: dict[str, Any]) -> Contract:
-    parsed = contract_rules(document)
-    return Contract(document=document, rules=parsed.rules, limits=parsed.limits)
+def contract_of(document: dict[str, Any], operation_id: str = "queryJobMetrics") -> Contract:
+    """One operation's contract (the CS operation unless named)."""
+    for contract in contracts_of(document):
+        if contract.operation_id == operation_id:
+            return contract
+    raise KeyError(f"the spec has no operation {operation_id!r} with an x-contract")
+
+
+def contracts_of(document: dict[str, Any]) -> tuple[Contract, ...]:
+    """Every operation's contract, in the spec's order, sharing one set of validators."""
+    validators: dict[str, Draft202012Validator] = {}
+    return tuple(
+        Contract(**{**vars(parsed), "document": document, "_validators": validators})
+        for parsed in operations(document)
+    )
 
 
 @cache
 def default_contract() -> Contract:
-    """The toolkit's own spec's contract, from the document the core has read once."""
-    return contract_of(spec_document())
+    """The toolkit's own spec's CS operation, from the document the core has read once."""
+    return default_contracts()[0]
+
+
+@cache
+def default_contracts() -> tuple[Contract, ...]:
+    """Every operation of the toolkit's own spec (the CS operation first)."""
+    return contracts_of(spec_document())

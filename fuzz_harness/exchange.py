@@ -14,13 +14,16 @@ import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from jobs_metrics_spec import aksk
+
 # Header values that are secrets, by the environment variable a user sets to reproduce.
-TOKEN_VARIABLES = ("AUTH_TOKEN", "OTHER_AUTH_TOKEN")
+TOKEN_VARIABLES = ("AUTH_TOKEN", "OTHER_AUTH_TOKEN", "AK", "OTHER_AK", "SK", "OTHER_SK")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # ``$AUTH_TOKEN`` (``${AUTH_TOKEN}`` before other characters), or a near miss of it written as a
 # bash expansion, so that a curl line shows the near miss without the secret:
@@ -32,8 +35,55 @@ CHUNK = 64 * 1024  # chunk size of a chunked request body
 
 
 @dataclass(frozen=True)
+class Signing:
+    """How a request to the successor operation is signed when it is sent (AK/SK).
+
+    A signature holds the time it is sent (``X-Sdk-Date``) and the Host the client connects
+    to, so it is made by the :class:`Sender`, never stored. The defaults sign as the
+    provider's SDK does; each other field makes one signing fault a probe sends:
+    ``access``/``secret`` are placeholders (``$AK``, a near miss ``${AK}x``, or a literal),
+    ``skew_seconds`` moves the date, ``date`` writes it literally (``None``: now; ``""``: no
+    date header), ``unsigned`` headers left out of ``SignedHeaders``, ``phantom`` a header
+    signed but not sent, ``payload_hash`` a body hash other than the body's (and sent as
+    ``X-Sdk-Content-Sha256``), ``signed_body``/``signed_path``/``signed_method`` what was
+    signed when the request sent differs, ``flip`` a signature with its last digit changed.
+    """
+
+    access: str = "$AK"
+    secret: str = "$SK"
+    skew_seconds: int = 0
+    date: str | None = None
+    unsigned: tuple[str, ...] = ()
+    phantom: tuple[str, str] | None = None
+    payload_hash: str | None = None
+    signed_body: bytes | None = None
+    signed_path: str | None = None
+    signed_method: str | None = None
+    flip: bool = False
+    appended: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["signed_body"] = (
+            None if self.signed_body is None else self.signed_body.decode("latin-1")
+        )
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Signing:
+        fields = {**data}
+        body = fields.get("signed_body")
+        fields["signed_body"] = None if body is None else str(body).encode("latin-1")
+        fields["unsigned"] = tuple(fields.get("unsigned") or ())
+        fields["phantom"] = tuple(fields["phantom"]) if fields.get("phantom") else None
+        fields["appended"] = tuple(tuple(pair) for pair in fields.get("appended") or ())
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
 class Request:
-    """An HTTP request: ``headers`` may name ``$AUTH_TOKEN`` placeholders for secrets."""
+    """An HTTP request: ``headers`` may name ``$AUTH_TOKEN`` placeholders for secrets;
+    ``signing`` says how the sender signs it (the successor operation's AK/SK)."""
 
     method: str
     path: str
@@ -42,6 +92,7 @@ class Request:
     # Sent with ``Transfer-Encoding: chunked`` instead of ``Content-Length`` (in chunks of
     # CHUNK bytes), as streaming clients and proxies send bodies.
     chunked: bool = False
+    signing: Signing | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +101,7 @@ class Request:
             "headers": [list(pair) for pair in self.headers],
             "body": None if self.body is None else self.body.decode("latin-1"),
             "chunked": self.chunked,
+            "signing": None if self.signing is None else self.signing.to_json(),
         }
 
     @classmethod
@@ -61,6 +113,7 @@ class Request:
             headers=tuple((str(k), str(v)) for k, v in data.get("headers", [])),
             body=None if body is None else str(body).encode("latin-1"),
             chunked=bool(data.get("chunked", False)),
+            signing=Signing.from_json(data["signing"]) if data.get("signing") else None,
         )
 
 
@@ -152,9 +205,40 @@ class Sender:
         with self._new_client() as client:
             return [self._send(client, request) for request in requests]
 
+    def signed(self, request: Request) -> list[tuple[str, str]]:
+        """The request's headers with the secrets resolved, signed as ``request.signing`` says."""
+        headers = [(name, self.resolve(value)) for name, value in request.headers]
+        signing = request.signing
+        if signing is None:
+            return headers
+        names = {name.lower() for name, _ in headers}
+        if "host" not in names:
+            headers.insert(0, ("Host", httpx.URL(self.base_url).netloc.decode("ascii")))
+        if signing.date != "" and "x-sdk-date" not in names:
+            moment = datetime.now(UTC) + timedelta(seconds=signing.skew_seconds)
+            headers.append(("X-Sdk-Date", signing.date or aksk.sdk_date(moment)))
+        if signing.payload_hash is not None:
+            headers.append(("X-Sdk-Content-Sha256", signing.payload_hash))
+        to_sign = [(n, v) for n, v in headers if n.lower() not in signing.unsigned]
+        if signing.phantom:
+            to_sign.append(signing.phantom)
+        base_path = httpx.URL(self.base_url).path.rstrip("/")
+        value = aksk.sign(
+            signing.signed_method or request.method,
+            base_path + (signing.signed_path or request.path).split("?", 1)[0],
+            to_sign,
+            (request.body or b"") if signing.signed_body is None else signing.signed_body,
+            self.resolve(signing.access),
+            self.resolve(signing.secret),
+            payload_hash=signing.payload_hash,
+        )
+        if signing.flip:
+            value = value[:-1] + ("0" if value[-1] != "0" else "1")
+        return [*headers, ("Authorization", value), *signing.appended]
+
     def _send(self, client: httpx.Client, request: Request) -> Answer:
         self.sent += 1
-        headers = [(name, self.resolve(value)) for name, value in request.headers]
+        headers = self.signed(request)
         content: bytes | Iterator[bytes] | None = request.body
         if request.chunked:
             content = _chunks(request.body or b"")
@@ -183,6 +267,13 @@ def curl(request: Request, base_url: str, files: Path | None = None, name: str =
             parts += ["-H", shlex.quote(f"@{path}")]
         else:
             parts += ["-H", shlex.quote(line)]
+    if request.signing is not None:
+        # A signature holds the time it was made: no fixed header reproduces it after the
+        # skew window, so the line names it and `replay` signs the request anew.
+        parts += [
+            "-H",
+            shlex.quote("Authorization: SDK-HMAC-SHA256 (signed when sent: use replay)"),
+        ]
     if request.chunked:
         parts += ["-H", shlex.quote("Transfer-Encoding: chunked")]
     if request.body is not None:

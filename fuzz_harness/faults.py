@@ -16,11 +16,23 @@ import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from reference_server import ASGIApp, Message, Receive, Scope, Send, Settings, Store, create_app
+from jobs_metrics_spec import aksk
+from reference_server import (
+    DEMO_ACCESS_KEYS,
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    Settings,
+    Store,
+    create_app,
+)
 
 
 @dataclass
@@ -398,6 +410,124 @@ def _desync_after_refusal(ex: Traffic, _: Store) -> None:
         _poisoned.add(ex.connection)
 
 
+# ---- the successor's AK/SK signature: each fault skips one check of the verifier ----------
+#
+# A fault re-signs the request as received with the access key's own secret key (which a
+# server that skips that check would, in effect, accept), so that the real app, whose
+# verifier is complete, serves it.
+
+
+def _signed_request(ex: Traffic) -> tuple[aksk.Authorization, str] | None:
+    """The request's parsed signature and its key's secret, when the key is a demo one."""
+    parsed = aksk.parse_authorization(ex.headers.get(b"authorization", b"").decode("latin-1"))
+    if parsed is None or parsed.access_key not in DEMO_ACCESS_KEYS:
+        return None
+    return parsed, DEMO_ACCESS_KEYS[parsed.access_key].secret_key
+
+
+def _resign(
+    ex: Traffic, secret: str, signed: tuple[str, ...], payload_hash: str | None = None
+) -> None:
+    """Replace the signature with a right one over the request as it now is."""
+    headers = {
+        name.decode("latin-1").lower(): v.decode("latin-1") for name, v in ex.headers.items()
+    }
+    canonical = aksk.canonical_request(
+        ex.method,
+        ex.path,
+        (),
+        {name: headers.get(name, "") for name in signed},
+        signed,
+        payload_hash or aksk.body_hash(ex.body),
+    )
+    value = aksk.signature(secret, aksk.string_to_sign(headers.get("x-sdk-date", ""), canonical))
+    access = aksk.parse_authorization(headers["authorization"])
+    assert access is not None
+    ex.headers[b"authorization"] = (
+        f"{aksk.ALGORITHM} Access={access.access_key}, SignedHeaders={';'.join(signed)},"
+        f" Signature={value}"
+    ).encode()
+
+
+def _signature_not_checked(ex: Traffic, _: Settings) -> None:
+    """Any signature of a known access key is taken (only the key is looked up)."""
+    found = _signed_request(ex)
+    if found is not None:
+        _resign(ex, found[1], found[0].signed_headers)
+
+
+def _skew_not_checked(ex: Traffic, _: Settings) -> None:
+    """A stale or future X-Sdk-Date is taken: the signature is checked, the clock is not."""
+    found = _signed_request(ex)
+    date = ex.headers.get(b"x-sdk-date", b"").decode("latin-1")
+    if found is None or not date:
+        return
+    try:
+        moment = datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return
+    parsed, secret = found
+    if not _verifies(ex, parsed, secret):
+        return  # a wrong signature stays wrong
+    if abs((datetime.now(UTC) - moment).total_seconds()) > 60:
+        ex.headers[b"x-sdk-date"] = aksk.sdk_date().encode()
+        _resign(ex, secret, parsed.signed_headers)
+
+
+def _verifies(
+    ex: Traffic, parsed: aksk.Authorization, secret: str, payload_hash: str | None = None
+) -> bool:
+    headers = {
+        name.decode("latin-1").lower(): v.decode("latin-1") for name, v in ex.headers.items()
+    }
+    if any(name not in headers for name in parsed.signed_headers):
+        return False
+    canonical = aksk.canonical_request(
+        ex.method,
+        ex.path,
+        (),
+        {name: headers[name] for name in parsed.signed_headers},
+        parsed.signed_headers,
+        payload_hash or aksk.body_hash(ex.body),
+    )
+    expected = aksk.signature(secret, aksk.string_to_sign(headers.get("x-sdk-date", ""), canonical))
+    return aksk.signatures_equal(parsed.signature, expected)
+
+
+def _body_not_covered(ex: Traffic, _: Settings) -> None:
+    """Takes X-Sdk-Content-Sha256 (UNSIGNED-PAYLOAD included) as the body's hash, as the SDK
+    does for bodies that are not JSON, instead of hashing the body received."""
+    found = _signed_request(ex)
+    claimed = ex.headers.get(b"x-sdk-content-sha256", b"").decode("latin-1")
+    if found is None or not claimed:
+        return
+    parsed, secret = found
+    if _verifies(ex, parsed, secret, payload_hash=claimed):
+        ex.headers[b"x-sdk-content-sha256"] = aksk.body_hash(ex.body).encode()
+        _resign(ex, secret, parsed.signed_headers)
+
+
+def _project_not_bound(ex: Traffic, _: Settings) -> None:
+    """A valid key of any project is served its own project's jobs on another project's
+    path (the key is checked, its project is not compared with the path or X-Project-Id)."""
+    found = _signed_request(ex)
+    parts = ex.path.split("/")
+    if found is None or len(parts) < 3:
+        return
+    parsed, secret = found
+    if not _verifies(ex, parsed, secret):
+        return
+    owner = DEMO_ACCESS_KEYS[parsed.access_key].project_id
+    changed = False
+    if parts[2] != owner and len(parts[2]) == len(owner):
+        parts[2], changed = owner, True
+        ex.path = "/".join(parts)
+    if ex.headers.get(b"x-project-id", owner.encode()) != owner.encode():
+        ex.headers[b"x-project-id"], changed = owner.encode(), True
+    if changed:
+        _resign(ex, secret, parsed.signed_headers)
+
+
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
@@ -556,6 +686,26 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "intermittent-500", "one answer in 20 is a 500", after=_sometimes_500, statuses=(200,)
+        ),
+        Fault(
+            "signature-not-checked",
+            "any signature of a known access key is accepted",
+            before=_signature_not_checked,
+        ),
+        Fault(
+            "skew-not-checked",
+            "a correctly signed request with a stale or future X-Sdk-Date is accepted",
+            before=_skew_not_checked,
+        ),
+        Fault(
+            "body-not-covered",
+            "X-Sdk-Content-Sha256 (UNSIGNED-PAYLOAD) is trusted as the body's hash",
+            before=_body_not_covered,
+        ),
+        Fault(
+            "project-not-bound",
+            "a valid key of another project is served on this project's path",
+            before=_project_not_bound,
         ),
         Fault(
             "keep-alive-desync",

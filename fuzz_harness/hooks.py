@@ -16,8 +16,10 @@ and which belong to another:
   schema are left as generated: they must still be refused.
 - ``jobs_match_known_data``: every 200 answer of the operation is held to the data rules
   (:func:`fuzz_harness.judge.judge_jobs`); a failure names its rule as ``[rule-id]``.
-- Exercised rules are counted and written to ``JM_FUZZ_STATS`` when schemathesis exits, so
-  the report can tell a rule that held from one that never came up.
+- ``before_call``: requests to the signed operation (the successor's AK/SK) are signed when
+  sent, with ``JM_FUZZ_AK``/``JM_FUZZ_SK`` (:class:`SignedRequest`).
+- Exercised rules are counted per operation and written to ``JM_FUZZ_STATS`` when
+  schemathesis exits, so the report can tell a rule that held from one that never came up.
 
 Only answers to the operation's POST are judged: schemathesis' own probes (other methods,
 missing headers) are judged by its built-in checks and by the harness' probes.
@@ -33,18 +35,22 @@ import threading
 import zlib
 from collections import Counter
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+import requests
 import schemathesis
 
-from fuzz_harness.contract import default_contract
+from fuzz_harness.contract import Contract, default_contract, default_contracts
 from fuzz_harness.exchange import Answer
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import judge_jobs
-from jobs_metrics_spec import METRICS_PATH
+from jobs_metrics_spec import aksk
 
 ENV_JOB_IDS = "JM_FUZZ_JOB_IDS"
 ENV_OTHER_JOB_IDS = "JM_FUZZ_OTHER_JOB_IDS"
 ENV_STATS = "JM_FUZZ_STATS"
+ENV_AK = "JM_FUZZ_AK"
+ENV_SK = "JM_FUZZ_SK"
 
 _data = {
     "known": JobIdSet.parse(os.environ.get(ENV_JOB_IDS)),
@@ -94,25 +100,90 @@ def map_body(context: schemathesis.HookContext, body: Any) -> Any:
     return mix_known_ids(body, random.Random(seed))
 
 
+def _contract_of(case: schemathesis.Case[Any]) -> Contract | None:
+    """The spec operation a case belongs to (one with an ``x-contract``), or None."""
+    for contract in default_contracts():
+        if case.operation.path == contract.path and case.method.lower() == contract.method:
+            return contract
+    return None
+
+
 def _is_operation_post(case: schemathesis.Case[Any], response: schemathesis.Response) -> bool:
     method = (getattr(response.request, "method", None) or case.method or "").upper()
-    return method == "POST" and case.operation.path == METRICS_PATH
+    return method == "POST" and _contract_of(case) is not None
+
+
+class SignedRequest(requests.auth.AuthBase):
+    """Signs a request as the provider's SDK does (``SDK-HMAC-SHA256``), when it is sent.
+
+    A requests auth sees the prepared request, body serialised and URL final, which is what
+    the signature must cover; schemathesis passes it on from ``before_call``'s ``kwargs``.
+    Signed: ``Host`` (set explicitly, so the one sent is the one signed), ``X-Sdk-Date``,
+    ``Content-Type`` and ``X-Project-Id`` when sent, as the SDK signs its own headers.
+    """
+
+    def __init__(self, access_key: str, secret_key: str) -> None:
+        self.access_key, self.secret_key = access_key, secret_key
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        url = urlsplit(request.url or "")
+        request.headers["Host"] = url.netloc
+        request.headers["X-Sdk-Date"] = aksk.sdk_date()
+        body = request.body or b""
+        raw = body.encode("utf-8") if isinstance(body, str) else body
+        if not isinstance(raw, bytes):  # a stream: schemathesis sends JSON as bytes
+            raise TypeError("a signed request needs its body as bytes")
+        signed = [
+            (name, str(request.headers[name]))
+            for name in ("Host", "X-Sdk-Date", "Content-Type", "X-Project-Id")
+            if name in request.headers
+        ]
+        request.headers["Authorization"] = aksk.sign(
+            request.method or "POST",
+            url.path,
+            signed,
+            raw,
+            self.access_key,
+            self.secret_key,
+            query=parse_qsl(url.query, keep_blank_values=True),
+        )
+        return request
+
+
+def before_call(
+    context: schemathesis.HookContext, case: schemathesis.Case[Any], kwargs: dict[str, Any]
+) -> None:
+    """Requests to the signed operation are signed with the run's AK/SK.
+
+    Only cases that carry the security header: schemathesis leaves it out on purpose to
+    check that a request without credentials is refused (ST203), and a signature added to
+    those would make the server's right answer look wrong.
+    """
+    contract = _contract_of(case)
+    access_key, secret_key = os.environ.get(ENV_AK, ""), os.environ.get(ENV_SK, "")
+    names = {name.lower() for name in (case.headers or {})}
+    if contract is not None and contract.signed and access_key and "authorization" in names:
+        kwargs["auth"] = SignedRequest(access_key, secret_key)
 
 
 def jobs_match_known_data(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """A 200 answer holds requested jobs only, every known one in order, no foreign one."""
-    if response.status_code != 200 or not _is_operation_post(case, response):
+    contract = _contract_of(case)
+    if response.status_code != 200 or contract is None or not _is_operation_post(case, response):
         return None
     requested = case.body.get("job_ids") if isinstance(case.body, dict) else None
     if not isinstance(requested, list):
         return None
     answer = Answer(response.status_code, {}, response.content)
-    verdicts = judge_jobs(requested, answer, _data["known"], _data["foreign"])
-    with _lock:
-        _counts.update(verdicts.exercised)
-        _counts["answers_with_jobs"] += "jobs-only-requested" in verdicts.exercised
+    verdicts = judge_jobs(
+        requested, answer, _data["known"], _data["foreign"], contract.jobs_pointer
+    )
+    operation = contract.operation_id
+    with _lock:  # counted per operation: the report has rows per operation
+        _counts.update(f"{operation}/{rule}" for rule in verdicts.exercised)
+        _counts[f"{operation}/answers_with_jobs"] += "jobs-only-requested" in verdicts.exercised
     problems = [f"[{rule}] {text}" for rule, texts in verdicts.problems.items() for text in texts]
     if problems:
         raise AssertionError("\n".join(problems))
@@ -129,5 +200,6 @@ def register() -> None:
         return
     _registered = True
     schemathesis.hook(map_body)
+    schemathesis.hook(before_call)
     schemathesis.check(jobs_match_known_data)
     atexit.register(_write_stats)

@@ -19,8 +19,6 @@ from jobs_metrics_spec import Rule
 ENVELOPE_RULES = ("response-schema", "error-body-schema")
 TIMES_RULE = "times-in-milliseconds"
 ANSWER_RULES = (*ENVELOPE_RULES, TIMES_RULE)
-ERROR_SCHEMA = "ErrorResponse"
-RESPONSE_SCHEMA = "JobMetricsResponse"
 
 
 @dataclass
@@ -55,8 +53,14 @@ def schema_problems(contract: Contract, schema: str, value: Any) -> list[str]:
     ][:5]
 
 
+def error_statuses(contract: Contract) -> frozenset[int]:
+    """The statuses whose answers carry the operation's error body: those of its refusals."""
+    return frozenset(rule.status for rule in contract.rules if rule.error_id and rule.status)
+
+
 def judge_body(contract: Contract, answer: Answer) -> Verdicts:
-    """The envelope rules every answer must keep: 200 -> JobMetricsResponse, else ErrorResponse."""
+    """The envelope rules every answer must keep: a 200 the operation's answer schema, a
+    refusal its error body (``JobMetricsResponse``/``ErrorResponse`` for the CS operation)."""
     verdicts = Verdicts()
     if answer.error:
         return verdicts
@@ -66,41 +70,44 @@ def judge_body(contract: Contract, answer: Answer) -> Verdicts:
         if media != "application/json" or body is None:
             verdicts.fail("response-schema", f"the 200 answer is not JSON: {describe(answer)}")
             return verdicts
-        jobs = (body.get("payload") or {}).get("jobs") if isinstance(body, dict) else None
-        problems = schema_problems(contract, RESPONSE_SCHEMA, body)
+        jobs = contract.jobs_of(body)
+        problems = schema_problems(contract, contract.success_schema, body)
         if problems or jobs:  # only an answer with jobs checks the job fields
             verdicts.exercised.add("response-schema")
         for problem in problems:
             verdicts.fail("response-schema", problem)
-    elif answer.status in (400, 404, 405):
+    elif answer.status in error_statuses(contract):
         verdicts.exercised.add("error-body-schema")
         if media != "application/json" or body is None:
             verdicts.fail(
                 "error-body-schema", f"the refusal has no JSON error body: {describe(answer)}"
             )
             return verdicts
-        for problem in schema_problems(contract, ERROR_SCHEMA, body):
+        for problem in schema_problems(contract, contract.error_schema, body):
             verdicts.fail("error-body-schema", problem)
     return verdicts
 
 
-def judge_refusal(rule: Rule, answer: Answer, *, bodiless: bool = False) -> list[str]:
-    """Problems with ``answer`` as the refusal ``rule`` names (status, error_id, headers).
+def judge_refusal(
+    rule: Rule, answer: Answer, *, bodiless: bool = False, code_field: str = "error_id"
+) -> list[str]:
+    """Problems with ``answer`` as the refusal ``rule`` names (status, error code, headers).
 
     ``bodiless``: the answer to a HEAD request, which has no body by HTTP's definition, is
-    held to the status and headers only.
+    held to the status and headers only. ``code_field``: the error body's field holding the
+    code (``error_id`` in CS's body, ``error_code`` in DLI's).
     """
     if answer.error:
         return [f"expected {rule.expected}, got {describe(answer)}"]
     problems: list[str] = []
     body = answer.json()
-    error_id = body.get("error_id") if isinstance(body, dict) else None
+    error_id = body.get(code_field) if isinstance(body, dict) else None
     if bodiless:
         if answer.status != rule.status:
             problems.append(f"expected HTTP {rule.status} (no body: HEAD), got {describe(answer)}")
     elif answer.status != rule.status or (rule.error_id and error_id != rule.error_id):
         problems.append(
-            f"expected {rule.expected}, got HTTP {answer.status} with error_id {error_id!r}"
+            f"expected {rule.expected}, got HTTP {answer.status} with {code_field} {error_id!r}"
             + ("" if error_id else f" ({describe(answer)})")
         )
     for name, value in rule.headers.items():
@@ -112,7 +119,11 @@ def judge_refusal(rule: Rule, answer: Answer, *, bodiless: bool = False) -> list
 
 
 def judge_jobs(
-    requested: Sequence[Any], answer: Answer, known: JobIdSet, foreign: JobIdSet
+    requested: Sequence[Any],
+    answer: Answer,
+    known: JobIdSet,
+    foreign: JobIdSet,
+    jobs_path: Sequence[str] = ("payload", "jobs"),
 ) -> Verdicts:
     """The data rules of a 200 answer to ``job_ids == requested``.
 
@@ -125,7 +136,11 @@ def judge_jobs(
     body = answer.json()
     if answer.status != 200 or not isinstance(body, dict):
         return verdicts
-    jobs = (body.get("payload") or {}).get("jobs") or []
+    node: Any = body
+    for key in jobs_path:
+        node = node.get(key) if isinstance(node, dict) else None
+    jobs = node if isinstance(node, list) else []
+    where = ".".join(jobs_path)
     # A job_id that is no integer is response-schema's finding; counted here too, it would be
     # one bad value reported twice (as "unrequested").
     returned = [
@@ -140,11 +155,11 @@ def judge_jobs(
         unrequested = [job_id for job_id in returned if _as_id(job_id) not in position]
         if unrequested:
             verdicts.fail(
-                "jobs-only-requested", f"payload.jobs holds unrequested jobs {unrequested[:5]}"
+                "jobs-only-requested", f"{where} holds unrequested jobs {unrequested[:5]}"
             )
         twice = sorted({j for j in returned if returned.count(j) > 1}, key=str)
         if twice:
-            verdicts.fail("jobs-only-requested", f"payload.jobs lists jobs twice: {twice[:5]}")
+            verdicts.fail("jobs-only-requested", f"{where} lists jobs twice: {twice[:5]}")
     asked_known = [job_id for job_id in position if job_id in known and job_id not in foreign]
     if asked_known:
         verdicts.exercised.add("jobs-found-in-order")
@@ -154,11 +169,11 @@ def judge_jobs(
             verdicts.fail(
                 "jobs-found-in-order",
                 f"{len(missing)} of {len(asked_known)} requested jobs of the project are missing"
-                f" from payload.jobs, e.g. {missing[:5]}",
+                f" from {where}, e.g. {missing[:5]}",
             )
         order = [position[i] for i in map(_as_id, returned) if i in position]
         if order != sorted(order):
-            verdicts.fail("jobs-found-in-order", "payload.jobs is not in the order requested")
+            verdicts.fail("jobs-found-in-order", f"{where} is not in the order requested")
     asked_foreign = [job_id for job_id in position if job_id in foreign]
     if asked_foreign:
         verdicts.exercised.add("jobs-foreign-hidden")
@@ -166,7 +181,7 @@ def judge_jobs(
         if leaked:
             verdicts.fail(
                 "jobs-foreign-hidden",
-                f"payload.jobs holds jobs of another project: {leaked[:5]} (a cross-tenant leak)",
+                f"{where} holds jobs of another project: {leaked[:5]} (a cross-tenant leak)",
             )
     return verdicts
 

@@ -15,10 +15,14 @@ from pathlib import Path
 
 from fuzz_harness.jobids import JobIdsError, JobIdSet
 from reference_server import (
+    ACCESS_KEY_A,
+    ACCESS_KEY_B,
     PROJECT_A,
     PROJECT_A_JOBS,
     PROJECT_B,
     PROJECT_B_JOBS,
+    SECRET_KEY_A,
+    SECRET_KEY_B,
     TOKEN_A,
     TOKEN_B,
 )
@@ -33,12 +37,31 @@ class OptionsError(ValueError):
 
 @dataclass(frozen=True)
 class Identity:
-    """A token, the project it was issued for, and the jobs known to exist there."""
+    """A token (and an AK/SK pair), the project they are for, and the jobs known to exist there.
+
+    The AK/SK pair signs requests to the successor operation; without one, that operation's
+    rules are "not exercised".
+    """
 
     token: str
     project_id: str
     job_ids: JobIdSet
     variable: str  # the environment variable a user sets to reproduce with this token
+    access_key: str = ""
+    secret_key: str = ""
+
+    @property
+    def ak_variable(self) -> str:
+        """``AK`` beside ``AUTH_TOKEN``, ``OTHER_AK`` beside ``OTHER_AUTH_TOKEN``."""
+        return self.variable.replace("AUTH_TOKEN", "AK")
+
+    @property
+    def sk_variable(self) -> str:
+        return self.variable.replace("AUTH_TOKEN", "SK")
+
+    @property
+    def signs(self) -> bool:
+        return bool(self.access_key and self.secret_key)
 
 
 @dataclass(frozen=True)
@@ -58,8 +81,18 @@ class FuzzOptions:
 
     @property
     def secrets(self) -> dict[str, str]:
-        found = [self.identity, *([self.other] if self.other else [])]
-        return {identity.variable: identity.token for identity in found}
+        found: dict[str, str] = {}
+        for identity in (self.identity, *([self.other] if self.other else [])):
+            found[identity.variable] = identity.token
+            if identity.signs:
+                found[identity.ak_variable] = identity.access_key
+                found[identity.sk_variable] = identity.secret_key
+        return found
+
+    def skips(self, key: str) -> bool:
+        """Whether the user skipped a report row: by its key, or by the bare rule id (which
+        skips the rule on every operation that has it)."""
+        return key in self.skip_rules or key.rsplit("/", 1)[-1] in self.skip_rules
 
 
 def demo_identities() -> tuple[Identity, Identity]:
@@ -69,8 +102,10 @@ def demo_identities() -> tuple[Identity, Identity]:
         return JobIdSet(((jobs.start, jobs.stop - 1),))
 
     return (
-        Identity(TOKEN_A, PROJECT_A, ids(PROJECT_A_JOBS), "AUTH_TOKEN"),
-        Identity(TOKEN_B, PROJECT_B, ids(PROJECT_B_JOBS), "OTHER_AUTH_TOKEN"),
+        Identity(TOKEN_A, PROJECT_A, ids(PROJECT_A_JOBS), "AUTH_TOKEN", ACCESS_KEY_A, SECRET_KEY_A),
+        Identity(
+            TOKEN_B, PROJECT_B, ids(PROJECT_B_JOBS), "OTHER_AUTH_TOKEN", ACCESS_KEY_B, SECRET_KEY_B
+        ),
     )
 
 
@@ -89,6 +124,10 @@ def build_options(
     workers: int,
     report_dir: Path,
     demo: tuple[Identity, Identity] | None,
+    ak: str = "",
+    sk: str = "",
+    other_ak: str = "",
+    other_sk: str = "",
     strict: bool = False,
     skip_rules: str = "",
     rule_ids: Collection[str] = (),
@@ -104,12 +143,16 @@ def build_options(
             project_id or first.project_id,
             job_ids or str(first.job_ids),
             "AUTH_TOKEN",
+            (ak, sk) if ak or sk else (first.access_key, first.secret_key),
         )
         other = _identity(
             other_auth_token or second.token,
             other_project_id or second.project_id,
             other_job_ids or str(second.job_ids),
             "OTHER_AUTH_TOKEN",
+            (other_ak, other_sk)
+            if other_ak or other_sk
+            else (second.access_key, second.secret_key),
         )
     else:
         if not auth_token or not project_id:
@@ -117,7 +160,7 @@ def build_options(
                 "AUTH_TOKEN and PROJECT_ID are required with BASE_URL: a valid token and the"
                 " project it was issued for"
             )
-        identity = _identity(auth_token, project_id, job_ids, "AUTH_TOKEN")
+        identity = _identity(auth_token, project_id, job_ids, "AUTH_TOKEN", (ak, sk))
         other = None
         if other_auth_token or other_project_id or other_job_ids:
             if not other_auth_token or not other_project_id:
@@ -125,12 +168,20 @@ def build_options(
                     "OTHER_AUTH_TOKEN and OTHER_PROJECT_ID go together: a second valid token"
                     " and its project"
                 )
-            other = _identity(other_auth_token, other_project_id, other_job_ids, "OTHER_AUTH_TOKEN")
+            other = _identity(
+                other_auth_token,
+                other_project_id,
+                other_job_ids,
+                "OTHER_AUTH_TOKEN",
+                (other_ak, other_sk),
+            )
     if other is not None:
         if other.project_id == identity.project_id:
             raise OptionsError("OTHER_PROJECT_ID must differ from PROJECT_ID")
         if other.token == identity.token:
             raise OptionsError("OTHER_AUTH_TOKEN must differ from AUTH_TOKEN")
+        if other.signs and other.access_key == identity.access_key:
+            raise OptionsError("OTHER_AK must differ from AK")
         if identity.job_ids.overlaps(other.job_ids):
             raise OptionsError(
                 "JOB_IDS and OTHER_JOB_IDS overlap: a job belongs to one project only"
@@ -138,7 +189,8 @@ def build_options(
     # Ranges and choices of single options (MAX_EXAMPLES, WORKERS, MODE) are the command
     # line's types (fuzz_harness.cli); what is checked here is options together.
     skip = frozenset(filter(None, (part.strip() for part in skip_rules.split(","))))
-    unknown = sorted(skip - set(rule_ids))
+    known = {*rule_ids, *(key.rsplit("/", 1)[-1] for key in rule_ids)}  # bare ids too
+    unknown = sorted(skip - known)
     if unknown:
         raise OptionsError(
             f"SKIP_RULES: no rule {', '.join(map(repr, unknown))}; the rules are"
@@ -158,8 +210,16 @@ def build_options(
     )
 
 
-def _identity(token: str, project_id: str, job_ids: str, variable: str) -> Identity:
+def _identity(
+    token: str, project_id: str, job_ids: str, variable: str, keys: tuple[str, str] = ("", "")
+) -> Identity:
     label = "PROJECT_ID" if variable == "AUTH_TOKEN" else "OTHER_PROJECT_ID"
+    access_key, secret_key = keys
+    if bool(access_key) != bool(secret_key):
+        ak, sk = variable.replace("AUTH_TOKEN", "AK"), variable.replace("AUTH_TOKEN", "SK")
+        raise OptionsError(
+            f"{ak} and {sk} go together: an access key of {label} and its secret key"
+        )
     if not PROJECT_SHAPE.fullmatch(project_id):
         raise OptionsError(
             f"{label} {project_id!r} is not 32 lowercase hexadecimal characters (the spec's"
@@ -170,4 +230,4 @@ def _identity(token: str, project_id: str, job_ids: str, variable: str) -> Ident
     except JobIdsError as exc:
         name = "JOB_IDS" if variable == "AUTH_TOKEN" else "OTHER_JOB_IDS"
         raise OptionsError(f"{name}: {exc}") from None
-    return Identity(token, project_id, ids, variable)
+    return Identity(token, project_id, ids, variable, access_key, secret_key)

@@ -14,14 +14,15 @@ import json
 import random
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fuzz_harness.contract import Contract
-from fuzz_harness.exchange import Request
+from fuzz_harness.exchange import Request, Signing
 from fuzz_harness.jobids import INT64_MAX
 from fuzz_harness.judge import ANSWER_RULES
 from fuzz_harness.options import FuzzOptions, Identity
-from jobs_metrics_spec import METRICS_PATH
+from jobs_metrics_spec import aksk
 
 JSON = ("Content-Type", "application/json")
 
@@ -50,8 +51,8 @@ class Skipped:
     reason: str
 
 
-def path_for(project_id: str) -> str:
-    return METRICS_PATH.format(project_id=project_id)
+def path_for(contract: Contract, project_id: str) -> str:
+    return contract.path.format(project_id=project_id)
 
 
 def _token(identity: Identity, spelling: str = "${}") -> tuple[str, str]:
@@ -59,7 +60,20 @@ def _token(identity: Identity, spelling: str = "${}") -> tuple[str, str]:
     return ("X-Auth-Token", spelling.replace("{}", identity.variable))
 
 
+def _auth(contract: Contract, identity: Identity) -> tuple[tuple[str, str], ...]:
+    """The auth headers a probe lists: the token, or none for a signed operation (the
+    sender adds the signature when it sends, see :class:`Signing`)."""
+    return () if contract.signed else (_token(identity),)
+
+
+def signing_of(identity: Identity, **fault: Any) -> Signing:
+    """The identity's signature, with one signing fault if asked (see :class:`Signing`)."""
+    keys = {"access": f"${identity.ak_variable}", "secret": f"${identity.sk_variable}"}
+    return Signing(**{**keys, **fault})
+
+
 def post(
+    contract: Contract,
     identity: Identity,
     body: Any,
     *,
@@ -67,10 +81,16 @@ def post(
     headers: tuple[tuple[str, str], ...] | None = None,
     token: tuple[str, str] | None = None,
     method: str = "POST",
+    signing: Signing | None = None,
 ) -> Request:
+    """A request to ``contract``'s operation, authenticated as ``identity`` (its token, or
+    signed with its AK/SK, ``signing`` saying how) unless ``headers`` say otherwise."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    chosen = headers if headers is not None else ((token or _token(identity)), JSON)
-    return Request(method, path_for(project_id or identity.project_id), chosen, raw)
+    auth = (token,) if token else _auth(contract, identity)
+    chosen = headers if headers is not None else (*auth, JSON)
+    sign = (signing or signing_of(identity)) if contract.signed else None
+    path = path_for(contract, project_id or identity.project_id)
+    return Request(method, path, chosen, raw, signing=sign)
 
 
 def unknown_ids(rng: random.Random, options: FuzzOptions, count: int) -> list[int]:
@@ -138,11 +158,13 @@ def all_probes(
 def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
     me = options.identity
     ids = some_ids(rng, me, 3)
-    yield Probe("valid-request-accepted", "schema-valid request", post(me, {"job_ids": ids}), me)
+    yield Probe(
+        "valid-request-accepted", "schema-valid request", post(contract, me, {"job_ids": ids}), me
+    )
     yield Probe(
         "valid-request-accepted",
         "largest job ID (2^63-1)",
-        post(me, {"job_ids": [INT64_MAX]}),
+        post(contract, me, {"job_ids": [INT64_MAX]}),
         me,
     )
     body = {"job_ids": some_ids(rng, me, 2)}
@@ -151,13 +173,19 @@ def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iter
         ("media type in upper case", "APPLICATION/JSON"),
         ("media type in mixed case with a parameter", "Application/Json;Charset=UTF-8"),
     ):
-        headers = (_token(me), ("Content-Type", media))
-        yield Probe("valid-request-accepted", name, post(me, body, headers=headers), me)
-    lower = (("x-auth-token", f"${me.variable}"), ("content-type", "application/json"))
-    yield Probe(
-        "valid-request-accepted", "header names in lower case", post(me, body, headers=lower), me
+        headers = (*_auth(contract, me), ("Content-Type", media))
+        yield Probe("valid-request-accepted", name, post(contract, me, body, headers=headers), me)
+    lower = (
+        *((name.lower(), value) for name, value in _auth(contract, me)),
+        ("content-type", "application/json"),
     )
-    chunked = post(me, body)
+    yield Probe(
+        "valid-request-accepted",
+        "header names in lower case",
+        post(contract, me, body, headers=lower),
+        me,
+    )
+    chunked = post(contract, me, body)
     yield Probe(
         "valid-request-accepted",
         "chunked body (no Content-Length)",
@@ -165,7 +193,7 @@ def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iter
         me,
     )
     limit = contract.limits.max_body_bytes
-    exact = post(me, _padded(body["job_ids"], limit))
+    exact = post(contract, me, _padded(body["job_ids"], limit))
     yield Probe("valid-request-accepted", f"body of exactly {limit} bytes", exact, me)
     yield Probe(
         "valid-request-accepted",
@@ -177,7 +205,7 @@ def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iter
     yield Probe(
         "valid-request-accepted",
         f"request headers of about {under} bytes (under max_header_bytes)",
-        post(me, body, headers=_header_block(me, under)),
+        post(contract, me, body, headers=_header_block(contract, me, under)),
         me,
     )
     if options.other:
@@ -185,7 +213,7 @@ def _valid(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iter
         yield Probe(
             "valid-request-accepted",
             "second identity, its own project",
-            post(other, {"job_ids": some_ids(rng, other, 3)}),
+            post(contract, other, {"job_ids": some_ids(rng, other, 3)}),
             other,
         )
 
@@ -200,7 +228,7 @@ def _token_missing(contract: Contract, options: FuzzOptions, rng: random.Random)
     yield _refusal(
         "token-missing",
         "no X-Auth-Token",
-        post(me, {"job_ids": some_ids(rng, me, 2)}, headers=(JSON,)),
+        post(contract, me, {"job_ids": some_ids(rng, me, 2)}, headers=(JSON,)),
     )
 
 
@@ -209,7 +237,7 @@ def _token_unknown(contract: Contract, options: FuzzOptions, rng: random.Random)
     me = options.identity
     body = {"job_ids": some_ids(rng, me, 2)}
     token = ("X-Auth-Token", f"jm-fuzz-unknown-{rng.getrandbits(64):016x}")
-    yield _refusal("token-unknown", "unknown token", post(me, body, token=token))
+    yield _refusal("token-unknown", "unknown token", post(contract, me, body, token=token))
     # Near misses of the real token: a comparison by prefix, by length or without case
     # accepts one of them. (Spelled as bash expansions so reports never show the token.)
     misses = [
@@ -219,7 +247,7 @@ def _token_unknown(contract: Contract, options: FuzzOptions, rng: random.Random)
     if me.token.swapcase() != me.token:
         misses.append(("the valid token in swapped letter case", "${{}~~}"))
     for name, spelling in misses:
-        yield _refusal("token-unknown", name, post(me, body, token=_token(me, spelling)))
+        yield _refusal("token-unknown", name, post(contract, me, body, token=_token(me, spelling)))
 
 
 @probes_for("token-other-project")
@@ -230,17 +258,17 @@ def _token_other(contract: Contract, options: FuzzOptions, rng: random.Random) -
         yield _refusal(
             "token-other-project",
             "token for OTHER_PROJECT_ID's path",
-            post(me, ids, project_id=options.other.project_id),
+            post(contract, me, ids, project_id=options.other.project_id),
         )
         yield _refusal(
             "token-other-project",
             "OTHER_AUTH_TOKEN for PROJECT_ID's path",
-            post(me, ids, token=_token(options.other)),
+            post(contract, me, ids, token=_token(options.other)),
         )
     yield _refusal(
         "token-other-project",
         "a well-formed project the token is not for",
-        post(me, ids, project_id=other_project(me)),
+        post(contract, me, ids, project_id=other_project(me)),
     )
 
 
@@ -253,7 +281,7 @@ def _project_malformed(
         yield _refusal(
             "project-id-malformed",
             f"project ID {project!r}",
-            post(me, {"job_ids": some_ids(rng, me, 1)}, project_id=project),
+            post(contract, me, {"job_ids": some_ids(rng, me, 1)}, project_id=project),
         )
 
 
@@ -285,8 +313,8 @@ def _content_type(contract: Contract, options: FuzzOptions, rng: random.Random) 
         ("no Content-Type", None, body),
     ]
     for name, header, raw in cases:
-        headers = (_token(me), header) if header else (_token(me),)
-        yield _refusal("content-type-not-json", name, post(me, raw, headers=headers))
+        headers = (*_auth(contract, me), header) if header else (*_auth(contract, me),)
+        yield _refusal("content-type-not-json", name, post(contract, me, raw, headers=headers))
 
 
 @probes_for("content-encoding-not-identity")
@@ -299,8 +327,10 @@ def _content_encoding(
         ("gzip body", "gzip", gzip.compress(body, mtime=0)),
         ("br announced", "br", body),
     ):
-        headers = (_token(me), JSON, ("Content-Encoding", encoding))
-        yield _refusal("content-encoding-not-identity", name, post(me, raw, headers=headers))
+        headers = (*_auth(contract, me), JSON, ("Content-Encoding", encoding))
+        yield _refusal(
+            "content-encoding-not-identity", name, post(contract, me, raw, headers=headers)
+        )
 
 
 @probes_for("header-duplicate")
@@ -309,6 +339,13 @@ def _header_duplicate(
 ) -> Iterator[Probe]:
     me = options.identity
     body = {"job_ids": some_ids(rng, me, 1)}
+    if contract.signed:  # the signing headers are signing-header-duplicate's
+        for name, headers in (
+            ("Content-Type twice", (JSON, JSON)),
+            ("Content-Encoding: identity twice", (JSON, *[("Content-Encoding", "identity")] * 2)),
+        ):
+            yield _refusal("header-duplicate", name, post(contract, me, body, headers=headers))
+        return
     token = _token(me)
     cases = [
         ("the same token twice", (token, token, JSON)),
@@ -328,7 +365,202 @@ def _header_duplicate(
         ),
     ]
     for name, headers in cases:
-        yield _refusal("header-duplicate", name, post(me, body, headers=headers))
+        yield _refusal("header-duplicate", name, post(contract, me, body, headers=headers))
+
+
+@probes_for("signature-missing")
+def _signature_missing(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    body = {"job_ids": some_ids(rng, me, 2)}
+    unsigned = replace(post(contract, me, body), signing=None)
+    yield _refusal("signature-missing", "no Authorization", unsigned)
+    for name, value in (
+        ("a bearer token", "Bearer ${AK}"),
+        ("the algorithm alone", "SDK-HMAC-SHA256"),
+        ("no Signature", "SDK-HMAC-SHA256 Access=$AK, SignedHeaders=host;x-sdk-date"),
+        ("another algorithm", "SDK-HMAC-SM3 Access=$AK, SignedHeaders=host, Signature=00"),
+    ):
+        request = post(
+            contract,
+            me,
+            body,
+            headers=(("Authorization", value.replace("AK", me.ak_variable)), JSON),
+        )
+        yield _refusal("signature-missing", name, replace(request, signing=None))
+
+
+@probes_for("access-key-unknown")
+def _access_key_unknown(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    body = {"job_ids": some_ids(rng, me, 2)}
+    variable = me.ak_variable
+    misses = [
+        ("an unknown access key", f"JMFUZZ{rng.getrandbits(56):014X}"),
+        ("the access key with a character appended", f"${{{variable}}}x"),
+        ("the access key with its last character dropped", f"${{{variable}%?}}"),
+    ]
+    if me.access_key.swapcase() != me.access_key:
+        misses.append(("the access key in swapped letter case", f"${{{variable}~~}}"))
+    for name, access in misses:
+        signing = signing_of(me, access=access)
+        yield _refusal("access-key-unknown", name, post(contract, me, body, signing=signing))
+
+
+@probes_for("signature-wrong")
+def _signature_wrong(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    ids = some_ids(rng, me, 2)
+    body = {"job_ids": ids}
+    sk = me.sk_variable
+    other_body = json.dumps({"job_ids": ids[:1]}).encode()
+    cases: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+        ("signed with another secret key", {"secret": f"jm-fuzz-{rng.getrandbits(64):016x}"}, {}),
+        ("signed with the secret key and a character appended", {"secret": f"${{{sk}}}x"}, {}),
+        ("signed with the secret key's last character dropped", {"secret": f"${{{sk}%?}}"}, {}),
+        ("the signature's last digit changed", {"flip": True}, {}),
+        ("the body changed after signing", {"signed_body": other_body}, {}),
+        ("the method changed after signing (signed as PUT)", {"signed_method": "PUT"}, {}),
+        (
+            "the path changed after signing (signed for the other operation's path)",
+            {"signed_path": path_for(contract, me.project_id).replace("/streaming", "")},
+            {},
+        ),
+        (
+            "a signed header changed after signing (Content-Type)",
+            {"phantom": ("Content-Type", "application/json; charset=utf-8")},
+            {"headers": (("Content-Type", "application/json"),), "unsigned": ("content-type",)},
+        ),
+    ]
+    if me.secret_key.swapcase() != me.secret_key:
+        cases.append(("signed with the secret key in swapped case", {"secret": f"${{{sk}~~}}"}, {}))
+    for name, fault, extra in cases:
+        unsigned = extra.get("unsigned", ())
+        signing = signing_of(me, unsigned=unsigned, **fault)
+        request = post(contract, me, body, signing=signing, headers=extra.get("headers"))
+        yield _refusal("signature-wrong", name, request)
+
+
+@probes_for("signature-body-not-covered")
+def _body_not_covered(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    ids = some_ids(rng, me, 2)
+    body = {"job_ids": ids}
+    smaller = json.dumps({"job_ids": ids[:1]}).encode()
+    for name, fault in (
+        ("JSON signed as UNSIGNED-PAYLOAD", {"payload_hash": "UNSIGNED-PAYLOAD"}),
+        (
+            "X-Sdk-Content-Sha256 the hash of another body, signed with it",
+            {"payload_hash": aksk.body_hash(smaller)},
+        ),
+    ):
+        yield _refusal(
+            "signature-body-not-covered",
+            name,
+            post(contract, me, body, signing=signing_of(me, **fault)),
+        )
+
+
+@probes_for("signed-headers-incomplete")
+def _signed_headers_incomplete(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    body = {"job_ids": some_ids(rng, me, 2)}
+    for name, fault in (
+        ("host not signed", {"unsigned": ("host",)}),
+        ("x-sdk-date not signed", {"unsigned": ("x-sdk-date",)}),
+        ("a signed header not sent (x-jm-fuzz)", {"phantom": ("X-JM-Fuzz", "1")}),
+    ):
+        signing = signing_of(me, **fault)
+        yield _refusal("signed-headers-incomplete", name, post(contract, me, body, signing=signing))
+
+
+@probes_for("date-skewed")
+def _date_skewed(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
+    me = options.identity
+    body = {"job_ids": some_ids(rng, me, 2)}
+    window = contract.signature.max_skew_seconds
+    for name, fault in (
+        (f"X-Sdk-Date {window + 120} s in the past", {"skew_seconds": -(window + 120)}),
+        (f"X-Sdk-Date {window + 120} s in the future", {"skew_seconds": window + 120}),
+        ("X-Sdk-Date a day in the past", {"skew_seconds": -86400}),
+        ("no X-Sdk-Date", {"date": ""}),
+        ("X-Sdk-Date in ISO 8601 with dashes", {"date": "2026-11-30T06:00:00Z"}),
+        ("X-Sdk-Date not a date", {"date": "yesterday"}),
+    ):
+        signing = signing_of(me, **fault)
+        yield _refusal("date-skewed", name, post(contract, me, body, signing=signing))
+    # Inside the window: a clock a few minutes off is the provider's allowance, accepted.
+    for seconds in (-(window // 2), window // 2):
+        signing = signing_of(me, skew_seconds=seconds)
+        yield Probe(
+            "date-skewed",
+            f"X-Sdk-Date {abs(seconds)} s in the {'past' if seconds < 0 else 'future'}"
+            " (within the window: accepted)",
+            post(contract, me, body, signing=signing),
+            me,
+        )
+
+
+@probes_for("signing-header-duplicate")
+def _signing_duplicate(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    body = {"job_ids": some_ids(rng, me, 2)}
+    stale = aksk.sdk_date(datetime.now(UTC) - timedelta(days=1))
+    signed_project = (JSON, ("X-Project-Id", me.project_id))
+    # The second copy is added after signing: a server that checks one copy and uses the
+    # other would accept the request.
+    for name, headers, appended in (
+        ("X-Sdk-Date twice (a stale copy)", (JSON,), (("x-sdk-date", stale),)),
+        ("X-Project-Id twice", signed_project, (("x-project-id", me.project_id),)),
+        (
+            "Authorization twice",
+            (JSON,),
+            (("authorization", "SDK-HMAC-SHA256 Access=x, SignedHeaders=host, Signature=00"),),
+        ),
+    ):
+        signing = signing_of(me, appended=appended)
+        request = post(contract, me, body, headers=headers, signing=signing)
+        yield _refusal("signing-header-duplicate", name, request)
+
+
+@probes_for("key-other-project")
+def _key_other_project(
+    contract: Contract, options: FuzzOptions, rng: random.Random
+) -> Iterator[Probe]:
+    me = options.identity
+    ids = {"job_ids": some_ids(rng, me, 2)}
+    if options.other:
+        yield _refusal(
+            "key-other-project",
+            "AK for OTHER_PROJECT_ID's path",
+            post(contract, me, ids, project_id=options.other.project_id),
+        )
+        yield _refusal(
+            "key-other-project",
+            "OTHER_AK for PROJECT_ID's path",
+            post(contract, me, ids, signing=signing_of(options.other)),
+        )
+    yield _refusal(
+        "key-other-project",
+        "a well-formed project the key is not for",
+        post(contract, me, ids, project_id=other_project(me)),
+    )
+    yield _refusal(
+        "key-other-project",
+        "X-Project-Id of another project (signed)",
+        post(contract, me, ids, headers=(JSON, ("X-Project-Id", other_project(me)))),
+    )
 
 
 def _padded(ids: list[int], size: int) -> bytes:
@@ -343,7 +575,7 @@ def _body_too_large(
     # The other side of the limit (exactly max_body_bytes accepted) is valid-request-accepted's.
     me = options.identity
     limit = contract.limits.max_body_bytes
-    over = post(me, _padded(some_ids(rng, me, 2), limit + 1))
+    over = post(contract, me, _padded(some_ids(rng, me, 2), limit + 1))
     yield _refusal("body-too-large", f"body of {limit + 1} bytes", over)
     yield _refusal(
         "body-too-large",
@@ -360,11 +592,18 @@ HEADER_MARGIN = 1024
 FIELD_BYTES = 4000
 
 
-def _header_block(identity: Identity, size: int) -> tuple[tuple[str, str], ...]:
-    """The token and content type, padded so that names and values add up to ``size``."""
-    fixed = (_token(identity), JSON)
+# What a signature adds to the headers a probe lists: Host, X-Sdk-Date and Authorization.
+SIGNATURE_BYTES = 300
+
+
+def _header_block(contract: Contract, identity: Identity, size: int) -> tuple[tuple[str, str], ...]:
+    """The auth headers and content type, padded so that names and values add up to ``size``."""
+    fixed = (*_auth(contract, identity), JSON)
     used = sum(len(name) + len(value) for name, value in fixed)
-    used += len(identity.token) - len(f"${identity.variable}")  # the placeholder is resolved
+    if contract.signed:
+        used += SIGNATURE_BYTES
+    else:
+        used += len(identity.token) - len(f"${identity.variable}")  # the placeholder is resolved
     padding: list[tuple[str, str]] = []
     left = size - used
     while left > 0:  # fields of at most FIELD_BYTES: the limit is on the block, not one field
@@ -386,7 +625,7 @@ def _headers_too_large(
         yield _refusal(
             "headers-too-large",
             f"request headers of about {size} bytes (over max_header_bytes)",
-            post(me, body, headers=_header_block(me, size)),
+            post(contract, me, body, headers=_header_block(contract, me, size)),
         )
 
 
@@ -404,7 +643,7 @@ def _json_malformed(
         ("Infinity beside a valid ID", b'{"job_ids": [1, Infinity]}'),
         ("Latin-1, not UTF-8", '{"job_ids": [1], "\u00e9": 1}'.encode("latin-1")),
     ):
-        yield _refusal("json-malformed", name, post(me, raw))
+        yield _refusal("json-malformed", name, post(contract, me, raw))
 
 
 @probes_for("body-schema-violation")
@@ -434,7 +673,7 @@ def _schema_violation(
         ("1,001 IDs", {"job_ids": list(range(1, 1002))}),
     ]
     for name, body in bodies:
-        yield _refusal("body-schema-violation", name, post(me, body))
+        yield _refusal("body-schema-violation", name, post(contract, me, body))
 
 
 @probes_for("number-beyond-parsers")
@@ -446,7 +685,7 @@ def _beyond_parsers(
         ("ID of 5,000 digits", b'{"job_ids": [' + b"9" * 5000 + b"]}"),
         ("ID of 5,000 digits beside a valid one", b'{"job_ids": [1, ' + b"1" * 5000 + b"]}"),
     ):
-        probe = post(me, raw)
+        probe = post(contract, me, raw)
         yield Probe("number-beyond-parsers", name, probe, floor="body-schema-violation")
 
 
@@ -464,13 +703,13 @@ def _numbers_exactly(
         ("2^63 written as 9223372036854775808.0", "9223372036854775808.0"),
     ):
         raw = f'{{"job_ids": [{number}]}}'.encode()
-        yield _refusal("numbers-decided-exactly", name, post(me, raw))
+        yield _refusal("numbers-decided-exactly", name, post(contract, me, raw))
     for name, number in (
         ("2^63-1 written as 9223372036854775807.0", "9223372036854775807.0"),
         (f"known ID written as {known}.0", f"{known}.0"),
     ):
         raw = f'{{"job_ids": [{number}]}}'.encode()
-        yield Probe("numbers-decided-exactly", f"{name} (accepted)", post(me, raw), me)
+        yield Probe("numbers-decided-exactly", f"{name} (accepted)", post(contract, me, raw), me)
 
 
 @probes_for("body-unknown-field")
@@ -480,9 +719,11 @@ def _unknown_field(contract: Contract, options: FuzzOptions, rng: random.Random)
     yield _refusal(
         "body-unknown-field",
         "misspelled field beside job_ids",
-        post(me, {"job_ids": ids, "jobIds": ids}),
+        post(contract, me, {"job_ids": ids, "jobIds": ids}),
     )
-    yield _refusal("body-unknown-field", "extra field", post(me, {"job_ids": ids, "limit": 10}))
+    yield _refusal(
+        "body-unknown-field", "extra field", post(contract, me, {"job_ids": ids, "limit": 10})
+    )
 
 
 @probes_for("job-ids-duplicate")
@@ -490,7 +731,9 @@ def _duplicate(contract: Contract, options: FuzzOptions, rng: random.Random) -> 
     me = options.identity
     ids = some_ids(rng, me, 2)
     yield _refusal(
-        "job-ids-duplicate", "one ID twice", post(me, {"job_ids": [ids[0], *ids, ids[0]][1:]})
+        "job-ids-duplicate",
+        "one ID twice",
+        post(contract, me, {"job_ids": [ids[0], *ids, ids[0]][1:]}),
     )
     # Equal numbers in other spellings: JSON Schema's uniqueItems compares values.
     one = ids[0]
@@ -499,7 +742,7 @@ def _duplicate(contract: Contract, options: FuzzOptions, rng: random.Random) -> 
         (f"{one} and {one}e0", f'{{"job_ids": [{one}, {one}e0]}}'),
         (f"{one}.0 and {one}", f'{{"job_ids": [{one}.0, {ids[1]}, {one}]}}'),
     ):
-        yield _refusal("job-ids-duplicate", name, post(me, raw.encode()))
+        yield _refusal("job-ids-duplicate", name, post(contract, me, raw.encode()))
 
 
 @probes_for("method-not-allowed")
@@ -507,9 +750,9 @@ def _method(contract: Contract, options: FuzzOptions, rng: random.Random) -> Ite
     me = options.identity
     body = {"job_ids": some_ids(rng, me, 1)}
     for method in ("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"):
-        request = post(me, body, method=method)
+        request = post(contract, me, body, method=method)
         if method in ("GET", "DELETE", "OPTIONS", "HEAD"):
-            request = Request(method, request.path, (_token(me),), None)
+            request = replace(request, headers=_auth(contract, me), body=None)
         yield Probe("method-not-allowed", method, request, bodiless=method == "HEAD")
 
 
@@ -517,8 +760,8 @@ def _method(contract: Contract, options: FuzzOptions, rng: random.Random) -> Ite
 def _path(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
     me = options.identity
     body = {"job_ids": some_ids(rng, me, 1)}
-    base = path_for(me.project_id)
-    request = post(me, body)
+    base = path_for(contract, me.project_id)
+    request = post(contract, me, body)
     for path in (
         base + "/extra",
         base.rsplit("/", 1)[0],
@@ -530,7 +773,7 @@ def _path(contract: Contract, options: FuzzOptions, rng: random.Random) -> Itera
         yield Probe(
             "path-unknown",
             path.replace(me.project_id, "{project_id}"),
-            Request("POST", path, request.headers, request.body),
+            replace(request, path=path),
             redirect_to=base if path == base + "/" else None,
         )
 
@@ -540,7 +783,7 @@ def _normalised_paths(
     contract: Contract, options: FuzzOptions, rng: random.Random
 ) -> Iterator[Probe]:
     me = options.identity
-    request = post(me, {"job_ids": some_ids(rng, me, 1)})
+    request = post(contract, me, {"job_ids": some_ids(rng, me, 1)})
     for old, new in (
         ("/jobs/metrics", "/jobs%2Fmetrics"),
         ("/jobs/metrics", "/jobs%2fmetrics"),
@@ -551,12 +794,12 @@ def _normalised_paths(
         yield _refusal(
             "path-normalisation",
             path.replace(me.project_id, "{project_id}"),
-            Request("POST", path, request.headers, request.body),
+            replace(request, path=path),
         )
 
 
-def _data(rule: str, name: str, identity: Identity, ids: list[int]) -> Probe:
-    return Probe(rule, name, post(identity, {"job_ids": ids}), identity)
+def _data(contract: Contract, rule: str, name: str, identity: Identity, ids: list[int]) -> Probe:
+    return Probe(rule, name, post(contract, identity, {"job_ids": ids}), identity)
 
 
 @probes_for("jobs-found-in-order")
@@ -570,13 +813,14 @@ def _found(
         )
         return
     known = me.job_ids.sample(rng, 6)
-    yield _data("jobs-found-in-order", "known jobs in random order", me, known)
+    yield _data(contract, "jobs-found-in-order", "known jobs in random order", me, known)
     mixed = known[:3] + unknown_ids(rng, options, 3)
     rng.shuffle(mixed)
-    yield _data("jobs-found-in-order", "known and unknown jobs mixed", me, mixed)
+    yield _data(contract, "jobs-found-in-order", "known and unknown jobs mixed", me, mixed)
     edges = sorted({me.job_ids.ranges[0][0], me.job_ids.ranges[-1][1]}, reverse=True)
-    yield _data("jobs-found-in-order", "the lowest and highest known IDs", me, edges)
+    yield _data(contract, "jobs-found-in-order", "the lowest and highest known IDs", me, edges)
     yield _data(
+        contract,
         "jobs-found-in-order",
         "a full request (up to 1,000 known IDs)",
         me,
@@ -585,6 +829,7 @@ def _found(
     if options.other and options.other.job_ids:
         other = options.other
         yield _data(
+            contract,
             "jobs-found-in-order",
             "second identity, its known jobs",
             other,
@@ -596,13 +841,14 @@ def _found(
 def _only(contract: Contract, options: FuzzOptions, rng: random.Random) -> Iterator[Probe]:
     me = options.identity
     yield _data(
+        contract,
         "jobs-only-requested",
         "unknown IDs only (answer holds none)",
         me,
         unknown_ids(rng, options, 3),
     )
     if me.job_ids:
-        yield _data("jobs-only-requested", "one known job", me, me.job_ids.sample(rng, 1))
+        yield _data(contract, "jobs-only-requested", "one known job", me, me.job_ids.sample(rng, 1))
 
 
 @probes_for("jobs-foreign-hidden")
@@ -617,12 +863,13 @@ def _foreign(
         )
         return
     foreign = other.job_ids.sample(rng, 5)
-    yield _data("jobs-foreign-hidden", "jobs of OTHER_PROJECT_ID only", me, foreign)
+    yield _data(contract, "jobs-foreign-hidden", "jobs of OTHER_PROJECT_ID only", me, foreign)
     mixed = some_ids(rng, me, 3) + foreign[:3]
     rng.shuffle(mixed)
-    yield _data("jobs-foreign-hidden", "own and foreign jobs mixed", me, mixed)
+    yield _data(contract, "jobs-foreign-hidden", "own and foreign jobs mixed", me, mixed)
     if me.job_ids:
         yield _data(
+            contract,
             "jobs-foreign-hidden",
             "second identity asking for PROJECT_ID's jobs",
             other,

@@ -20,7 +20,7 @@ import schemathesis
 
 from fuzz_harness import hooks
 from fuzz_harness.consistency import run_checks
-from fuzz_harness.contract import default_contract
+from fuzz_harness.contract import Contract, contract_of, default_contracts
 from fuzz_harness.exchange import TOKEN_VARIABLES, Request, Sender
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import describe
@@ -28,15 +28,22 @@ from fuzz_harness.options import FuzzOptions, Identity, demo_identities
 from fuzz_harness.probes import Probe
 from fuzz_harness.recheck import recheck
 from fuzz_harness.runner import judge_probe, target_server
-from fuzz_harness.st_run import CONFIG
-from jobs_metrics_spec import METRICS_PATH, SPEC_PATH
+from fuzz_harness.st_run import CONFIG, SIGNATURE_HEADERS
+from jobs_metrics_spec import METRICS_PATH, SPEC_PATH, spec_document
 
 
 def _secrets(ephemeral: bool) -> dict[str, str] | str:
     """Token values by placeholder, or the reason they are missing."""
     if ephemeral:
         me, other = demo_identities()
-        return {"AUTH_TOKEN": me.token, "OTHER_AUTH_TOKEN": other.token}
+        return {
+            "AUTH_TOKEN": me.token,
+            "OTHER_AUTH_TOKEN": other.token,
+            "AK": me.access_key,
+            "SK": me.secret_key,
+            "OTHER_AK": other.access_key,
+            "OTHER_SK": other.secret_key,
+        }
     found = {name: os.environ[name] for name in TOKEN_VARIABLES if os.environ.get(name)}
     if "AUTH_TOKEN" not in found:
         return "set AUTH_TOKEN (and OTHER_AUTH_TOKEN if the run had one) to the tokens of the run"
@@ -74,8 +81,22 @@ def replay_file(path: Path, base_url: str | None = None) -> int:
     me, other = demo_identities()
     options = FuzzOptions(
         target,
-        Identity(secrets["AUTH_TOKEN"], me.project_id, known, "AUTH_TOKEN"),
-        Identity(secrets.get("OTHER_AUTH_TOKEN", ""), other.project_id, foreign, other.variable),
+        Identity(
+            secrets["AUTH_TOKEN"],
+            me.project_id,
+            known,
+            "AUTH_TOKEN",
+            secrets.get("AK", ""),
+            secrets.get("SK", ""),
+        ),
+        Identity(
+            secrets.get("OTHER_AUTH_TOKEN", ""),
+            other.project_id,
+            foreign,
+            other.variable,
+            secrets.get("OTHER_AK", ""),
+            secrets.get("OTHER_SK", ""),
+        ),
         max_examples=1,
         seed=0,
         mode="all",
@@ -113,14 +134,14 @@ def _replay_probe(
         bodiless=bool(data.get("bodiless")),
         redirect_to=data.get("redirect_to"),
     )
-    contract = default_contract()
+    contract = _contract(data)
+    rule = data["rule"].rsplit("/", 1)[-1]  # the report's row; the rule of the operation
     sender = Sender(url, secrets)
     try:
         answer = sender.send(request)
         print(f"answer: {describe(answer)}")
-        problems = judge_probe(contract, options, probe, answer).problems.get(data["rule"], [])
+        problems = judge_probe(contract, options, probe, answer).problems.get(rule, [])
         if problems:  # the run's re-check, so replay says what the report said
-            rule = data["rule"]
             again = recheck(
                 sender,
                 request,
@@ -137,14 +158,23 @@ def _replay_consistency(
     data: dict[str, Any], options: FuzzOptions, url: str, secrets: dict[str, str]
 ) -> list[str]:
     """A rule that compares answers is checked again as a whole (its requests, new rounds)."""
+    contract = _contract(data)
+    replaced = next((c for c in default_contracts() if c.operation_id == contract.replaces), None)
+    rule = data["rule"].rsplit("/", 1)[-1]
     sender = Sender(url, secrets)
     try:
-        checked = run_checks(sender.send, options, random.Random(data.get("seed", 0)))
+        rng = random.Random(data.get("seed", 0))
+        checked = run_checks(sender.send, contract, options, rng, replaced)
     finally:
         sender.close()
-    if data["rule"] in checked.not_exercised:
-        print(f"not exercised: {checked.not_exercised[data['rule']]}")
-    return [f"{f.title}\n  {f.detail}" for f in checked.findings if f.rule == data["rule"]]
+    if rule in checked.not_exercised:
+        print(f"not exercised: {checked.not_exercised[rule]}")
+    return [f"{f.title}\n  {f.detail}" for f in checked.findings if f.rule == rule]
+
+
+def _contract(data: dict[str, Any]) -> Contract:
+    """The operation the failure was found on (records before there were two: the CS one)."""
+    return contract_of(spec_document(), data.get("operation") or "queryJobMetrics")
 
 
 def _replay_case(
@@ -159,13 +189,17 @@ def _replay_case(
     os.environ.setdefault(
         "JM_FUZZ_PROJECT_ID", str(recorded["path_parameters"].get("project_id", ""))
     )
+    os.environ.setdefault(hooks.ENV_AK, secrets.get("AK", ""))
+    os.environ.setdefault(hooks.ENV_SK, secrets.get("SK", ""))
     config = schemathesis.Config.from_path(CONFIG)
     schema = schemathesis.openapi.from_path(SPEC_PATH, config=config)
     operation = schema[recorded.get("path") or METRICS_PATH][
         (recorded.get("method") or "POST").upper()
     ]
     headers = {
-        k: secrets.get(v[1:], v) if v.startswith("$") else v for k, v in recorded["headers"].items()
+        k: secrets.get(v[1:], v) if v.startswith("$") else v
+        for k, v in recorded["headers"].items()
+        if k.lower() not in SIGNATURE_HEADERS  # a signed case is signed anew (before_call)
     }
     case = operation.Case(
         path_parameters=recorded["path_parameters"],
@@ -174,7 +208,7 @@ def _replay_case(
         body=recorded["body"],
         media_type=recorded["media_type"],
     )
-    try:
+    try:  # hooks.before_call signs a case of the signed operation (with the keys set above)
         case.call_and_validate(base_url=url)
     except BaseExceptionGroup as group:  # several checks failed
         return [str(exc)[:1500] for exc in group.exceptions]

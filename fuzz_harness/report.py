@@ -12,6 +12,7 @@ rule, for CI test reports); each distinct failure also gets a replay file in ``f
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,32 @@ class Report:
         return not self.violations()
 
 
+@dataclass(frozen=True)
+class Scope:
+    """One operation's rows of a report.
+
+    The first operation's rows are its bare rule ids (``token-missing``), as before there
+    was a second; another's are prefixed with its operationId (``showFlinkMetric/
+    signature-wrong``), since both operations have rules of the same id with different
+    answers. ``fuzz-checks`` (schemathesis, over every operation) is one row for all.
+    """
+
+    contract: Contract
+    prefix: str = ""
+
+    def key(self, rule_id: str) -> str:
+        return rule_id if rule_id == FUZZ_RULE else self.prefix + rule_id
+
+
+def scopes(contracts: Sequence[Contract]) -> list[Scope]:
+    return [
+        Scope(contract, "" if index == 0 else f"{contract.operation_id}/")
+        for index, contract in enumerate(contracts)
+    ]
+
+
 def new_report(
-    contract: Contract,
+    contracts: Sequence[Contract],
     target: str,
     seed: int,
     *,
@@ -105,26 +130,30 @@ def new_report(
 ) -> Report:
     results = [
         RuleResult(
-            rule.id,
+            scope.key(rule.id),
             rule.when,
             rule.expected,
             level=rule.level,
             enforced=strict or rule.level == MUST,
             reason=rule.untestable or "",
         )
-        for rule in contract.rules
+        for scope in scopes(contracts)
+        for rule in scope.contract.rules
     ]
     results.append(RuleResult(FUZZ_RULE, FUZZ_RULE_TEXT, "every check holds"))
     for result in results:
-        if result.id in skip:
+        if result.id in skip or result.id.rsplit("/", 1)[-1] in skip:
             result.skipped, result.reason = True, f"skipped by the user ({SKIP_OPTION})"
     rules = {result.id: result for result in results}
     return Report(target=target, seed=seed, rules=rules, strict=strict)
 
 
-def rule_ids(contract: Contract) -> list[str]:
-    """Every rule a report has: the spec's, then the harness' own ``fuzz-checks``."""
-    return [*(rule.id for rule in contract.rules), FUZZ_RULE]
+def rule_ids(contracts: Sequence[Contract]) -> list[str]:
+    """Every row a report has: each operation's rules, then the harness' ``fuzz-checks``."""
+    return [
+        *(scope.key(rule.id) for scope in scopes(contracts) for rule in scope.contract.rules),
+        FUZZ_RULE,
+    ]
 
 
 def summary_line(report: Report) -> str:

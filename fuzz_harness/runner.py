@@ -17,9 +17,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,7 +27,7 @@ from fuzz_harness import recheck as rechecking
 from fuzz_harness import report as reporting
 from fuzz_harness.consistency import RULES as CONSISTENCY_RULES
 from fuzz_harness.consistency import run_checks
-from fuzz_harness.contract import Contract, default_contract
+from fuzz_harness.contract import Contract, default_contracts
 from fuzz_harness.exchange import Answer, Request, Sender, curl
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import (
@@ -40,7 +40,7 @@ from fuzz_harness.judge import (
 )
 from fuzz_harness.options import FuzzOptions, Identity
 from fuzz_harness.probes import Probe, Skipped, all_probes, post, some_ids
-from fuzz_harness.report import FUZZ_RULE, Failure, Report
+from fuzz_harness.report import FUZZ_RULE, Failure, Report, Scope, scopes
 from fuzz_harness.server_process import ServerProcess
 from fuzz_harness.st_run import StResult, run_schemathesis, shape
 from jobs_metrics_spec import MUST
@@ -55,6 +55,18 @@ AUTH_RULES = (
     "token-expired",
     "account-frozen",
     "token-without-ids",
+    "signature-missing",
+    "access-key-unknown",
+    "signature-wrong",
+    "signature-body-not-covered",
+    "signed-headers-incomplete",
+    "date-skewed",
+    "signing-header-duplicate",
+    "key-other-project",
+)
+NO_KEYS = (
+    "no AK/SK given: requests to this operation are signed with an access key of PROJECT_ID"
+    " and its secret key (make fuzz AK=... SK=...)"
 )
 
 
@@ -82,23 +94,39 @@ def target_server(
         yield server.base_url
 
 
-def execute(options: FuzzOptions, base_url: str, contract: Contract | None = None) -> Outcome:
-    contract = contract or default_contract()
+def execute(
+    options: FuzzOptions, base_url: str, contracts: Sequence[Contract] | None = None
+) -> Outcome:
+    """One run over every operation of the spec (``contracts``: the spec's, CS first)."""
+    contracts = tuple(contracts or default_contracts())
     sender = Sender(base_url, options.secrets)
+    plan = [(scope, for_operation(scope.contract, options)) for scope in scopes(contracts)]
     try:
-        reason = preflight(sender, contract, options)
-        if reason:
-            return Outcome(COULD_NOT_TEST, reason, None)
+        for scope, scoped in plan:
+            reason = preflight(sender, scope.contract, scoped) if scoped else None
+            if reason:
+                return Outcome(COULD_NOT_TEST, reason, None)
         label = base_url if options.base_url else f"{base_url} (reference server, demo data)"
         report = reporting.new_report(
-            contract, label, options.seed, strict=options.strict, skip=options.skip_rules
+            contracts, label, options.seed, strict=options.strict, skip=options.skip_rules
         )
         shutil.rmtree(options.report_dir / "failures", ignore_errors=True)
-        run_probes(sender, contract, options, report)
-        run_consistency(sender, options, report)
+        exercised = {scope.contract.operation_id: scope for scope, scoped in plan if scoped}
+        for scope, scoped in plan:
+            if scoped is None:
+                _not_exercised(report, scope, NO_KEYS)
+                continue
+            run_probes(sender, scope, scoped, report)
+            replaced = exercised.get(scope.contract.replaces or "")
+            run_consistency(sender, scope, scoped, report, replaced.contract if replaced else None)
         report.probe_requests = sender.sent
-        st = None if FUZZ_RULE in options.skip_rules else run_schemathesis(options, base_url)
-        problem = merge_fuzzing(st, report, options, sender)
+        skipped = [scope.contract for scope, scoped in plan if scoped is None]
+        st = (
+            None
+            if FUZZ_RULE in options.skip_rules
+            else run_schemathesis(options, base_url, skip_operations=skipped)
+        )
+        problem = merge_fuzzing(st, report, options, sender, [s for s, _ in plan])
         if problem:
             return Outcome(COULD_NOT_TEST, problem, report)
     finally:
@@ -108,36 +136,62 @@ def execute(options: FuzzOptions, base_url: str, contract: Contract | None = Non
     return Outcome(code, "", report)
 
 
+def for_operation(contract: Contract, options: FuzzOptions) -> FuzzOptions | None:
+    """The run's options for one operation, or None when it cannot be exercised: a signed
+    operation needs an AK/SK pair of PROJECT_ID (and of OTHER_PROJECT_ID for the second
+    identity's probes, else those are left out)."""
+    if not contract.signed:
+        return options
+    if not options.identity.signs:
+        return None
+    if options.other is not None and not options.other.signs:
+        return replace(options, other=None)
+    return options
+
+
+def _not_exercised(report: Report, scope: Scope, reason: str) -> None:
+    for rule in scope.contract.rules:
+        result = report.rules[scope.key(rule.id)]
+        if not result.skipped and not rule.untestable:
+            result.reason = reason
+
+
 def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str | None:
-    """Why nothing can be tested (unreachable, a token refused), or None."""
+    """Why nothing can be tested (unreachable, a token or key refused), or None."""
     auth_ids = {rule.error_id for rule in contract.rules if rule.id in AUTH_RULES and rule.error_id}
     rng = random.Random(options.seed)
     identities = [options.identity, *([options.other] if options.other else [])]
     for identity in identities:
-        answer = sender.send(post(identity, {"job_ids": some_ids(rng, identity, 1)}))
+        answer = sender.send(post(contract, identity, {"job_ids": some_ids(rng, identity, 1)}))
         if answer.error:
             return f"could not reach {sender.base_url}: {answer.error}"
         body = answer.json()
-        error_id = body.get("error_id") if isinstance(body, dict) else None
+        error_id = body.get(contract.error_code_field) if isinstance(body, dict) else None
         if answer.status in (401, 403) or error_id in auth_ids:
             project = "PROJECT_ID" if identity.variable == "AUTH_TOKEN" else "OTHER_PROJECT_ID"
+            if contract.signed:
+                who = f"{identity.ak_variable}/{identity.sk_variable}"
+                hint = "check the access key, its secret key and the project it belongs to"
+            else:
+                who, hint = identity.variable, "check the token and the project it was issued for"
             return (
-                f"{identity.variable} was refused on a known-good request for {project}"
-                f" {identity.project_id}: HTTP {answer.status} {error_id or ''}".rstrip()
-                + " - check the token and the project it was issued for"
+                f"{who} was refused on a known-good request to {contract.operation_id} for"
+                f" {project} {identity.project_id}: HTTP {answer.status} {error_id or ''}".rstrip()
+                + f" - {hint}"
             )
     return None
 
 
-def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report: Report) -> None:
+def run_probes(sender: Sender, scope: Scope, options: FuzzOptions, report: Report) -> None:
     """Send every probe; re-check each failure before it is reported (:mod:`recheck`)."""
+    contract = scope.contract
     found: dict[tuple[str, str], Failure] = {}
     unsettled: dict[str, list[Unsettled]] = {rechecking.REUSED: [], rechecking.INTERMITTENT: []}
     previous_name = "the preflight request"
     for item in all_probes(contract, options, (*CONSISTENCY_RULES, rechecking.RULE)):
-        if item.rule in options.skip_rules:
+        if options.skips(scope.key(item.rule)):
             continue
-        result = report.rules[item.rule]
+        result = report.rules[scope.key(item.rule)]
         if isinstance(item, Skipped):
             result.reason = result.reason or item.reason
             continue
@@ -145,10 +199,10 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
         answer = sender.send(item.request)
         previous, previous_name, name = (
             sender.previous,
-            f"probe {item.rule}: {item.name}",
+            f"probe {scope.key(item.rule)}: {item.name}",
             previous_name,
         )
-        verdicts = _without_skipped(judge_probe(contract, options, item, answer), options)
+        verdicts = _keyed(judge_probe(contract, options, item, answer), scope, options, report)
         for rule_id in verdicts.exercised:
             report.rules[rule_id].exercised += 1
         new = {
@@ -165,7 +219,8 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
         def fails(
             again: Answer, rules: frozenset[str] = frozenset(new), item: Probe = item
         ) -> bool:
-            return bool(rules & judge_probe(contract, options, item, again).problems.keys())
+            judged = _keyed(judge_probe(contract, options, item, again), scope, options, report)
+            return bool(rules & judged.problems.keys())
 
         checked = rechecking.recheck(sender, item.request, previous, fails)
         if checked.kind != rechecking.CONSISTENT:
@@ -175,7 +230,7 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
             )
             unsettled[checked.kind].append(
                 Unsettled(
-                    f"probe {item.rule}: {item.name}{after}: {broken}; {checked.text}",
+                    f"probe {scope.key(item.rule)}: {item.name}{after}: {broken}; {checked.text}",
                     item.request,
                     tuple(new),
                 )
@@ -188,10 +243,11 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
                 sender.base_url,
                 rule=rule_id,
                 source="probe",
-                title=f"probe {item.rule}: {item.name}",
+                title=f"probe {scope.key(item.rule)}: {item.name}",
                 detail="\n".join(problems) + f"\nanswer: {describe(answer)}\n{checked.text}",
                 request=item.request,
                 replay={
+                    "operation": contract.operation_id,
                     "probe_rule": item.rule,
                     "asker": item.asker.variable if item.asker else None,
                     "floor": item.floor,
@@ -199,7 +255,7 @@ def run_probes(sender: Sender, contract: Contract, options: FuzzOptions, report:
                     "redirect_to": item.redirect_to,
                 },
             )
-    _report_unsettled(report, unsettled, options, sender.base_url)
+    _report_unsettled(report, unsettled, options, sender.base_url, scope.key(rechecking.RULE))
 
 
 NOT_REPRODUCED = "not reproduced"
@@ -221,7 +277,11 @@ class Unsettled:
 
 
 def _report_unsettled(
-    report: Report, unsettled: dict[str, list[Unsettled]], options: FuzzOptions, base_url: str
+    report: Report,
+    unsettled: dict[str, list[Unsettled]],
+    options: FuzzOptions,
+    base_url: str,
+    key: str = rechecking.RULE,
 ) -> None:
     """One finding per kind of connection-dependent failure, listing where it showed.
 
@@ -229,10 +289,10 @@ def _report_unsettled(
     failing only on a reused connection is state kept across requests, not noise) and
     carries a curl line of the first request.
     """
-    if rechecking.RULE in report.rules and not report.rules[rechecking.RULE].skipped:
-        report.rules[rechecking.RULE].exercised += 1
+    if key in report.rules and not report.rules[key].skipped:
+        report.rules[key].exercised += 1
     for kind, seen in unsettled.items():
-        if not seen or report.rules[rechecking.RULE].skipped:
+        if not seen or report.rules[key].skipped:
             continue
         failure_id = f"F{len(report.failures) + 1}"
         rules = sorted({rule for item in seen for rule in item.rules})
@@ -241,7 +301,7 @@ def _report_unsettled(
             report,
             Failure(
                 id=failure_id,
-                rule=rechecking.RULE,
+                rule=key,
                 source="recheck",
                 title=f"{UNSETTLED_TITLES[kind]}: {len(seen)} requests, seen under"
                 f" {', '.join(rules)}",
@@ -254,34 +314,53 @@ def _report_unsettled(
         )
 
 
-def _without_skipped(verdicts: Verdicts, options: FuzzOptions) -> Verdicts:
-    for rule_id in options.skip_rules:
-        verdicts.exercised.discard(rule_id)
-        verdicts.problems.pop(rule_id, None)
-    return verdicts
+def _keyed(verdicts: Verdicts, scope: Scope, options: FuzzOptions, report: Report) -> Verdicts:
+    """Verdicts by report row: the operation's keys, without skipped rows or rules the
+    operation does not have (the CS time rule on the successor's answers)."""
+    keyed = Verdicts()
+    for rule_id in verdicts.exercised:
+        key = scope.key(rule_id)
+        if key in report.rules and not options.skips(key):
+            keyed.exercised.add(key)
+    for rule_id, problems in verdicts.problems.items():
+        key = scope.key(rule_id)
+        if key in report.rules and not options.skips(key):
+            keyed.problems[key] = problems
+    return keyed
 
 
-def run_consistency(sender: Sender, options: FuzzOptions, report: Report) -> None:
+def run_consistency(
+    sender: Sender,
+    scope: Scope,
+    options: FuzzOptions,
+    report: Report,
+    replaced: Contract | None = None,
+) -> None:
     """The rules that compare answers with each other (:mod:`fuzz_harness.consistency`)."""
-    checked = run_checks(sender.send, options, random.Random(options.seed))
-    for rule_id in checked.exercised - options.skip_rules:
-        report.rules[rule_id].exercised += 1
+    checked = run_checks(
+        sender.send, scope.contract, options, random.Random(options.seed), replaced
+    )
+    for rule_id in checked.exercised:
+        if not options.skips(scope.key(rule_id)):
+            report.rules[scope.key(rule_id)].exercised += 1
     for rule_id, reason in checked.not_exercised.items():
-        if rule_id not in options.skip_rules and not report.rules[rule_id].exercised:
-            report.rules[rule_id].reason = reason
+        key = scope.key(rule_id)
+        if not options.skips(key) and not report.rules[key].exercised:
+            report.rules[key].reason = reason
     for finding in checked.findings:
-        if finding.rule in options.skip_rules:
+        key = scope.key(finding.rule)
+        if options.skips(key):
             continue
         add_failure(
             report,
             options,
             sender.base_url,
-            rule=finding.rule,
+            rule=key,
             source="consistency",
             title=finding.title,
             detail=finding.detail,
             request=finding.request,
-            replay={"seed": options.seed},
+            replay={"seed": options.seed, "operation": scope.contract.operation_id},
         )
 
 
@@ -298,10 +377,12 @@ def judge_probe(
     if probe.redirect_to and _redirects_to(answer, probe.redirect_to):
         return verdicts  # a redirect to the operation's own path (see Probe.redirect_to)
     if probe.asker is None:
-        problems = judge_refusal(rule, answer, bodiless=probe.bodiless)
+        problems = judge_refusal(
+            rule, answer, bodiless=probe.bodiless, code_field=contract.error_code_field
+        )
         if probe.floor:
             verdicts.exercised.add(probe.floor)
-            if problems and not _refused(answer, rule.status):
+            if problems and not _refused(answer, rule.status, contract.error_code_field):
                 for problem in problems:
                     verdicts.fail(probe.floor, f"{probe.name}: not refused: {problem}")
                 problems = []
@@ -328,7 +409,8 @@ def judge_probe(
     if probe.asker is not None and answer.status == 200:
         body = json.loads(probe.request.body or b"{}")
         known, foreign = probe.asker.job_ids, _foreign_for(options, probe.asker)
-        verdicts.merge(judge_jobs(body.get("job_ids", []), answer, known, foreign))
+        requested = body.get("job_ids", [])
+        verdicts.merge(judge_jobs(requested, answer, known, foreign, contract.jobs_pointer))
     return verdicts
 
 
@@ -337,11 +419,11 @@ def _redirects_to(answer: Answer, path: str) -> bool:
     return answer.status in (307, 308) and location.endswith(path)
 
 
-def _refused(answer: Answer, status: int | None) -> bool:
+def _refused(answer: Answer, status: int | None, code_field: str) -> bool:
     """A refusal with the error body: what the floor rule of a probe requires, whatever code."""
     body = answer.json()
     return (
-        answer.status == status and isinstance(body, dict) and isinstance(body.get("error_id"), str)
+        answer.status == status and isinstance(body, dict) and isinstance(body.get(code_field), str)
     )
 
 
@@ -408,8 +490,20 @@ def replay_command(path: Path) -> str:
     return f"{sys.executable} -m fuzz_harness replay {path}"
 
 
+def _scope_of(path: str, all_scopes: Sequence[Scope]) -> Scope:
+    """The operation a request went to (by its path; the first operation otherwise)."""
+    for scope in all_scopes:
+        if scope.contract.matches(path):
+            return scope
+    return all_scopes[0]
+
+
 def merge_fuzzing(
-    st: StResult | None, report: Report, options: FuzzOptions, sender: Sender
+    st: StResult | None,
+    report: Report,
+    options: FuzzOptions,
+    sender: Sender,
+    all_scopes: Sequence[Scope],
 ) -> str | None:
     """Fold schemathesis' findings into the rules; a run that tested nothing is exit 2.
 
@@ -425,14 +519,23 @@ def merge_fuzzing(
         tail = st.log.read_text(errors="replace")[-1500:] if st.log and st.log.exists() else ""
         return f"schemathesis ran no case (exit {st.exit_code}); its log ({st.log}) ends:\n{tail}"
     report.rules[FUZZ_RULE].exercised += st.cases
-    for rule_id, count in st.stats.items():
-        target = "response-schema" if rule_id == "answers_with_jobs" else rule_id
-        if target in report.rules:
-            report.rules[target].exercised += count
+    by_operation = {scope.contract.operation_id: scope for scope in all_scopes}
+    with_jobs = 0
+    for name, count in st.stats.items():
+        operation, _, rule_id = name.rpartition("/")  # hooks count per operation
+        scope = by_operation.get(operation)
+        if scope is None:
+            continue
+        if rule_id == "answers_with_jobs":
+            rule_id, with_jobs = "response-schema", with_jobs + count
+        key = scope.key(rule_id)
+        if key in report.rules and not options.skips(key):
+            report.rules[key].exercised += count
     unsettled: list[Unsettled] = []
     for found in st.failures:
-        rule = found.rule if found.rule in report.rules else FUZZ_RULE
-        if rule in options.skip_rules:
+        key = _scope_of(found.request.path, all_scopes).key(found.rule)
+        rule = key if key in report.rules else FUZZ_RULE
+        if options.skips(rule):
             continue
         statuses = [sender.send_fresh(found.request)[0].status for _ in range(2)]
         if found.status and all(status != found.status for status in statuses):
@@ -466,7 +569,7 @@ def merge_fuzzing(
                 failure_id, FUZZ_RULE, "schemathesis", "the server gave no answer", error, "", ""
             ),
         )
-    if st.stats.get("answers_with_jobs", 0) == 0 and options.identity.job_ids:
+    if with_jobs == 0 and options.identity.job_ids:
         report.notes.append(
             "No generated request's answer held a job, though JOB_IDS was given: check that"
             " those jobs exist in PROJECT_ID."

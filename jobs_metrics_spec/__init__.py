@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from jobs_metrics_spec import aksk
+
 # The spec is openapi/jobs-metrics.openapi.yaml in the repository (the path tools and users
 # know); this package carries it as package data (a link to it in a clone, a copy in a wheel).
 # Resolved, so that in a clone tools see the path they know (lint exceptions bind to it).
@@ -63,10 +65,40 @@ class Limits:
 
 @dataclass(frozen=True)
 class ContractRules:
-    """An operation's ``x-contract``: its rules and its request limits."""
+    """An operation's ``x-contract``: its rules and request limits, and the operation itself.
+
+    Both operations of the spec are judged by the same checks; what differs between them is
+    data read here: the path, the security scheme (a token or an AK/SK signature), where a
+    200 body holds the job objects (``x-contract.answers.jobs``), which field of the error
+    body holds the code (``answers.error_code``), the schemas of the answer and the error
+    (the 200 and 400 responses), and the operation it replaces (``x-replaces``).
+    """
 
     rules: tuple[Rule, ...]
     limits: Limits
+    operation_id: str = "queryJobMetrics"
+    path: str = METRICS_PATH
+    method: str = METHOD
+    security: str = "authToken"
+    success_schema: str = "JobMetricsResponse"
+    error_schema: str = "ErrorResponse"
+    error_code_field: str = "error_id"
+    jobs_pointer: tuple[str, ...] = ("payload", "jobs")
+    replaces: str | None = None
+
+    @property
+    def signed(self) -> bool:
+        """Requests carry an AK/SK signature (``akskSignature``), not a token."""
+        return self.security == SIGNATURE_SCHEME
+
+    def jobs_of(self, body: Any) -> Any:
+        """The job list of a 200 body (None where the envelope has none)."""
+        node = body
+        for key in self.jobs_pointer:
+            if not isinstance(node, dict):
+                return None
+            node = node.get(key)
+        return node
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -86,15 +118,82 @@ def spec_document() -> dict[str, Any]:
     return load_document()
 
 
-def contract_rules(document: dict[str, Any]) -> ContractRules:
-    """The operation's ``x-contract``; a missing or malformed extension is an error."""
-    extension = document["paths"][METRICS_PATH][METHOD]["x-contract"]
+def contract_rules(
+    document: dict[str, Any], operation_id: str = "queryJobMetrics"
+) -> ContractRules:
+    """One operation's ``x-contract`` (the CS operation unless named)."""
+    for contract in operations(document):
+        if contract.operation_id == operation_id:
+            return contract
+    raise KeyError(f"the spec has no operation {operation_id!r} with an x-contract")
+
+
+def operations(document: dict[str, Any]) -> tuple[ContractRules, ...]:
+    """Every operation with an ``x-contract``, in the spec's order; a malformed one is an error."""
+    found = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "x-contract" in operation:
+                found.append(_operation(path, method, operation))
+    return tuple(found)
+
+
+def _schema_name(response: dict[str, Any]) -> str:
+    ref: str = response["content"]["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[-1]
+
+
+def _operation(path: str, method: str, operation: dict[str, Any]) -> ContractRules:
+    extension = operation["x-contract"]
     rules = tuple(_rule(item) for item in extension["rules"])
     ids = [rule.id for rule in rules]
     if len(set(ids)) != len(ids):
-        raise ValueError("x-contract.rules: rule ids must be unique")
+        raise ValueError(f"{operation['operationId']}: x-contract.rules: rule ids must be unique")
     limits = Limits(**{key: int(value) for key, value in extension["limits"].items()})
-    return ContractRules(rules, limits)
+    answers = extension.get("answers") or {}
+    (security,) = operation["security"][0]
+    pointer = str(answers.get("jobs", "/payload/jobs"))
+    return ContractRules(
+        rules,
+        limits,
+        operation_id=operation["operationId"],
+        path=path,
+        method=method,
+        security=security,
+        success_schema=_schema_name(operation["responses"]["200"]),
+        error_schema=_schema_name(operation["responses"]["400"]),
+        error_code_field=str(answers.get("error_code", "error_id")),
+        jobs_pointer=tuple(pointer.strip("/").split("/")),
+        replaces=operation.get("x-replaces"),
+    )
+
+
+SIGNATURE_SCHEME = "akskSignature"
+
+
+@dataclass(frozen=True)
+class SignatureRules:
+    """``x-signature`` of the ``akskSignature`` scheme: what a signer and a verifier share."""
+
+    algorithm: str
+    date_header: str
+    date_format: str
+    content_hash_header: str
+    max_skew_seconds: int
+    required_signed_headers: tuple[str, ...]
+
+
+def signature_rules(document: dict[str, Any]) -> SignatureRules:
+    """How AK/SK signatures are made and checked (the spec's ``x-signature``)."""
+    data = document["components"]["securitySchemes"][SIGNATURE_SCHEME]["x-signature"]
+    return SignatureRules(
+        algorithm=str(data["algorithm"]),
+        date_header=str(data["date_header"]),
+        date_format=str(data["date_format"]),
+        content_hash_header=str(data["content_hash_header"]),
+        max_skew_seconds=int(data["max_skew_seconds"]),
+        required_signed_headers=tuple(str(h).lower() for h in data["required_signed_headers"]),
+    )
 
 
 def _rule(item: dict[str, Any]) -> Rule:
@@ -123,7 +222,8 @@ TABLE_MARKER = "<!-- x-contract: rendered table of the error rules -->"
 
 def rules_markdown(contract: ContractRules) -> str:
     """The refusals of ``x-contract`` as a Markdown table (docs and README render this)."""
-    lines = ["| `error_id` | HTTP | when | level |", "| --- | --- | --- | --- |"]
+    field_name = contract.error_code_field
+    lines = [f"| `{field_name}` | HTTP | when | level |", "| --- | --- | --- | --- |"]
     refusals = [rule for rule in contract.rules if rule.error_id]
     for rule in sorted(refusals, key=lambda r: (r.error_id or "", r.status or 0)):
         extra = "".join(f", `{name}: {value}`" for name, value in rule.headers.items())
@@ -132,22 +232,28 @@ def rules_markdown(contract: ContractRules) -> str:
 
 
 def with_rendered_rules(document: dict[str, Any]) -> dict[str, Any]:
-    """The spec with ``TABLE_MARKER`` in any description replaced by :func:`rules_markdown`."""
-    table = rules_markdown(contract_rules(document))
+    """The spec with ``TABLE_MARKER`` in an operation's descriptions replaced by the table of
+    that operation's ``x-contract`` (:func:`rules_markdown`)."""
 
-    def walk(node: Any) -> Any:
+    def walk(node: Any, table: str) -> Any:
         if isinstance(node, dict):
             return {
                 key: value.replace(TABLE_MARKER, table)
                 if key == "description" and isinstance(value, str)
-                else walk(value)
+                else walk(value, table)
                 for key, value in node.items()
             }
         if isinstance(node, list):
-            return [walk(item) for item in node]
+            return [walk(item, table) for item in node]
         return node
 
-    result: dict[str, Any] = walk(document)
+    result = dict(document)
+    paths = dict(document["paths"])
+    for contract in operations(document):
+        item = dict(paths[contract.path])
+        item[contract.method] = walk(item[contract.method], rules_markdown(contract))
+        paths[contract.path] = item
+    result["paths"] = paths
     return result
 
 
@@ -157,14 +263,19 @@ __all__ = [
     "METRICS_PATH",
     "MUST",
     "SHOULD",
+    "SIGNATURE_SCHEME",
     "SPEC_PATH",
     "TABLE_MARKER",
     "ContractRules",
     "Limits",
     "Rule",
+    "SignatureRules",
+    "aksk",
     "contract_rules",
     "load_document",
+    "operations",
     "rules_markdown",
+    "signature_rules",
     "spec_document",
     "with_rendered_rules",
 ]

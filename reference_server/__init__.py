@@ -17,26 +17,38 @@ from reference_server.app import create_app
 from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from reference_server.cli import load_command, serve_command, serve_options
 from reference_server.demo import (
+    ACCESS_KEY_A,
+    ACCESS_KEY_B,
+    DEMO_ACCESS_KEYS,
     DEMO_TOKENS,
     PROJECT_A,
     PROJECT_A_JOBS,
     PROJECT_B,
     PROJECT_B_JOBS,
+    SECRET_KEY_A,
+    SECRET_KEY_B,
     TOKEN_A,
     TOKEN_B,
+    AccessKey,
 )
 from reference_server.settings import Settings, SettingsError
 from reference_server.store import Store
 
 __all__ = [
+    "ACCESS_KEY_A",
+    "ACCESS_KEY_B",
+    "DEMO_ACCESS_KEYS",
     "DEMO_TOKENS",
     "PROJECT_A",
     "PROJECT_A_JOBS",
     "PROJECT_B",
     "PROJECT_B_JOBS",
+    "SECRET_KEY_A",
+    "SECRET_KEY_B",
     "TOKEN_A",
     "TOKEN_B",
     "ASGIApp",
+    "AccessKey",
     "Message",
     "Receive",
     "Scope",

@@ -7,11 +7,17 @@ the app, the job cache and the loader share these instead of each building its o
 
 from __future__ import annotations
 
-from jobs_metrics_models import JobMetricsRequest, JobMetricsResponse, JobMonitoringInfo
+from jobs_metrics_models import (
+    FlinkMetricResponse,
+    JobMetricsRequest,
+    JobMetricsResponse,
+    JobMonitoringInfo,
+)
 from pydantic import TypeAdapter
 
 REQUEST = TypeAdapter(JobMetricsRequest)
 RESPONSE = TypeAdapter(JobMetricsResponse)
 JOB = TypeAdapter(JobMonitoringInfo)
+FLINK_RESPONSE = TypeAdapter(FlinkMetricResponse)
 
-__all__ = ["JOB", "REQUEST", "RESPONSE"]
+__all__ = ["FLINK_RESPONSE", "JOB", "REQUEST", "RESPONSE"]

@@ -1,5 +1,11 @@
 """The ASGI application: routing, auth, body limits, validation and the answer.
 
+Two operations answer from the same data: the CS one (``queryJobMetrics``, IAM token, the
+provider's CS error body, HTTP 400) and its DLI successor (``showFlinkMetric``, AK/SK
+signature, ``DliErrorResponse`` with the status of each kind). They share the header and body
+limits, the body parser and the job cache; only authentication, the order of the checks (a
+signature needs the body) and the envelopes differ.
+
 Written against bare ASGI rather than a framework: the endpoint is one route, and a
 framework's routing, dependency injection and response classes cost more than the whole
 request (a plain FastAPI handler answers about 880 requests/s here, a fifth of the goal).
@@ -10,16 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
-from reference_server import errors
+from reference_server import errors, signature, successor
 from reference_server.adapters import RESPONSE
 from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
 from reference_server.body_helper import BodyParser
 from reference_server.cache import JobCache
-from reference_server.errors import ApiError
+from reference_server.errors import ApiError, DliError
 from reference_server.settings import Settings
 from reference_server.store import Store
 
@@ -44,7 +51,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
 
 
 class JobsMetricsApp:
-    """``POST /v1.0/{project_id}/jobs/metrics`` and the provider's error contract."""
+    """``POST /v1.0/{project_id}/jobs/metrics`` (CS) and
+    ``POST /v1.0/{project_id}/streaming/jobs/metrics`` (DLI), each with its provider's error
+    contract."""
 
     def __init__(self, settings: Settings, store: Store, cache: JobCache) -> None:
         self.settings = settings
@@ -61,17 +70,39 @@ class JobsMetricsApp:
             await self._refuse_websocket(scope, receive, send)
             return
         extra_headers: list[tuple[bytes, bytes]] = []
+        dli = False  # answering the successor operation (DLI's error body and request ID)
+        request_id = os.urandom(16).hex()
         try:
-            status, body = await self._handle(scope, receive)
+            dli, project_id = route(scope)
+            if dli:
+                status, body = await self._handle_successor(scope, receive, project_id)
+            else:
+                status, body = await self._handle(scope, receive, project_id)
         except ApiError as exc:
             status, body = exc.status, exc.body()
+            if exc.status == 405:
+                extra_headers.append((b"allow", b"POST"))
+        except DliError as exc:
+            dli = True
+            status, body = exc.status, exc.body(request_id)
             if exc.status == 405:
                 extra_headers.append((b"allow", b"POST"))
         except Exception:
             # Log the traceback for the operator; the caller gets the provider's
             # internal-error body and no detail.
             log.exception("internal error answering %s %s", scope.get("method"), scope.get("path"))
-            status, body = 400, errors.error_body(errors.INTERNAL, "An internal error occurred.")
+            if dli:
+                status = successor.INTERNAL.status
+                body = errors.dli_error_body(
+                    successor.INTERNAL, "An internal error occurred.", request_id
+                )
+            else:
+                status = 400
+                body = errors.error_body(errors.INTERNAL, "An internal error occurred.")
+        if dli:  # as the provider's gateway, every answer of the successor names its request
+            extra_headers.append((b"x-request-id", request_id.encode()))
+        if scope.get("method") == "HEAD":  # HTTP: a HEAD answer has no body, on any path
+            body = b""
         await send(
             {
                 "type": "http.response.start",
@@ -91,16 +122,19 @@ class JobsMetricsApp:
         if "websocket.http.response" not in scope.get("extensions", {}):
             await send({"type": "websocket.close", "code": 1003})
             return
+        request_id = os.urandom(16).hex()
         try:
             route({**scope, "method": "GET"})
             raise AssertionError("route() refuses every GET")  # pragma: no cover
         except ApiError as exc:
-            error = exc
-        headers = [*JSON_HEADERS, *([(b"allow", b"POST")] if error.status == 405 else [])]
-        await send(
-            {"type": "websocket.http.response.start", "status": error.status, "headers": headers}
-        )
-        await send({"type": "websocket.http.response.body", "body": error.body()})
+            status, body, dli = exc.status, exc.body(), False
+        except DliError as exc:
+            status, body, dli = exc.status, exc.body(request_id), True
+        headers = [*JSON_HEADERS, *([(b"allow", b"POST")] if status == 405 else [])]
+        if dli:
+            headers.append((b"x-request-id", request_id.encode()))
+        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -113,8 +147,7 @@ class JobsMetricsApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
-        project_id = route(scope)
+    async def _handle(self, scope: Scope, receive: Receive, project_id: str) -> tuple[int, bytes]:
         check_header_size(scope["headers"], self.settings.max_header_bytes)
         headers = single_headers(scope["headers"])
         owner = self._authenticate(headers.get(b"x-auth-token"))
@@ -139,6 +172,58 @@ class JobsMetricsApp:
         job_ids = await self.bodies.job_ids(body)
         return 200, render(self.cache.get(project_id, job_ids))
 
+    async def _handle_successor(
+        self, scope: Scope, receive: Receive, project_id: str
+    ) -> tuple[int, bytes]:
+        """The successor operation, its checks in the order of its ``x-contract``: limits,
+        then the signature (everything the headers decide before the body is read, the
+        signature over the body as received after), then the project, then the body. So a
+        correctly signed request with a malformed project ID or body is ``DLI.0001``, and an
+        unsigned one is 401 whatever else is wrong with it."""
+        try:
+            check_header_size(scope["headers"], self.settings.max_header_bytes)
+            signed = signature.signing_headers(scope["headers"])
+            signer = signature.authenticate(signed, self.settings.accepted_access_keys)
+            body = await read_body(
+                receive,
+                signed.get("content-length", "").encode("latin-1") or None,
+                self.settings.max_body,
+                self.settings.body_timeout,
+            )
+            raw = scope.get("raw_path") or scope["path"].encode()
+            signature.verify(
+                signer,
+                scope["method"],
+                raw.split(b"?", 1)[0],
+                scope.get("query_string", b""),
+                signed,
+                body,
+            )
+            if not PROJECT_ID.fullmatch(project_id):
+                raise DliError(
+                    successor.INVALID_PARAMETER,
+                    "project_id: must be 32 lowercase hexadecimal characters",
+                )
+            if signer.key.project_id != project_id:
+                raise DliError(
+                    successor.FORBIDDEN,
+                    "The access key is not granted the project in the URL.",
+                )
+            if signed.get("x-project-id", project_id) != project_id:
+                raise DliError(
+                    successor.FORBIDDEN, "X-Project-Id differs from the project ID in the URL."
+                )
+            headers = single_headers(scope["headers"])
+            check_content_type(headers.get(b"content-type"))
+            check_content_encoding(headers.get(b"content-encoding"))
+            job_ids = await self.bodies.job_ids(body)
+        except ApiError as exc:  # the CS checks' refusals, in DLI's words
+            internal = exc.code is errors.INTERNAL
+            raise DliError(
+                successor.INTERNAL if internal else successor.INVALID_PARAMETER, exc.cause
+            ) from None
+        return 200, successor.render(self.cache.get(project_id, job_ids))
+
     def _authenticate(self, token: bytes | None) -> str:
         """Return the project the token was issued for."""
         if not token:
@@ -149,19 +234,34 @@ class JobsMetricsApp:
         return owner
 
 
-def route(scope: Scope) -> str:
-    """Return the path's project ID, or refuse: 404 off the API, 405 for other methods."""
+CS_TAIL = [b"jobs", b"metrics"]
+SUCCESSOR_TAIL = [b"streaming", b"jobs", b"metrics"]
+STREAMING = b"/streaming/"
+
+
+def route(scope: Scope) -> tuple[bool, str]:
+    """Return whether the path is the successor's, and its project ID; or refuse: 404 off the
+    API, 405 for other methods.
+
+    A path off the API that contains ``/streaming/`` (in any letter case, also once
+    percent-decoded) is a near miss of the successor's and gets its gateway's 404
+    (``APIGW.0101``, DLI's body); every other unknown path keeps the CS operation's 404.
+    """
     raw = scope.get("raw_path") or scope["path"].encode()
-    parts = raw.split(b"?", 1)[0].split(b"/")
-    if len(parts) != 5 or parts[0] or parts[1] != b"v1.0" or parts[3:] != [b"jobs", b"metrics"]:
+    path = raw.split(b"?", 1)[0]
+    parts = path.split(b"/")
+    on_api = not parts[0] and len(parts) > 2 and parts[1] == b"v1.0"
+    dli = on_api and len(parts) == 6 and parts[3:] == SUCCESSOR_TAIL
+    if not (dli or (on_api and len(parts) == 5 and parts[3:] == CS_TAIL)):
+        if STREAMING in path.lower() or STREAMING in unquote_to_bytes(path).lower():
+            raise DliError(successor.PATH_UNKNOWN, "No API is defined at this path.")
         raise ApiError(errors.INVALID_PARAMETER, "No API is defined at this path.", status=404)
     if scope["method"] != "POST":
-        raise ApiError(
-            errors.INVALID_PARAMETER,
-            f"Method {errors.clip(scope['method'])} is not supported; use POST.",
-            405,
-        )
-    return unquote(parts[2].decode("latin-1"))
+        cause = f"Method {errors.clip(scope['method'])} is not supported; use POST."
+        if dli:
+            raise DliError(successor.METHOD_NOT_ALLOWED, cause)
+        raise ApiError(errors.INVALID_PARAMETER, cause, 405)
+    return dli, unquote(parts[2].decode("latin-1"))
 
 
 def check_header_size(headers: list[tuple[bytes, bytes]], limit: int) -> None:

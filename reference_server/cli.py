@@ -39,9 +39,11 @@ at most --max-connections connections (the rest wait in the kernel's listen queu
 lets requests in flight finish for at most --shutdown-timeout seconds.
 
 \b
-Demo credentials (README):
+Demo credentials (README; --no-demo-tokens refuses all of them):
   project A 0f1e2d3c4b5a69788796a5b4c3d2e1f0  token demo-token-project-a  jobs 1-600
+    AK/SK DEMOAKPROJECTA000001 / demo-secret-key-of-project-a-0000000000a
   project B a1b2c3d4e5f60718293a4b5c6d7e8f90  token demo-token-project-b  jobs 601-1200
+    AK/SK DEMOAKPROJECTB000002 / demo-secret-key-of-project-b-0000000000b
 """
 
 
@@ -112,7 +114,8 @@ def serve_options(given: Mapping[str, Any], factory: str = APP_FACTORY) -> int:
 @click.command("serve", epilog=EPILOG)
 @settings_options
 def serve_command(**given: Any) -> None:
-    """Serve POST /v1.0/{project_id}/jobs/metrics on SQLite (127.0.0.1, demo data)."""
+    """Serve POST /v1.0/{project_id}/jobs/metrics (token) and its successor
+    /v1.0/{project_id}/streaming/jobs/metrics (AK/SK) on SQLite (127.0.0.1, demo data)."""
     sys.exit(serve_options(given))
 
 

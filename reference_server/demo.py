@@ -16,6 +16,27 @@ TOKEN_B = "demo-token-project-b"
 
 DEMO_TOKENS: dict[str, str] = {TOKEN_A: PROJECT_A, TOKEN_B: PROJECT_B}
 
+# Access key / secret key pairs of the successor operation (AK/SK signatures), one per demo
+# project, in the shape of the provider's (a 20-character AK, a 40-character SK).
+ACCESS_KEY_A = "DEMOAKPROJECTA000001"
+SECRET_KEY_A = "demo-secret-key-of-project-a-0000000000a"
+ACCESS_KEY_B = "DEMOAKPROJECTB000002"
+SECRET_KEY_B = "demo-secret-key-of-project-b-0000000000b"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKey:
+    """A secret key and the project its access key is bound to."""
+
+    secret_key: str
+    project_id: str
+
+
+DEMO_ACCESS_KEYS: dict[str, AccessKey] = {
+    ACCESS_KEY_A: AccessKey(SECRET_KEY_A, PROJECT_A),
+    ACCESS_KEY_B: AccessKey(SECRET_KEY_B, PROJECT_B),
+}
+
 # Project A owns job IDs 1..600, project B owns 601..1200: job IDs are global, as on the
 # provider, so one ID never belongs to two projects.
 PROJECT_A_JOBS = range(1, 601)

@@ -86,3 +86,45 @@ def first_violation(exc: ValidationError, whole: str) -> str:
     first = exc.errors(include_url=False)[0]
     location = ".".join(clip(str(part)) for part in first["loc"]) or whole
     return f"{location}: {first['msg']}"
+
+
+# The successor operation (``showFlinkMetric``) answers with DLI's error body instead, each
+# code with the HTTP status its ``x-contract`` rule names (read from the spec by ``dli``).
+
+
+@dataclass(frozen=True, slots=True)
+class DliCode:
+    """A DLI or API-gateway error code of the successor operation, with its HTTP status."""
+
+    error_code: str
+    status: int
+
+    @property
+    def from_gateway(self) -> bool:
+        """The provider's API gateway (``APIGW.*``) answers these; its bodies carry a
+        ``request_id``."""
+        return self.error_code.startswith("APIGW.")
+
+
+class DliError(Exception):
+    """A failure of the successor operation, answered with the ``DliErrorResponse`` body."""
+
+    def __init__(self, code: DliCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        return self.code.status
+
+    def body(self, request_id: str) -> bytes:
+        return dli_error_body(self.code, self.message, request_id)
+
+
+def dli_error_body(code: DliCode, message: str, request_id: str) -> bytes:
+    """Serialise DLI's error body; the gateway's own errors name the request."""
+    body = {"error_code": code.error_code, "error_msg": message}
+    if code.from_gateway:
+        body["request_id"] = request_id
+    return orjson.dumps(body)

@@ -29,14 +29,19 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from reference_server.demo import DEMO_TOKENS
+from jobs_metrics_spec import contract_rules, operations, spec_document
+from reference_server.demo import DEMO_ACCESS_KEYS, DEMO_TOKENS, AccessKey
 
 ENV_PREFIX = "JOBS_METRICS_"
 DEFAULT_DB = Path("data") / "reference.sqlite3"
-# 1 MiB: a full request of 1,000 twenty-digit IDs is about 22 KB, so this leaves ample room.
-DEFAULT_MAX_BODY = 1024 * 1024
-# 16 KiB of request headers (names and values), as the spec's x-contract limits say.
-DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+# The spec's x-contract limits (1 MiB of body: a full request of 1,000 twenty-digit IDs is
+# about 22 KB; 16 KiB of request headers, names and values). One option governs both
+# operations, so both x-contracts must name the same limits.
+_LIMITS = contract_rules(spec_document()).limits
+if any(contract.limits != _LIMITS for contract in operations(spec_document())):
+    raise ValueError("the spec's operations name different x-contract limits")
+DEFAULT_MAX_BODY = _LIMITS.max_body_bytes
+DEFAULT_MAX_HEADER_BYTES = _LIMITS.max_header_bytes
 # Seconds a client may take to send the whole body once its headers have arrived. A 1 MiB
 # body at a slow 1 Mbit/s takes 8 s; a client trickling bytes to hold a connection is cut
 # off with the error body after this long (Granian itself has no body-read timeout).
@@ -85,6 +90,51 @@ def load_tokens_file(path: Path) -> dict[str, str]:
     return data
 
 
+def parse_access_keys(text: str) -> dict[str, AccessKey]:
+    """Parse ``AK:SK=PROJECT_ID,AK2:SK2=PROJECT_ID2`` (a secret key may hold ``:``)."""
+    keys: dict[str, AccessKey] = {}
+    for number, item in enumerate(filter(None, (part.strip() for part in text.split(","))), 1):
+        pair, sep, project = item.rpartition("=")
+        access_key, colon, secret_key = pair.partition(":")
+        if not sep or not colon or not access_key or not secret_key or not project:
+            raise SettingsError(  # the entry is not shown: it holds a secret key
+                f"access key entry {number} is not of the form AK:SK=PROJECT_ID"
+            )
+        keys[access_key] = AccessKey(secret_key, project)
+    return keys
+
+
+def _checked_access_keys(text: str) -> str:
+    parse_access_keys(text)  # refused here, before a server starts
+    return text
+
+
+def load_access_keys_file(path: Path) -> dict[str, AccessKey]:
+    """Read a JSON object ``{"AK": {"sk": "SK", "project_id": "PROJECT_ID"}}``; an error names
+    the file and the entry's position, never a key or a secret."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"cannot read access key file {path}: {exc}") from exc
+    shape = (
+        f"access key file {path} must hold a JSON object"
+        ' {"AK": {"sk": "SK", "project_id": "..."}}'
+    )
+    if not isinstance(data, dict):
+        raise SettingsError(shape)
+    keys: dict[str, AccessKey] = {}
+    for number, (access_key, entry) in enumerate(data.items(), 1):
+        if (
+            not access_key
+            or not isinstance(entry, dict)
+            or set(entry) != {"sk", "project_id"}
+            or not all(isinstance(value, str) and value for value in entry.values())
+        ):
+            raise SettingsError(f"{shape}; entry {number} is not")
+        keys[access_key] = AccessKey(entry["sk"], entry["project_id"])
+    return keys
+
+
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -110,7 +160,20 @@ class Settings(BaseSettings):
     tokens_file: Path | None = Field(
         default=None, description='JSON file of extra tokens, {"TOKEN": "PROJECT_ID"}.'
     )
-    no_demo_tokens: bool = Field(default=False, description="Refuse the demo tokens.")
+    aksk: Annotated[str, AfterValidator(_checked_access_keys)] = Field(
+        default="",
+        repr=False,  # secrets: never in a repr, a log line or an error message
+        description="Extra AK/SK pairs of the successor operation, AK:SK=PROJECT_ID,..."
+        " (prefer the variable: a command line is visible to every user of the machine).",
+    )
+    aksk_file: Path | None = Field(
+        default=None,
+        description='JSON file of extra AK/SK pairs, {"AK": {"sk": "SK", "project_id": "..."}}.',
+    )
+    no_demo_tokens: bool = Field(
+        default=False,
+        description="Refuse the demo credentials: the demo tokens and the demo AK/SK pairs.",
+    )
     max_body: PositiveInt = Field(
         default=DEFAULT_MAX_BODY, description="Request body limit in bytes."
     )
@@ -149,22 +212,37 @@ class Settings(BaseSettings):
     )
 
     _accepted_tokens: dict[str, str] = PrivateAttr(default_factory=dict)
+    _accepted_access_keys: dict[str, AccessKey] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _resolve_tokens(self) -> Settings:
-        """The tokens the app accepts: the demo ones (unless refused), the file's, then the
-        listed ones; a token file that cannot be read fails here, before a server starts."""
+        """The credentials the app accepts: the demo ones (unless refused), the file's, then
+        the listed ones; a file that cannot be read fails here, before a server starts.
+
+        ``no_demo_tokens`` refuses the demo AK/SK pairs too: a server started with it before
+        the successor existed must not start accepting the (public) demo keys after an
+        upgrade."""
         accepted = {} if self.no_demo_tokens else dict(DEMO_TOKENS)
         if self.tokens_file is not None:
             accepted.update(load_tokens_file(self.tokens_file))
         accepted.update(parse_tokens(self.tokens))
         self._accepted_tokens = accepted
+        keys = {} if self.no_demo_tokens else dict(DEMO_ACCESS_KEYS)
+        if self.aksk_file is not None:
+            keys.update(load_access_keys_file(self.aksk_file))
+        keys.update(parse_access_keys(self.aksk))
+        self._accepted_access_keys = keys
         return self
 
     @property
     def accepted_tokens(self) -> Mapping[str, str]:
         """Token -> the project it was issued for."""
         return MappingProxyType(self._accepted_tokens)
+
+    @property
+    def accepted_access_keys(self) -> Mapping[str, AccessKey]:
+        """Access key -> its secret key and the project it is bound to."""
+        return MappingProxyType(self._accepted_access_keys)
 
     @classmethod
     def variable(cls, field_name: str) -> str:

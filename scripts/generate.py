@@ -198,11 +198,22 @@ def generate_models(out: Path) -> Path:
 
 
 def client_templates(spec: dict[str, Any], folder: Path) -> Path:
-    """The generator's ``client.py.jinja`` with the spec's header and prefix as defaults."""
+    """The generator's ``client.py.jinja`` with the token scheme's header and prefix as defaults.
+
+    The token scheme is the one apiKey header scheme without ``x-signature``: a signature
+    (``akskSignature``) is computed per request, which no fixed header value can carry, so
+    the generated ``AuthenticatedClient`` sends tokens only.
+    """
     schemes = spec.get("components", {}).get("securitySchemes", {})
-    headers = [s for s in schemes.values() if s.get("type") == "apiKey" and s.get("in") == "header"]
+    headers = [
+        s
+        for s in schemes.values()
+        if s.get("type") == "apiKey" and s.get("in") == "header" and "x-signature" not in s
+    ]
     if len(headers) != 1:
-        raise SystemExit(f"expected one apiKey header scheme in {SPEC}, found {len(headers)}")
+        raise SystemExit(
+            f"expected one apiKey header scheme without x-signature in {SPEC}, found {len(headers)}"
+        )
     upstream = importlib.resources.files("openapi_python_client") / "templates" / "client.py.jinja"
     text = upstream.read_text(encoding="utf-8")
     replacements = {

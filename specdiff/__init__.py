@@ -8,14 +8,25 @@ compares regular expressions as automata, in a child interpreter with a time bud
 ``normalize`` (one written form per meaning: allOf merged, const, integer bounds, nullable),
 ``schemas`` (schemas compared recursively), one module per part of an operation
 (``security``, ``parameters``, ``bodies``, ``responses``, ``contract``; ``document`` for
-servers and tags) walked by ``operations`` (``diff_specs``) with ``pairing``, ``policy``
+servers and tags; ``lifecycle`` for deprecation and names) walked by ``operations``
+(``diff_specs``) with ``pairing``; ``migration`` (an operation compared with the one its
+``x-replaces`` names, response bodies matched by meaning in ``envelopes``), ``policy``
 (the versioning policy), ``report`` (text, JSON, Markdown, JUnit) and ``cli`` (the ``diff``
 command). oasdiff (Go) is the reference for depth; no maintained Python library does this.
 """
 
-from specdiff.catalogue import CATALOGUE, Change, Impact, Rule
+from specdiff.catalogue import CATALOGUE, Change, Impact, Migration, Rule
 from specdiff.cli import diff_command
 from specdiff.operations import diff_specs
 from specdiff.rules import RuleId
 
-__all__ = ["CATALOGUE", "Change", "Impact", "Rule", "RuleId", "diff_command", "diff_specs"]
+__all__ = [
+    "CATALOGUE",
+    "Change",
+    "Impact",
+    "Migration",
+    "Rule",
+    "RuleId",
+    "diff_command",
+    "diff_specs",
+]

@@ -31,6 +31,17 @@ Who is affected, and why (the principle behind every row):
 * Tolerant reader: the spec's policy (SPEC_CHANGELOG.md) obliges clients to ignore unknown
   response properties, so a new optional response property or a response object opened to
   unknown properties is additive although the base declared the object closed.
+* A migration (an operation that declares, with ``x-replaces: <operationId>``, the operation
+  it replaces) is one entry, paired: the successor added (``operation-added-replacing``, the
+  impact of any new operation: a minor change, since the replaced operation still works) or
+  the declaration set on an operation both versions have. Under it, every difference
+  between the replaced operation and its successor, each a rule of this table whose
+  **clients** column is read with the replaced operation as the base and the successor as
+  the head: what a client moving over must handle (``breaking``: it must change, such as a
+  field read elsewhere; ``possibly-breaking``: it must handle what it may meet, such as a new
+  error status). These differences change no message of any existing client or server, so
+  they never raise the verdict; the ``servers`` column does not apply to them. The rules
+  only a migration reports (``migration-*``) have ``none`` for servers.
 """
 
 from __future__ import annotations
@@ -408,6 +419,48 @@ _STRUCTURAL: dict[RuleId, tuple[str, str, Impact, Impact]] = {
         P,
         A,
     ),
+    # migrations (`x-replaces`): the pairing entry, then the differences a client moving from
+    # the replaced operation to its successor must handle (see the principle above)
+    RuleId.OPERATION_ADDED_REPLACING: (
+        "migration",
+        "a new operation that replaces (`x-replaces`) an existing one: additive as any new "
+        "operation (the replaced one still works); the migration's differences listed under it",
+        A,
+        P,
+    ),
+    RuleId.OPERATION_REPLACES_SET: (
+        "migration",
+        "`x-replaces` set or changed on an existing operation: a migration newly declared "
+        "(no message changes); its differences listed under it",
+        N0,
+        N0,
+    ),
+    RuleId.OPERATION_REPLACES_REMOVED: (
+        "migration",
+        "`x-replaces` removed: the operation no longer declares what it replaces",
+        N0,
+        N0,
+    ),
+    RuleId.MIGRATION_PATH_CHANGED: (
+        "migration",
+        "the successor is called at another method or URL than the operation it replaces",
+        B,
+        N0,
+    ),
+    RuleId.MIGRATION_PROPERTY_MOVED: (
+        "migration",
+        "a response property at another place in the successor's body, with the same schema "
+        "(the same meaning; a migrating client reads it there)",
+        B,
+        N0,
+    ),
+    RuleId.MIGRATION_ERROR_CODE_FIELD_CHANGED: (
+        "migration",
+        "the error body's code travels in another field (`x-contract` `answers.error_code`, "
+        "default `error_id`): clients branching on the code read it there, with other values",
+        B,
+        N0,
+    ),
 }
 
 
@@ -435,13 +488,36 @@ def as_markdown() -> str:
 
 
 @dataclass(frozen=True)
+class Migration:
+    """The pairing a migration entry reports: the replaced operation and its successor (each
+    ``METHOD path (operationId)``), and every difference between them, each a :class:`Change`
+    whose ``clients`` impact is what a client moving from one to the other must handle."""
+
+    replaced: str
+    successor: str
+    differences: tuple[Change, ...]
+    request_body_same: bool  # the request body is the same: said so (it is rarely)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "replaced": self.replaced,
+            "successor": self.successor,
+            "request_body_same": self.request_body_same,
+            "differences": [
+                {**d.to_dict(), "migrating_clients": d.clients.label} for d in self.differences
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class Change:
     """One classified difference between the base and the head spec.
 
     ``source``: the place in a component (``#/components/schemas/X/minimum``) the change was
     made, when it was reached through a ``$ref`` both versions share; ``also``: the other
     places one edit of a shared component reaches, as (rule, pointer). The impact is the
-    worst over all of them.
+    worst over all of them. ``migration``: on the entry of an operation that declares the
+    one it replaces, the pairing and the differences a migrating client must handle.
     """
 
     rule: RuleId
@@ -449,6 +525,7 @@ class Change:
     message: str
     source: str | None = None
     also: tuple[tuple[RuleId, str], ...] = ()
+    migration: Migration | None = None  # on the entry that pairs two operations
 
     def __post_init__(self) -> None:
         for rule in (self.rule, *(r for r, _ in self.also)):
@@ -478,4 +555,5 @@ class Change:
             "servers": self.servers.label,
             "component": self.source,
             "also": [{"rule": rule.value, "pointer": pointer} for rule, pointer in self.also],
+            "migration": self.migration.to_dict() if self.migration else None,
         }

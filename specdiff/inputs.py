@@ -57,12 +57,13 @@ _OPERATION = _object(
     servers=_SERVERS,
     tags=_array({"type": "string"}),
     **{
+        "x-replaces": {"type": "string", "minLength": 1},
         "x-contract": _object(
             rules=_array(
                 _object(id={"type": ["string", "integer"]}, level={"enum": ["must", "should"]})
             ),
             limits=_object(_NUMBER),
-        )
+        ),
     },
 )
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -152,6 +153,47 @@ def check_document(document: Any, label: str) -> Spec:
         f"{label} is not a well-formed OpenAPI document: at {where}: {problem} "
         "(`make lint-spec SPEC=...` names every problem)"
     )
+
+
+def _operation_ids(spec: Spec) -> dict[str, list[str]]:
+    """operationId -> where it is written (``/paths/.../post``), for every operation."""
+    found: dict[str, list[str]] = {}
+    for path, item in (spec.get("paths") or {}).items():
+        for method in _METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict) and "operationId" in operation:
+                where = f"/paths/{_escape(path)}/{method}"
+                found.setdefault(str(operation["operationId"]), []).append(where)
+    return found
+
+
+def check_successors(base: Spec, head: Spec) -> None:
+    """Every ``x-replaces`` of the head names one operation, by its ``operationId``, of the
+    base or of the head (the base first), and not the operation itself; else
+    :class:`InputError`, in one line. A migration that names nothing would be reported as
+    none, which a reviewer would read as "no migration declared". The base is history and
+    is not held to it (its declarations are only compared)."""
+    in_base, in_head = _operation_ids(base), _operation_ids(head)
+    for path, item in (head.get("paths") or {}).items():
+        for method in _METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, dict) or "x-replaces" not in operation:
+                continue
+            name = operation["x-replaces"]
+            where = f"/paths/{_escape(path)}/{method}/x-replaces"
+            if name == operation.get("operationId"):
+                raise InputError(f"the head spec's {where} names the operation itself ({name!r})")
+            carriers = in_base.get(name) or in_head.get(name) or []
+            if not carriers:
+                raise InputError(
+                    f"the head spec's {where} names operationId {name!r}, which no operation "
+                    "of the base or the head spec has"
+                )
+            if len(carriers) > 1:
+                raise InputError(
+                    f"the head spec's {where} names operationId {name!r}, which "
+                    f"{len(carriers)} operations carry ({', '.join(carriers)})"
+                )
 
 
 def parse(text: str, label: str) -> Spec:

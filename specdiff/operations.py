@@ -11,7 +11,6 @@ operation (or the base's, for what the head lacks).
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +19,18 @@ from specdiff.bodies import compare_request_body
 from specdiff.catalogue import Change
 from specdiff.contract import compare_contract
 from specdiff.document import document_changes, moved_base_paths
-from specdiff.inputs import check_document
+from specdiff.inputs import check_document, check_successors
+from specdiff.lifecycle import compare_lifecycle, sunset_passed
+from specdiff.migration import (
+    REPLACES,
+    Declared,
+    Operation,
+    OperationKey,
+    Spec,
+    compare_migration,
+    declared,
+)
+from specdiff.migration import label as label_of
 from specdiff.pairing import pair
 from specdiff.parameters import compare_parameters
 from specdiff.paths import shape
@@ -31,8 +41,6 @@ from specdiff.rules import RuleId
 from specdiff.security import compare_security
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-Spec = dict[str, Any]
-OperationKey = tuple[str, str]  # (path shape, method)
 
 
 def _base_path(spec: Spec, item: dict[str, Any], operation: dict[str, Any]) -> str:
@@ -55,9 +63,6 @@ def _base_path(spec: Spec, item: dict[str, Any], operation: dict[str, Any]) -> s
     return prefixes.pop() if len(prefixes) == 1 else ""
 
 
-Operation = tuple[str, dict[str, Any], str]  # the path as written, the operation, base path
-
-
 def _operations(spec: Spec) -> dict[OperationKey, Operation]:
     """(full path shape, method) -> (the path as written, the operation, its base path):
     operations pair by the URL a client calls (server URL + path), so moving ``/v1.0`` from
@@ -73,21 +78,53 @@ def _operations(spec: Spec) -> dict[OperationKey, Operation]:
 
 def diff_specs(base_spec: Spec, head_spec: Spec) -> list[Change]:
     """Every classified change from ``base_spec`` to ``head_spec``, ``$ref`` s resolved; one
-    edit of a shared component is one entry (:func:`one_entry_per_edit`). A document not of
-    the shape specdiff reads raises :class:`specdiff.inputs.InputError` before any
-    comparison; any other exception is a bug in specdiff."""
+    edit of a shared component is one entry (:func:`one_entry_per_edit`). An operation that
+    newly declares the one it replaces (``x-replaces``) carries the migration on its entry.
+    A document not of the shape specdiff reads raises :class:`specdiff.inputs.InputError`
+    before any comparison; any other exception is a bug in specdiff."""
     base = resolve_refs(check_document(base_spec, "the base spec"))
     head = resolve_refs(check_document(head_spec, "the head spec"))
+    check_successors(base, head)
     changes: list[Change] = []
-    operations = pair(_operations(base), _operations(head))
-    for (_, method), (path, operation, _) in operations.removed:
+    base_operations, head_operations = _operations(base), _operations(head)
+    operations = pair(base_operations, head_operations)
+    # successor -> the operation it replaces, in each version (the head's looked up in the
+    # base first: clients migrate from the operation they call today)
+    before = declared(base_operations, (base, base_operations))
+    after = declared(head_operations, (base, base_operations), (head, head_operations))
+    successor_of = {d.key: (key, d) for key, d in after.items()}
+    for key, (path, operation, _) in operations.removed:
+        method = key[1]
         label = f"{method.upper()} {path}"
-        if _sunset_passed(operation):
+        if sunset_passed(operation):
             rule, why = RuleId.OPERATION_REMOVED_AFTER_SUNSET, f" (sunset {operation['x-sunset']})"
         else:
             rule, why = RuleId.OPERATION_REMOVED, ""
-        changes.append(Change(rule, join("", "paths", path, method), f"{label}: removed{why}"))
-    for (_, method), (path, _, _) in operations.added:
+        migration = None
+        if key in successor_of:
+            successor, replaced = successor_of[key]
+            why += f"; its successor is {label_of(successor, head_operations[successor])}"
+            if successor in before and before[successor].key == key:
+                # declared before: this diff does not list the migration elsewhere
+                migration = compare_migration(replaced, head, successor, head_operations[successor])
+        changes.append(
+            Change(
+                rule, join("", "paths", path, method), f"{label}: removed{why}", migration=migration
+            )
+        )
+    for key, entry in operations.added:
+        method, path = key[1], entry[0]
+        if key in after:
+            migration = compare_migration(after[key], head, key, entry)
+            changes.append(
+                Change(
+                    RuleId.OPERATION_ADDED_REPLACING,
+                    join("", "paths", path, method),
+                    f"{migration.successor}: operation added, replacing {migration.replaced}",
+                    migration=migration,
+                )
+            )
+            continue
         changes.append(
             Change(
                 RuleId.OPERATION_ADDED,
@@ -96,13 +133,45 @@ def diff_specs(base_spec: Spec, head_spec: Spec) -> list[Change]:
             )
         )
     moved: dict[tuple[str, str], list[str]] = {}
-    for (_, method), old, new in operations.common:
+    for key, old, new in operations.common:
+        method = key[1]
         if old[2] != new[2]:
             moved.setdefault((old[2], new[2]), []).append(f"{method.upper()} {new[0]}")
         changes += _compare_operation(base, head, old, new, method)
+        changes += _replaces(before.get(key), after.get(key), (key, old, new), head)
     changes += moved_base_paths(moved)
     changes += document_changes(base, head, moved)
     return one_entry_per_edit(changes)
+
+
+def _replaces(
+    was: Declared | None,
+    now: Declared | None,
+    entries: tuple[OperationKey, Operation, Operation],
+    head: Spec,
+) -> Iterator[Change]:
+    """``x-replaces`` of an operation both versions have: set (or pointed at another
+    operation), with the migration it declares, or removed. The same operation named
+    another way (its operationId renamed) is no change."""
+    key, old, new = entries
+    pointer = join("", "paths", new[0], key[1], REPLACES)
+    written = old[1].get(REPLACES), new[1].get(REPLACES)
+    if now is not None and (was is None or was.key != now.key) and written[0] != written[1]:
+        migration = compare_migration(now, head, key, new)
+        yield Change(
+            RuleId.OPERATION_REPLACES_SET,
+            pointer,
+            f"{migration.successor}: x-replaces {written[0]!r} -> {written[1]!r}: "
+            f"replaces {migration.replaced}",
+            migration=migration,
+        )
+    elif written[0] is not None and written[1] is None:
+        yield Change(
+            RuleId.OPERATION_REPLACES_REMOVED,
+            join("", "paths", old[0], key[1], REPLACES),
+            f"{label_of(key, new)}: x-replaces {written[0]!r} removed (no longer declares "
+            "what it replaces)",
+        )
 
 
 def one_entry_per_edit(changes: list[Change]) -> list[Change]:
@@ -144,18 +213,6 @@ def _component(source: str) -> str:
     return source
 
 
-def _sunset_passed(operation: dict[str, Any]) -> bool:
-    """Deprecated with an ``x-sunset`` date (oasdiff's extension) that is today or past."""
-    sunset = operation.get("x-sunset")
-    if not operation.get("deprecated") or sunset is None:
-        return False
-    try:
-        day = datetime.date.fromisoformat(str(sunset)[:10])
-    except ValueError:
-        return False
-    return day <= datetime.datetime.now(datetime.UTC).date()
-
-
 def _compare_operation(
     base_spec: Spec,
     head_spec: Spec,
@@ -172,7 +229,7 @@ def _compare_operation(
             join("", "paths", path),
             f"{label}: path template {old_path} -> {path} (same URLs)",
         )
-    yield from _lifecycle(base, head, pointer, label)
+    yield from compare_lifecycle(base, head, pointer, label)
     yield from compare_security(base_spec, head_spec, base, head, pointer, label)
     yield from compare_parameters(
         (old_path, base_spec["paths"][old_path], base),
@@ -187,37 +244,3 @@ def _compare_operation(
         base.get("responses") or {}, head.get("responses") or {}, join(pointer, "responses"), label
     )
     yield from compare_contract(base.get("x-contract"), head.get("x-contract"), pointer, label)
-
-
-def _lifecycle(
-    base: dict[str, Any], head: dict[str, Any], pointer: str, label: str
-) -> Iterator[Change]:
-    was, now = bool(base.get("deprecated")), bool(head.get("deprecated"))
-    if now and not was:
-        yield Change(
-            RuleId.OPERATION_DEPRECATED, join(pointer, "deprecated"), f"{label}: deprecated"
-        )
-    elif was and not now:
-        yield Change(
-            RuleId.OPERATION_REACTIVATED,
-            join(pointer, "deprecated"),
-            f"{label}: no longer deprecated",
-        )
-    if base.get("x-sunset") != head.get("x-sunset"):
-        yield Change(
-            RuleId.OPERATION_SUNSET_CHANGED,
-            join(pointer, "x-sunset"),
-            f"{label}: x-sunset {base.get('x-sunset')!r} -> {head.get('x-sunset')!r}",
-        )
-    if base.get("operationId") != head.get("operationId"):
-        yield Change(
-            RuleId.OPERATION_ID_CHANGED,
-            join(pointer, "operationId"),
-            f"{label}: operationId {base.get('operationId')!r} -> {head.get('operationId')!r}",
-        )
-    if sorted(base.get("tags") or []) != sorted(head.get("tags") or []):
-        yield Change(
-            RuleId.OPERATION_TAGS_CHANGED,
-            join(pointer, "tags"),
-            f"{label}: tags {base.get('tags')} -> {head.get('tags')}",
-        )

@@ -4,6 +4,7 @@ template (renaming one changes no URL)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from specdiff.catalogue import Change
 from specdiff.pairing import by_requiredness, pair, requiredness
 from specdiff.paths import TEMPLATE_PARAMETER
 from specdiff.pointers import join
+from specdiff.resolve import REF_KEY
 from specdiff.rules import RuleId, Side
 from specdiff.schemas import compare_schema
 
@@ -98,9 +100,17 @@ def compare_parameters(
                 join(at, serialization[0]),
                 f"{what}: {', '.join(serialization)} changed",
             )
-        yield from compare_schema(
-            was.get("schema", True), now.get("schema", True), join(at, "schema"), Side.REQUEST, what
-        )
+        schema_at = join(at, "schema")
+        source = was.get(REF_KEY) if was.get(REF_KEY) == now.get(REF_KEY) else None
+        for change in compare_schema(
+            was.get("schema", True), now.get("schema", True), schema_at, Side.REQUEST, what
+        ):
+            if source and change.source is None and change.pointer.startswith(schema_at):
+                # a parameter component both versions reference: one edit of it is one
+                # finding however many operations use it (``operations.one_entry_per_edit``)
+                tail = change.pointer[len(schema_at) :]
+                change = dataclasses.replace(change, source=f"{source}/schema{tail}")
+            yield change
 
 
 def _index(item: dict[str, Any], operation: dict[str, Any], parameter: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
-from specdiff.catalogue import Change, Impact
+from specdiff.catalogue import Change, Impact, Migration
 from specdiff.policy import Verdict
 
 
@@ -27,6 +27,25 @@ def _counts(changes: list[Change]) -> str:
     )
 
 
+def _migration_counts(migration: Migration) -> str:
+    """How many differences, by their impact on a client moving to the successor."""
+    counts = {i: sum(1 for d in migration.differences if d.clients is i) for i in Impact}
+    parts = [f"{counts[i]} {i.label}" for i in sorted(Impact, reverse=True) if counts[i]]
+    return f"{len(migration.differences)} difference(s) ({', '.join(parts) or 'none'})"
+
+
+def _migration_title(migration: Migration) -> str:
+    request = "; the request body: the same schema" if migration.request_body_same else ""
+    return (
+        f"migration {migration.replaced} -> {migration.successor}: "
+        f"{_migration_counts(migration)} a migrating client must handle{request}"
+    )
+
+
+def _migrations(changes: list[Change]) -> list[Migration]:
+    return [c.migration for c in _ordered(changes) if c.migration is not None]
+
+
 def _ordered(changes: list[Change]) -> list[Change]:
     return sorted(changes, key=lambda c: (-c.impact, c.pointer, c.rule))
 
@@ -41,7 +60,19 @@ def as_text(changes: list[Change], verdict: Verdict, base_label: str, head_label
         lines.append(f"      at {change.pointer}")
         lines += [f"      also at {pointer} ({rule})" for rule, pointer in change.also]
         lines.append(f"      clients: {change.clients.label}; servers: {change.servers.label}")
+        if change.migration is not None:
+            # the differences, each with its impact on a client moving to the successor
+            lines.append(f"      {_migration_title(change.migration)}:")
+            for d in change.migration.differences:
+                lines.append(f"        {d.clients.label.upper():<18} {d.rule}")
+                lines.append(f"            {d.message}")
+                lines.append(f"            at {d.pointer}")
     lines.append(f"summary: {_counts(changes)}")
+    lines += [
+        f"migration: {m.replaced} -> {m.successor}: {_migration_counts(m)} for a migrating "
+        "client (not counted above: no existing client or server is affected)"
+        for m in _migrations(changes)
+    ]
     lines.append(f"verdict: {verdict_label(changes)}")
     lines += [f"note: {note}" for note in verdict.notes]
     lines.append("result: " + ("FAILED" if verdict.exit_code else "ok"))
@@ -101,6 +132,22 @@ def as_markdown(changes: list[Change], verdict: Verdict, base_label: str, head_l
             )
     else:
         lines += ["", "No changes to the contract."]
+    for migration in _migrations(changes):
+        lines += [
+            "",
+            f"#### Migration: `{_cell(migration.replaced)}` → `{_cell(migration.successor)}`",
+            "",
+            f"{_cell(_migration_title(migration))}. Each difference with its impact on a "
+            "client moving to the successor (no existing client or server is affected).",
+            "",
+            "| for a migrating client | rule | difference | at |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_ICON[d.clients]} {d.clients.label} | `{d.rule}` | {_cell(d.message)} "
+            f"| `{_cell(d.pointer)}` |"
+            for d in migration.differences
+        ]
     if verdict.notes:
         lines.append("")
         lines += [f"> {_cell(note)}" for note in verdict.notes]
@@ -112,7 +159,7 @@ def as_junit(changes: list[Change], verdict: Verdict) -> bytes:
     suite = ET.Element(
         "testsuite",
         name="specdiff",
-        tests=str(len(changes) + 1),
+        tests=str(len(changes) + sum(len(m.differences) for m in _migrations(changes)) + 1),
         failures=str(sum(1 for c in changes if c.impact is Impact.BREAKING) + verdict.exit_code),
     )
     for change in changes:
@@ -124,6 +171,15 @@ def as_junit(changes: list[Change], verdict: Verdict) -> bytes:
             failure.text = f"clients: {change.clients.label}; servers: {change.servers.label}"
         else:
             ET.SubElement(case, "system-out").text = f"{change.impact.label}: {change.message}"
+    for migration in _migrations(changes):  # never failures: they affect no existing client
+        for d in migration.differences:
+            case = ET.SubElement(
+                suite, "testcase", classname=f"specdiff.migration.{d.rule}", name=d.pointer
+            )
+            ET.SubElement(case, "system-out").text = (
+                f"{migration.replaced} -> {migration.successor}: for a migrating client "
+                f"{d.clients.label}: {d.message}"
+            )
     policy = ET.SubElement(suite, "testcase", classname="specdiff.policy", name="semver")
     if verdict.exit_code:
         ET.SubElement(policy, "failure", message="; ".join(verdict.notes), type="versioning")

@@ -14,7 +14,7 @@ from specdiff.rules import RuleId, Side
 from specdiff.schemas import compare_schema
 
 
-def _status_rules(status: str) -> tuple[RuleId, RuleId]:
+def status_rules(status: str) -> tuple[RuleId, RuleId]:
     """(removed, added) rules of a status: 1xx-3xx are successes, 4xx, 5xx and default
     errors (clients handle the two kinds differently, and so do servers)."""
     if status[:1] in ("1", "2", "3"):
@@ -29,21 +29,23 @@ def compare_responses(
     paired = pair({str(k): v for k, v in base.items()}, {str(k): v for k, v in head.items()})
     for status, _ in paired.removed:
         yield Change(
-            _status_rules(status)[0], join(pointer, status), f"{label}: response {status} removed"
+            status_rules(status)[0], join(pointer, status), f"{label}: response {status} removed"
         )
     for status, _ in paired.added:
         yield Change(
-            _status_rules(status)[1], join(pointer, status), f"{label}: response {status} added"
+            status_rules(status)[1], join(pointer, status), f"{label}: response {status} added"
         )
     for status, was, now in paired.common:
         at = join(pointer, status)
-        yield from _response_headers(was.get("headers") or {}, now.get("headers") or {}, at, status)
+        yield from compare_response_headers(
+            was.get("headers") or {}, now.get("headers") or {}, at, status
+        )
         yield from compare_content(
             was, now, at, Side.RESPONSE, f"{label}: {status}", f"{status} response"
         )
 
 
-def _response_headers(
+def compare_response_headers(
     base: dict[str, Any], head: dict[str, Any], pointer: str, status: str
 ) -> Iterator[Change]:
     """Header names are case-insensitive: paired by their lower case, reported as the head

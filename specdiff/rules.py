@@ -232,6 +232,14 @@ class RuleId(enum.StrEnum):
     CONTRACT_RULE_BECAME_MUST = "contract-rule-became-must"
     CONTRACT_RULE_BECAME_SHOULD = "contract-rule-became-should"
 
+    # migration: an operation that declares (`x-replaces`) the operation it replaces
+    OPERATION_ADDED_REPLACING = "operation-added-replacing"
+    OPERATION_REPLACES_SET = "operation-replaces-set"
+    OPERATION_REPLACES_REMOVED = "operation-replaces-removed"
+    MIGRATION_PATH_CHANGED = "migration-path-changed"
+    MIGRATION_PROPERTY_MOVED = "migration-property-moved"
+    MIGRATION_ERROR_CODE_FIELD_CHANGED = "migration-error-code-field-changed"
+
 
 class UnknownRule(LookupError):
     """A rule the catalogue does not have: a bug in specdiff, never a fault of the input."""

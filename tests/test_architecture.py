@@ -26,7 +26,7 @@ ALLOWED = {
     "jobs_metrics_spec": set(),
     "generated/jobs-metrics-models/jobs_metrics_models": set(),
     "generated/jobs-metrics-client/jobs_metrics_client": set(),
-    "reference_server": {"jobs_metrics_models"},
+    "reference_server": {"jobs_metrics_models", "jobs_metrics_spec"},
     "specdiff": set(),
     "fuzz_harness": {"reference_server", "jobs_metrics_spec"},
     "jobs_metrics_cli": {"fuzz_harness", "reference_server", "specdiff", "jobs_metrics_spec"},

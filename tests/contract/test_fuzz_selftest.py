@@ -62,6 +62,10 @@ CAUGHT_BY = {
     "hidden-jobs-counted": "foreign-like-unknown",
     "intermittent-500": "connection-stable",
     "keep-alive-desync": "connection-stable",
+    "signature-not-checked": "showFlinkMetric/signature-wrong",
+    "skew-not-checked": "showFlinkMetric/date-skewed",
+    "body-not-covered": "showFlinkMetric/signature-body-not-covered",
+    "project-not-bound": "showFlinkMetric/key-other-project",
 }
 # Faults that break only should rules: without STRICT they are warnings, the run passes.
 SHOULD_ONLY = [

@@ -72,9 +72,11 @@ def good_text() -> str:
     names = "message_id message current_time payload jobs job_id metrics sources sinks name"
     names += " records corrupted_records total_read_rate total_write_rate"
     names += " error_id error_name error_cause error_suggestion error_time"
+    names += " is_success error_code error_msg request_id"  # the successor's envelope
     closed = CLOSED_NOTE.replace("**", "").replace("`", "")
     bounds = f"[ 0 .. {INT64_MAX} ] [ 1 .. 1000 ] = 32 characters 8 <= 64 characters <= 3 items"
-    return f"{bounds} X-Auth-Token {closed} {names}"
+    bounds += " <= 10 characters"
+    return f"{bounds} X-Auth-Token Authorization {closed} {names}"
 
 
 def reading(**changes: object) -> PageReading:

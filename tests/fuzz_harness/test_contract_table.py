@@ -3,13 +3,25 @@ and the docs' 400 description carries the rendered table instead of a hand-writt
 
 from __future__ import annotations
 
-from fuzz_harness.contract import default_contract
+from fuzz_harness.contract import default_contract, default_contracts
 from jobs_metrics_spec import METRICS_PATH, TABLE_MARKER, rules_markdown, with_rendered_rules
 from tests.support import ROOT
 
 
-def test_readme_table_is_the_spec_rendered():
-    assert rules_markdown(default_contract()) in (ROOT / "README.md").read_text()
+def test_readme_tables_are_the_spec_rendered():
+    readme = (ROOT / "README.md").read_text()
+    for contract in default_contracts():
+        assert rules_markdown(contract) in readme, contract.operation_id
+
+
+def test_each_operation_gets_its_own_table():
+    document = default_contract().document
+    rendered = with_rendered_rules(document)
+    for contract in default_contracts():
+        text = rendered["paths"][contract.path]["post"]["responses"]["400"]["description"]
+        assert rules_markdown(contract) in text
+    successor = rendered["paths"][default_contracts()[1].path]["post"]["responses"]["400"]
+    assert "CS.10006" not in successor["description"]
 
 
 def test_docs_description_gets_the_rendered_table():
@@ -28,9 +40,10 @@ def test_every_testable_rule_has_probes_or_is_judged_on_every_answer():
     from fuzz_harness.probes import MAKERS
     from fuzz_harness.recheck import RULE
 
-    for rule in default_contract().rules:
-        probed = rule.id in MAKERS or rule.id in (*ANSWER_RULES, *RULES, RULE)
-        assert probed != bool(rule.untestable), rule.id
+    for contract in default_contracts():
+        for rule in contract.rules:
+            probed = rule.id in MAKERS or rule.id in (*ANSWER_RULES, *RULES, RULE)
+            assert probed != bool(rule.untestable), (contract.operation_id, rule.id)
 
 
 def test_server_limits_are_the_specs():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from fuzz_harness.contract import default_contracts
 from fuzz_harness.options import build_options, demo_identities
 from fuzz_harness.report import rule_ids
 from fuzz_harness.runner import CONFORMS, VIOLATIONS, execute
@@ -47,7 +48,6 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _run(url: str, folder: Path, *, strict: bool, skip: str = "") -> tuple[int, dict[str, str]]:
-    from fuzz_harness.contract import default_contract
 
     options = build_options(
         base_url=url,
@@ -60,7 +60,7 @@ def _run(url: str, folder: Path, *, strict: bool, skip: str = "") -> tuple[int, 
         demo=demo_identities(),
         strict=strict,
         skip_rules=skip,
-        rule_ids=rule_ids(default_contract()),
+        rule_ids=rule_ids(default_contracts()),
     )
     outcome = execute(options, url)
     report = json.loads((folder / "conformance.json").read_text())

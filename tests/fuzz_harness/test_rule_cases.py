@@ -80,7 +80,10 @@ def test_times_in_milliseconds_invalid(time: int) -> None:
 
 def _beyond(answer: Answer) -> dict[str, list[str]]:
     probe = Probe(
-        "number-beyond-parsers", "5,000 digits", post(ME, b"{}"), floor="body-schema-violation"
+        "number-beyond-parsers",
+        "5,000 digits",
+        post(CONTRACT, ME, b"{}"),
+        floor="body-schema-violation",
     )
     return judge_probe(CONTRACT, OPTIONS, probe, answer, NOW).problems
 
@@ -101,7 +104,7 @@ def test_floor_invalid_not_refused_breaks_the_must_rule() -> None:
 
 def test_a_should_rules_envelope_is_its_own_warning() -> None:
     """A proxy's own 400 page for a duplicate header is header-duplicate's, not error-body's."""
-    probe = Probe("header-duplicate", "twice", post(ME, {"job_ids": [1]}))
+    probe = Probe("header-duplicate", "twice", post(CONTRACT, ME, {"job_ids": [1]}))
     html = Answer(400, {"content-type": "text/html"}, b"<h1>Bad Request</h1>")
     problems = judge_probe(CONTRACT, OPTIONS, probe, html, NOW).problems
     assert set(problems) == {"header-duplicate"}
@@ -173,7 +176,7 @@ class FakeServer:
 
 
 def _checked(server: FakeServer) -> Checked:
-    return run_checks(server, OPTIONS, random.Random(3))
+    return run_checks(server, CONTRACT, OPTIONS, random.Random(3))
 
 
 def test_consistency_valid() -> None:

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import ROOT, spec
+
+# The spec's info.version, which both generated packages carry (read, so a version bump of the
+# spec does not break these tests).
+VERSION = str(spec()["info"]["version"])
+OTHER = VERSION + ".1"  # a version the spec does not have
 
 # What scripts/generate.py and scripts/check_generated.py need in a copy of the repo.
 COPY = ("openapi", "generated", "scripts", "pyproject.toml", "openapi-python-client.yaml")
@@ -98,19 +103,24 @@ def test_generated_code_passes_mypy_strict():
 def test_a_version_out_of_step_with_the_spec_is_drift(repo_copy):
     """A hand-edited version in a generated pyproject.toml fails check-generated, by name."""
     pyproject = repo_copy / "generated" / "jobs-metrics-models" / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', 'version = "1.0.1"'))
+    text = pyproject.read_text()
+    assert f'version = "{VERSION}"' in text
+    pyproject.write_text(text.replace(f'version = "{VERSION}"', f'version = "{OTHER}"'))
     result = run(repo_copy, "-m", "scripts.check_generated")
     assert result.returncode == 1
-    assert "version: generated/jobs-metrics-models is 1.0.1, info.version is 1.0.0" in result.stdout
+    expected = f"version: generated/jobs-metrics-models is {OTHER}, info.version is {VERSION}"
+    assert expected in result.stdout
 
 
 def test_a_spec_version_bump_reaches_both_packages(repo_copy):
     spec = repo_copy / "openapi" / "jobs-metrics.openapi.yaml"
-    spec.write_text(spec.read_text().replace("  version: 1.0.0\n", "  version: 1.1.0\n", 1))
+    text = spec.read_text()
+    assert f"  version: {VERSION}\n" in text
+    spec.write_text(text.replace(f"  version: {VERSION}\n", f"  version: {OTHER}\n", 1))
     assert run(repo_copy, "-m", "scripts.generate").returncode == 0
     for project in ("jobs-metrics-models", "jobs-metrics-client"):
         text = (repo_copy / "generated" / project / "pyproject.toml").read_text()
-        assert 'version = "1.1.0"' in text, project
+        assert f'version = "{OTHER}"' in text, project
 
 
 @pytest.mark.parametrize("project", ["jobs-metrics-models", "jobs-metrics-client"])
@@ -134,7 +144,7 @@ def test_wheel_builds_and_installs(tmp_path, project):
         timeout=300,
     )
     package = project.replace("-", "_")
-    (wheel,) = wheels.glob(f"{package}-1.0.0-*.whl")
+    (wheel,) = wheels.glob(f"{package}-{VERSION}-*.whl")
     target = tmp_path / "site"
     subprocess.run(
         [

@@ -14,7 +14,15 @@ import click
 import pytest
 
 from fuzz_harness.fault_server import serve_with_fault
-from reference_server import Settings, SettingsError, serve_command
+from reference_server import (
+    ACCESS_KEY_A,
+    ACCESS_KEY_B,
+    DEMO_ACCESS_KEYS,
+    AccessKey,
+    Settings,
+    SettingsError,
+    serve_command,
+)
 from reference_server.cli import load_command
 
 
@@ -81,6 +89,7 @@ def test_a_variable_is_read_when_the_option_is_not_given(clean_env, tmp_path: Pa
 # A value different from the default for every field: a new field without one fails below.
 EVERY_FIELD_CHANGED = {
     "tokens": "t1=p1,t2=p2",
+    "aksk": "AK1:SK1=p1,AK2:S:K2=p2",
     "no_demo_tokens": "1",
     "max_body": "2048",
     "no_cache": "1",
@@ -101,7 +110,10 @@ def test_every_option_reaches_the_worker_through_the_environment(clean_env, tmp_
     with nothing but this environment) reads the same Settings back."""
     tokens_file = tmp_path / "tokens.json"
     tokens_file.write_text('{"t3": "p3"}')
+    aksk_file = tmp_path / "aksk.json"
+    aksk_file.write_text('{"AK3": {"sk": "SK3", "project_id": "p3"}}')
     argv = ["--db", str(tmp_path / "x.db"), "--tokens-file", str(tokens_file)]
+    argv += ["--aksk-file", str(aksk_file)]
     for name, value in EVERY_FIELD_CHANGED.items():
         flag = Settings.option(name)
         argv += [flag] if value == "1" and name.startswith("no_") else [flag, value]
@@ -118,6 +130,23 @@ def test_every_option_reaches_the_worker_through_the_environment(clean_env, tmp_
     )
     assert Settings.model_validate_json(read.stdout) == settings
     assert dict(settings.accepted_tokens) == {"t1": "p1", "t2": "p2", "t3": "p3"}
+    assert dict(settings.accepted_access_keys) == {  # the demo pairs refused: no_demo_tokens
+        "AK1": AccessKey("SK1", "p1"),
+        "AK2": AccessKey("S:K2", "p2"),
+        "AK3": AccessKey("SK3", "p3"),
+    }
+
+
+def test_the_demo_access_keys_are_accepted_unless_demo_credentials_are_refused(
+    clean_env, tmp_path: Path
+) -> None:
+    assert dict(Settings().accepted_access_keys) == DEMO_ACCESS_KEYS
+    clean_env.setenv("JOBS_METRICS_AKSK", f"{ACCESS_KEY_A}:other=p9, AK9:SK9=p9")
+    keys = Settings.read().accepted_access_keys
+    assert keys[ACCESS_KEY_A] == AccessKey("other", "p9")  # a listed pair wins over the demo's
+    assert keys["AK9"] == AccessKey("SK9", "p9")
+    assert ACCESS_KEY_B in keys
+    assert set(Settings.read(no_demo_tokens=True).accepted_access_keys) == {ACCESS_KEY_A, "AK9"}
 
 
 def test_a_field_that_is_none_leaves_no_stale_variable(clean_env) -> None:
@@ -138,6 +167,8 @@ def test_tokens_from_the_environment(clean_env) -> None:
         ("JOBS_METRICS_BODY_TIMEOUT", "0", "greater than 0"),
         ("JOBS_METRICS_TOKENS", "no-equals-sign", "not of the form TOKEN=PROJECT_ID"),
         ("JOBS_METRICS_TOKENS_FILE", "/no/such/tokens.json", "cannot read token file"),
+        ("JOBS_METRICS_AKSK", "AK=p1", "not of the form AK:SK=PROJECT_ID"),
+        ("JOBS_METRICS_AKSK_FILE", "/no/such/aksk.json", "cannot read access key file"),
     ],
 )
 def test_a_bad_value_is_a_clear_error(clean_env, name: str, value: str, words: str) -> None:
@@ -154,6 +185,42 @@ def test_tokens_are_never_shown(clean_env, tokens: str) -> None:
     assert "s3cret" not in str(refused.value)
     assert "JOBS_METRICS_TOKENS / --tokens" in str(refused.value)
     assert "s3cret" not in repr(Settings.read(tokens="s3cret=p1"))
+
+
+@pytest.mark.parametrize(
+    "aksk", ["AK1:s3cret=p1,AK2:s3cret", "AK1:s3cret", "AK1:s3cret=", ":s3cret=p1"]
+)
+def test_secret_keys_are_never_shown(clean_env, aksk: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.read(aksk=aksk)
+    assert "s3cret" not in str(refused.value)
+    assert "JOBS_METRICS_AKSK / --aksk" in str(refused.value)
+    assert "s3cret" not in repr(Settings.read(aksk="AK1:s3cret=p1"))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '["s3cret"]',
+        '{"AK1": "s3cret"}',
+        '{"AK1": {"sk": "s3cret"}}',
+        '{"AK1": {"sk": "s3cret", "project_id": 7}}',
+        '{"AK1": {"sk": "s3cret", "project_id": "p1", "extra": 1}}',
+        '{"AK1": {"sk": "s3cret", "project_id": "p1"}, "": {"sk": "s3cret", "project_id": "p"}}',
+        '{"AK1": {"sk": "s3cret"',
+    ],
+)
+def test_a_bad_access_key_file_is_one_line_without_secrets(
+    clean_env, tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "aksk.json"
+    path.write_text(content)
+    with pytest.raises(SettingsError) as refused:
+        Settings.read(aksk_file=path)
+    message = str(refused.value)
+    assert "s3cret" not in message
+    assert "\n" not in message
+    assert str(path) in message
 
 
 @pytest.mark.parametrize(

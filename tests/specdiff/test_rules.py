@@ -227,6 +227,34 @@ DEPRECATED = [put(f"{OP}/deprecated", True)]
 WITH_REGION = [put(REGION, {"type": "string"})]
 WITH_DEFAULT = [put(REGION, {"type": "string", "default": "cn"})]
 NEW_RULE = {"id": "new-rule", "when": "x", "status": 400, "error_id": "CS.10003"}
+# The successor operation (`x-replaces: queryJobMetrics`), taken out of the base to be added.
+SUCCESSOR_PATH = "/paths/~1v1.0~1{project_id}~1streaming~1jobs~1metrics"
+DLI = f"{SUCCESSOR_PATH}/post"
+DLI_OK = f"{DLI}/responses/200/content/application~1json/schema"
+DLI_ERROR = f"{DLI}/responses/400/content/application~1json/schema"
+NO_SUCCESSOR = [rm(SUCCESSOR_PATH)]
+
+
+def successor(*edits: dict[str, Any]) -> dict[str, Any]:
+    """The spec's successor path item, with ``edits`` (JSON Patch, relative to its post)."""
+    item = copy.deepcopy(spec()["paths"]["/v1.0/{project_id}/streaming/jobs/metrics"])
+    return jsonpatch.apply_patch(item, [{**e, "path": "/post" + e["path"]} for e in edits])
+
+
+def add_successor(*edits: dict[str, Any]) -> Case:
+    return Case([put(SUCCESSOR_PATH, successor(*edits))], NO_SUCCESSOR)
+
+
+UNDECLARED = rm("/x-replaces")
+SAME_ENVELOPE = put(
+    "/responses/200/content/application~1json/schema",
+    {"$ref": "#/components/schemas/JobMetricsResponse"},
+)
+SAME_ERROR_BODY = [
+    put("/responses/400/content/application~1json/schema",
+        {"$ref": "#/components/schemas/ErrorResponse"}),
+    rm("/x-contract/answers/error_code"),
+]  # fmt: skip
 
 # rule -> (invalid case, where it is reported, valid case)
 STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
@@ -578,6 +606,31 @@ STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
         Case([put(f"{RULES}/5/level", "should")]), f"{RULES}/5/level",
         Case([put(f"{RULES}/6/level", "must")]),
     ),
+    # migrations: the successor added (or its x-replaces edited); the differences are read
+    # from the entry's migration (see `fired`)
+    "operation-added-replacing": (
+        add_successor(), DLI, add_successor(UNDECLARED),
+    ),
+    "operation-replaces-set": (
+        Case([put(f"{DLI}/x-replaces", "queryJobMetrics")], [rm(f"{DLI}/x-replaces")]),
+        f"{DLI}/x-replaces",
+        # the replaced operation renamed, and x-replaces with it: the same pairing
+        Case([put(f"{OP}/operationId", "getJobMetrics"),
+              put(f"{DLI}/x-replaces", "getJobMetrics")]),
+    ),
+    "operation-replaces-removed": (
+        Case([rm(f"{DLI}/x-replaces")]), f"{DLI}/x-replaces",
+        Case([put(f"{DLI}/x-replaces", "queryJobMetrics")], [rm(f"{DLI}/x-replaces")]),
+    ),
+    "migration-path-changed": (add_successor(), DLI, add_successor(UNDECLARED)),
+    "migration-property-moved": (
+        add_successor(), f"{DLI_OK}/properties/metrics/properties/jobs",
+        add_successor(SAME_ENVELOPE, *SAME_ERROR_BODY),  # (error_cause -> error_msg too)
+    ),
+    "migration-error-code-field-changed": (
+        add_successor(), f"{DLI_ERROR}/properties/error_code",
+        add_successor(*SAME_ERROR_BODY),
+    ),
 }  # fmt: skip
 
 
@@ -588,7 +641,10 @@ def changes_of(case: Case) -> list[Change]:
 
 
 def fired(case: Case) -> set[tuple[str, str]]:
-    return {(c.rule, c.pointer) for c in changes_of(case)}
+    """Every (rule, pointer) reported, a migration's differences included."""
+    changes = changes_of(case)
+    differences = [d for c in changes if c.migration for d in c.migration.differences]
+    return {(c.rule, c.pointer) for c in [*changes, *differences]}
 
 
 def _value_ids() -> list[tuple[str, str, Effect]]:

@@ -3,11 +3,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 from typing_extensions import TypeAliasType
+
+
+@dataclass(kw_only=True, slots=True)
+class DliErrorResponse:
+    """
+    The error body of DLI and of the provider's API gateway in front of it, sent with every
+    failure of the successor operation.
+
+    """
+
+    error_code: Annotated[str, Field(max_length=10, pattern="^(DLI|APIGW)\\.[0-9]{4}$")]
+    """
+    Error code, such as `DLI.0001` or `APIGW.0301`.
+    """
+    error_msg: Annotated[str, Field(min_length=1)]
+    """
+    What went wrong; for an invalid field, the field's name and the rule it breaks.
+    """
+    request_id: str | None = None
+    """
+    The API gateway's request ID (sent with the gateway's own errors).
+    """
 
 
 @dataclass(kw_only=True, slots=True)
@@ -35,6 +57,37 @@ class ErrorResponse:
     error_time: Annotated[int, Field(ge=0, le=9223372036854775807)]
     """
     When the error happened, in milliseconds since the epoch.
+    """
+
+
+@dataclass(kw_only=True, slots=True)
+class FlinkMetricResponse:
+    """
+    The successor's answer: the CS operation's job objects in DLI's envelope. Every field
+    is optional, as on the provider's page.
+
+    """
+
+    is_success: Literal[True] | None = None
+    """
+    Whether the request succeeded; always true in a 200 answer.
+    """
+    message: str | None = None
+    """
+    A message (empty on success).
+    """
+    metrics: FlinkMetrics | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class FlinkMetrics:
+    """
+    Job monitoring information (as `JobMetricsPayload`).
+    """
+
+    jobs: Annotated[list[JobMonitoringInfo] | None, Field(max_length=1000)] = None
+    """
+    Monitoring information about all jobs found, in the order requested (as `JobMetricsPayload.jobs`).
     """
 
 

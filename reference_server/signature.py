@@ -1,0 +1,137 @@
+"""AK/SK signatures of the successor operation (``SDK-HMAC-SHA256``), verified as the
+provider's API gateway does.
+
+The computation itself (canonical request, string to sign, HMAC, constant-time comparison) is
+:mod:`jobs_metrics_spec.aksk`, shared with the fuzz harness that signs; what is checked and
+with which answer is the spec's: the skew window and the headers that must be signed come from
+``x-signature`` of ``akskSignature``, the status and code of every refusal from the successor's
+``x-contract`` rules (:mod:`reference_server.successor`). Verification is split in two because
+the body's hash needs the body: :func:`authenticate` checks everything the headers alone decide
+(before a byte of the body is read, so an unsigned client cannot make the server read 1 MiB),
+:func:`verify` the signature once the body has arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+from jobs_metrics_spec import aksk
+from reference_server.demo import AccessKey
+from reference_server.errors import DliError
+from reference_server.successor import SIGNATURE, SIGNATURE_FAILED
+
+AUTHORIZATION = "authorization"
+DATE = SIGNATURE.date_header.lower()
+CONTENT_HASH = SIGNATURE.content_hash_header.lower()
+# Headers whose second copy is refused (401): a proxy checking one copy and the service using
+# another would disagree about what was signed, when, for whom, or for which project.
+SIGNING_HEADERS = frozenset((AUTHORIZATION, DATE, "host", "x-project-id"))
+
+
+def refused(message: str) -> DliError:
+    """A signature failure (401 ``APIGW.0301``); the message never echoes a key or secret."""
+    return DliError(SIGNATURE_FAILED, message)
+
+
+def signing_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request's headers by lower-case name (the last copy of a repeated one); a second
+    copy of a header in ``SIGNING_HEADERS``, in any letter case, is refused."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in raw:
+        name = raw_name.decode("latin-1").lower()
+        if name in headers and name in SIGNING_HEADERS:
+            raise refused(f"{name}: sent more than once; a signed request sends it exactly once")
+        headers[name] = raw_value.decode("latin-1")
+    return headers
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signed (the access key and what it is bound to) and what they claim to have signed."""
+
+    access_key: str
+    key: AccessKey
+    authorization: aksk.Authorization
+    date: str
+
+
+def authenticate(
+    headers: Mapping[str, str], keys: Mapping[str, AccessKey], now: float | None = None
+) -> Signer:
+    """Everything the headers decide: a well-formed ``Authorization``, a known access key, the
+    required headers signed and every signed header sent, a date within the skew window."""
+    value = headers.get(AUTHORIZATION)
+    if value is None:
+        raise refused("There is no Authorization header; sign the request with your AK/SK.")
+    authorization = aksk.parse_authorization(value)
+    if authorization is None:
+        raise refused(f"Authorization: not an {aksk.ALGORITHM} signature.")
+    key = keys.get(authorization.access_key)
+    if key is None:
+        raise refused("Incorrect IAM authentication information: the access key is unknown.")
+    signed = {name.lower() for name in authorization.signed_headers}
+    unsigned = [name for name in SIGNATURE.required_signed_headers if name not in signed]
+    if unsigned:
+        raise refused(f"SignedHeaders: {', '.join(unsigned)} must be signed.")
+    missing = sorted(name for name in signed if name not in headers)
+    if missing:
+        raise refused(f"SignedHeaders: {', '.join(missing)} is listed but not sent.")
+    date = headers.get(DATE)
+    if date is None:
+        raise refused(f"There is no {SIGNATURE.date_header} header.")
+    check_date(date, time.time() if now is None else now)
+    return Signer(authorization.access_key, key, authorization, date)
+
+
+def check_date(value: str, now: float) -> None:
+    """Refuse a date that is not exactly in the spec's format, or further from ``now`` than
+    ``max_skew_seconds`` (past or future): a signature valid forever could be replayed forever."""
+    try:
+        moment = datetime.strptime(value, SIGNATURE.date_format).replace(tzinfo=UTC)
+    except ValueError:
+        moment = None
+    # strptime accepts one-digit months and the like: only the format's own spelling passes.
+    if moment is None or moment.strftime(SIGNATURE.date_format) != value:
+        raise refused(f"{SIGNATURE.date_header}: not of the form {SIGNATURE.date_format}.")
+    skew = abs(moment.timestamp() - now)
+    if skew > SIGNATURE.max_skew_seconds:
+        raise refused(
+            f"{SIGNATURE.date_header}: {int(skew)} s from the server's clock, more than the"
+            f" {SIGNATURE.max_skew_seconds} s allowed."
+        )
+
+
+def verify(
+    signer: Signer,
+    method: str,
+    raw_path: bytes,
+    query_string: bytes,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> None:
+    """Refuse a signature that does not match the request as received. The body is hashed from
+    the bytes that arrived: ``X-Sdk-Content-Sha256`` (``UNSIGNED-PAYLOAD`` or any other value
+    but that hash) would let a body the signature does not cover through."""
+    payload_hash = aksk.body_hash(body)
+    claimed = headers.get(CONTENT_HASH)
+    if claimed is not None and claimed.strip().lower() != payload_hash:
+        raise refused(
+            f"{SIGNATURE.content_hash_header}: not the SHA-256 of the body received; the body"
+            " of this operation is always signed."
+        )
+    signed = [name.lower() for name in signer.authorization.signed_headers]
+    canonical = aksk.canonical_request(
+        method,
+        raw_path.decode("latin-1"),
+        parse_qsl(query_string.decode("latin-1"), keep_blank_values=True),
+        {name: headers[name] for name in signed},
+        signed,
+        payload_hash,
+    )
+    expected = aksk.signature(signer.key.secret_key, aksk.string_to_sign(signer.date, canonical))
+    if not aksk.signatures_equal(signer.authorization.signature, expected):
+        raise refused("Incorrect IAM authentication information: verify aksk signature fail.")

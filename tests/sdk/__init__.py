@@ -1,0 +1,1 @@
+"""The provider's own SDK (huaweicloudsdkdli) against the reference server."""
