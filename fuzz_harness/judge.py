@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from fuzz_harness.contract import Contract
@@ -188,8 +189,10 @@ def judge_jobs(
 
 def _as_id(value: Any) -> int | None:
     """A job ID as an int; JSON Schema counts ``7.0`` as the integer 7."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
+    if isinstance(value, Decimal):
+        return int(value) if value.is_finite() and value == value.to_integral_value() else None
     if isinstance(value, float) and not value.is_integer():
         return None
     return int(value)

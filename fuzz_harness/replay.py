@@ -103,6 +103,14 @@ def replay_file(path: Path, base_url: str | None = None) -> int:
         workers=1,
         report_dir=path.parent,
     )
+    signed = bool((data["request"] or {}).get("signing"))
+    if signed and not (secrets.get("AK") and secrets.get("SK")):
+        print(
+            "replay: could not replay: set AK and SK (an access key of the run's project and"
+            " its secret key): the request is signed when it is sent",
+            file=sys.stderr,
+        )
+        return 2
     with target_server(options) as url:
         print(f"replay {data['id']} [{data['rule']}] against {url}")
         if data["source"] == "probe":

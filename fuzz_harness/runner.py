@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -407,7 +408,9 @@ def judge_probe(
     now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
     verdicts.merge(judge_times(answer, now))
     if probe.asker is not None and answer.status == 200:
-        body = json.loads(probe.request.body or b"{}")
+        # Decimal: the requested IDs exactly (9223372036854775807.0 is 2^63-1, which a
+        # double would read as 2^63 and then call the job unrequested).
+        body = json.loads(probe.request.body or b"{}", parse_float=Decimal)
         known, foreign = probe.asker.job_ids, _foreign_for(options, probe.asker)
         requested = body.get("job_ids", [])
         verdicts.merge(judge_jobs(requested, answer, known, foreign, contract.jobs_pointer))

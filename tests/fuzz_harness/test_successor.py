@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from fuzz_harness.consistency import SAME_AS_REPLACED, run_checks
 from fuzz_harness.contract import contract_of, default_contracts
 from fuzz_harness.exchange import Answer, Request, Sender, Signing
 from fuzz_harness.hooks import SignedRequest
+from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.options import FuzzOptions, demo_identities
 from fuzz_harness.probes import MAKERS, Probe, post
 from fuzz_harness.runner import judge_probe
@@ -227,3 +229,55 @@ def test_the_successor_is_read_from_the_spec() -> None:
     assert successor.error_code_field == "error_code"
     assert CS.matches("/v1.0/p/jobs/metrics")
     assert not CS.matches("/v1.0/p/streaming/jobs/metrics")
+
+
+def test_a_float_spelling_of_the_largest_id_is_the_job_requested() -> None:
+    """9223372036854775807.0 is 2^63-1 (JSON Schema counts numbers by value): its job is the
+    one requested, not an unrequested 2^63 (found by an outside-in check)."""
+    largest = 2**63 - 1
+    request = Request("POST", "/v1.0/p/jobs/metrics", (), b'{"job_ids": [9223372036854775807.0]}')
+    me = replace(ME, job_ids=JobIdSet.parse(str(largest)))
+    probe = Probe("numbers-decided-exactly", "x", request, me)
+    options = FuzzOptions(
+        None,
+        me,
+        OTHER,
+        max_examples=1,
+        seed=1,
+        mode="all",
+        workers=1,
+        report_dir=Path("r"),
+    )
+    answer = Answer(200, JSON, json.dumps({"payload": {"jobs": [{"job_id": largest}]}}).encode())
+    assert judge_probe(CS, options, probe, answer).problems == {}
+    wrong = Answer(200, JSON, json.dumps({"payload": {"jobs": [{"job_id": 7}]}}).encode())
+    assert "jobs-only-requested" in judge_probe(CS, options, probe, wrong).problems
+
+
+def test_replaying_a_signed_request_without_the_keys_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Signed with a literal "$AK", it would be refused and replay would call it fixed."""
+    from fuzz_harness.replay import replay_file
+
+    monkeypatch.setenv("AUTH_TOKEN", "t")
+    for name in ("AK", "SK"):
+        monkeypatch.delenv(name, raising=False)
+    record = {
+        "id": "F1",
+        "source": "probe",
+        "rule": "showFlinkMetric/signature-wrong",
+        "request": post(DLI, ME, {"job_ids": [1]}).to_json(),
+        "job_ids": "1-600",
+        "other_job_ids": "",
+        "base_url": "http://127.0.0.1:9",
+        "operation": "showFlinkMetric",
+        "probe_rule": "signature-wrong",
+    }
+    path = tmp_path / "F1.json"
+    path.write_text(json.dumps(record))
+    assert replay_file(path) == 2
+    assert "set AK and SK" in capsys.readouterr().err
+    monkeypatch.setenv("AK", ME.access_key)
+    monkeypatch.setenv("SK", ME.secret_key)
+    assert replay_file(path) == 1  # nothing listens on port 9: the answer is no answer
