@@ -46,6 +46,9 @@ class Traffic:
     connection: object = None  # the client's (host, port): one keep-alive connection
     # Set by a ``before`` edit to answer without calling the real app (status, type, body).
     answer_now: tuple[int, bytes, bytes] | None = None
+    # Set by a ``before`` edit: the app gets one copy of each header (the last), as a lax
+    # server reads them.
+    collapse_headers: bool = False
     status: int = 0
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     response: bytes = b""
@@ -66,7 +69,8 @@ class Traffic:
         self, edit: Callable[[dict[str, Any]], None], dumps: Callable[[Any], bytes] = orjson.dumps
     ) -> None:
         data = self.response_json()
-        for job in data.get("payload", {}).get("jobs", []):
+        envelope = data.get("payload") or data.get("metrics") or {}  # CS's or DLI's
+        for job in envelope.get("jobs", []):
             edit(job)
         self.response = dumps(data)
 
@@ -263,8 +267,21 @@ def _text_body(ex: Traffic, _: Store) -> None:
     ex.response = b"Method Not Allowed" if ex.status == 405 else b"Not Found"
 
 
-def _as_sent(ex: Traffic, _: Settings) -> None:
-    """Change nothing: headers already reach the app as a dict, one copy each."""
+def _successor_path(path: str) -> bool:
+    return "/streaming/" in path
+
+
+def _collapse_cs_headers(ex: Traffic, _: Settings) -> None:
+    """The CS operation's headers reach the app one copy each (the last): a should rule's
+    fault (``header-duplicate``). The successor's are left alone: there, a signing header
+    twice is a must rule's, and ``signing-headers-collapsed`` is its fault."""
+    ex.collapse_headers = not _successor_path(ex.path)
+
+
+def _collapse_signing_headers(ex: Traffic, _: Settings) -> None:
+    """The successor's headers reach the app one copy each (the last): a copy of a signing
+    header added after signing is read instead of the signed one."""
+    ex.collapse_headers = _successor_path(ex.path)
 
 
 def _drop_content_encoding(ex: Traffic, _: Settings) -> None:
@@ -622,9 +639,12 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "duplicate-headers-accepted",
             "a header sent twice: the last copy wins",
-            # The middleware hands the app one copy of each header (a dict), as a lax
-            # server reads them; nothing else needs to change.
-            before=_as_sent,
+            before=_collapse_cs_headers,
+        ),
+        Fault(
+            "signing-headers-collapsed",
+            "a signing header sent twice: the last copy wins",
+            before=_collapse_signing_headers,
         ),
         Fault(
             "content-encoding-ignored",
@@ -750,7 +770,7 @@ class FaultMiddleware:
             # the raw path (an encoded slash) reach the app as sent otherwise.
             if ex.path != scope["path"]:
                 scope = dict(scope, path=ex.path, raw_path=ex.path.encode("latin-1"))
-            if ex.headers != headers_before or self.fault.before is _as_sent:
+            if ex.headers != headers_before or ex.collapse_headers:
                 scope = dict(scope, headers=list(ex.headers.items()))
             body = ex.body
         if ex.answer_now is not None:

@@ -160,8 +160,12 @@ def _collect(
             request, status = _request(interaction, base_path)
             case = recorder.get("cases", {}).get(case_id, {}).get("value", {})
             message = str(failure.get("message") or failure.get("title") or "")
+            operation = next(
+                (c.operation_id for c in default_contracts() if c.matches(request.path)), ""
+            )
             for rule, text in _rules_of(check["name"], message, status):
-                key = (check["name"], f"{rule}: {shape(text)}")
+                # per operation: the same check failing on both is two findings (two rows)
+                key = (check["name"], f"{operation} {rule}: {shape(text)}")
                 if key in distinct:
                     distinct[key].count += 1
                     continue

@@ -66,6 +66,7 @@ CAUGHT_BY = {
     "skew-not-checked": "showFlinkMetric/date-skewed",
     "body-not-covered": "showFlinkMetric/signature-body-not-covered",
     "project-not-bound": "showFlinkMetric/key-other-project",
+    "signing-headers-collapsed": "showFlinkMetric/signing-header-duplicate",
 }
 # Faults that break only should rules: without STRICT they are warnings, the run passes.
 SHOULD_ONLY = [

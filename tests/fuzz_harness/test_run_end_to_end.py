@@ -19,7 +19,16 @@ from xml.etree import ElementTree
 import pytest
 
 from fuzz_harness.server_process import ServerProcess
-from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A, TOKEN_B
+from reference_server.demo import (
+    ACCESS_KEY_A,
+    ACCESS_KEY_B,
+    PROJECT_A,
+    PROJECT_B,
+    SECRET_KEY_A,
+    SECRET_KEY_B,
+    TOKEN_A,
+    TOKEN_B,
+)
 
 IDENTITIES = {
     "AUTH_TOKEN": TOKEN_A,
@@ -166,6 +175,39 @@ def test_a_failure_found_by_schemathesis_replays_as_printed(tmp_path):
         assert found, "the fault shows in generated cases too"
         replayed = subprocess.run(
             ["bash", "-c", found[0]["replay"]], env={**os.environ, **IDENTITIES},
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr
+    assert "still fails" in replayed.stdout
+
+
+@pytest.mark.slow  # a whole run against a fault server, then a replay; CI runs it
+def test_a_signed_request_found_by_schemathesis_replays_signed_anew(tmp_path):
+    """A schemathesis finding on the successor (signed when sent) replays with a fresh
+    signature from $AK/$SK, and fails again the same way."""
+    db = tmp_path / "db.sqlite3"
+    keys = {
+        "AK": ACCESS_KEY_A,
+        "SK": SECRET_KEY_A,
+        "OTHER_AK": ACCESS_KEY_B,
+        "OTHER_SK": SECRET_KEY_B,
+    }
+    with ServerProcess(
+        db, module="fuzz_harness.fault_server", extra_args=("--fault", "wrong-type")
+    ) as server:
+        reports = tmp_path / "reports"
+        env = {**IDENTITIES, **keys, "BASE_URL": server.base_url}
+        result = fuzz("--report-dir", str(reports), env=env, cwd=tmp_path)
+        assert result.returncode == 1, result.stdout
+        report = json.loads((reports / "conformance.json").read_text())
+        found = [
+            f
+            for f in report["failures"]
+            if f["source"] == "schemathesis" and f["rule"].startswith("showFlinkMetric/")
+        ]
+        assert found, "the fault shows in the successor's generated cases too"
+        replayed = subprocess.run(
+            ["bash", "-c", found[0]["replay"]], env={**os.environ, **IDENTITIES, **keys},
             cwd=tmp_path, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     assert replayed.returncode == 1, replayed.stdout + replayed.stderr
