@@ -230,7 +230,8 @@ def summary(options: FuzzOptions, outcome: Outcome) -> str:
         + (
             "PASS: every enforced rule exercised holds (exit 0)"
             if report.conforms
-            else f"FAIL: {len(violations)} distinct contract violations (exit 1)"
+            else f"FAIL: {len(violations)} distinct contract"
+            f" violation{'' if len(violations) == 1 else 's'} (exit 1)"
         ),
     ]
     return "\n".join(lines)

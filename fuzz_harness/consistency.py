@@ -73,7 +73,19 @@ def run_checks(
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    """One text per JSON value: keys sorted, and a number by its value (``100`` and ``100.0``
+    are one number to JSON Schema, and two operations may write it either way)."""
+    return json.dumps(_numbers_by_value(value), sort_keys=True, separators=(",", ":"))
+
+
+def _numbers_by_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _numbers_by_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers_by_value(item) for item in value]
+    return value
 
 
 def _jobs(answer: Answer, contract: Contract) -> dict[int, str] | None:

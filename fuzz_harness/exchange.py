@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -223,13 +224,15 @@ class Sender:
         if signing.phantom:
             to_sign.append(signing.phantom)
         base_path = httpx.URL(self.base_url).path.rstrip("/")
+        path, _, query = (signing.signed_path or request.path).partition("?")
         value = aksk.sign(
             signing.signed_method or request.method,
-            base_path + (signing.signed_path or request.path).split("?", 1)[0],
+            base_path + path,
             to_sign,
             (request.body or b"") if signing.signed_body is None else signing.signed_body,
             self.resolve(signing.access),
             self.resolve(signing.secret),
+            query=parse_qsl(query, keep_blank_values=True),
             payload_hash=signing.payload_hash,
         )
         if signing.flip:

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from jobs_metrics_spec import aksk
+from jobs_metrics_spec import aksk, signature_rules, spec_document
 from reference_server import (
     DEMO_ACCESS_KEYS,
     ASGIApp,
@@ -33,6 +33,8 @@ from reference_server import (
     Store,
     create_app,
 )
+
+SIGNATURE = signature_rules(spec_document())
 
 
 @dataclass
@@ -442,28 +444,39 @@ def _signed_request(ex: Traffic) -> tuple[aksk.Authorization, str] | None:
     return parsed, DEMO_ACCESS_KEYS[parsed.access_key].secret_key
 
 
-def _resign(
+def _headers_as_signed(ex: Traffic) -> dict[str, str]:
+    return {name.decode("latin-1").lower(): aksk.header_text(v) for name, v in ex.headers.items()}
+
+
+def _expected(
     ex: Traffic, secret: str, signed: tuple[str, ...], payload_hash: str | None = None
-) -> None:
-    """Replace the signature with a right one over the request as it now is."""
-    headers = {
-        name.decode("latin-1").lower(): v.decode("latin-1") for name, v in ex.headers.items()
-    }
-    canonical = aksk.canonical_request(
-        ex.method,
-        ex.path,
-        (),
-        {name: headers.get(name, "") for name in signed},
-        signed,
-        payload_hash or aksk.body_hash(ex.body),
+) -> str | None:
+    """The right signature over the request as it now is (None: a signed header is absent)."""
+    headers = _headers_as_signed(ex)
+    if any(name not in headers for name in signed):
+        return None
+    return aksk.expected_signature(
+        secret, ex.method, ex.path, (), headers, signed, payload_hash or aksk.body_hash(ex.body)
     )
-    value = aksk.signature(secret, aksk.string_to_sign(headers.get("x-sdk-date", ""), canonical))
-    access = aksk.parse_authorization(headers["authorization"])
-    assert access is not None
+
+
+def _resign(ex: Traffic, secret: str, signed: tuple[str, ...]) -> None:
+    """Replace the signature with a right one over the request as it now is."""
+    access = aksk.parse_authorization(_headers_as_signed(ex)["authorization"])
+    value = _expected(ex, secret, signed)
+    if access is None or value is None:  # the callers re-sign only what they parsed
+        return
     ex.headers[b"authorization"] = (
         f"{aksk.ALGORITHM} Access={access.access_key}, SignedHeaders={';'.join(signed)},"
         f" Signature={value}"
     ).encode()
+
+
+def _verifies(
+    ex: Traffic, parsed: aksk.Authorization, secret: str, payload_hash: str | None = None
+) -> bool:
+    expected = _expected(ex, secret, parsed.signed_headers, payload_hash)
+    return expected is not None and aksk.signatures_equal(parsed.signature, expected)
 
 
 def _signature_not_checked(ex: Traffic, _: Settings) -> None:
@@ -480,35 +493,15 @@ def _skew_not_checked(ex: Traffic, _: Settings) -> None:
     if found is None or not date:
         return
     try:
-        moment = datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        moment = datetime.strptime(date, SIGNATURE.date_format).replace(tzinfo=UTC)
     except ValueError:
         return
     parsed, secret = found
     if not _verifies(ex, parsed, secret):
         return  # a wrong signature stays wrong
-    if abs((datetime.now(UTC) - moment).total_seconds()) > 60:
-        ex.headers[b"x-sdk-date"] = aksk.sdk_date().encode()
+    if abs((datetime.now(UTC) - moment).total_seconds()) > SIGNATURE.max_skew_seconds / 2:
+        ex.headers[b"x-sdk-date"] = aksk.sdk_date(date_format=SIGNATURE.date_format).encode()
         _resign(ex, secret, parsed.signed_headers)
-
-
-def _verifies(
-    ex: Traffic, parsed: aksk.Authorization, secret: str, payload_hash: str | None = None
-) -> bool:
-    headers = {
-        name.decode("latin-1").lower(): v.decode("latin-1") for name, v in ex.headers.items()
-    }
-    if any(name not in headers for name in parsed.signed_headers):
-        return False
-    canonical = aksk.canonical_request(
-        ex.method,
-        ex.path,
-        (),
-        {name: headers[name] for name in parsed.signed_headers},
-        parsed.signed_headers,
-        payload_hash or aksk.body_hash(ex.body),
-    )
-    expected = aksk.signature(secret, aksk.string_to_sign(headers.get("x-sdk-date", ""), canonical))
-    return aksk.signatures_equal(parsed.signature, expected)
 
 
 def _body_not_covered(ex: Traffic, _: Settings) -> None:

@@ -376,6 +376,10 @@ def _signature_missing(
     body = {"job_ids": some_ids(rng, me, 2)}
     unsigned = replace(post(contract, me, body), signing=None)
     yield _refusal("signature-missing", "no Authorization", unsigned)
+    # The CS operation's credential on its successor: a server that takes both must not
+    # take a token where the signature belongs.
+    with_token = replace(post(contract, me, body, headers=(_token(me), JSON)), signing=None)
+    yield _refusal("signature-missing", "a valid X-Auth-Token instead of a signature", with_token)
     for name, value in (
         ("a bearer token", "Bearer ${AK}"),
         ("the algorithm alone", "SDK-HMAC-SHA256"),

@@ -84,13 +84,40 @@ def canonical_request(
     )
 
 
+def _utf8(text: str) -> bytes:
+    """UTF-8, as the SDK encodes what it signs; ``surrogateescape`` gives back the bytes of a
+    header value a server decoded with it (bytes that are not UTF-8 sign as they came)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def header_text(raw: bytes) -> str:
+    """A received header value as the SDK signed it: it signs the text and sends its UTF-8."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def string_to_sign(date: str, canonical: str) -> str:
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(_utf8(canonical)).hexdigest()
     return f"{ALGORITHM}\n{date}\n{digest}"
 
 
 def signature(secret_key: str, to_sign: str) -> str:
-    return hmac.new(secret_key.encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(_utf8(secret_key), _utf8(to_sign), hashlib.sha256).hexdigest()
+
+
+def expected_signature(
+    secret_key: str,
+    method: str,
+    path: str,
+    query: Iterable[tuple[str, str]],
+    headers: dict[str, str],
+    signed_headers: Sequence[str],
+    payload_hash: str,
+) -> str:
+    """The signature a request must carry: ``headers`` by lower-case name (one value each, the
+    ``x-sdk-date`` one among them), ``signed_headers`` as its ``SignedHeaders`` lists them.
+    The one computation behind :func:`sign`, the server's check and the self-test's faults."""
+    canonical = canonical_request(method, path, query, headers, signed_headers, payload_hash)
+    return signature(secret_key, string_to_sign(headers.get("x-sdk-date", ""), canonical))
 
 
 def signatures_equal(given: str, expected: str) -> bool:
@@ -120,11 +147,9 @@ def sign(
     ``X-Sdk-Content-Sha256``)."""
     by_name = {name.lower(): value for name, value in headers if "_" not in name}
     signed = sorted(by_name)
-    date = by_name.get("x-sdk-date", "")
-    canonical = canonical_request(
-        method, path, query, by_name, signed, payload_hash or body_hash(body)
+    value = expected_signature(
+        secret_key, method, path, query, by_name, signed, payload_hash or body_hash(body)
     )
-    value = signature(secret_key, string_to_sign(date, canonical))
     return f"{ALGORITHM} Access={access_key}, SignedHeaders={';'.join(signed)}, Signature={value}"
 
 
@@ -136,6 +161,8 @@ __all__ = [
     "canonical_query",
     "canonical_request",
     "canonical_uri",
+    "expected_signature",
+    "header_text",
     "parse_authorization",
     "sdk_date",
     "sign",

@@ -175,9 +175,10 @@ class JobsMetricsApp:
     async def _handle_successor(
         self, scope: Scope, receive: Receive, project_id: str
     ) -> tuple[int, bytes]:
-        """The successor operation, its checks in the order of its ``x-contract``: limits,
-        then the signature (everything the headers decide before the body is read, the
-        signature over the body as received after), then the project, then the body. So a
+        """The successor operation, its checks in the order its ``x-contract`` rules state:
+        limits, then the signature (everything the headers decide before the body is read, the
+        signature over the body as received after), then the project ID's shape (before the
+        key's project is compared, as ``key-other-project`` says), then the body. So a
         correctly signed request with a malformed project ID or body is ``DLI.0001``, and an
         unsigned one is 401 whatever else is wrong with it."""
         try:

@@ -89,7 +89,8 @@ def first_violation(exc: ValidationError, whole: str) -> str:
 
 
 # The successor operation (``showFlinkMetric``) answers with DLI's error body instead, each
-# code with the HTTP status its ``x-contract`` rule names (read from the spec by ``dli``).
+# code with the HTTP status its ``x-contract`` rule names (read from the spec by
+# ``reference_server.successor``).
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ def signing_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
         name = raw_name.decode("latin-1").lower()
         if name in headers and name in SIGNING_HEADERS:
             raise refused(f"{name}: sent more than once; a signed request sends it exactly once")
-        headers[name] = raw_value.decode("latin-1")
+        headers[name] = aksk.header_text(raw_value)  # the text the SDK signed (UTF-8)
     return headers
 
 
@@ -124,14 +124,14 @@ def verify(
             " of this operation is always signed."
         )
     signed = [name.lower() for name in signer.authorization.signed_headers]
-    canonical = aksk.canonical_request(
+    expected = aksk.expected_signature(
+        signer.key.secret_key,
         method,
         raw_path.decode("latin-1"),
         parse_qsl(query_string.decode("latin-1"), keep_blank_values=True),
-        {name: headers[name] for name in signed},
+        {**{name: headers[name] for name in signed}, "x-sdk-date": signer.date},
         signed,
         payload_hash,
     )
-    expected = aksk.signature(signer.key.secret_key, aksk.string_to_sign(signer.date, canonical))
     if not aksk.signatures_equal(signer.authorization.signature, expected):
         raise refused("Incorrect IAM authentication information: verify aksk signature fail.")

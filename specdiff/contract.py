@@ -36,7 +36,10 @@ def compare_contract(
         here = join(at, "rules", new_index[id(new)])
         changed = [k for k in _ANSWER if old.get(k) != new.get(k)]
         if changed:
-            detail = ", ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in changed)
+            detail = ", ".join(
+                f"{k} {_answer_text(k, old.get(k))} -> {_answer_text(k, new.get(k))}"
+                for k in changed
+            )
             yield Change(
                 RuleId.CONTRACT_ANSWER_CHANGED,
                 join(here, changed[0]),
@@ -68,6 +71,14 @@ def compare_contract(
 
 
 MUST = "must"
+
+
+def _answer_text(key: str, value: Any) -> str:
+    """A rule's answer part as a reviewer reads it: a rule without a status is about every
+    answer (``jobs_metrics_spec.Rule``), not about a status called None."""
+    if value is None:
+        return "(any status)" if key == "status" else "(none)"
+    return repr(value)
 
 
 def _level(rule: dict[str, Any]) -> str:

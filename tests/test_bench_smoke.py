@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from bench import parse_one, parsing, reliability
 from bench.__main__ import render
 from bench.http_servers import HttpResult
@@ -63,6 +65,7 @@ def test_table_names_the_peers_and_ratios():
     assert "| wall time of `make test`, warm | 40 s (passed) |" in table
 
 
+@pytest.mark.slow  # starts servers for the reliability rows; CI runs it in test-slow
 def test_reliability_rows_run_at_small_sizes():
     """Rows measure and judge (full sizes in `make bench`; the attacks: tests/reliability)."""
     rows = [reliability.poison(), reliability.mixed_loads(seconds=1)]

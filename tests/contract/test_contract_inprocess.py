@@ -95,6 +95,7 @@ def test_reference_server_honours_the_contract_long(case):
         pytest.param("accept-invalid-body", marks=pytest.mark.slow),
     ],
 )
+@pytest.mark.slow  # a whole schemathesis run per fault; CI runs it in test-slow
 def test_contract_catches_faults(fault):
     if os.environ.get("JM_CONTRACT_FAULT"):
         pytest.skip("already inside a fault run")

@@ -31,6 +31,7 @@ def test_page_loads_nothing_from_outside(page):
     assert external_references(page.read_text()) == []
 
 
+@pytest.mark.slow  # starts a browser (~4 s with the page build); CI runs it in test-slow
 @needs_program("chromium", "chromium-browser")
 def test_page_read_in_chromium_shows_the_contract_exactly(page):
     """The `make docs` gate itself: 0 console and page errors, no outside load, every int64

@@ -143,6 +143,7 @@ def test_bad_options_are_exit_2(tmp_path):
     assert "JOB_IDS" in result.stderr
 
 
+@pytest.mark.slow  # a whole fuzz run; CI runs it (the real server's run stays fast)
 def test_without_job_data_the_data_rules_are_not_exercised(tmp_path):
     with ServerProcess(tmp_path / "db.sqlite3") as server:
         env = {"BASE_URL": server.base_url, "AUTH_TOKEN": TOKEN_A, "PROJECT_ID": PROJECT_A}

@@ -13,6 +13,7 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import requests
@@ -62,10 +63,11 @@ def verify(headers: list[tuple[str, str]], method: str, path: str, body: bytes) 
         return "date malformed"
     if abs((datetime.now(UTC) - moment).total_seconds()) > DLI.signature.max_skew_seconds:
         return "date skewed"
+    path, _, query = path.partition("?")
     canonical = aksk.canonical_request(
         method,
         path,
-        (),
+        parse_qsl(query, keep_blank_values=True),
         {name: values[name] for name in parsed.signed_headers},
         parsed.signed_headers,
         aksk.body_hash(body),
@@ -89,6 +91,14 @@ def sent(request: Request) -> str | None:
 
 def test_a_default_signature_verifies() -> None:
     assert sent(post(DLI, ME, {"job_ids": [1]})) is None
+
+
+def test_a_query_string_is_signed() -> None:
+    request = post(DLI, ME, {"job_ids": [1]})
+    with_query = replace(request, path=request.path + "?b=2&a=x%20y")
+    assert sent(with_query) is None
+    headers = Sender(BASE, SECRETS).signed(with_query)
+    assert verify(headers, "POST", request.path + "?a=other", b'{"job_ids": [1]}') is not None
 
 
 def test_the_signature_is_the_sdks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,16 +195,17 @@ def test_answers_are_judged_in_dlis_envelope() -> None:
 class TwoOperations:
     """Answers both paths from one table; ``drift`` changes the successor's rates."""
 
-    def __init__(self, drift: bool = False) -> None:
-        self.drift = drift
+    def __init__(self, drift: bool = False, floats: bool = False) -> None:
+        self.drift, self.floats = drift, floats
 
     def __call__(self, request: Request) -> Answer:
         ids = [i for i in json.loads(request.body or b"{}")["job_ids"] if i in ME.job_ids]
         successor = "/streaming/" in request.path
+        rate = float if successor and self.floats else int  # 7.0 and 7: one JSON number
         jobs = [
             {
                 "job_id": i,
-                "metrics": {"total_read_rate": i + (0.5 if successor and self.drift else 0)},
+                "metrics": {"total_read_rate": rate(i) + (0.5 if successor and self.drift else 0)},
             }
             for i in ids
         ]
@@ -208,6 +219,12 @@ def test_jobs_same_as_replaced_valid() -> None:
     checked = run_checks(TwoOperations(), DLI, OPTIONS, random.Random(2), CS)
     assert SAME_AS_REPLACED in checked.exercised
     assert checked.findings == []
+
+
+def test_jobs_same_as_replaced_compares_numbers_by_value() -> None:
+    checked = run_checks(TwoOperations(floats=True), DLI, OPTIONS, random.Random(2), CS)
+    assert checked.findings == []
+    assert SAME_AS_REPLACED in checked.exercised
 
 
 def test_jobs_same_as_replaced_invalid() -> None:

@@ -62,6 +62,7 @@ def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
     assert fixed.returncode == 0, fixed.stdout
 
 
+@pytest.mark.slow  # generators or a wheel build in a copy; CI runs these
 def test_extra_file_in_generated_tree_is_drift(repo_copy):
     (
         repo_copy / "generated" / "jobs-metrics-models" / "jobs_metrics_models" / "hand_edit.py"
@@ -100,6 +101,7 @@ def test_generated_code_passes_mypy_strict():
     assert result.returncode == 0, result.stdout
 
 
+@pytest.mark.slow  # generators or a wheel build in a copy; CI runs these
 def test_a_version_out_of_step_with_the_spec_is_drift(repo_copy):
     """A hand-edited version in a generated pyproject.toml fails check-generated, by name."""
     pyproject = repo_copy / "generated" / "jobs-metrics-models" / "pyproject.toml"
@@ -112,6 +114,7 @@ def test_a_version_out_of_step_with_the_spec_is_drift(repo_copy):
     assert expected in result.stdout
 
 
+@pytest.mark.slow  # generators or a wheel build in a copy; CI runs these
 def test_a_spec_version_bump_reaches_both_packages(repo_copy):
     spec = repo_copy / "openapi" / "jobs-metrics.openapi.yaml"
     text = spec.read_text()
@@ -123,6 +126,7 @@ def test_a_spec_version_bump_reaches_both_packages(repo_copy):
         assert f'version = "{OTHER}"' in text, project
 
 
+@pytest.mark.slow  # generators or a wheel build in a copy; CI runs these
 @pytest.mark.parametrize("project", ["jobs-metrics-models", "jobs-metrics-client"])
 def test_wheel_builds_and_installs(tmp_path, project):
     """`make dist` builds installable wheels carrying info.version; each imports on its own."""

@@ -20,6 +20,7 @@ from bench import attacks
 from fuzz_harness.server_process import ServerProcess
 
 
+@pytest.mark.slow  # a server process under attack (seconds of timeouts); CI runs it in test-slow
 def test_slow_body_clients_are_cut_off_and_a_normal_client_is_answered(tmp_path: Path) -> None:
     """150 clients trickling a body; each is refused after --body-timeout (0.5 s), retries."""
     args = ("--body-timeout", "0.5", "--max-connections", "400")
@@ -32,6 +33,7 @@ def test_slow_body_clients_are_cut_off_and_a_normal_client_is_answered(tmp_path:
     assert result.answered_share >= 0.9, result
 
 
+@pytest.mark.slow  # a server process under attack (seconds of timeouts); CI runs it in test-slow
 def test_a_silent_connection_is_closed_after_the_header_timeout(tmp_path: Path) -> None:
     """A connection that never sends a byte does not hold a slot for ever (HTTP/1.1 mode)."""
     args = ("--header-timeout", "1")
@@ -60,6 +62,7 @@ def test_http2_only_when_asked_for(tmp_path: Path, args: tuple[str, ...], http2:
     assert settings_frame == http2, answer
 
 
+@pytest.mark.slow  # a server process under attack (seconds of timeouts); CI runs it in test-slow
 def test_http2_header_floods_stay_within_memory(tmp_path: Path) -> None:
     """With --http auto, 30 connections of CONTINUATION trains (16 MB of headers a request).
 
@@ -76,6 +79,7 @@ def test_http2_header_floods_stay_within_memory(tmp_path: Path) -> None:
     assert peak - idle < 100 * 2**20, f"grew {(peak - idle) / 2**20:.0f} MiB"
 
 
+@pytest.mark.slow  # a server process under attack (seconds of timeouts); CI runs it in test-slow
 def test_sigterm_with_slow_requests_open_exits_within_the_shutdown_timeout(
     tmp_path: Path,
 ) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from fuzz_harness.server_process import ServerProcess, free_port
 from tests.support import ROOT, headers, metrics_url
@@ -23,6 +24,7 @@ from tests.support import ROOT, headers, metrics_url
 LARGE_BODY = b'{"job_ids": [1]}' + b" " * 100_000  # parsed by the worker's helper process
 
 
+@pytest.mark.slow  # kills a server process and waits for its children; CI runs it in test-slow
 def test_the_worker_and_its_helper_die_with_a_killed_main_process(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "db.sqlite3").start()
     port = server.port

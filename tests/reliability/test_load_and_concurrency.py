@@ -30,6 +30,7 @@ OWN = {PROJECT_A: set(PROJECT_A_JOBS), PROJECT_B: set(PROJECT_B_JOBS)}
 TEN_JOBS = json.dumps({"job_ids": list(range(1, 11))})
 
 
+@pytest.mark.slow  # a server process under concurrent load; CI runs it in test-slow
 def test_isolation_under_concurrency(tmp_path):
     """Parallel requests with both demo tokens never see each other's jobs."""
     with ServerProcess(tmp_path / "db.sqlite3") as server:
@@ -56,6 +57,7 @@ def test_isolation_under_concurrency(tmp_path):
             assert sum(pool.map(worker, range(8))) == 8 * 150
 
 
+@pytest.mark.slow  # a server process under concurrent load; CI runs it in test-slow
 def test_restart_during_load_loses_no_stored_data(tmp_path):
     """A load under request load, then SIGTERM and a restart: no wrong answer, no lost row.
 

@@ -221,3 +221,31 @@ def test_the_sdk_warns_that_the_operation_is_deprecated(dli_client: ClientFactor
     request = ShowFlinkMetricRequest(body=ShowFlinkMetricRequestBody(job_ids=[1]))
     with pytest.warns(DeprecationWarning, match="show_flink_metric"):
         assert client.show_flink_metric(request).metrics.jobs[0].job_id == 1
+
+
+def test_a_header_value_beyond_ascii_signs_as_the_sdk_signs_it(
+    dli_client: ClientFactory, server: ServerProcess
+) -> None:
+    """The SDK signs a header's text and sends its UTF-8 bytes; the server must read the
+    bytes back as that text (read as latin-1, ``café`` was signed twice encoded: 401)."""
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+
+    path = SUCCESSOR.path.format(project_id=PROJECT_A)
+    body = b'{"job_ids": [1]}'
+    host = server.base_url.split("://", 1)[1]
+
+    def send(trace: str) -> httpx.Response:
+        headers = {"Content-Type": "application/json", "X-Trace": trace}
+        request = SdkRequest(
+            "POST", "http", host, path, query_params=[], header_params=headers, body=body
+        )
+        sdk_signer.Signer(BasicCredentials(ACCESS_KEY_A, SECRET_KEY_A, PROJECT_A)).sign(request)
+        # the signer leaves each value as its UTF-8 bytes read as latin-1, as requests sends it
+        sent = [(k.encode(), str(v).encode("latin-1")) for k, v in request.header_params.items()]
+        return httpx.post(server.base_url + path, headers=sent, content=body)
+
+    assert send("cafe").status_code == 200
+    answer = send("café")
+    assert answer.status_code == 200, answer.text
+    assert [job["job_id"] for job in answer.json()["metrics"]["jobs"]] == [1]
