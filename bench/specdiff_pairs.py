@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonpatch
-import yaml
 
 from jobs_metrics_spec import SPEC_PATH as SPEC
+from jobs_metrics_spec import load_document
 
 Ops = list[dict[str, Any]]
 
@@ -38,13 +38,13 @@ class Pair:
 
 
 @functools.cache
-def _spec_text() -> str:
-    return SPEC.read_text()
+def _parsed() -> dict[str, Any]:
+    return load_document(SPEC)
 
 
 def spec() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(_spec_text())
-    return loaded
+    """A fresh copy of the spec (pairs patch it): parsed once, copied per pair."""
+    return copy.deepcopy(_parsed())
 
 
 def sides(pair: Pair) -> tuple[dict[str, Any], dict[str, Any]]:

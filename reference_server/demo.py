@@ -7,7 +7,10 @@ set is generated from a fixed seed so that every fresh database holds exactly th
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
 
 PROJECT_A = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 PROJECT_B = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -92,8 +95,17 @@ def _streams(
     return tuple(streams)
 
 
-def demo_jobs() -> dict[str, list[Job]]:
-    """Return the demo jobs of both projects, the same on every call."""
+@cache
+def demo_jobs() -> Mapping[str, tuple[Job, ...]]:
+    """The demo jobs of both projects, generated once per process (every new database and
+    every test store is seeded from them; jobs are frozen, the mapping read-only)."""
+    return MappingProxyType(
+        {project: tuple(jobs) for project, jobs in generate_demo_jobs().items()}
+    )
+
+
+def generate_demo_jobs() -> dict[str, list[Job]]:
+    """Generate the demo jobs of both projects from the fixed seed: the same on every call."""
     rng = random.Random(_SEED)
     data: dict[str, list[Job]] = {}
     for project, ids in ((PROJECT_A, PROJECT_A_JOBS), (PROJECT_B, PROJECT_B_JOBS)):

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from jsonschema import Draft202012Validator
 
 # The spec's place and path template, shared with the harness (one definition).
 from fuzz_harness.contract import schema_validator
 from jobs_metrics_spec import METRICS_PATH as METRICS_PATH
 from jobs_metrics_spec import SPEC_PATH as SPEC_PATH
+from jobs_metrics_spec import load_document
 from reference_server.demo import PROJECT_A, TOKEN_A
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository the tests run in
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent  # the repository the tests run in
 
 @cache
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC_PATH.read_text())
+    return load_document()
 
 
 def validator(name: str, document: dict[str, Any] | None = None) -> Draft202012Validator:

@@ -82,8 +82,15 @@ def test_every_fault_names_the_rule_it_breaks():
     assert set(CAUGHT_BY) == set(FAULTS)
 
 
-def test_correct_server_passes():
-    outcome = run_one(CORRECT, SEED, 50)
+@pytest.mark.parametrize(
+    "examples",
+    [
+        10,  # make test: the whole pipeline, both operations, every probe
+        pytest.param(50, marks=pytest.mark.slow),  # as many generated cases as the faults get
+    ],
+)
+def test_correct_server_passes(examples):
+    outcome = run_one(CORRECT, SEED, examples)
     assert outcome.exit_code == 0, outcome
 
 

@@ -60,6 +60,7 @@ def fuzz(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.slow  # a whole run against a fault server and a replay (~7 s); CI runs it
 def test_violations_exit_1_with_curl_and_replay_that_work_as_printed(leaky, tmp_path):
     reports = tmp_path / "reports"
     summary = tmp_path / "step-summary.md"

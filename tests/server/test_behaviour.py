@@ -16,6 +16,7 @@ from reference_server.demo import (
     TOKEN_A,
     TOKEN_B,
     demo_jobs,
+    generate_demo_jobs,
 )
 from reference_server.store import Store
 from tests.support import METRICS_PATH, call, validator
@@ -57,8 +58,9 @@ def test_answer_matches_the_stored_demo_data(app):
 
 
 def test_demo_data_is_deterministic_and_large_enough(tmp_path):
-    first, second = demo_jobs(), demo_jobs()
+    first, second = generate_demo_jobs(), generate_demo_jobs()
     assert first == second
+    assert {project: list(jobs) for project, jobs in demo_jobs().items()} == first
     assert sum(len(jobs) for jobs in first.values()) >= 1000
     assert [job.job_id for job in first[PROJECT_A]][:500] == list(range(1, 501))
     assert {len(job.sources) for job in first[PROJECT_A]} == {1, 2, 3}
