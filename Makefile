@@ -11,6 +11,10 @@ SPEC := openapi/jobs-metrics.openapi.yaml
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# Python's bytecode cache on, whatever the environment says: a test run starts dozens of
+# interpreters (servers, the CLI, schemathesis, tool children) and, without __pycache__
+# (gitignored), each compiles every module it imports again (measured: make test 59 s -> 47 s).
+unexport PYTHONDONTWRITEBYTECODE
 
 # Knobs (see README). The fuzz identities go to the harness through the environment, never
 # on a command line that make would echo into a CI log.
