@@ -9,6 +9,7 @@ second copy of the spec.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,6 +31,7 @@ from jobs_metrics_spec import (
 
 __all__ = [
     "Contract",
+    "contract_at",
     "contract_of",
     "contracts_of",
     "default_contract",
@@ -96,6 +98,14 @@ def contracts_of(document: dict[str, Any]) -> tuple[Contract, ...]:
         Contract(**{**vars(parsed), "document": document, "_validators": validators})
         for parsed in operations(document)
     )
+
+
+def contract_at(path: str, contracts: Sequence[Contract] | None = None) -> Contract | None:
+    """The operation a request path belongs to (the spec's own operations unless given)."""
+    for contract in default_contracts() if contracts is None else contracts:
+        if contract.matches(path):
+            return contract
+    return None
 
 
 @cache

@@ -23,7 +23,6 @@ import orjson
 
 from jobs_metrics_spec import aksk, signature_rules, spec_document
 from reference_server import (
-    DEMO_ACCESS_KEYS,
     ASGIApp,
     Message,
     Receive,
@@ -436,12 +435,13 @@ def _desync_after_refusal(ex: Traffic, _: Store) -> None:
 # verifier is complete, serves it.
 
 
-def _signed_request(ex: Traffic) -> tuple[aksk.Authorization, str] | None:
-    """The request's parsed signature and its key's secret, when the key is a demo one."""
+def _signed_request(ex: Traffic, settings: Settings) -> tuple[aksk.Authorization, str] | None:
+    """The request's parsed signature and its key's secret, when the server knows the key."""
     parsed = aksk.parse_authorization(ex.headers.get(b"authorization", b"").decode("latin-1"))
-    if parsed is None or parsed.access_key not in DEMO_ACCESS_KEYS:
+    key = settings.accepted_access_keys.get(parsed.access_key) if parsed else None
+    if parsed is None or key is None:
         return None
-    return parsed, DEMO_ACCESS_KEYS[parsed.access_key].secret_key
+    return parsed, key.secret_key
 
 
 def _headers_as_signed(ex: Traffic) -> dict[str, str]:
@@ -460,16 +460,14 @@ def _expected(
     )
 
 
-def _resign(ex: Traffic, secret: str, signed: tuple[str, ...]) -> None:
-    """Replace the signature with a right one over the request as it now is."""
-    access = aksk.parse_authorization(_headers_as_signed(ex)["authorization"])
-    value = _expected(ex, secret, signed)
-    if access is None or value is None:  # the callers re-sign only what they parsed
-        return
-    ex.headers[b"authorization"] = (
-        f"{aksk.ALGORITHM} Access={access.access_key}, SignedHeaders={';'.join(signed)},"
-        f" Signature={value}"
-    ).encode()
+def _resign(ex: Traffic, parsed: aksk.Authorization, secret: str) -> None:
+    """Replace the signature with a right one over the request as it now is (the same key and
+    signed headers); a signed header the request lacks leaves it as it was."""
+    value = _expected(ex, secret, parsed.signed_headers)
+    if value is not None:
+        ex.headers[b"authorization"] = aksk.authorization_header(
+            parsed.access_key, parsed.signed_headers, value
+        ).encode()
 
 
 def _verifies(
@@ -479,16 +477,16 @@ def _verifies(
     return expected is not None and aksk.signatures_equal(parsed.signature, expected)
 
 
-def _signature_not_checked(ex: Traffic, _: Settings) -> None:
+def _signature_not_checked(ex: Traffic, settings: Settings) -> None:
     """Any signature of a known access key is taken (only the key is looked up)."""
-    found = _signed_request(ex)
+    found = _signed_request(ex, settings)
     if found is not None:
-        _resign(ex, found[1], found[0].signed_headers)
+        _resign(ex, *found)
 
 
-def _skew_not_checked(ex: Traffic, _: Settings) -> None:
+def _skew_not_checked(ex: Traffic, settings: Settings) -> None:
     """A stale or future X-Sdk-Date is taken: the signature is checked, the clock is not."""
-    found = _signed_request(ex)
+    found = _signed_request(ex, settings)
     date = ex.headers.get(b"x-sdk-date", b"").decode("latin-1")
     if found is None or not date:
         return
@@ -501,33 +499,33 @@ def _skew_not_checked(ex: Traffic, _: Settings) -> None:
         return  # a wrong signature stays wrong
     if abs((datetime.now(UTC) - moment).total_seconds()) > SIGNATURE.max_skew_seconds / 2:
         ex.headers[b"x-sdk-date"] = aksk.sdk_date(date_format=SIGNATURE.date_format).encode()
-        _resign(ex, secret, parsed.signed_headers)
+        _resign(ex, parsed, secret)
 
 
-def _body_not_covered(ex: Traffic, _: Settings) -> None:
+def _body_not_covered(ex: Traffic, settings: Settings) -> None:
     """Takes X-Sdk-Content-Sha256 (UNSIGNED-PAYLOAD included) as the body's hash, as the SDK
     does for bodies that are not JSON, instead of hashing the body received."""
-    found = _signed_request(ex)
+    found = _signed_request(ex, settings)
     claimed = ex.headers.get(b"x-sdk-content-sha256", b"").decode("latin-1")
     if found is None or not claimed:
         return
     parsed, secret = found
     if _verifies(ex, parsed, secret, payload_hash=claimed):
         ex.headers[b"x-sdk-content-sha256"] = aksk.body_hash(ex.body).encode()
-        _resign(ex, secret, parsed.signed_headers)
+        _resign(ex, parsed, secret)
 
 
-def _project_not_bound(ex: Traffic, _: Settings) -> None:
+def _project_not_bound(ex: Traffic, settings: Settings) -> None:
     """A valid key of any project is served its own project's jobs on another project's
     path (the key is checked, its project is not compared with the path or X-Project-Id)."""
-    found = _signed_request(ex)
+    found = _signed_request(ex, settings)
     parts = ex.path.split("/")
     if found is None or len(parts) < 3:
         return
     parsed, secret = found
     if not _verifies(ex, parsed, secret):
         return
-    owner = DEMO_ACCESS_KEYS[parsed.access_key].project_id
+    owner = settings.accepted_access_keys[parsed.access_key].project_id
     changed = False
     if parts[2] != owner and len(parts[2]) == len(owner):
         parts[2], changed = owner, True
@@ -535,7 +533,7 @@ def _project_not_bound(ex: Traffic, _: Settings) -> None:
     if ex.headers.get(b"x-project-id", owner.encode()) != owner.encode():
         ex.headers[b"x-project-id"], changed = owner.encode(), True
     if changed:
-        _resign(ex, secret, parsed.signed_headers)
+        _resign(ex, parsed, secret)
 
 
 FAULTS: dict[str, Fault] = {

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fuzz_harness.contract import Contract, default_contracts
+from fuzz_harness.contract import Contract, contract_at
 from fuzz_harness.exchange import Request, Signing
 from fuzz_harness.hooks import ENV_AK, ENV_JOB_IDS, ENV_OTHER_JOB_IDS, ENV_SK, ENV_STATS
 from fuzz_harness.options import FuzzOptions
@@ -160,9 +160,8 @@ def _collect(
             request, status = _request(interaction, base_path)
             case = recorder.get("cases", {}).get(case_id, {}).get("value", {})
             message = str(failure.get("message") or failure.get("title") or "")
-            operation = next(
-                (c.operation_id for c in default_contracts() if c.matches(request.path)), ""
-            )
+            contract = contract_at(request.path)
+            operation = contract.operation_id if contract else ""
             for rule, text in _rules_of(check["name"], message, status):
                 # per operation: the same check failing on both is two findings (two rows)
                 key = (check["name"], f"{operation} {rule}: {shape(text)}")
@@ -213,8 +212,10 @@ def _request(interaction: dict[str, Any], base_path: str) -> tuple[Request, int]
         base64.b64decode(body["$base64"]) if isinstance(body, dict) and "$base64" in body else None
     )
     status = int(((interaction.get("response") or {}).get("status_code")) or 0)
-    signed = [c for c in default_contracts() if c.signed and c.matches(path)]
-    if signed:  # sent again, it is signed again (a signature holds the time it was made)
+    contract = contract_at(path)
+    if (
+        contract is not None and contract.signed
+    ):  # sent again, it is signed again (a signature holds the time it was made)
         headers = [(n, v) for n, v in headers if n.lower() not in SIGNATURE_HEADERS]
         request = Request(raw.get("method", "POST"), path, tuple(headers), data, signing=Signing())
         return request, status

@@ -120,6 +120,12 @@ def expected_signature(
     return signature(secret_key, string_to_sign(headers.get("x-sdk-date", ""), canonical))
 
 
+def authorization_header(access_key: str, signed_headers: Sequence[str], value: str) -> str:
+    """The ``Authorization`` value carrying a signature, as the SDK writes it."""
+    signed = ";".join(signed_headers)
+    return f"{ALGORITHM} Access={access_key}, SignedHeaders={signed}, Signature={value}"
+
+
 def signatures_equal(given: str, expected: str) -> bool:
     """Constant-time comparison, so a timing attack cannot find a signature byte by byte."""
     return hmac.compare_digest(given.lower().encode("ascii", "replace"), expected.encode("ascii"))
@@ -150,13 +156,14 @@ def sign(
     value = expected_signature(
         secret_key, method, path, query, by_name, signed, payload_hash or body_hash(body)
     )
-    return f"{ALGORITHM} Access={access_key}, SignedHeaders={';'.join(signed)}, Signature={value}"
+    return authorization_header(access_key, signed, value)
 
 
 __all__ = [
     "ALGORITHM",
     "EMPTY_BODY_HASH",
     "Authorization",
+    "authorization_header",
     "body_hash",
     "canonical_query",
     "canonical_request",

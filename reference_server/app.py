@@ -80,13 +80,9 @@ class JobsMetricsApp:
                 status, body = await self._handle(scope, receive, project_id)
         except ApiError as exc:
             status, body = exc.status, exc.body()
-            if exc.status == 405:
-                extra_headers.append((b"allow", b"POST"))
         except DliError as exc:
             dli = True
             status, body = exc.status, exc.body(request_id)
-            if exc.status == 405:
-                extra_headers.append((b"allow", b"POST"))
         except Exception:
             # Log the traceback for the operator; the caller gets the provider's
             # internal-error body and no detail.
@@ -99,6 +95,8 @@ class JobsMetricsApp:
             else:
                 status = 400
                 body = errors.error_body(errors.INTERNAL, "An internal error occurred.")
+        if status == 405:  # either operation's refusal of another method
+            extra_headers.append((b"allow", b"POST"))
         if dli:  # as the provider's gateway, every answer of the successor names its request
             extra_headers.append((b"x-request-id", request_id.encode()))
         if scope.get("method") == "HEAD":  # HTTP: a HEAD answer has no body, on any path

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
@@ -57,10 +57,16 @@ class SettingsError(ValueError):
     """A setting that cannot be used; the message says which and why."""
 
 
+def _entries(text: str) -> Iterator[tuple[int, str]]:
+    """The non-empty comma-separated entries of a credentials list, numbered from 1 (errors
+    name an entry by its number: its text may hold a secret)."""
+    return enumerate(filter(None, (part.strip() for part in text.split(","))), 1)
+
+
 def parse_tokens(text: str) -> dict[str, str]:
     """Parse ``token=project_id,token2=project_id2``."""
     tokens: dict[str, str] = {}
-    for number, item in enumerate(filter(None, (part.strip() for part in text.split(","))), 1):
+    for number, item in _entries(text):
         token, sep, project = item.partition("=")
         if not sep or not token or not project:
             raise SettingsError(  # the entry is not shown: it may be a token
@@ -93,7 +99,7 @@ def load_tokens_file(path: Path) -> dict[str, str]:
 def parse_access_keys(text: str) -> dict[str, AccessKey]:
     """Parse ``AK:SK=PROJECT_ID,AK2:SK2=PROJECT_ID2`` (a secret key may hold ``:``)."""
     keys: dict[str, AccessKey] = {}
-    for number, item in enumerate(filter(None, (part.strip() for part in text.split(","))), 1):
+    for number, item in _entries(text):
         pair, sep, project = item.rpartition("=")
         access_key, colon, secret_key = pair.partition(":")
         if not sep or not colon or not access_key or not secret_key or not project:
