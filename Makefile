@@ -13,7 +13,7 @@ NODE_STAMP := node_modules/.installed
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # Python's bytecode cache on, whatever the environment says: a test run starts dozens of
 # interpreters (servers, the CLI, schemathesis, tool children) and, without __pycache__
-# (gitignored), each compiles every module it imports again (measured: make test 59 s -> 47 s).
+# (gitignored), each compiles every module it imports again.
 unexport PYTHONDONTWRITEBYTECODE
 
 # Knobs (see README). The fuzz identities go to the harness through the environment, never
