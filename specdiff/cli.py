@@ -127,6 +127,21 @@ def diff_command(
     sys.exit(verdict.exit_code)
 
 
+def main(argv: list[str] | None = None) -> int:
+    """``python -m specdiff``: the command's exit code; a usage error is one line on stderr
+    and exit 2, as ``jobs-metrics`` reports it."""
+    try:
+        diff_command.main(args=argv, prog_name="python -m specdiff", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0
+    except click.ClickException as exc:
+        click.echo(f"specdiff: {exc.format_message()}", err=True)
+        return 2
+    except click.Abort:
+        return 2
+    return 0
+
+
 def _fail(message: str) -> NoReturn:
     """The inputs' fault: one line on stderr, exit 2."""
     click.echo(f"specdiff: {message}", err=True)

@@ -2,11 +2,14 @@
 
 greenery builds the automaton of each pattern; the difference of two automata is empty or
 not. Automata grow with counted repetitions (``{1,500}``, nested groups): building them can
-take minutes. So each comparison runs in a child interpreter (``python -m
-specdiff.patterns OLD NEW``) that is killed after ``PATTERN_BUDGET_S`` seconds; the change
-is then "unknown" (possibly breaking), never a guess. A child process of its own, not a
-multiprocessing pool: a pool's "spawn" start re-runs the caller's main script, which breaks
-every program that calls ``diff_specs`` without an ``if __name__ == "__main__"`` guard.
+take minutes. So comparisons run in a child interpreter (:class:`_Worker`) that is killed
+when one takes over ``PATTERN_BUDGET_S`` seconds; the change is then "unknown" (possibly
+breaking), never a guess, and the next comparison starts a new child. One child serves
+every comparison of the process, one JSON line each way: an interpreter per comparison cost
+0.25 s of start-up each (the package, jsonschema, Hypothesis), more than most comparisons.
+A child process of our own, not a multiprocessing pool: a pool's "spawn" start re-runs the
+caller's main script, which breaks every program that calls ``diff_specs`` without an
+``if __name__ == "__main__"`` guard.
 
 A pattern greenery cannot read (a lookahead, a backreference) or cannot compare within the
 budget gets a second chance: Hypothesis' ``from_regex`` generates strings the old pattern
@@ -19,18 +22,92 @@ expressions; a final ``$`` is read as Python's end-of-string anchor, as ECMA-262
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
+import queue
 import re
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from greenery import parse as parse_regex
 
 PATTERN_BUDGET_S = 5.0
 SEARCH_EXAMPLES = 300  # per direction: about 0.4 s for a 32-character pattern
+START_BUDGET_S = 30.0  # the child's imports, on a loaded machine; not counted in a budget
+_READY = "ready"
+
+
+class _Worker:
+    """The child interpreter that compares patterns: ``[command, *arguments]`` in, one JSON
+    line out. A thread reads its answers into a queue, so waiting for one can time out on
+    any platform (``select`` on a pipe is POSIX only)."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._answers: queue.Queue[str | None] = queue.Queue()
+        self._lock = threading.Lock()  # one comparison at a time: one child, one pipe
+        atexit.register(self.stop)
+
+    def ask(self, request: list[Any], budget: float) -> Any:
+        """The child's answer to ``request`` within ``budget`` seconds, else ``None`` (the
+        child is stopped; the next request starts another)."""
+        with self._lock:
+            try:
+                process = self._started()
+                assert process.stdin is not None
+                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.flush()
+                line = self._answers.get(timeout=budget)
+            except (OSError, queue.Empty):
+                line = None
+            if line is None:  # over the budget, or the child died
+                self.stop()
+                return None
+            return json.loads(line)
+
+    def _started(self) -> subprocess.Popen[str]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._answers = queue.Queue()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from specdiff.patterns import serve; serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, encoding="utf-8",
+        )  # fmt: skip
+        assert self._process.stdout is not None
+        threading.Thread(
+            target=_forward, args=(self._process.stdout, self._answers), daemon=True
+        ).start()
+        if self._answers.get(timeout=START_BUDGET_S) != _READY:
+            raise OSError("the pattern worker did not start")
+        return self._process
+
+    def stop(self) -> None:
+        """Kill the child (over budget, or at exit) and reap it."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            for pipe in (self._process.stdin, self._process.stdout):
+                if pipe is not None:
+                    pipe.close()
+            self._process = None
+
+
+def _forward(lines: IO[str], answers: queue.Queue[str | None]) -> None:
+    """Each line the child writes, then ``None`` when it ends."""
+    try:
+        for line in lines:
+            answers.put(line.strip())
+    except (OSError, ValueError):  # the pipe was closed by stop()
+        pass
+    answers.put(None)
+
+
+_WORKER = _Worker()
 
 
 def _regex_language(pattern: str) -> Any:
@@ -80,14 +157,7 @@ def same_strings(old: StringRule, new: StringRule, budget: float = PATTERN_BUDGE
     """:func:`same_strings_now` in a child interpreter within ``budget`` (``False`` when it
     cannot tell): a length bound a pattern already implies (``maxLength: 32`` beside
     ``^[0-9a-f]{32}$``) added or dropped changes nothing."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "specdiff.patterns", "--strings", json.dumps([old, new])],
-            capture_output=True, text=True, timeout=budget, check=True,
-        )  # fmt: skip
-    except (subprocess.TimeoutExpired, subprocess.CalledProcessError):
-        return False
-    return json.loads(done.stdout) is True
+    return _WORKER.ask(["strings", old, new], budget) is True
 
 
 def lost_and_gained(old: str, new: str) -> tuple[bool, bool] | None:
@@ -105,14 +175,7 @@ def compare_patterns(
 ) -> tuple[bool, bool] | None:
     """:func:`lost_and_gained` within ``budget`` seconds, else ``None``. Cached: a pattern of
     a shared component is met once per place that uses it."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "specdiff.patterns", old, new],
-            capture_output=True, text=True, timeout=budget, check=True,
-        )  # fmt: skip
-    except (subprocess.TimeoutExpired, subprocess.CalledProcessError):
-        return None
-    result = json.loads(done.stdout)
+    result = _WORKER.ask(["automata", old, new], budget)
     return None if result is None else (bool(result[0]), bool(result[1]))
 
 
@@ -213,27 +276,31 @@ def pattern_difference(old: str, new: str, budget: float = PATTERN_BUDGET_S) -> 
     exact = compare_patterns(old, new, budget)
     if exact is not None:
         return PatternDifference(*exact)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "specdiff.patterns", "--search", old, new],
-            capture_output=True, text=True, timeout=budget, check=True,
-        )  # fmt: skip
-        lost, gained = json.loads(done.stdout)
-    except (subprocess.TimeoutExpired, subprocess.CalledProcessError, ValueError):
+    found = _WORKER.ask(["search", old, new], budget)
+    if found is None:
         return PatternDifference(None, None)
+    lost, gained = found
     return PatternDifference(
         True if lost is not None else None, True if gained is not None else None, lost, gained
     )
 
 
-if __name__ == "__main__":
-    if sys.argv[1] == "--strings":
-        old_rule, new_rule = json.loads(sys.argv[2])
-        print(json.dumps(same_strings_now(tuple(old_rule), tuple(new_rule))))
-    elif sys.argv[1] == "--search":
-        old_pattern, new_pattern = sys.argv[2], sys.argv[3]
-        print(json.dumps([
-            find_unmatched(old_pattern, new_pattern), find_unmatched(new_pattern, old_pattern)
-        ]))  # fmt: skip
-    else:
-        print(json.dumps(lost_and_gained(sys.argv[1], sys.argv[2])))
+def _answer(command: str, old: Any, new: Any) -> Any:
+    """One comparison, in the child."""
+    if command == "strings":
+        return same_strings_now(tuple(old), tuple(new))
+    if command == "search":
+        return [find_unmatched(old, new), find_unmatched(new, old)]
+    return lost_and_gained(old, new)
+
+
+def serve() -> None:
+    """The child's loop: a request per line on stdin, its answer per line on stdout, until
+    stdin ends (the parent stopped or exited). Hypothesis is imported before "ready", so
+    no search pays for it within its budget."""
+    import hypothesis  # noqa: F401
+
+    print(_READY, flush=True)
+    for line in sys.stdin:
+        command, old, new = json.loads(line)
+        print(json.dumps(_answer(command, old, new)), flush=True)

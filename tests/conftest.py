@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,3 +17,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     db: Path = tmp_path_factory.mktemp("db") / "reference.sqlite3"
     with ServerProcess(db) as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Two items under one node ID are one test to whatever addresses tests by ID (xdist's
+    per-file scheduling in ``make test`` ran one of them, silently; ``--lf``; ``pytest
+    FILE::TEST``): refuse the collection instead."""
+    twice = sorted(nodeid for nodeid, n in Counter(i.nodeid for i in items).items() if n > 1)
+    if twice:
+        raise pytest.UsageError(f"tests sharing a node ID: {', '.join(twice)}")

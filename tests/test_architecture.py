@@ -248,11 +248,17 @@ def test_jobs_metrics_is_one_click_group_with_one_line_usage_errors() -> None:
         "diff",
         "version",
     }
-    for argv in (["nope"], ["fuzz", "--mode", "sideways"], ["fuzz", "--max-examples", "0"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "jobs_metrics_cli", *argv], capture_output=True, text=True
-        )
-        assert result.returncode == 2, argv
+    from jobs_metrics_cli import main
+    from tests.support import run_tool
+
+    outside = subprocess.run(  # the entry point itself, once
+        [sys.executable, "-m", "jobs_metrics_cli", "nope"], capture_output=True, text=True
+    )
+    inside = [
+        run_tool(main, a) for a in (["fuzz", "--mode", "sideways"], ["fuzz", "--max-examples", "0"])
+    ]
+    for result in (outside, *inside):
+        assert result.returncode == 2, result.args
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert result.stderr.startswith("jobs-metrics: ")
 

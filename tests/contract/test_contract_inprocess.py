@@ -74,14 +74,31 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     APP.target = None
 
 
-@schema.parametrize()
+# One test function per operation: schemathesis 4.32 under pytest 9 puts the operation in
+# an item's name but not in its node ID, so one function over both operations gave two
+# items with one ID, and whatever addresses tests by ID (xdist's per-file scheduling, --lf,
+# `pytest FILE::TEST`) saw one of them.
+# (Exclusions: an include is OR-ed with the `[[operations]]` of schemathesis.toml.)
+CS = schema.exclude(operation_id="showFlinkMetric")
+# The successor gets the CS token and no signature, so this checks its 401 answers against
+# the spec; the harness signs its requests (tests/fuzz_harness/test_successor.py).
+SUCCESSOR = schema.exclude(operation_id="queryJobMetrics")
+
+
+@CS.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_reference_server_honours_the_contract(case):
     case.call_and_validate()
 
 
+@SUCCESSOR.parametrize()
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_successor_refuses_unsigned_requests_as_the_contract_says(case):
+    case.call_and_validate()
+
+
 @pytest.mark.slow
-@schema.parametrize()
+@CS.parametrize()
 @settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
 def test_reference_server_honours_the_contract_long(case):
     case.call_and_validate()

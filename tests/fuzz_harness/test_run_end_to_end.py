@@ -13,12 +13,15 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
+from fuzz_harness.cli import harness
 from fuzz_harness.server_process import ServerProcess
+from jobs_metrics_cli import main as cli_main
 from reference_server.demo import (
     ACCESS_KEY_A,
     ACCESS_KEY_B,
@@ -29,6 +32,7 @@ from reference_server.demo import (
     TOKEN_A,
     TOKEN_B,
 )
+from tests.support import run_tool
 
 IDENTITIES = {
     "AUTH_TOKEN": TOKEN_A,
@@ -49,14 +53,13 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 def fuzz(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fuzz_harness", "run", "--max-examples", "5", "--seed", "3", *args],
+    """``python -m fuzz_harness run ARGS``, in this process (schemathesis runs in a child of
+    its own either way; ``python -m fuzz_harness`` itself is run by test_levels.py)."""
+    return run_tool(
+        partial(harness.main, prog_name="python -m fuzz_harness"),
+        ["run", "--max-examples", "5", "--seed", "3", *args],
         env={**os.environ, **env},
         cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
 
 
@@ -220,10 +223,7 @@ def test_a_signed_request_found_by_schemathesis_replays_signed_anew(tmp_path):
 def test_replaying_a_file_that_is_no_failure_record_is_one_line_and_exit_2(tmp_path, text):
     record = tmp_path / "F1.json"
     record.write_text(text)
-    result = subprocess.run(
-        [sys.executable, "-m", "jobs_metrics_cli", "replay", str(record)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = run_tool(cli_main, ["replay", str(record)])
     assert result.returncode == 2
     assert result.stderr.startswith("replay: could not replay: ")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -11,15 +11,17 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from reference_server import Settings, create_app
+from reference_server.cli import server
 from reference_server.demo import PROJECT_A, PROJECT_B, Job
 from reference_server.loader import load_file, parse_metrics
 from reference_server.store import LoadError, Store
-from tests.support import ROOT, call
+from tests.support import ROOT, call, run_tool
 
 FILE = {
     "payload": {
@@ -57,12 +59,13 @@ def write(tmp_path: Path, data: object, name: str = "metrics.json") -> Path:
 
 
 def load_cli(path: Path, db: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m reference_server load` (what `make load` runs) into project A."""
-    return subprocess.run(
-        [sys.executable, "-m", "reference_server", "load", str(path), "--project-id", PROJECT_A,
-         "--db", str(db)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    """`python -m reference_server load` (what `make load` runs) into project A, in this
+    process (the command itself runs from stdin below)."""
+    return run_tool(
+        partial(server.main, prog_name="python -m reference_server"),
+        ["load", str(path), "--project-id", PROJECT_A, "--db", str(db)],
+        cwd=ROOT,
+    )
 
 
 def test_load_is_idempotent(tmp_path):

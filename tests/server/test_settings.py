@@ -14,6 +14,7 @@ import click
 import pytest
 
 from fuzz_harness.fault_server import serve_with_fault
+from jobs_metrics_cli import main as cli_main
 from reference_server import (
     ACCESS_KEY_A,
     ACCESS_KEY_B,
@@ -24,6 +25,7 @@ from reference_server import (
     serve_command,
 )
 from reference_server.cli import load_command
+from tests.support import run_tool
 
 
 @pytest.fixture
@@ -233,13 +235,7 @@ def test_a_bad_access_key_file_is_one_line_without_secrets(
     ],
 )
 def test_a_usage_error_of_serve_and_load_is_one_line_and_exit_2(argv, env, words) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "jobs_metrics_cli", *argv],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=60,
-    )
+    result = run_tool(cli_main, argv, env={**os.environ, **env})
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stderr.startswith("jobs-metrics: ")

@@ -11,21 +11,31 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
 from fuzz_harness.server_process import ServerProcess, free_port
+from reference_server.cli import server
 from reference_server.store import Store, StoreError, describe_sqlite_error
-from tests.support import ROOT, headers, metrics_url
+from tests.support import ROOT, headers, metrics_url, run_tool
 
 
 def serve(db: Path | str, tool: str = "reference_server") -> subprocess.CompletedProcess[str]:
-    """``serve`` on a database it must refuse: it exits before binding the port."""
+    """``python -m TOOL serve`` on a database it must refuse: it exits before binding the
+    port."""
     command = [sys.executable, "-m", tool, "serve", "--db", str(db),
                "--port", str(free_port())]  # fmt: skip
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def serve_here(db: Path) -> subprocess.CompletedProcess[str]:
+    """:func:`serve` in this process (the command line is the same; the entry points run
+    below)."""
+    argv = ["serve", "--db", str(db), "--port", str(free_port())]
+    return run_tool(partial(server.main, prog_name="python -m reference_server"), argv, cwd=ROOT)
 
 
 def _random_bytes(path: Path) -> Path:
@@ -73,7 +83,7 @@ def test_a_database_the_server_cannot_use_is_one_line_and_exit_2(tmp_path: Path,
     make, words = BAD_DATABASES[name]
     db = make(tmp_path / "db.sqlite3")
     before = db.read_bytes() if db.is_file() else None
-    result = serve(db)
+    result = serve_here(db)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

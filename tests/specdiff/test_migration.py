@@ -7,7 +7,6 @@ components only it uses taken out), so these tests do not depend on git history.
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from specdiff import Change, Impact, diff_specs
 from specdiff.policy import judge
 from specdiff.report import verdict_label
 from tests.specdiff.test_specdiff import run_diff, write
-from tests.support import METRICS_PATH, spec
+from tests.support import METRICS_PATH, copied, spec
 
 Spec = dict[str, Any]
 SUCCESSOR_PATH = "/v1.0/{project_id}/streaming/jobs/metrics"
@@ -42,7 +41,7 @@ ENVELOPE = [
 
 def cs_only() -> Spec:
     """The spec before the successor: its path and the components only it uses removed."""
-    doc = copy.deepcopy(spec())
+    doc = copied(spec())
     del doc["paths"][SUCCESSOR_PATH]
     components = doc["components"]
     for kind, name in (
@@ -102,7 +101,7 @@ def test_the_spec_against_itself_is_clean() -> None:
 
 
 def test_the_replaced_operation_removed_stays_breaking_and_names_its_successor() -> None:
-    head = copy.deepcopy(spec())
+    head = copied(spec())
     del head["paths"][METRICS_PATH]
     for base in (cs_only(), spec()):  # the successor added alongside, or declared before
         changes = diff_specs(base, head)
@@ -115,7 +114,7 @@ def test_the_replaced_operation_removed_stays_breaking_and_names_its_successor()
 
 
 def test_renaming_the_successor_changes_no_pairing() -> None:
-    head = copy.deepcopy(spec())
+    head = copied(spec())
     head["paths"][SUCCESSOR_PATH]["post"]["operationId"] = "showFlinkMetrics"
     assert [c.rule for c in diff_specs(spec(), head)] == ["operation-id-changed"]
 
@@ -131,7 +130,7 @@ def test_renaming_the_successor_changes_no_pairing() -> None:
 def test_an_x_replaces_naming_nothing_is_an_input_error(
     tmp_path: Path, replaces: Any, problem: str
 ) -> None:
-    head = copy.deepcopy(spec())
+    head = copied(spec())
     head["paths"][SUCCESSOR_PATH]["post"]["x-replaces"] = replaces
     result = run_diff(
         "--base",

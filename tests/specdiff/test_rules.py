@@ -10,7 +10,6 @@ siblings'.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from specdiff import CATALOGUE, Change, diff_specs
 from specdiff.catalogue import REQUEST, RESPONSE, VALUE_GROUPS
 from specdiff.rules import Effect
-from tests.support import spec
+from tests.support import copied, spec
 
 Ops = list[dict[str, Any]]
 
@@ -204,7 +203,7 @@ def value_case(side: str, group: str, effect: Effect) -> tuple[Case, str]:
     prepare, edit = edits[effect]
     base = spec()
     prepare_ops = keyword_ops(location, prepare, base)
-    prepared = jsonpatch.apply_patch(base, prepare_ops)
+    prepared = jsonpatch.apply_patch(copied(base), prepare_ops, in_place=True)
     return Case(keyword_ops(location, edit, prepared), prepare_ops), f"{reported}/{keyword}"
 
 
@@ -237,7 +236,7 @@ NO_SUCCESSOR = [rm(SUCCESSOR_PATH)]
 
 def successor(*edits: dict[str, Any]) -> dict[str, Any]:
     """The spec's successor path item, with ``edits`` (JSON Patch, relative to its post)."""
-    item = copy.deepcopy(spec()["paths"]["/v1.0/{project_id}/streaming/jobs/metrics"])
+    item = copied(spec()["paths"]["/v1.0/{project_id}/streaming/jobs/metrics"])
     return jsonpatch.apply_patch(item, [{**e, "path": "/post" + e["path"]} for e in edits])
 
 
@@ -635,8 +634,8 @@ STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
 
 
 def changes_of(case: Case) -> list[Change]:
-    base = jsonpatch.apply_patch(spec(), case.prepare)
-    head = jsonpatch.apply_patch(copy.deepcopy(base), case.edit)
+    base = jsonpatch.apply_patch(copied(spec()), case.prepare, in_place=True)
+    head = jsonpatch.apply_patch(copied(base), case.edit, in_place=True)
     return diff_specs(base, head)
 
 

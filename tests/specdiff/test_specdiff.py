@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess
@@ -15,7 +14,8 @@ import pytest
 import yaml
 
 from specdiff import Impact, diff_specs
-from tests.support import METRICS_PATH, ROOT, spec
+from specdiff.cli import main as specdiff_main
+from tests.support import METRICS_PATH, ROOT, copied, run_tool, spec
 
 Spec = dict[str, Any]
 Edit = Callable[[Spec], None]
@@ -85,7 +85,7 @@ PROJECT_PATTERN = ["components", "parameters", "ProjectId", "schema", "pattern"]
 
 
 def variant(prepare: Edit | None, edit: Edit | None) -> Spec:
-    doc = copy.deepcopy(spec())
+    doc = copied(spec())
     if prepare:
         prepare(doc)
     if edit:
@@ -153,12 +153,12 @@ def test_named_change_gets_the_expected_verdict(name: str) -> None:
 
 
 def test_unchanged_spec_has_no_changes():
-    assert diff_specs(spec(), copy.deepcopy(spec())) == []
+    assert diff_specs(spec(), copied(spec())) == []
 
 
 def test_refs_are_resolved_before_comparing():
     """Renaming a component and its references changes nothing in the contract."""
-    doc = copy.deepcopy(spec())
+    doc = copied(spec())
     text = json.dumps(doc).replace(
         "#/components/schemas/StreamMetrics", "#/components/schemas/StreamStats"
     )
@@ -192,13 +192,9 @@ def write(tmp_path: Path, name: str, doc: Spec) -> Path:
 
 
 def run_diff(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "specdiff", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    """``python -m specdiff ARGS``, in this process (``python -m specdiff`` itself is run by
+    tests/specdiff/test_inputs.py)."""
+    return run_tool(specdiff_main, args, cwd=ROOT)
 
 
 def diff_against_spec(tmp_path: Path, head: Spec, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -466,7 +462,7 @@ def test_a_lookahead_narrowing_is_proven_by_an_example_string():
 
 def test_a_status_written_unquoted_is_the_same_status():
     """YAML reads `200:` as the number 200; OpenAPI means the status "200"."""
-    head = copy.deepcopy(spec())
+    head = copied(spec())
     responses = op(head)["responses"]
     op(head)["responses"] = {int(k): v for k, v in responses.items()}
     assert diff_specs(spec(), head) == []
