@@ -11,9 +11,11 @@ import pytest
 from fuzz_harness.server_process import ServerProcess
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A reference server with demo data on a free port, for one test module."""
+    """A reference server with demo data on a free port, shared by the test modules of a
+    worker that only read from it (a module that writes to its database has its own:
+    tests/sdk/conftest.py)."""
     db: Path = tmp_path_factory.mktemp("db") / "reference.sqlite3"
     with ServerProcess(db) as running:
         yield running

@@ -53,7 +53,9 @@ def run_tool(
     ):
         try:
             code = main(list(argv))
-        except SystemExit as exc:
+        except SystemExit as exc:  # as the interpreter ends: a text is printed, exit 1
+            if exc.code is not None and not isinstance(exc.code, int):
+                print(exc.code, file=err)
             code = exc.code if isinstance(exc.code, int) or exc.code is None else 1
     return subprocess.CompletedProcess(list(argv), code or 0, out.getvalue(), err.getvalue())
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,13 @@ SDK_HOME = Path(_SDK_HOME.name)
 
 
 ClientFactory = Callable[..., Any]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A reference server of this module's own: test_sdk.py loads jobs into its database."""
+    with ServerProcess(tmp_path_factory.mktemp("sdk") / "reference.sqlite3") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -423,6 +423,24 @@ def test_a_pattern_too_costly_to_compare_is_unknown_not_a_hang():
     assert compare_patterns("^[0-9]+$", "^[0-9]*$") == (False, True)  # the pool was replaced
 
 
+def test_one_child_compares_every_pattern_and_a_dead_one_is_replaced():
+    """The comparisons of a process share one child interpreter (its start-up is paid once);
+    a child that died between two comparisons (killed, out of memory) is replaced."""
+    from specdiff import patterns
+
+    assert patterns.lost_and_gained("^a+$", "^a*$") == (False, True)  # in this process
+    first = patterns._WORKER.ask(["automata", "^a+$", "^a*$"], patterns.PATTERN_BUDGET_S)
+    child = patterns._WORKER._process
+    assert first == [False, True]
+    assert child is not None
+    assert patterns._WORKER.ask(["automata", "^b$", "^c$"], 5.0) == [True, True]
+    assert patterns._WORKER._process is child  # the same child
+    child.kill()
+    child.wait()
+    assert patterns._WORKER.ask(["automata", "^b$", "^b$"], 5.0) == [False, False]
+    assert patterns._WORKER._process is not child
+
+
 def test_library_use_from_a_script_without_a_main_guard(tmp_path):
     """diff_specs compares patterns in a child interpreter; a plain script that calls it
     at top level (no `if __name__ == "__main__"`) must work: a multiprocessing "spawn"
