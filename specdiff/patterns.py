@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import functools
 import json
+import os
 import queue
 import re
 import subprocess
@@ -51,6 +52,16 @@ class _Worker:
         self._answers: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()  # one comparison at a time: one child, one pipe
         atexit.register(self.stop)
+        if hasattr(os, "register_at_fork"):  # POSIX
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        """In a forked process: the child and its pipes are the parent's (two writers on one
+        pipe would mix their requests), and the lock may have been held by a thread that
+        does not exist here. Start afresh; the parent's child stays the parent's."""
+        self._process = None
+        self._answers = queue.Queue()
+        self._lock = threading.Lock()
 
     def ask(self, request: list[Any], budget: float) -> Any:
         """The child's answer to ``request`` within ``budget`` seconds, else ``None`` (the

@@ -441,6 +441,33 @@ def test_one_child_compares_every_pattern_and_a_dead_one_is_replaced():
     assert patterns._WORKER._process is not child
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
+def test_a_forked_process_starts_its_own_pattern_child():
+    """A program that forks after a comparison (a multiprocessing "fork" pool), even while
+    another of its threads is comparing, must neither write into its parent's child nor
+    wait for a lock nobody here will release: each process compares through its own."""
+    import signal
+    import warnings
+
+    from specdiff import patterns
+
+    assert patterns.compare_patterns("^[ab]$", "^[abc]$") == (False, True)
+    parents = patterns._WORKER._process
+    assert parents is not None
+    with patterns._WORKER._lock, warnings.catch_warnings():  # a thread is mid-comparison
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads
+        pid = os.fork()
+        if pid == 0:  # the forked process: answer, through a child of its own
+            signal.alarm(20)  # a lock that is never released ends this process, not the test
+            ok = patterns._WORKER.ask(["automata", "^x$", "^xy?$"], 5.0) == [False, True]
+            ok = ok and patterns._WORKER._process is not parents
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert patterns._WORKER._process is parents
+    assert patterns._WORKER.ask(["automata", "^x$", "^x$"], 5.0) == [False, False]
+
+
 def test_library_use_from_a_script_without_a_main_guard(tmp_path):
     """diff_specs compares patterns in a child interpreter; a plain script that calls it
     at top level (no `if __name__ == "__main__"`) must work: a multiprocessing "spawn"
