@@ -25,7 +25,7 @@ def render(
     size: int,
     fuzz: list[toolkit.FuzzResult],
     faults: list[toolkit.FaultTime],
-    loops: dict[str, tuple[float, bool]],
+    loops: dict[str, toolkit.MakeTime],
     when: str,
     safety: list[reliability.Row],
 ) -> str:
@@ -82,9 +82,13 @@ def render(
             f"| self-test faults caught (default 100 examples) | {caught} of {len(faults)};"
             f" slowest {slowest.fault} {slowest.seconds:.1f} s to the verdict |"
         )
-    for target, (seconds, ok) in loops.items():
-        status = "passed" if ok else "FAILED"
-        lines.append(f"| wall time of `make {target}`, warm | {seconds:.0f} s ({status}) |")
+    for target, timed in loops.items():
+        status = "passed" if timed.ok else "FAILED"
+        spread = f"{min(timed.runs):.0f}-{max(timed.runs):.0f} s"
+        lines.append(
+            f"| wall time of `make {target}`, warm, median of {len(timed.runs)} |"
+            f" {timed.median:.0f} s ({spread}; {status}) |"
+        )
     if faults:
         lines += [
             "",
@@ -140,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     print("bench: time to catch each fault ...", flush=True)
     faults = toolkit.fault_times()
     safety = reliability.run()
-    loops: dict[str, tuple[float, bool]] = {}
+    loops: dict[str, toolkit.MakeTime] = {}
     if not args.skip_check:
         for target in ("test", "check"):  # the inner loop: test, then all of check
             print(f"bench: make {target} ...", flush=True)
@@ -164,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             "parse_bytes": size,
             "fuzz": [vars(run) | {"per_second": run.per_second} for run in fuzz],
             "faults": [vars(f) for f in faults],
-            "make_seconds": {target: seconds for target, (seconds, _) in loops.items()},
+            "make_seconds": {target: list(timed.runs) for target, timed in loops.items()},
             "reliability": [vars(r) for r in safety],
             "specdiff_vs_optic": [vars(r) for r in diffs],
         }

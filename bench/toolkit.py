@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from fuzz_harness.selftest import run_one
 ROOT = Path(__file__).resolve().parent.parent  # the repository bench runs in
 
 SEED = 20261124
+MAKE_RUNS = 3  # per make target: the median of three
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,32 @@ def fault_times(seed: int = SEED) -> list[FaultTime]:
     return found
 
 
-def make_seconds(target: str) -> tuple[float, bool]:
-    """Wall time of ``make <target>`` (warm: the venv and node_modules already exist)."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        ["make", "--no-print-directory", target],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return time.perf_counter() - started, result.returncode == 0
+@dataclass(frozen=True)
+class MakeTime:
+    """Wall times of ``make <target>`` run several times in a row, warm (the venv and
+    node_modules exist, bytecode is cached): this machine's speed varies by a third from
+    minute to minute, so one run says little; the median is the figure, the range beside it."""
+
+    runs: tuple[float, ...]
+    ok: bool
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+
+def make_seconds(target: str, runs: int = MAKE_RUNS) -> MakeTime:
+    """``make <target>`` ``runs`` times; ``ok`` only if every run passed."""
+    times, ok = [], True
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = subprocess.run(
+            ["make", "--no-print-directory", target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        times.append(time.perf_counter() - started)
+        ok = ok and result.returncode == 0
+    return MakeTime(tuple(times), ok)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from fuzz_harness.server_process import ServerProcess
+if TYPE_CHECKING:  # imported when a test asks for a server: xdist's controller, which runs
+    # no test, loads this file before it starts the workers
+    from fuzz_harness.server_process import ServerProcess
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +19,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A reference server with demo data on a free port, shared by the test modules of a
     worker that only read from it (a module that writes to its database has its own:
     tests/sdk/conftest.py)."""
+    from fuzz_harness.server_process import ServerProcess
+
     db: Path = tmp_path_factory.mktemp("db") / "reference.sqlite3"
     with ServerProcess(db) as running:
         yield running

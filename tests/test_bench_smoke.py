@@ -10,7 +10,7 @@ import pytest
 from bench import parse_one, parsing, reliability
 from bench.__main__ import render
 from bench.http_servers import HttpResult
-from bench.toolkit import FaultTime, FuzzResult
+from bench.toolkit import FaultTime, FuzzResult, MakeTime
 
 
 def test_every_parser_reads_the_same_jobs():
@@ -55,14 +55,18 @@ def test_table_names_the_peers_and_ratios():
     fuzz = [FuzzResult(1000, 1000, 20.0, 12.5, 60, 0)]
     faults = [FaultTime("no-body-limit", 3.2, "body-too-large", True)]
     safety = [reliability.Row("poison file", "loader exit 2", "refused", True)]
-    loops = {"test": (40.0, True), "check": (58.0, True)}
+    loops = {
+        "test": MakeTime((41.0, 39.5, 40.0), True),
+        "check": MakeTime((58.0, 61.0, 57.0), False),
+    }
     table = render(http, parse, 3_500_000, fuzz, faults, loops, "today", safety)
     assert "| ours | 5,000 | 5.0x |" in table
     assert "| models | 200 | 190-210 | 2.0x (1.8-2.2x) | 100 | 3.0x |" in table
     assert "80 cases/s, + 60 probe requests (passed)" in table
     assert "| no-body-limit | 3.2 | body-too-large |" in table
     assert "| poison file | loader exit 2 | refused | yes |" in table
-    assert "| wall time of `make test`, warm | 40 s (passed) |" in table
+    assert "| wall time of `make test`, warm, median of 3 | 40 s (40-41 s; passed) |" in table
+    assert "| wall time of `make check`, warm, median of 3 | 58 s (57-61 s; FAILED) |" in table
 
 
 @pytest.mark.slow  # starts servers for the reliability rows; CI runs it in test-slow
