@@ -75,10 +75,13 @@ class _Worker:
                 line = self._answers.get(timeout=budget)
             except (OSError, queue.Empty):
                 line = None
-            if line is None:  # over the budget, or the child died
-                self.stop()
-                return None
-            return json.loads(line)
+            try:
+                if line is not None:
+                    return json.loads(line)
+            except ValueError:  # not an answer of ours: a child we cannot trust
+                pass
+            self.stop()  # over the budget, the child died, or it wrote something else
+            return None
 
     def _started(self) -> subprocess.Popen[str]:
         if self._process is not None and self._process.poll() is None:

@@ -425,7 +425,7 @@ def test_a_pattern_too_costly_to_compare_is_unknown_not_a_hang():
 
 def test_one_child_compares_every_pattern_and_a_dead_one_is_replaced():
     """The comparisons of a process share one child interpreter (its start-up is paid once);
-    a child that died between two comparisons (killed, out of memory) is replaced."""
+    a child that died, between two comparisons or in one, is replaced."""
     from specdiff import patterns
 
     assert patterns.lost_and_gained("^a+$", "^a*$") == (False, True)  # in this process
@@ -439,6 +439,10 @@ def test_one_child_compares_every_pattern_and_a_dead_one_is_replaced():
     child.wait()
     assert patterns._WORKER.ask(["automata", "^b$", "^b$"], 5.0) == [False, False]
     assert patterns._WORKER._process is not child
+    # a comparison that ends the child (here a request it cannot read) is unknown, the next
+    # one is answered by a new child
+    assert patterns._WORKER.ask(["automata", 1, 2], 5.0) is None
+    assert patterns._WORKER.ask(["automata", "^b$", "^b?$"], 5.0) == [False, True]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
