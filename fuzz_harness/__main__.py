@@ -1,5 +1,8 @@
 """``python -m fuzz_harness``: the harness' commands (:mod:`fuzz_harness.cli`)."""
 
-from fuzz_harness.cli import harness
+import sys
 
-harness(prog_name="python -m fuzz_harness")
+from fuzz_harness.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

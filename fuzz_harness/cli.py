@@ -33,6 +33,7 @@ from fuzz_harness.report import (
     summary_line,
 )
 from fuzz_harness.runner import COULD_NOT_TEST, Outcome, execute, target_server
+from jobs_metrics_spec import run_command_line
 
 DEFAULT_REPORTS = Path("reports") / "fuzz"
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
@@ -343,3 +344,8 @@ def harness() -> None:
 harness.add_command(run_command)
 harness.add_command(replay_command)
 harness.add_command(selftest_command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m fuzz_harness``: the command's exit code; a usage error is one line, exit 2."""
+    return run_command_line(harness, "python -m fuzz_harness", argv)

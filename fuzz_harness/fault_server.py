@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from fuzz_harness.faults import FAULTS, faulty_app
+from jobs_metrics_spec import run_command_line
 from reference_server import ASGIApp, Settings, serve_command, serve_options
 
 ENV_FAULT = "JM_FAULT"
@@ -55,4 +56,4 @@ def fault_server() -> None:
 fault_server.add_command(serve_with_fault)
 
 if __name__ == "__main__":
-    fault_server(prog_name="python -m fuzz_harness.fault_server")
+    sys.exit(run_command_line(fault_server, "python -m fuzz_harness.fault_server"))

@@ -19,10 +19,11 @@ schemathesis, ``jobs-metrics version`` loads only the spec. Exit codes are the t
 from __future__ import annotations
 
 import importlib
-import sys
 from importlib.metadata import version as installed_version
 
 import click
+
+from jobs_metrics_spec import run_command_line
 
 __all__ = ["cli", "main"]
 
@@ -78,15 +79,4 @@ def version_command() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the group as a tool: the subcommand's exit code; a usage error is one line, exit 2."""
-    try:
-        cli.main(args=argv, prog_name="jobs-metrics", standalone_mode=False)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 0
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        print(f"jobs-metrics: {exc.format_message()}", file=sys.stderr)
-        return 2
-    except click.Abort:
-        return 2
-    return 0
+    return run_command_line(cli, "jobs-metrics", argv)

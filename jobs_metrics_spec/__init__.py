@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from jobs_metrics_spec import aksk
+from jobs_metrics_spec.command_line import run_command_line
 
 # The spec is openapi/jobs-metrics.openapi.yaml in the repository (the path tools and users
 # know); this package carries it as package data (a link to it in a clone, a copy in a wheel).
@@ -281,6 +282,7 @@ __all__ = [
     "load_document",
     "operations",
     "rules_markdown",
+    "run_command_line",
     "signature_rules",
     "spec_document",
     "with_rendered_rules",

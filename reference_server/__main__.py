@@ -1,7 +1,9 @@
 """``python -m reference_server serve|load``: the same commands as ``jobs-metrics serve|load``
 (:mod:`reference_server.cli`)."""
 
-from reference_server.cli import server
+import sys
+
+from reference_server.cli import main
 
 if __name__ == "__main__":
-    server(prog_name="python -m reference_server")
+    sys.exit(main())

@@ -25,6 +25,7 @@ import click
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from jobs_metrics_spec import run_command_line
 from reference_server.http_server import APP_FACTORY, serve
 from reference_server.loader import DEFAULT_MAX_FILE_BYTES, load_file
 from reference_server.settings import Settings, SettingsError
@@ -154,3 +155,9 @@ def server() -> None:
 
 server.add_command(serve_command)
 server.add_command(load_command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m reference_server``: the command's exit code; a usage error is one line,
+    exit 2."""
+    return run_command_line(server, "python -m reference_server", argv)

@@ -129,17 +129,18 @@ def diff_command(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m specdiff``: the command's exit code; a usage error is one line on stderr
-    and exit 2, as ``jobs-metrics`` reports it."""
+    and exit 2, as ``jobs_metrics_spec.run_command_line`` ends every other command of ours
+    (specdiff imports nothing of ours: it compares any OpenAPI document)."""
     try:
-        diff_command.main(args=argv, prog_name="python -m specdiff", standalone_mode=False)
+        result = diff_command.main(args=argv, prog_name="python -m specdiff", standalone_mode=False)
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 0
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except click.ClickException as exc:
         click.echo(f"specdiff: {exc.format_message()}", err=True)
         return 2
     except click.Abort:
         return 2
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def _fail(message: str) -> NoReturn:

@@ -13,13 +13,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
-from fuzz_harness.cli import harness
+from fuzz_harness.cli import main as harness_main
 from fuzz_harness.server_process import ServerProcess
 from jobs_metrics_cli import main as cli_main
 from reference_server.demo import (
@@ -56,7 +55,7 @@ def fuzz(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
     """``python -m fuzz_harness run ARGS``, in this process (schemathesis runs in a child of
     its own either way; ``python -m fuzz_harness`` itself is run by test_levels.py)."""
     return run_tool(
-        partial(harness.main, prog_name="python -m fuzz_harness"),
+        harness_main,
         ["run", "--max-examples", "5", "--seed", "3", *args],
         env={**os.environ, **env},
         cwd=cwd,

@@ -11,13 +11,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
 
 from reference_server import Settings, create_app
-from reference_server.cli import server
+from reference_server.cli import main as server_main
 from reference_server.demo import PROJECT_A, PROJECT_B, Job
 from reference_server.loader import load_file, parse_metrics
 from reference_server.store import LoadError, Store
@@ -62,7 +61,7 @@ def load_cli(path: Path, db: Path) -> subprocess.CompletedProcess[str]:
     """`python -m reference_server load` (what `make load` runs) into project A, in this
     process (the command itself runs from stdin below)."""
     return run_tool(
-        partial(server.main, prog_name="python -m reference_server"),
+        server_main,
         ["load", str(path), "--project-id", PROJECT_A, "--db", str(db)],
         cwd=ROOT,
     )

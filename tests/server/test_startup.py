@@ -11,14 +11,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
 from fuzz_harness.server_process import ServerProcess, free_port
-from reference_server.cli import server
+from reference_server.cli import main as server_main
 from reference_server.store import Store, StoreError, describe_sqlite_error
 from tests.support import ROOT, headers, metrics_url, run_tool
 
@@ -35,7 +34,7 @@ def serve_here(db: Path) -> subprocess.CompletedProcess[str]:
     """:func:`serve` in this process (the command line is the same; the entry points run
     below)."""
     argv = ["serve", "--db", str(db), "--port", str(free_port())]
-    return run_tool(partial(server.main, prog_name="python -m reference_server"), argv, cwd=ROOT)
+    return run_tool(server_main, argv, cwd=ROOT)
 
 
 def _random_bytes(path: Path) -> Path:

@@ -1,0 +1,67 @@
+"""Every command of ours ends the same way (``jobs_metrics_spec.run_command_line``): its exit
+code, and a usage error in one line naming the tool, exit 2."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import click
+import pytest
+
+from fuzz_harness.cli import main as harness_main
+from fuzz_harness.fault_server import fault_server
+from jobs_metrics_cli import main as cli_main
+from jobs_metrics_spec import run_command_line
+from reference_server.cli import main as server_main
+from specdiff.cli import main as specdiff_main
+from tests.support import run_tool
+
+ENTRY_POINTS: dict[str, tuple[Callable[[list[str]], int], list[str]]] = {
+    "jobs-metrics": (cli_main, ["serve", "--port", "0"]),
+    "specdiff": (specdiff_main, ["--format", "xml"]),
+    "fuzz_harness": (harness_main, ["run", "--mode", "sideways"]),
+    "reference_server": (server_main, ["serve", "--port", "0"]),
+    "fuzz_harness.fault_server": (
+        partial(run_command_line, fault_server, "python -m fuzz_harness.fault_server"),
+        ["serve", "--fault", "no-such-fault"],
+    ),
+}
+
+
+@pytest.mark.parametrize("tool", ENTRY_POINTS)
+def test_a_usage_error_is_one_line_naming_the_tool_and_exit_2(tool: str) -> None:
+    """click's standalone mode printed three lines (Usage, Try, Error) for the `python -m`
+    entry points, one of which the harness prints to replay a failure."""
+    main, argv = ENTRY_POINTS[tool]
+    result = run_tool(main, argv)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"{tool}: "), result.stderr
+    assert "Usage:" not in result.stderr
+
+
+@click.command()
+@click.option("--code", type=int, default=0)
+@click.option("--text")
+def _ends(code: int, text: str | None) -> None:
+    if text is not None:
+        raise SystemExit(text)
+    click.get_current_context().exit(code)
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [([], 0), (["--code", "3"], 3), (["--help"], 0), (["--text", "gone"], 1), (["-x"], 2)],
+)
+def test_the_exit_code_is_the_commands(argv: list[str], code: int) -> None:
+    """ctx.exit(code) and --help end with their code (click returns it when not standalone);
+    sys.exit(text) is 1, as Python's own exit is."""
+    assert run_command_line(_ends, "tool", argv) == code
+
+
+def test_a_group_called_bare_prints_its_help() -> None:
+    result = run_tool(cli_main, [])
+    assert result.returncode == 2
+    assert result.stderr.startswith("Usage: jobs-metrics [OPTIONS] COMMAND"), result.stderr
+    assert "version" in result.stderr
