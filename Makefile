@@ -160,7 +160,7 @@ bench: setup system-packages ## Benchmarks vs named peers; writes bench/results/
 	$(PY) -m bench
 
 dist: $(PY_STAMP) ## Build the models, client and toolkit wheels into dist/ (models and client carry the spec's info.version)
-	rm -rf dist
+	rm -rf dist build/lib build/bdist.*  # setuptools never removes a file from build/lib
 	for project in generated/jobs-metrics-models generated/jobs-metrics-client .; do \
 		$(PY) -m build --wheel --no-isolation --outdir dist $$project || exit 1; done
 

@@ -5,6 +5,8 @@ its path: ``pip install`` a user's own pydantic of another minor than the lock's
 then the wheels of ``dist/`` (models, client, toolkit; their dependencies come from the
 package index), which must keep that pydantic (the wheels depend on ranges), then
 
+0. each wheel ships only files git tracks (setuptools copies into ``build/lib`` and never
+   removes a file there, so a module deleted since an earlier build used to ship);
 1. ``jobs-metrics version`` names the spec version the wheels carry;
 2. ``jobs-metrics serve`` starts the reference server from the installed toolkit;
 3. the README's client snippet runs against it (``AuthenticatedClient(base_url, token)``);
@@ -28,6 +30,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,6 +145,30 @@ def wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("  serve: no answer in 60 s")
 
 
+# A wheel's distribution name -> the folder of the project it is built from.
+SOURCES = {
+    "jobs_metrics_toolkit": ROOT,
+    "jobs_metrics_models": ROOT / "generated" / "jobs-metrics-models",
+    "jobs_metrics_client": ROOT / "generated" / "jobs-metrics-client",
+}
+
+
+def untracked(wheel: Path) -> list[str] | None:
+    """The files of ``wheel`` (its metadata aside) that git does not track in the project it
+    was built from; ``None`` when git cannot say (no git, not a clone)."""
+    source = SOURCES[wheel.name.split("-")[0]]
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=source, capture_output=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    tracked = set(listed.decode().split("\0"))
+    with zipfile.ZipFile(wheel) as archive:
+        members = [m for m in archive.namelist() if not m.split("/")[0].endswith(".dist-info")]
+    return sorted(m for m in members if m not in tracked)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pythons", nargs="+", help="interpreters, e.g. python3.12 python3.13")
@@ -154,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{args.dist}: want the wheels {sorted(wanted)}, found {sorted(names)}")
     spec_version = re.search(r"^  version: (\S+)$", (ROOT / "openapi" /
                              "jobs-metrics.openapi.yaml").read_text(), re.M)[1]  # type: ignore[index]  # fmt: skip
+    for wheel in wheels:
+        stray = untracked(wheel)
+        if stray is None:
+            print(f"  {wheel.name}: contents not exercised (git cannot list the sources)")
+        elif stray:
+            raise SystemExit(f"{wheel.name}: ships files git does not track: {', '.join(stray)}")
     for python in args.pythons:
         found = resolve(python)
         if found is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+import zipfile
+from pathlib import Path
 
 import yaml
 
@@ -111,3 +113,23 @@ def test_the_toolkit_pins_the_models_of_its_spec_version_and_ranges_otherwise() 
     exact = {dep.split("==")[0] for dep in project["dependencies"] if "==" in dep}
     assert f"jobs-metrics-models=={spec['info']['version']}" in project["dependencies"]
     assert exact == {"jobs-metrics-models", "schemathesis"}
+
+
+def test_a_wheel_file_git_does_not_track_is_found(tmp_path: Path) -> None:
+    """`make test-wheels` refuses a wheel that ships a file the clone does not track (a
+    module deleted since an earlier build, left in build/lib)."""
+    from scripts.check_wheels import untracked
+
+    wheel = tmp_path / "jobs_metrics_toolkit-0.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name in (
+            "specdiff/cli.py",
+            "specdiff/gone.py",
+            "jobs_metrics_toolkit-0.0.0.dist-info/RECORD",
+        ):
+            archive.writestr(name, "")
+    assert untracked(wheel) == ["specdiff/gone.py"]
+    models = tmp_path / "jobs_metrics_models-0.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(models, "w") as archive:
+        archive.writestr("jobs_metrics_models/__init__.py", "")
+    assert untracked(models) == []  # tracked under generated/jobs-metrics-models/
