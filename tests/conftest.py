@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from unittest import mock
 
 import pytest
 
 if TYPE_CHECKING:  # imported when a test asks for a server: xdist's controller, which runs
     # no test, loads this file before it starts the workers
     from fuzz_harness.server_process import ServerProcess
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_from_the_developers_shell() -> Iterator[None]:
+    """The suite runs the same whatever the shell that starts it holds: a fuzzing engineer's
+    BASE_URL, PROJECT_ID or AK, a JOBS_METRICS_PORT, GitHub's GITHUB_STEP_SUMMARY are taken
+    out of this process' environment, and so of every process a test starts (a test that
+    wants one sets it). The names are the harness' and the server's own declarations."""
+    from fuzz_harness.cli import run_command
+    from reference_server.settings import ENV_PREFIX
+
+    declared = {
+        name
+        for param in run_command.params
+        for name in ([param.envvar] if isinstance(param.envvar, str) else param.envvar or [])
+    }
+    ours = {name for name in os.environ if name in declared or name.startswith(ENV_PREFIX)}
+    with mock.patch.dict(os.environ):
+        for name in ours:
+            del os.environ[name]
+        yield
 
 
 @pytest.fixture(scope="session")
