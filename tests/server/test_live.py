@@ -8,13 +8,16 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 from fuzz_harness.server_process import ServerProcess
-from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A, TOKEN_B
+from jobs_metrics_spec import aksk
+from reference_server.demo import ACCESS_KEY_A, PROJECT_A, PROJECT_B, SECRET_KEY_A, TOKEN_A, TOKEN_B
 from reference_server.loader import load_file
-from tests.support import ROOT, headers, metrics_url
+from tests.support import ROOT, headers, metrics_url, needs_program
 
 
 def post(
@@ -117,3 +120,44 @@ def test_bad_token_file_is_a_clear_error(tmp_path):
     assert result.stderr.strip() == (
         f"error: token file {bad} must hold a JSON object of token -> project ID strings"
     )
+
+
+def _curl_signed(port: int, version: str, signed_host: str) -> tuple[str, Any]:
+    """A successor request signed with A's keys for ``signed_host``, sent by curl over
+    ``version`` (``--http1.1`` or ``--http2-prior-knowledge``): the HTTP version and status
+    curl saw, and the answer's body."""
+    path = f"/v1.0/{PROJECT_A}/streaming/jobs/metrics"
+    body = b'{"job_ids": [1]}'
+    signed = [
+        ("Host", signed_host),
+        ("Content-Type", "application/json"),
+        ("X-Sdk-Date", aksk.sdk_date()),
+        ("X-Project-Id", PROJECT_A),
+    ]
+    authorization = aksk.sign("POST", path, signed, body, ACCESS_KEY_A, SECRET_KEY_A)
+    command = ["curl", "-sS", version, "-X", "POST", f"http://127.0.0.1:{port}{path}",
+               "--data-binary", body.decode(), "-w", "\n%{http_version} %{http_code}",
+               "-H", f"Authorization: {authorization}"]  # fmt: skip
+    for name, value in signed[1:]:  # curl sends Host itself (HTTP/2: the :authority)
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True).stdout
+    answer, _, seen = out.rpartition("\n")
+    return seen, json.loads(answer)
+
+
+@needs_program("curl")
+@pytest.mark.slow  # a server of its own in HTTP/2 mode; CI runs it in test-slow
+def test_a_signed_request_over_http2_is_verified_with_its_authority_as_host(
+    tmp_path: Path,
+) -> None:
+    """HTTP/2 carries no Host header, only the :authority pseudo-header: the verifier takes
+    it as `host`, so a request signed for this server passes and one signed for another
+    host is refused, as over HTTP/1.1."""
+    with ServerProcess(tmp_path / "db.sqlite3", extra_args=("--http", "auto")) as server:
+        here = f"127.0.0.1:{server.port}"
+        for version, http in (("--http1.1", "1.1"), ("--http2-prior-knowledge", "2")):
+            seen, answer = _curl_signed(server.port, version, here)
+            assert seen == f"{http} 200", answer
+            assert [job["job_id"] for job in answer["metrics"]["jobs"]] == [1]
+            seen, answer = _curl_signed(server.port, version, "other.example:80")
+            assert (seen, answer["error_code"]) == (f"{http} 401", "APIGW.0301")
