@@ -118,8 +118,8 @@ lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
 	$(BIN)/mypy reference_server fuzz_harness specdiff jobs_metrics_cli jobs_metrics_spec scripts bench tests
 	$(BIN)/mypy --config-file mypy-generated.ini generated/jobs-metrics-models/jobs_metrics_models generated/jobs-metrics-client/jobs_metrics_client
 
-# --dist loadfile: a test file runs on one worker, so its module fixtures (a live server, the
-# one Spectral run over every broken copy) start once, not once per worker.
+# --dist loadfile: a test file runs on one worker, so its module fixtures (the Spectral and
+# the Redocly run over the broken copies of the spec) start once, not once per worker.
 test: setup ## Run the test suite (what CI runs), without the slow marker; tests needing wrk or chromium are skipped, with the install command, where they are missing (never under CI)
 	$(BIN)/pytest -m "not slow" -n 2 --dist loadfile
 

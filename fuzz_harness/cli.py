@@ -348,4 +348,4 @@ harness.add_command(selftest_command)
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m fuzz_harness``: the command's exit code; a usage error is one line, exit 2."""
-    return run_command_line(harness, "python -m fuzz_harness", argv)
+    return run_command_line(harness, str(harness.name), argv)

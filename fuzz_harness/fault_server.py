@@ -55,5 +55,11 @@ def fault_server() -> None:
 
 fault_server.add_command(serve_with_fault)
 
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m fuzz_harness.fault_server``: a usage error is one line, exit 2."""
+    return run_command_line(fault_server, str(fault_server.name), argv)
+
+
 if __name__ == "__main__":
-    sys.exit(run_command_line(fault_server, "python -m fuzz_harness.fault_server"))
+    sys.exit(main())

@@ -79,4 +79,4 @@ def version_command() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the group as a tool: the subcommand's exit code; a usage error is one line, exit 2."""
-    return run_command_line(cli, "jobs-metrics", argv)
+    return run_command_line(cli, str(cli.name), argv)

@@ -2,10 +2,11 @@
 
 click's standalone mode prints a usage error in three lines ("Usage: ...", "Try ...",
 "Error: ..."); a CI log, the only window a fuzzing engineer may have, reads better with one
-line that names the tool and the option. ``jobs-metrics`` and every ``python -m`` entry point
-(``specdiff``, ``fuzz_harness``, ``reference_server``, the fault server) run their click
-command through :func:`run_command_line`. It lives in the core because every layer has an
-entry point, and the core is the one package they all import.
+line that names the tool and the option. ``jobs-metrics`` and the ``python -m`` entry points
+of the server and the harness (the fault server's too) run their click command through
+:func:`run_command_line`; it lives in the core, the one package all of them import.
+``specdiff``, which imports nothing of ours, ends its ``python -m`` the same way in its own
+``main``.
 """
 
 from __future__ import annotations
@@ -19,16 +20,21 @@ def run_command_line(command: click.Command, prog_name: str, argv: list[str] | N
     """Run ``command`` on ``argv`` (``sys.argv[1:]`` when ``None``): the exit code it ends with;
     a usage error is ``<tool>: <message>`` on stderr and 2, the tool being the last word of
     ``prog_name`` (``python -m specdiff`` -> ``specdiff``)."""
+    tool = prog_name.split()[-1]
     try:
         result = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
-    except SystemExit as exc:  # a command that ends the process itself (sys.exit(code))
-        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    except SystemExit as exc:  # a command that ends the process itself: sys.exit(code)
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)  # sys.exit(text), as the interpreter would
+        return 1
     except click.exceptions.NoArgsIsHelpError as exc:  # a group called bare: its help
         print(exc.format_message(), file=sys.stderr)
         return 2
     except click.ClickException as exc:
-        print(f"{prog_name.split()[-1]}: {exc.format_message()}", file=sys.stderr)
+        print(f"{tool}: {exc.format_message()}", file=sys.stderr)
         return 2
-    except click.Abort:  # Ctrl-C, or an answer of "no" to a prompt
+    except click.Abort:  # Ctrl-C: what was asked was not done. 2, "could not test" for a
+        print(f"{tool}: aborted", file=sys.stderr)  # fuzz run (click's 1 reads "violations")
         return 2
     return result if isinstance(result, int) else 0  # ctx.exit(code), --help, --version

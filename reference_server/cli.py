@@ -160,4 +160,4 @@ server.add_command(load_command)
 def main(argv: list[str] | None = None) -> int:
     """``python -m reference_server``: the command's exit code; a usage error is one line,
     exit 2."""
-    return run_command_line(server, "python -m reference_server", argv)
+    return run_command_line(server, str(server.name), argv)

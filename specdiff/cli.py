@@ -134,11 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = diff_command.main(args=argv, prog_name="python -m specdiff", standalone_mode=False)
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        click.echo(exc.code, err=True)
+        return 1
     except click.ClickException as exc:
         click.echo(f"specdiff: {exc.format_message()}", err=True)
         return 2
-    except click.Abort:
+    except click.Abort:  # Ctrl-C: no verdict (1 would read "breaking")
+        click.echo("specdiff: aborted", err=True)
         return 2
     return result if isinstance(result, int) else 0
 

@@ -31,6 +31,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -70,11 +71,13 @@ class _Worker:
             try:
                 process = self._started()
                 assert process.stdin is not None
-                process.stdin.write(json.dumps(request) + "\n")
-                process.stdin.flush()
-                line = self._answers.get(timeout=budget)
+                _write_all(process.stdin.fileno(), (json.dumps(request) + "\n").encode())
+                line = self._answers.get(timeout=max(budget, 0.0))
             except (OSError, queue.Empty):
                 line = None
+            except BaseException:  # Ctrl-C, a timeout's signal: the child would answer late,
+                self.stop()  # to the next request, and every answer after would be one behind
+                raise
             try:
                 if line is not None:
                     return json.loads(line)
@@ -86,6 +89,7 @@ class _Worker:
     def _started(self) -> subprocess.Popen[str]:
         if self._process is not None and self._process.poll() is None:
             return self._process
+        self.stop()  # a child that died while idle: reap it, close its pipes
         self._answers = queue.Queue()
         self._process = subprocess.Popen(
             [sys.executable, "-c", "from specdiff.patterns import serve; serve()"],
@@ -109,6 +113,15 @@ class _Worker:
                 if pipe is not None:
                     pipe.close()
             self._process = None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``data`` written to the pipe with ``os.write``, never through a buffer: a process
+    forked while a request sat in a buffer would flush that copy into our child when it
+    closes the pipe, and the child would answer the request twice."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _forward(lines: IO[str], answers: queue.Queue[str | None]) -> None:
@@ -308,12 +321,22 @@ def _answer(command: str, old: Any, new: Any) -> Any:
     return lost_and_gained(old, new)
 
 
+def _end_when_orphaned(parent: int) -> None:
+    """The child's watch on its parent: a parent killed (``kill -9``) mid-comparison closes
+    no pipe the child is reading, and the comparison could run for minutes; a new parent
+    process ID says the old one is gone."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def serve() -> None:
     """The child's loop: a request per line on stdin, its answer per line on stdout, until
     stdin ends (the parent stopped or exited). Hypothesis is imported before "ready", so
     no search pays for it within its budget."""
     import hypothesis  # noqa: F401
 
+    threading.Thread(target=_end_when_orphaned, args=(os.getppid(),), daemon=True).start()
     print(_READY, flush=True)
     for line in sys.stdin:
         command, old, new = json.loads(line)

@@ -37,6 +37,18 @@ def _nothing_from_the_developers_shell() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def no_server_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a command-line test run in this process (``tests.support.run_tool``) that must end before
+    the server starts: were the refusal broken, the test fails at once instead of serving
+    inside the test process until the suite's timeout."""
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the server started: the command should have refused first")
+
+    monkeypatch.setattr("reference_server.cli.serve", refuse)
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A reference server with demo data on a free port, shared by the test modules of a
@@ -52,7 +64,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Two items under one node ID are one test to whatever addresses tests by ID (xdist's
     per-file scheduling in ``make test`` ran one of them, silently; ``--lf``; ``pytest
-    FILE::TEST``): refuse the collection instead."""
+    FILE::TEST``): refuse the collection instead. (Under xdist the refusal in a worker shows
+    as an INTERNALERROR naming the node ID, exit 3; in one process as this message.)"""
     twice = sorted(nodeid for nodeid, n in Counter(i.nodeid for i in items).items() if n > 1)
     if twice:
         raise pytest.UsageError(f"tests sharing a node ID: {', '.join(twice)}")

@@ -41,8 +41,10 @@ def run_tool(
 
     An interpreter per call cost 0.2-0.7 s of imports, most of ``make test``'s time in
     command-line tests; the code from ``main`` down is the same. What only a real process
-    shows (the entry points, ``__main__`` guards, stdin, a server that must not start) keeps
-    ``subprocess``. An exception from ``main`` propagates: a traceback, never an exit code."""
+    shows (the entry points, ``__main__`` guards, stdin, a process that must exit) keeps
+    ``subprocess``; a ``serve`` that must refuse before starting runs here only with the
+    ``no_server_starts`` fixture. An exception from ``main`` propagates: a traceback, never
+    an exit code."""
     out, err = io.StringIO(), io.StringIO()
     environment = os.environ if env is None else env
     with (

@@ -4,13 +4,12 @@ code, and a usage error in one line naming the tool, exit 2."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 import click
 import pytest
 
 from fuzz_harness.cli import main as harness_main
-from fuzz_harness.fault_server import fault_server
+from fuzz_harness.fault_server import main as fault_server_main
 from jobs_metrics_cli import main as cli_main
 from jobs_metrics_spec import run_command_line
 from reference_server.cli import main as server_main
@@ -22,13 +21,11 @@ ENTRY_POINTS: dict[str, tuple[Callable[[list[str]], int], list[str]]] = {
     "specdiff": (specdiff_main, ["--format", "xml"]),
     "fuzz_harness": (harness_main, ["run", "--mode", "sideways"]),
     "reference_server": (server_main, ["serve", "--port", "0"]),
-    "fuzz_harness.fault_server": (
-        partial(run_command_line, fault_server, "python -m fuzz_harness.fault_server"),
-        ["serve", "--fault", "no-such-fault"],
-    ),
+    "fuzz_harness.fault_server": (fault_server_main, ["serve", "--fault", "no-such-fault"]),
 }
 
 
+@pytest.mark.usefixtures("no_server_starts")
 @pytest.mark.parametrize("tool", ENTRY_POINTS)
 def test_a_usage_error_is_one_line_naming_the_tool_and_exit_2(tool: str) -> None:
     """click's standalone mode printed three lines (Usage, Try, Error) for the `python -m`
@@ -44,20 +41,32 @@ def test_a_usage_error_is_one_line_naming_the_tool_and_exit_2(tool: str) -> None
 @click.command()
 @click.option("--code", type=int, default=0)
 @click.option("--text")
-def _ends(code: int, text: str | None) -> None:
+@click.option("--abort", is_flag=True)
+def _ends(code: int, text: str | None, abort: bool) -> None:
+    if abort:
+        raise click.Abort  # what click raises on Ctrl-C
     if text is not None:
         raise SystemExit(text)
     click.get_current_context().exit(code)
 
 
 @pytest.mark.parametrize(
-    ("argv", "code"),
-    [([], 0), (["--code", "3"], 3), (["--help"], 0), (["--text", "gone"], 1), (["-x"], 2)],
+    ("argv", "code", "said"),
+    [
+        ([], 0, ""),
+        (["--code", "3"], 3, ""),
+        (["--help"], 0, ""),
+        (["--text", "gone"], 1, "gone\n"),
+        (["--abort"], 2, "tool: aborted\n"),
+        (["-x"], 2, "tool: No such option '-x'.\n"),
+    ],
 )
-def test_the_exit_code_is_the_commands(argv: list[str], code: int) -> None:
+def test_the_exit_code_is_the_commands(argv: list[str], code: int, said: str) -> None:
     """ctx.exit(code) and --help end with their code (click returns it when not standalone);
-    sys.exit(text) is 1, as Python's own exit is."""
-    assert run_command_line(_ends, "tool", argv) == code
+    sys.exit(text) prints the text and is 1, as the interpreter does; Ctrl-C is 2, "what was
+    asked was not done" (click's 1 would read as a fuzz run's "violations")."""
+    result = run_tool(lambda args: run_command_line(_ends, "python -m tool", args), argv)
+    assert (result.returncode, result.stderr) == (code, said)
 
 
 def test_a_group_called_bare_prints_its_help() -> None:

@@ -104,6 +104,13 @@ def test_reference_server_honours_the_contract_long(case):
     case.call_and_validate()
 
 
+@pytest.mark.slow
+@SUCCESSOR.parametrize()
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_successor_refuses_unsigned_requests_as_the_contract_says_long(case):
+    case.call_and_validate()
+
+
 @pytest.mark.parametrize(
     "fault",
     [

@@ -234,6 +234,7 @@ def test_a_bad_access_key_file_is_one_line_without_secrets(
         (["load", "x.json"], {}, "--project-id"),
     ],
 )
+@pytest.mark.usefixtures("no_server_starts")
 def test_a_usage_error_of_serve_and_load_is_one_line_and_exit_2(argv, env, words) -> None:
     result = run_tool(cli_main, argv, env={**os.environ, **env})
     assert result.returncode == 2

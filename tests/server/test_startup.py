@@ -17,24 +17,17 @@ import httpx
 import pytest
 
 from fuzz_harness.server_process import ServerProcess, free_port
-from reference_server.cli import main as server_main
 from reference_server.store import Store, StoreError, describe_sqlite_error
-from tests.support import ROOT, headers, metrics_url, run_tool
+from tests.support import ROOT, headers, metrics_url
 
 
 def serve(db: Path | str, tool: str = "reference_server") -> subprocess.CompletedProcess[str]:
     """``python -m TOOL serve`` on a database it must refuse: it exits before binding the
-    port."""
+    port (a process of its own: were the refusal broken, a server would start, and must not
+    start inside the test's process)."""
     command = [sys.executable, "-m", tool, "serve", "--db", str(db),
                "--port", str(free_port())]  # fmt: skip
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
-
-
-def serve_here(db: Path) -> subprocess.CompletedProcess[str]:
-    """:func:`serve` in this process (the command line is the same; the entry points run
-    below)."""
-    argv = ["serve", "--db", str(db), "--port", str(free_port())]
-    return run_tool(server_main, argv, cwd=ROOT)
 
 
 def _random_bytes(path: Path) -> Path:
@@ -82,7 +75,7 @@ def test_a_database_the_server_cannot_use_is_one_line_and_exit_2(tmp_path: Path,
     make, words = BAD_DATABASES[name]
     db = make(tmp_path / "db.sqlite3")
     before = db.read_bytes() if db.is_file() else None
-    result = serve_here(db)
+    result = serve(db)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

@@ -50,11 +50,22 @@ def _places() -> list[tuple[Any, ...]]:
     return [p for p in places if "description" not in p and "examples" not in p]
 
 
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        document = document[key]
+    return document
+
+
 def _share(side: str, wrong: Any) -> list[tuple[Any, ...]]:
-    """The places this wrong shape replaces on this side: the shapes take turns, so each
-    side puts every place in one wrong shape, and the two sides a different one."""
-    turn = WRONG_SHAPES.index(wrong) + (1 if side == "head" else 0)
-    return _places()[turn % len(WRONG_SHAPES) :: len(WRONG_SHAPES)]
+    """The places this wrong shape replaces on this side: every object and array (where a
+    wrong shape reaches the most code), and a turn of the scalars: the (shape, side) pairs
+    take turns, so each scalar is put in one wrong shape on one side."""
+    document, places = spec(), _places()
+    turns = 2 * len(WRONG_SHAPES)
+    turn = 2 * WRONG_SHAPES.index(wrong) + (1 if side == "head" else 0)
+    scalars = [p for p in places if not isinstance(_at(document, p), dict | list)]
+    mine = set(scalars[turn::turns])
+    return [p for p in places if p in mine or isinstance(_at(document, p), dict | list)]
 
 
 @pytest.mark.parametrize("side", ["base", "head"])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -445,12 +447,62 @@ def test_one_child_compares_every_pattern_and_a_dead_one_is_replaced():
     assert patterns._WORKER.ask(["automata", "^b$", "^b?$"], 5.0) == [False, True]
 
 
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX only")
+def test_a_comparison_interrupted_while_waiting_leaves_no_answer_behind():
+    """Ctrl-C (or any exception) while the child computes: the child is stopped, or its late
+    answer would go to the next comparison, and every answer after it would be one behind."""
+    from specdiff import patterns
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(*_: object) -> None:
+        raise Interrupted
+
+    assert patterns._WORKER.ask(["automata", "^a$", "^a$"], 5.0) == [False, False]
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(Interrupted):  # a comparison of seconds (nested counted groups)
+            patterns._WORKER.ask(["automata", "^([a-z]{1,40}-){1,2}x$", "^([a-z]{1,40}-)x$"], 30)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert patterns._WORKER.ask(["automata", "^b$", "^b$"], 5.0) == [False, False]
+    assert patterns._WORKER.ask(["automata", "^c$", "^d$"], 5.0) == [True, True]
+
+
+@pytest.mark.slow  # a process killed mid-comparison, and a wait for its child; CI runs it
+def test_the_pattern_child_of_a_killed_program_ends():
+    """`kill -9` of a program mid-comparison closes no pipe its child is reading; the child
+    notices its parent is gone and ends, instead of computing on for minutes."""
+    import psutil
+
+    costly = ["automata", "^([a-z]{1,90}-){1,4}x$", "^([a-z]{1,90}-)x$"]  # minutes
+    script = (
+        "from specdiff import patterns\n"
+        "patterns._WORKER.ask(['automata', '^a$', '^a$'], 30)\n"
+        "print(patterns._WORKER._process.pid, flush=True)\n"
+        f"patterns._WORKER.ask({costly!r}, 600)\n"
+    )
+    program = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert program.stdout is not None
+    child = psutil.Process(int(program.stdout.readline()))
+    time.sleep(0.5)  # the long comparison is under way
+    assert child.is_running()
+    program.kill()
+    program.wait()
+    child.wait(timeout=10)  # psutil.TimeoutExpired if it computes on
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
 def test_a_forked_process_starts_its_own_pattern_child():
     """A program that forks after a comparison (a multiprocessing "fork" pool), even while
     another of its threads is comparing, must neither write into its parent's child nor
     wait for a lock nobody here will release: each process compares through its own."""
-    import signal
     import warnings
 
     from specdiff import patterns
