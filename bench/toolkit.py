@@ -76,20 +76,32 @@ def fault_times(seed: int = SEED) -> list[FaultTime]:
 class MakeTime:
     """Wall times of ``make <target>`` run several times in a row, warm (the venv and
     node_modules exist, bytecode is cached): this machine's speed varies by a third from
-    minute to minute, so one run says little; the median is the figure, the range beside it."""
+    minute to minute, so one run says little; the median is the figure, the range beside it.
+    ``failures``: what each failed run reported (pytest's FAILED/ERROR lines, else its last
+    lines), so a failure in the bench can be read, not only counted."""
 
     runs: tuple[float, ...]
-    ok: bool
+    failures: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
 
     @property
     def median(self) -> float:
         return statistics.median(self.runs)
 
 
+def _what_failed(output: str) -> str:
+    lines = output.splitlines()
+    said = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    return "; ".join(said or lines[-5:])
+
+
 def make_seconds(target: str, runs: int = MAKE_RUNS) -> MakeTime:
-    """``make <target>`` ``runs`` times; ``ok`` only if every run passed."""
-    times, ok = [], True
-    for _ in range(runs):
+    """``make <target>`` ``runs`` times."""
+    times, failures = [], []
+    for run in range(1, runs + 1):
         started = time.perf_counter()
         result = subprocess.run(
             ["make", "--no-print-directory", target],
@@ -99,5 +111,6 @@ def make_seconds(target: str, runs: int = MAKE_RUNS) -> MakeTime:
             check=False,
         )
         times.append(time.perf_counter() - started)
-        ok = ok and result.returncode == 0
-    return MakeTime(tuple(times), ok)
+        if result.returncode != 0:
+            failures.append(f"run {run}: {_what_failed(result.stdout + result.stderr)}")
+    return MakeTime(tuple(times), tuple(failures))

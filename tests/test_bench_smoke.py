@@ -56,8 +56,8 @@ def test_table_names_the_peers_and_ratios():
     faults = [FaultTime("no-body-limit", 3.2, "body-too-large", True)]
     safety = [reliability.Row("poison file", "loader exit 2", "refused", True)]
     loops = {
-        "test": MakeTime((41.0, 39.5, 40.0), True),
-        "check": MakeTime((58.0, 61.0, 57.0), False),
+        "test": MakeTime((41.0, 39.5, 40.0)),
+        "check": MakeTime((58.0, 61.0, 57.0), ("run 2: FAILED tests/test_x.py::test_y",)),
     }
     table = render(http, parse, 3_500_000, fuzz, faults, loops, "today", safety)
     assert "| ours | 5,000 | 5.0x |" in table
@@ -66,7 +66,8 @@ def test_table_names_the_peers_and_ratios():
     assert "| no-body-limit | 3.2 | body-too-large |" in table
     assert "| poison file | loader exit 2 | refused | yes |" in table
     assert "| wall time of `make test`, warm, median of 3 | 40 s (40-41 s; passed) |" in table
-    assert "| wall time of `make check`, warm, median of 3 | 58 s (57-61 s; FAILED) |" in table
+    assert "| wall time of `make check`, warm, median of 3 | 58 s (57-61 s; 1 FAILED) |" in table
+    assert "\n`make check` run 2: FAILED tests/test_x.py::test_y" in table
 
 
 @pytest.mark.slow  # starts servers for the reliability rows; CI runs it in test-slow
