@@ -49,20 +49,19 @@ class _Worker:
     any platform (``select`` on a pipe is POSIX only)."""
 
     def __init__(self) -> None:
-        self._process: subprocess.Popen[str] | None = None
-        self._answers: queue.Queue[str | None] = queue.Queue()
-        self._lock = threading.Lock()  # one comparison at a time: one child, one pipe
+        self._forget()
         atexit.register(self.stop)
         if hasattr(os, "register_at_fork"):  # POSIX
             os.register_at_fork(after_in_child=self._forget)
 
     def _forget(self) -> None:
-        """In a forked process: the child and its pipes are the parent's (two writers on one
-        pipe would mix their requests), and the lock may have been held by a thread that
-        does not exist here. Start afresh; the parent's child stays the parent's."""
-        self._process = None
-        self._answers = queue.Queue()
-        self._lock = threading.Lock()
+        """No child yet. Also in a forked process: the child and its pipes are the parent's
+        (two writers on one pipe would mix their requests), and the lock may have been held
+        by a thread that does not exist here. Start afresh; the parent's child stays the
+        parent's."""
+        self._process: subprocess.Popen[str] | None = None
+        self._answers: queue.Queue[str | None] = queue.Queue()
+        self._lock = threading.Lock()  # one comparison at a time: one child, one pipe
 
     def ask(self, request: list[Any], budget: float) -> Any:
         """The child's answer to ``request`` within ``budget`` seconds, else ``None`` (the
