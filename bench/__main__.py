@@ -30,8 +30,11 @@ def loop_rows(loops: dict[str, toolkit.MakeTime]) -> list[str]:
             f"| wall time of `make {target}`, warm, median of {len(timed.runs)} |"
             f" {timed.median:.0f} s ({spread}; {status}) |"
         )
-    failed = [f"`make {t}` {failure}" for t, timed in loops.items() for failure in timed.failures]
-    return rows + (["", *failed] if failed else [])
+    for target, timed in loops.items():
+        for failure in timed.failures:
+            run, _, said = failure.partition(": ")
+            rows.append(f"\n`make {target}` {run}:\n\n```text\n{said}\n```")
+    return rows
 
 
 def render(

@@ -77,8 +77,8 @@ class MakeTime:
     """Wall times of ``make <target>`` run several times in a row, warm (the venv and
     node_modules exist, bytecode is cached): this machine's speed varies by a third from
     minute to minute, so one run says little; the median is the figure, the range beside it.
-    ``failures``: what each failed run reported (pytest's FAILED/ERROR lines, else its last
-    lines), so a failure in the bench can be read, not only counted."""
+    ``failures``: what each failed run reported (:func:`what_failed`), so a failure in the
+    bench can be read, not only counted."""
 
     runs: tuple[float, ...]
     failures: tuple[str, ...] = ()
@@ -92,10 +92,13 @@ class MakeTime:
         return statistics.median(self.runs)
 
 
-def _what_failed(output: str) -> str:
+def what_failed(output: str, most: int = 60) -> str:
+    """pytest's FAILED/ERROR lines, then its ``E`` lines (the assertion and its message,
+    which the one-line summary cuts to the terminal's width); else the last lines."""
     lines = output.splitlines()
     said = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
-    return "; ".join(said or lines[-5:])
+    told = [line[:2000] for line in lines if line.startswith("E ")][:most]
+    return "\n".join([*said, *told] if said else lines[-5:])
 
 
 def make_seconds(target: str, runs: int = MAKE_RUNS) -> MakeTime:
@@ -112,5 +115,5 @@ def make_seconds(target: str, runs: int = MAKE_RUNS) -> MakeTime:
         )
         times.append(time.perf_counter() - started)
         if result.returncode != 0:
-            failures.append(f"run {run}: {_what_failed(result.stdout + result.stderr)}")
+            failures.append(f"run {run}: {what_failed(result.stdout + result.stderr)}")
     return MakeTime(tuple(times), tuple(failures))

@@ -35,15 +35,24 @@ class Outcome:
         return self.exit_code == (CONFORMS if self.fault == CORRECT else VIOLATIONS)
 
 
-def run_one(fault: str, seed: int, max_examples: int, *, strict: bool = True) -> Outcome:
+def run_one(
+    fault: str,
+    seed: int,
+    max_examples: int,
+    *,
+    strict: bool = True,
+    report_dir: Path | None = None,
+) -> Outcome:
     """Fuzz one fault-injected reference server (or the correct one) with the demo identities.
 
     Strict by default: a fault that breaks a should rule must be caught too (without strict
-    it is a warning, which the tests check separately).
+    it is a warning, which the tests check separately). The run's reports go to
+    ``report_dir`` when given (to read why an outcome was not the expected one), else to a
+    temporary directory.
     """
     started = time.monotonic()
     me, other = demo_identities()
-    with tempfile.TemporaryDirectory(prefix="selftest-") as reports:
+    with tempfile.TemporaryDirectory(prefix="selftest-") as scratch:
         options = FuzzOptions(
             None,
             me,
@@ -52,7 +61,7 @@ def run_one(fault: str, seed: int, max_examples: int, *, strict: bool = True) ->
             seed=seed,
             mode="all",
             workers=1,
-            report_dir=Path(reports),
+            report_dir=report_dir or Path(scratch),
             strict=strict,
         )
         module = "reference_server" if fault == CORRECT else "fuzz_harness.fault_server"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -69,3 +70,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     twice = sorted(nodeid for nodeid, n in Counter(i.nodeid for i in items).items() if n > 1)
     if twice:
         raise pytest.UsageError(f"tests sharing a node ID: {', '.join(twice)}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Python's garbage collector, tuned for a test session (``make test`` is bound by CPU,
+    and measured with ``gc.callbacks`` its collections took a tenth of a worker's): a young
+    collection every 20,000 allocations instead of 700, and an old one ten times rarer. A
+    session holds a few GiB more at most (the machine has 24)."""
+    gc.set_threshold(20_000, 20, 20)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection built (the modules, schemathesis' operations, Hypothesis) lives for
+    the whole session: frozen, the full collections after it do not scan it again."""
+    gc.freeze()

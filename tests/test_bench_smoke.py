@@ -10,7 +10,7 @@ import pytest
 from bench import parse_one, parsing, reliability
 from bench.__main__ import render
 from bench.http_servers import HttpResult
-from bench.toolkit import FaultTime, FuzzResult, MakeTime
+from bench.toolkit import FaultTime, FuzzResult, MakeTime, what_failed
 
 
 def test_every_parser_reads_the_same_jobs():
@@ -67,7 +67,7 @@ def test_table_names_the_peers_and_ratios():
     assert "| poison file | loader exit 2 | refused | yes |" in table
     assert "| wall time of `make test`, warm, median of 3 | 40 s (40-41 s; passed) |" in table
     assert "| wall time of `make check`, warm, median of 3 | 58 s (57-61 s; 1 FAILED) |" in table
-    assert "\n`make check` run 2: FAILED tests/test_x.py::test_y" in table
+    assert "\n`make check` run 2:\n\n```text\nFAILED tests/test_x.py::test_y\n```" in table
 
 
 @pytest.mark.slow  # starts servers for the reliability rows; CI runs it in test-slow
@@ -75,3 +75,22 @@ def test_reliability_rows_run_at_small_sizes():
     """Rows measure and judge (full sizes in `make bench`; the attacks: tests/reliability)."""
     rows = [reliability.poison(), reliability.mixed_loads(seconds=1)]
     assert [row.met for row in rows] == [True, True], rows
+
+
+def test_a_failed_run_is_reported_with_its_assertion_not_only_its_name():
+    """The one-line summary cuts the message to the terminal's width: the ``E`` lines keep it."""
+    output = "\n".join(
+        [
+            "    def test_y():",
+            ">       assert outcome.exit_code == 0, outcome",
+            "E       AssertionError: Outcome(caught_by='connection-stable')",
+            "E       assert 1 == 0",
+            "FAILED tests/test_x.py::test_y - AssertionError: Outcome(caug...",
+        ]
+    )
+    assert what_failed(output).splitlines() == [
+        "FAILED tests/test_x.py::test_y - AssertionError: Outcome(caug...",
+        "E       AssertionError: Outcome(caught_by='connection-stable')",
+        "E       assert 1 == 0",
+    ]
+    assert what_failed("make: *** [test] Killed\nlast") == "make: *** [test] Killed\nlast"
