@@ -91,7 +91,11 @@ class _Worker:
         self.stop()  # a child that died while idle: reap it, close its pipes
         self._answers = queue.Queue()
         self._process = subprocess.Popen(
-            [sys.executable, "-c", "from specdiff.patterns import serve; serve()"],
+            # This file as a script, not ``-c "from specdiff.patterns import serve"``: that
+            # import runs the package's __init__ (the whole differ, jsonschema), a third of
+            # the child's start-up, for nothing it uses. -P: the file's folder (specdiff/)
+            # does not go on sys.path, where its modules would shadow top-level ones.
+            [sys.executable, "-P", __file__],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True, encoding="utf-8",
         )  # fmt: skip
@@ -340,3 +344,7 @@ def serve() -> None:
     for line in sys.stdin:
         command, old, new = json.loads(line)
         print(json.dumps(_answer(command, old, new)), flush=True)
+
+
+if __name__ == "__main__":
+    serve()
