@@ -8,10 +8,12 @@ header blocks too long for a command line go to files beside the report.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 import shlex
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -160,6 +162,14 @@ def _finite(value: Any) -> bool:
     return True
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every client the harness opens (an https BASE_URL). httpx would
+    build one per client, loading the CA bundle each time (30 ms of CPU), and a failure's
+    recheck opens a client per send."""
+    return httpx.create_ssl_context()
+
+
 def _chunks(body: bytes) -> Iterator[bytes]:
     for start in range(0, len(body), CHUNK):
         yield body[start : start + CHUNK]
@@ -180,14 +190,22 @@ class Sender:
     previous: Request | None = None
     _last: Request | None = None
 
-    def __post_init__(self) -> None:
-        self._client = self._new_client()
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
 
     def _new_client(self) -> httpx.Client:
-        return httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        return httpx.Client(timeout=TIMEOUT, follow_redirects=False, verify=_tls())
+
+    def _kept(self) -> httpx.Client:
+        """The keep-alive client, opened when the first request is sent (a Sender that only
+        signs requests, to print or check them, opens none)."""
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
 
     def close(self) -> None:
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def resolve(self, value: str) -> str:
         for name, secret in self.secrets.items():
@@ -199,7 +217,7 @@ class Sender:
 
     def send(self, request: Request) -> Answer:
         self.previous, self._last = self._last, request
-        return self._send(self._client, request)
+        return self._send(self._kept(), request)
 
     def send_fresh(self, *requests: Request) -> list[Answer]:
         """Send ``requests`` in turn on one new connection, closed after."""

@@ -40,14 +40,15 @@ def _nothing_from_the_developers_shell() -> Iterator[None]:
 
 @pytest.fixture
 def no_server_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """For a command-line test run in this process (``tests.support.run_tool``) that must end before
-    the server starts: were the refusal broken, the test fails at once instead of serving
-    inside the test process until the suite's timeout."""
+    """For a command-line test run in this process (``tests.support.run_tool``) that must end
+    before the server starts: everything up to Granian runs (the options, the database and
+    token checks of ``serve``), and were the refusal broken, the test fails at once instead of
+    serving inside the test process until the suite's timeout."""
 
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("the server started: the command should have refused first")
 
-    monkeypatch.setattr("reference_server.cli.serve", refuse)
+    monkeypatch.setattr("granian.Granian", refuse)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -78,6 +79,13 @@ def copied(document: Any) -> Any:
 def validator(name: str, document: dict[str, Any] | None = None) -> Draft202012Validator:
     """A JSON Schema validator for ``components.schemas[name]``, refs resolved in the spec."""
     return schema_validator(document or spec(), name)
+
+
+@cache
+def http() -> httpx.Client:
+    """One client for the tests' requests to live servers: an ``httpx.post`` builds a
+    client per call, and its TLS context (the CA bundle loaded, 30 ms of CPU) with it."""
+    return httpx.Client(timeout=10)
 
 
 def metrics_url(base: str, project_id: str = PROJECT_A) -> str:

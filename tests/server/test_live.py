@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -15,17 +14,16 @@ import pytest
 
 from fuzz_harness.server_process import ServerProcess
 from jobs_metrics_spec import aksk
+from reference_server.cli import main
 from reference_server.demo import ACCESS_KEY_A, PROJECT_A, PROJECT_B, SECRET_KEY_A, TOKEN_A, TOKEN_B
 from reference_server.loader import load_file
-from tests.support import ROOT, headers, metrics_url, needs_program
+from tests.support import headers, http, metrics_url, needs_program, run_tool
 
 
 def post(
     server: ServerProcess, body: object, token: str = TOKEN_A, project: str = PROJECT_A
 ) -> httpx.Response:
-    return httpx.post(
-        metrics_url(server.base_url, project), json=body, headers=headers(token), timeout=10
-    )
+    return http().post(metrics_url(server.base_url, project), json=body, headers=headers(token))
 
 
 def test_serves_the_seed_request_with_demo_data(server):
@@ -35,7 +33,7 @@ def test_serves_the_seed_request_with_demo_data(server):
 
 
 def test_405_over_http_has_allow(server):
-    answer = httpx.get(metrics_url(server.base_url), headers=headers(), timeout=10)
+    answer = http().get(metrics_url(server.base_url), headers=headers())
     assert answer.status_code == 405
     assert answer.headers["allow"] == "POST"
     assert answer.json()["error_id"] == "CS.10003"
@@ -86,36 +84,16 @@ def test_data_survives_a_restart(tmp_path: Path):
 
 
 def test_help_documents_the_options():
-    result = subprocess.run(
-        [sys.executable, "-m", "reference_server", "serve", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_tool(main, ["serve", "--help"])
     for option in ("--host", "--port", "--db", "--tokens-file"):
         assert option in result.stdout
 
 
+@pytest.mark.usefixtures("no_server_starts")
 def test_bad_token_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "tokens.json"
     bad.write_text("[1, 2]")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reference_server",
-            "serve",
-            "--tokens-file",
-            str(bad),
-            "--port",
-            "1",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_tool(main, ["serve", "--tokens-file", str(bad), "--port", "1"])
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: token file {bad} must hold a JSON object of token -> project ID strings"

@@ -56,31 +56,52 @@ def _at(document: Any, path: tuple[Any, ...]) -> Any:
     return document
 
 
+PAIRS = [(wrong, side) for wrong in WRONG_SHAPES for side in ("base", "head")]
+
+
 def _share(side: str, wrong: Any) -> list[tuple[Any, ...]]:
     """The places this wrong shape replaces on this side: every object and array (where a
     wrong shape reaches the most code), and a turn of the scalars: the (shape, side) pairs
     take turns, so each scalar is put in one wrong shape on one side."""
     document, places = spec(), _places()
-    turns = 2 * len(WRONG_SHAPES)
-    turn = 2 * WRONG_SHAPES.index(wrong) + (1 if side == "head" else 0)
+    turn = PAIRS.index((wrong, side))
     scalars = [p for p in places if not isinstance(_at(document, p), dict | list)]
-    mine = set(scalars[turn::turns])
+    mine = set(scalars[turn :: len(PAIRS)])
     return [p for p in places if p in mine or isinstance(_at(document, p), dict | list)]
 
 
-@pytest.mark.parametrize("side", ["base", "head"])
-@pytest.mark.parametrize("wrong", WRONG_SHAPES, ids=lambda w: type(w).__name__)
-def test_any_node_of_the_wrong_shape_is_an_input_error_or_compared(side: str, wrong: Any) -> None:
-    """Each place of the spec replaced by a value of another shape, on either side: the check
-    refuses it, or the comparison runs to the end; never an exception from inside it."""
-    document = spec()
+def _refusals(document: Any, side: str, wrong: Any, paths: list[tuple[Any, ...]]) -> list[str]:
+    """Each place replaced by ``wrong`` on ``side``, diffed: the input errors it got (an
+    exception from inside the comparison fails the test)."""
     refusals = []
-    for path in _share(side, wrong):
+    for path in paths:
         broken = _replaced(document, path, wrong)
         try:
             diff_specs(broken, document) if side == "base" else diff_specs(document, broken)
         except InputError as exc:
             refusals.append(str(exc))
+    return refusals
+
+
+def test_every_node_of_a_wrong_shape_is_an_input_error_or_compared() -> None:
+    """Each place of the spec replaced by a value of another shape: the check refuses it, or
+    the comparison runs to the end; never an exception from inside it. Here each place gets
+    one (shape, side) pair, in turn; the test below gives every object and array all of
+    them (test-slow)."""
+    document, places = spec(), _places()
+    for turn, (wrong, side) in enumerate(PAIRS):
+        refusals = _refusals(document, side, wrong, places[turn :: len(PAIRS)])
+        assert refusals, (wrong, side)
+        assert all(r.startswith(f"the {side} spec is not") for r in refusals), refusals
+
+
+@pytest.mark.slow  # 800 comparisons, 7 s: CI runs it in test-slow
+@pytest.mark.parametrize("side", ["base", "head"])
+@pytest.mark.parametrize("wrong", WRONG_SHAPES, ids=lambda w: type(w).__name__)
+def test_any_node_of_the_wrong_shape_is_an_input_error_or_compared(side: str, wrong: Any) -> None:
+    """Each object and array of the spec replaced by each value of another shape, on either
+    side, and each scalar by one: the check refuses it, or the comparison runs to the end."""
+    refusals = _refusals(spec(), side, wrong, _share(side, wrong))
     assert refusals
     assert all(r.startswith(f"the {side} spec is not") for r in refusals), refusals
 
