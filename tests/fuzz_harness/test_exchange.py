@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 
-from fuzz_harness.exchange import Request, curl
+import httpx
+import pytest
+
+from fuzz_harness.exchange import Request, Sender, curl
 
 
 def test_token_header_is_printed_as_the_placeholder():
@@ -26,3 +30,30 @@ def test_shell_characters_beside_a_placeholder_reach_curl_unchanged(tmp_path):
         check=True,
     ).stdout
     assert shown == "X-Odd: " + value.replace("$AUTH_TOKEN", "secret")
+
+
+def test_the_harness_builds_one_tls_context_and_no_client_before_it_sends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """httpx builds a TLS context per client (the CA bundle loaded, 30 ms of CPU): the
+    harness' clients share one, and a Sender that only signs opens no client."""
+    from fuzz_harness import exchange
+
+    built: list[ssl.SSLContext] = []
+    real = httpx.create_ssl_context
+
+    def counted() -> ssl.SSLContext:
+        built.append(real())
+        return built[-1]
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counted)
+    exchange._tls.cache_clear()
+    signer = Sender("http://127.0.0.1:9", {"AUTH_TOKEN": "t"})
+    signer.signed(Request("POST", "/x", (("X-Auth-Token", "$AUTH_TOKEN"),), b"{}"))
+    assert signer._client is None
+    assert built == []
+    clients = [Sender("http://127.0.0.1:9")._new_client() for _ in range(3)]
+    assert len(built) == 1
+    for client in clients:
+        client.close()
+    exchange._tls.cache_clear()
