@@ -93,8 +93,9 @@ class MakeTime:
 
 
 def what_failed(output: str, most: int = 60) -> str:
-    """pytest's FAILED/ERROR lines, then its ``E`` lines (the assertion and its message,
-    which the one-line summary cuts to the terminal's width); else the last lines."""
+    """pytest's FAILED/ERROR lines, then its first ``most`` ``E`` lines (the assertions and
+    their messages, which the one-line summary cuts to the terminal's width); else the last
+    lines."""
     lines = output.splitlines()
     said = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
     told = [line[:2000] for line in lines if line.startswith("E ")][:most]

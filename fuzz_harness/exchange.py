@@ -8,12 +8,12 @@ header blocks too long for a command line go to files beside the report.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
 import shlex
 import ssl
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -162,12 +162,18 @@ def _finite(value: Any) -> bool:
     return True
 
 
-@functools.cache
+_THREAD = threading.local()
+
+
 def _tls() -> ssl.SSLContext:
-    """One TLS context for every client the harness opens (an https BASE_URL). httpx would
+    """One TLS context per thread for the harness' clients (an https BASE_URL). httpx would
     build one per client, loading the CA bundle each time (30 ms of CPU), and a failure's
-    recheck opens a client per send."""
-    return httpx.create_ssl_context()
+    recheck opens a client per send. Not one for all threads: httpcore sets the context's
+    ALPN protocols on each connection, and the self-test runs its fuzz runs in threads."""
+    context: ssl.SSLContext | None = getattr(_THREAD, "tls", None)
+    if context is None:
+        context = _THREAD.tls = httpx.create_ssl_context()
+    return context
 
 
 def _chunks(body: bytes) -> Iterator[bytes]:
@@ -190,7 +196,7 @@ class Sender:
     previous: Request | None = None
     _last: Request | None = None
 
-    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _client: httpx.Client | None = field(default=None, init=False, repr=False, compare=False)
 
     def _new_client(self) -> httpx.Client:
         return httpx.Client(timeout=TIMEOUT, follow_redirects=False, verify=_tls())

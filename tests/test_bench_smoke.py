@@ -77,7 +77,7 @@ def test_reliability_rows_run_at_small_sizes():
     assert [row.met for row in rows] == [True, True], rows
 
 
-def test_a_failed_run_is_reported_with_its_assertion_not_only_its_name():
+def test_a_failed_run_is_reported_with_its_assertion_not_only_its_name() -> None:
     """The one-line summary cuts the message to the terminal's width: the ``E`` lines keep it."""
     output = "\n".join(
         [

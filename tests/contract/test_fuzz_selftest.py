@@ -7,6 +7,8 @@ checks that the rule the fault breaks is the one reported failed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fuzz_harness.faults import FAULTS
@@ -89,12 +91,14 @@ def test_every_fault_names_the_rule_it_breaks():
         pytest.param(50, marks=pytest.mark.slow),  # as many generated cases as the faults get
     ],
 )
-def test_correct_server_passes(examples, tmp_path):
+def test_correct_server_passes(examples: int, tmp_path: Path) -> None:
     outcome = run_one(CORRECT, SEED, examples, report_dir=tmp_path)
     # A false FAIL of the real server is what a fuzz verdict must never give: the message
-    # carries the whole report, so a failure seen once (in a CI log) can be understood.
+    # carries the whole report, so a failure seen once (in a CI log) can be understood. (A
+    # string: pytest cuts any other message to 240 characters.)
     report = tmp_path / "conformance.md"
-    assert outcome.exit_code == 0, (outcome, report.read_text() if report.exists() else "")
+    said = report.read_text() if report.exists() else "(no report)"
+    assert outcome.exit_code == 0, f"{outcome}\n{said}"
 
 
 def _check(fault: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ssl
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -36,7 +38,8 @@ def test_the_harness_builds_one_tls_context_and_no_client_before_it_sends(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """httpx builds a TLS context per client (the CA bundle loaded, 30 ms of CPU): the
-    harness' clients share one, and a Sender that only signs opens no client."""
+    harness' clients of one thread share one (another thread gets its own), and a Sender
+    that only signs opens no client."""
     from fuzz_harness import exchange
 
     built: list[ssl.SSLContext] = []
@@ -47,13 +50,15 @@ def test_the_harness_builds_one_tls_context_and_no_client_before_it_sends(
         return built[-1]
 
     monkeypatch.setattr(httpx, "create_ssl_context", counted)
-    exchange._tls.cache_clear()
+    monkeypatch.setattr(exchange, "_THREAD", threading.local())
     signer = Sender("http://127.0.0.1:9", {"AUTH_TOKEN": "t"})
     signer.signed(Request("POST", "/x", (("X-Auth-Token", "$AUTH_TOKEN"),), b"{}"))
     assert signer._client is None
     assert built == []
     clients = [Sender("http://127.0.0.1:9")._new_client() for _ in range(3)]
     assert len(built) == 1
+    other = ThreadPoolExecutor(1).submit(lambda: Sender("http://127.0.0.1:9")._new_client())
+    clients.append(other.result())
+    assert len(built) == 2
     for client in clients:
         client.close()
-    exchange._tls.cache_clear()

@@ -83,17 +83,18 @@ def test_data_survives_a_restart(tmp_path: Path):
         assert post(second, {"job_ids": [7777, 1]}).json()["payload"] == before
 
 
-def test_help_documents_the_options():
+def test_help_documents_the_options() -> None:
     result = run_tool(main, ["serve", "--help"])
     for option in ("--host", "--port", "--db", "--tokens-file"):
         assert option in result.stdout
 
 
 @pytest.mark.usefixtures("no_server_starts")
-def test_bad_token_file_is_a_clear_error(tmp_path):
+def test_bad_token_file_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "tokens.json"
     bad.write_text("[1, 2]")
-    result = run_tool(main, ["serve", "--tokens-file", str(bad), "--port", "1"])
+    db = tmp_path / "db.sqlite3"
+    result = run_tool(main, ["serve", "--tokens-file", str(bad), "--db", str(db), "--port", "1"])
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: token file {bad} must hold a JSON object of token -> project ID strings"

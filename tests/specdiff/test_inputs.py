@@ -43,11 +43,9 @@ def _replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 
 def _places() -> list[tuple[Any, ...]]:
-    """The operation and the components it references: every place specdiff reads (the
-    descriptions, examples and the rest of the document are the same words over again)."""
-    document = spec()
-    places = [p for p in _nodes(document) if p[:2] in (("paths", METRICS_PATH), ("components",))]
-    return [p for p in places if "description" not in p and "examples" not in p]
+    """Every place of the spec but its words (descriptions and examples, which specdiff
+    compares as text whatever their shape)."""
+    return [p for p in _nodes(spec()) if "description" not in p and "examples" not in p]
 
 
 def _at(document: Any, path: tuple[Any, ...]) -> Any:
@@ -56,54 +54,75 @@ def _at(document: Any, path: tuple[Any, ...]) -> Any:
     return document
 
 
-PAIRS = [(wrong, side) for wrong in WRONG_SHAPES for side in ("base", "head")]
+Turn = tuple[tuple[Any, ...], Any, str]  # a place, the wrong shape put there, the side
 
 
-def _share(side: str, wrong: Any) -> list[tuple[Any, ...]]:
-    """The places this wrong shape replaces on this side: every object and array (where a
-    wrong shape reaches the most code), and a turn of the scalars: the (shape, side) pairs
-    take turns, so each scalar is put in one wrong shape on one side."""
-    document, places = spec(), _places()
-    turn = PAIRS.index((wrong, side))
-    scalars = [p for p in places if not isinstance(_at(document, p), dict | list)]
-    mine = set(scalars[turn :: len(PAIRS)])
-    return [p for p in places if p in mine or isinstance(_at(document, p), dict | list)]
+def _wrong_for(value: Any) -> list[Any]:
+    """The shapes that are wrong for ``value``: those of another type."""
+    return [wrong for wrong in WRONG_SHAPES if type(wrong) is not type(value)]
 
 
-def _refusals(document: Any, side: str, wrong: Any, paths: list[tuple[Any, ...]]) -> list[str]:
-    """Each place replaced by ``wrong`` on ``side``, diffed: the input errors it got (an
-    exception from inside the comparison fails the test)."""
+def _turns(document: Any, places: list[tuple[Any, ...]]) -> list[Turn]:
+    """Each place in one wrong shape on one side, the shapes and sides taking turns."""
+    turns = []
+    for index, path in enumerate(places):
+        shapes = _wrong_for(_at(document, path))
+        side = ("base", "head")[index // len(shapes) % 2]
+        turns.append((path, shapes[index % len(shapes)], side))
+    return turns
+
+
+def _every(document: Any, places: list[tuple[Any, ...]]) -> list[Turn]:
+    """Each object and array in every wrong shape on both sides (where a wrong shape
+    reaches the most code), and each scalar in one, in turn."""
+    containers = [p for p in places if isinstance(_at(document, p), dict | list)]
+    scalars = [p for p in places if p not in set(containers)]
+    every = [
+        (path, wrong, side)
+        for path in containers
+        for wrong in _wrong_for(_at(document, path))
+        for side in ("base", "head")
+    ]
+    return every + _turns(document, scalars)
+
+
+def _refusals(document: Any, turns: list[Turn]) -> list[tuple[str, str]]:
+    """Each turn's document diffed with the spec on the other side: the side and the input
+    error of each refusal (an exception from inside the comparison fails the test)."""
     refusals = []
-    for path in paths:
+    for path, wrong, side in turns:
         broken = _replaced(document, path, wrong)
         try:
             diff_specs(broken, document) if side == "base" else diff_specs(document, broken)
         except InputError as exc:
-            refusals.append(str(exc))
+            refusals.append((side, str(exc)))
     return refusals
 
 
-def test_every_node_of_a_wrong_shape_is_an_input_error_or_compared() -> None:
-    """Each place of the spec replaced by a value of another shape: the check refuses it, or
-    the comparison runs to the end; never an exception from inside it. Here each place gets
-    one (shape, side) pair, in turn; the test below gives every object and array all of
-    them (test-slow)."""
-    document, places = spec(), _places()
-    for turn, (wrong, side) in enumerate(PAIRS):
-        refusals = _refusals(document, side, wrong, places[turn :: len(PAIRS)])
-        assert refusals, (wrong, side)
-        assert all(r.startswith(f"the {side} spec is not") for r in refusals), refusals
+def _check(refusals: list[tuple[str, str]]) -> None:
+    assert {side for side, _ in refusals} == {"base", "head"}, refusals
+    for side, message in refusals:
+        assert message.startswith(f"the {side} spec is not"), message
 
 
-@pytest.mark.slow  # 800 comparisons, 7 s: CI runs it in test-slow
-@pytest.mark.parametrize("side", ["base", "head"])
-@pytest.mark.parametrize("wrong", WRONG_SHAPES, ids=lambda w: type(w).__name__)
-def test_any_node_of_the_wrong_shape_is_an_input_error_or_compared(side: str, wrong: Any) -> None:
-    """Each object and array of the spec replaced by each value of another shape, on either
-    side, and each scalar by one: the check refuses it, or the comparison runs to the end."""
-    refusals = _refusals(spec(), side, wrong, _share(side, wrong))
-    assert refusals
-    assert all(r.startswith(f"the {side} spec is not") for r in refusals), refusals
+def test_every_object_and_array_of_a_wrong_shape_is_an_input_error_or_compared() -> None:
+    """Each object and array of the spec replaced by a value of another shape, on one side:
+    the check refuses it, or the comparison runs to the end; never an exception from inside
+    it. Each gets one wrong shape here, in turn; the test below gives them all, on both
+    sides, and each scalar one (test-slow)."""
+    document = spec()
+    containers = [p for p in _places() if isinstance(_at(document, p), dict | list)]
+    _check(_refusals(document, _turns(document, containers)))
+
+
+@pytest.mark.slow  # 2,900 comparisons, 30 s: CI runs it in test-slow
+@pytest.mark.parametrize("part", range(10))
+def test_any_node_of_the_wrong_shape_is_an_input_error_or_compared(part: int) -> None:
+    """Every object and array of the spec in every wrong shape on both sides, and each
+    scalar in one: the check refuses it, or the comparison runs to the end (a tenth each,
+    so that test-slow's workers share them)."""
+    document = spec()
+    _check(_refusals(document, _every(document, _places())[part::10]))
 
 
 def test_a_bug_in_specdiff_is_a_traceback_not_the_users_fault(
