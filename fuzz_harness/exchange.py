@@ -126,6 +126,7 @@ class Answer:
     headers: dict[str, str]
     body: bytes
     error: str | None = None  # set when no HTTP answer came (connection refused, reset, ...)
+    closed_unanswered: bool = False  # the connection closed (or was reset) before any answer
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -176,6 +177,14 @@ def _tls() -> ssl.SSLContext:
     return context
 
 
+def _closed(error: httpx.HTTPError) -> bool:
+    """The connection closed or was reset before an answer began: not a refused connection,
+    a timeout, or an answer that is not HTTP."""
+    if isinstance(error, httpx.RemoteProtocolError):
+        return str(error).startswith("Server disconnected without sending a response")
+    return isinstance(error, httpx.ReadError | httpx.WriteError)
+
+
 def _chunks(body: bytes) -> Iterator[bytes]:
     for start in range(0, len(body), CHUNK):
         yield body[start : start + CHUNK]
@@ -197,6 +206,7 @@ class Sender:
     _last: Request | None = None
 
     _client: httpx.Client | None = field(default=None, init=False, repr=False, compare=False)
+    _kept_answers: int = field(default=0, init=False, repr=False, compare=False)
 
     def _new_client(self) -> httpx.Client:
         return httpx.Client(timeout=TIMEOUT, follow_redirects=False, verify=_tls())
@@ -212,6 +222,7 @@ class Sender:
         if self._client is not None:
             self._client.close()
             self._client = None
+            self._kept_answers = 0
 
     def resolve(self, value: str) -> str:
         for name, secret in self.secrets.items():
@@ -222,8 +233,20 @@ class Sender:
         return value
 
     def send(self, request: Request) -> Answer:
+        """``request`` on the kept connection. Sent again, once, if the connection closed
+        before any answer came after the kept client had answered before: a server may close
+        a persistent connection between requests at any time, and a client must be prepared
+        to retry on a new one (RFC 9112, 9.3.1.1). Its request can cross the close: the
+        reference server closed after a refusal that left the body unread, and the next
+        probe, judged as is, was a false ``connection-stable`` failure in a few of a hundred
+        runs. A connection that closes unanswered again, a new one, is the answer."""
         self.previous, self._last = self._last, request
-        return self._send(self._kept(), request)
+        reused = self._kept_answers > 0
+        answer = self._send(self._kept(), request)
+        if answer.closed_unanswered and reused:
+            answer = self._send(self._kept(), request)
+        self._kept_answers += answer.error is None
+        return answer
 
     def send_fresh(self, *requests: Request) -> list[Answer]:
         """Send ``requests`` in turn on one new connection, closed after."""
@@ -274,7 +297,9 @@ class Sender:
                 request.method, self.base_url + request.path, headers=headers, content=content
             )
         except httpx.HTTPError as exc:
-            return Answer(0, {}, b"", error=f"{type(exc).__name__}: {exc}")
+            return Answer(
+                0, {}, b"", error=f"{type(exc).__name__}: {exc}", closed_unanswered=_closed(exc)
+            )
         return Answer(
             response.status_code,
             {k.lower(): v for k, v in response.headers.items()},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import socketserver
 import ssl
 import subprocess
 import threading
@@ -62,3 +64,60 @@ def test_the_harness_builds_one_tls_context_and_no_client_before_it_sends(
     assert len(built) == 2
     for client in clients:
         client.close()
+
+
+class _ClosingServer(socketserver.ThreadingTCPServer):
+    """HTTP/1.1 on 127.0.0.1 that answers ``answered`` requests per connection, then
+    closes the connection on the next request without a word (the request crossed the close
+    of a persistent connection)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, answered: int) -> None:
+        self.answered = answered
+        super().__init__(("127.0.0.1", 0), _ClosingHandler)
+
+
+class _ClosingHandler(socketserver.StreamRequestHandler):
+    server: _ClosingServer
+
+    def handle(self) -> None:
+        for _ in range(self.server.answered + 1):
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                line = self.rfile.readline()
+                if not line:
+                    return
+                head += line
+            length = re.search(rb"(?im)^content-length: *(\d+)", head)
+            self.rfile.read(int(length.group(1)) if length else 0)
+            if _ == self.server.answered:
+                return  # closed, unanswered
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+
+@pytest.mark.parametrize(("answered", "expected"), [(1, [200, 200, 200]), (0, [0, 0, 0])])
+def test_a_request_that_crossed_the_close_of_a_kept_connection_is_sent_again(
+    answered: int, expected: list[int]
+) -> None:
+    """Valid: a server that closes its persistent connection as the next request arrives
+    (RFC 9112 allows it at any time) gets that request again on a new connection, and its
+    answer is judged. Invalid: a server that closes every connection unanswered is no
+    answer, retried or not."""
+    server = _ClosingServer(answered)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sender = Sender(f"http://127.0.0.1:{server.server_address[1]}")
+        request = Request("POST", "/x", (("Content-Type", "application/json"),), b"{}")
+        answers = [sender.send(request) for _ in range(3)]
+        sender.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [answer.status for answer in answers] == expected
+    if not answered:
+        assert all(answer.closed_unanswered for answer in answers)
+        assert sender.sent == 3  # a connection never answered is not retried
+    else:
+        assert sender.sent == 5  # the second and third crossed a close: sent twice each
