@@ -121,6 +121,7 @@ def call(
     content_type: str | None = "application/json",
     extra_headers: list[tuple[bytes, bytes]] | None = None,
     chunks: list[bytes] | None = None,
+    http_version: str = "1.1",
 ) -> AsgiAnswer:
     """Send one request to ``app`` in-process (no network): the server's logic alone."""
     if path is None:
@@ -138,7 +139,7 @@ def call(
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
-        "http_version": "1.1",
+        "http_version": http_version,
         "method": method,
         "scheme": "http",
         "path": path,
