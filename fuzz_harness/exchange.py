@@ -127,6 +127,7 @@ class Answer:
     body: bytes
     error: str | None = None  # set when no HTTP answer came (connection refused, reset, ...)
     closed_unanswered: bool = False  # the connection closed (or was reset) before any answer
+    new_connection: bool = True  # sent on a connection opened for it (False: one kept alive)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -206,7 +207,6 @@ class Sender:
     _last: Request | None = None
 
     _client: httpx.Client | None = field(default=None, init=False, repr=False, compare=False)
-    _kept_answers: int = field(default=0, init=False, repr=False, compare=False)
 
     def _new_client(self) -> httpx.Client:
         return httpx.Client(timeout=TIMEOUT, follow_redirects=False, verify=_tls())
@@ -222,7 +222,6 @@ class Sender:
         if self._client is not None:
             self._client.close()
             self._client = None
-            self._kept_answers = 0
 
     def resolve(self, value: str) -> str:
         for name, secret in self.secrets.items():
@@ -233,19 +232,17 @@ class Sender:
         return value
 
     def send(self, request: Request) -> Answer:
-        """``request`` on the kept connection. Sent again, once, if the connection closed
-        before any answer came after the kept client had answered before: a server may close
-        a persistent connection between requests at any time, and a client must be prepared
-        to retry on a new one (RFC 9112, 9.3.1.1). Its request can cross the close: the
-        reference server closed after a refusal that left the body unread, and the next
-        probe, judged as is, was a false ``connection-stable`` failure in a few of a hundred
-        runs. A connection that closes unanswered again, a new one, is the answer."""
+        """``request`` on the kept connection. Sent again, once, on a new one if the kept
+        connection closed before any answer: a server may close a persistent connection
+        between requests at any time, and a client must be prepared to retry (RFC 9112,
+        9.3.1.1; schemathesis, browsers and curl do). A request can cross the close: Granian
+        closed some connections after a refusal that left the body unread, without saying
+        so, and the next probe, judged as is, was a false ``connection-stable`` failure in a
+        few of a hundred runs. A new connection closed unanswered is the answer."""
         self.previous, self._last = self._last, request
-        reused = self._kept_answers > 0
         answer = self._send(self._kept(), request)
-        if answer.closed_unanswered and reused:
+        if answer.closed_unanswered and not answer.new_connection:
             answer = self._send(self._kept(), request)
-        self._kept_answers += answer.error is None
         return answer
 
     def send_fresh(self, *requests: Request) -> list[Answer]:
@@ -292,18 +289,34 @@ class Sender:
         content: bytes | Iterator[bytes] | None = request.body
         if request.chunked:
             content = _chunks(request.body or b"")
+        connected: list[str] = []
+
+        def trace(event: str, _: object) -> None:  # httpx's trace extension, public
+            if event.startswith("connection.connect_") and event.endswith(".started"):
+                connected.append(event)
+
         try:
             response = client.request(
-                request.method, self.base_url + request.path, headers=headers, content=content
+                request.method,
+                self.base_url + request.path,
+                headers=headers,
+                content=content,
+                extensions={"trace": trace},
             )
         except httpx.HTTPError as exc:
             return Answer(
-                0, {}, b"", error=f"{type(exc).__name__}: {exc}", closed_unanswered=_closed(exc)
+                0,
+                {},
+                b"",
+                error=f"{type(exc).__name__}: {exc}",
+                closed_unanswered=_closed(exc),
+                new_connection=bool(connected),
             )
         return Answer(
             response.status_code,
             {k.lower(): v for k, v in response.headers.items()},
             response.content,
+            new_connection=bool(connected),
         )
 
 
