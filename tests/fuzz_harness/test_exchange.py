@@ -83,7 +83,7 @@ class _ClosingHandler(socketserver.StreamRequestHandler):
     server: _ClosingServer
 
     def handle(self) -> None:
-        for _ in range(self.server.answered + 1):
+        for served in range(self.server.answered + 1):
             head = b""
             while not head.endswith(b"\r\n\r\n"):
                 line = self.rfile.readline()
@@ -92,7 +92,7 @@ class _ClosingHandler(socketserver.StreamRequestHandler):
                 head += line
             length = re.search(rb"(?im)^content-length: *(\d+)", head)
             self.rfile.read(int(length.group(1)) if length else 0)
-            if _ == self.server.answered:
+            if served == self.server.answered:
                 return  # closed, unanswered
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 

@@ -73,7 +73,8 @@ BAD_DATABASES = {
 @pytest.mark.usefixtures("no_server_starts")
 @pytest.mark.parametrize("name", BAD_DATABASES)
 def test_a_database_the_server_cannot_use_is_one_line_and_exit_2(tmp_path: Path, name: str) -> None:
-    """In this process, up to Granian (the test below runs both commands as processes)."""
+    """In this process, up to serve's port check (``no_server_starts``); the test below runs
+    both commands as processes."""
     make, words = BAD_DATABASES[name]
     db = make(tmp_path / "db.sqlite3")
     before = db.read_bytes() if db.is_file() else None
