@@ -73,8 +73,12 @@ def test_table_names_the_peers_and_ratios():
 @pytest.mark.slow  # starts servers for the reliability rows; CI runs it in test-slow
 def test_reliability_rows_run_at_small_sizes():
     """Rows measure and judge (full sizes in `make bench`; the attacks: tests/reliability)."""
-    rows = [reliability.poison(), reliability.mixed_loads(seconds=1)]
-    assert [row.met for row in rows] == [True, True], rows
+    rows = [
+        reliability.poison(),
+        reliability.mixed_loads(seconds=1),
+        reliability.refusals_on_a_kept_connection(pairs=20),
+    ]
+    assert [row.met for row in rows] == [True, True, True], rows
 
 
 def test_a_failed_run_is_reported_with_its_assertion_not_only_its_name() -> None:
