@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from reference_server.adapters import JOB
 from reference_server.store import Store
 
-# 64 MiB of job JSON: about 130,000 demo-sized jobs, or 22,000 at the spec's bounds with
-# every name escaped (3 KB each).
+# 64 MiB of job JSON: about 130,000 demo-sized jobs, or 2,000 at the loader's per-job
+# budget (loader.MAX_JOB_BYTES, 32 KiB): two answers of 1,000 of the largest jobs.
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 
 

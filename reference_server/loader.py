@@ -141,6 +141,17 @@ def _closed(adapter: TypeAdapter[Model], value: object) -> Model:
     return adapter.validate_json(orjson.dumps(value), strict=True, extra="forbid")
 
 
+# The reference server's own bound on one job, as it answers it (compact JSON, UTF-8): the
+# contract bounds neither a job's streams nor their names (the provider does not), but an
+# answer of this server must stay bounded, so the loader bounds each job it stores. 32 KiB
+# holds 10 sources and 10 sinks whose 200-character names are all escaped in JSON (26 KB),
+# and makes an answer to 1,000 jobs at most MAX_ANSWER_BYTES.
+MAX_JOB_BYTES = 32 * 1024
+# The largest answer to one request: 1,000 jobs (the request's maxItems) at MAX_JOB_BYTES,
+# their commas, and the envelope (message and current_time, well under 1 KiB).
+MAX_ANSWER_BYTES = 1000 * (MAX_JOB_BYTES + 1) + 1024
+
+
 def _job(data: object, index: int, seen: set[int]) -> Job:
     where = f"payload.jobs.{index}"
     try:
@@ -149,6 +160,17 @@ def _job(data: object, index: int, seen: set[int]) -> Job:
         raise LoadError(f"{where}.{first_violation(exc, 'job')}") from None
     if info.job_id is None:
         raise LoadError(f"{where}.job_id: required to load a job")
+    if info.job_id < 0:
+        raise LoadError(
+            f"{where}.job_id: job {info.job_id} is negative, and no request can name it"
+            " (a requested job ID is 0 or more)"
+        )
+    size = len(JOB.dump_json(info, exclude_none=True))
+    if size > MAX_JOB_BYTES:
+        raise LoadError(
+            f"{where}: job {info.job_id} takes {size} bytes as answered, more than the"
+            f" {MAX_JOB_BYTES} one job may take in this server (its limit, not the contract's)"
+        )
     if info.job_id in seen:
         raise LoadError(f"{where}.job_id: job {info.job_id} appears twice")
     seen.add(info.job_id)

@@ -75,8 +75,8 @@ def good_text() -> str:
     names += " error_id error_name error_cause error_suggestion error_time"
     names += " is_success error_code error_msg request_id"  # the successor's envelope
     closed = CLOSED_NOTE.replace("**", "").replace("`", "")
-    bounds = f"[ 0 .. {INT64_MAX} ] [ 1 .. 1000 ] = 32 characters 8 <= 64 characters <= 3 items"
-    bounds += " <= 10 characters"
+    bounds = f"[ 0 .. {INT64_MAX} ] [ {-INT64_MAX - 1} .. {INT64_MAX} ] [ 1 .. 1000 ]"
+    bounds += " = 32 characters"
     return f"{bounds} X-Auth-Token Authorization {closed} {names}"
 
 

@@ -71,11 +71,12 @@ def test_response_schema_valid_and_invalid_and_only_counted_with_jobs():
     good = judge_body(CONTRACT, ok(1))
     assert good.exercised == {"response-schema"}
     assert good.problems == {}
-    negative = Answer(200, JSON, b'{"payload":{"jobs":[{"job_id":-1}]}}')
+    negative_count = b'{"payload":{"jobs":[{"job_id":1,"metrics":{"sinks":[{"records":-1}]}}]}}'
+    negative = Answer(200, JSON, negative_count)
     assert (
         judge_body(CONTRACT, negative)
         .problems["response-schema"][0]
-        .startswith("payload.jobs.0.job_id")
+        .startswith("payload.jobs.0.metrics.sinks.0.records")
     )
 
 

@@ -56,8 +56,14 @@ def security_scheme_undefined(doc: Spec) -> None:
     doc["paths"][METRICS_PATH]["post"]["security"] = [{"undefinedScheme": []}]
 
 
-def response_array_without_max_items(doc: Spec) -> None:
-    del _schemas(doc)["JobMetricsPayload"]["properties"]["jobs"]["maxItems"]
+def new_array_without_max_items(doc: Spec) -> None:
+    """A new array anywhere but the places the provider leaves unbounded (those are
+    overridden one by one in .spectral.yaml, with the reason)."""
+    _schemas(doc)["JobMetricsResponse"]["properties"]["warnings"] = {
+        "description": "x",
+        "type": "array",
+        "items": {"type": "string", "maxLength": 8},
+    }
 
 
 def public_http_server(doc: Spec) -> None:
@@ -132,10 +138,10 @@ BROKEN: dict[str, tuple[Callable[[Spec], None], str, tuple[str, ...]]] = {
         ),
     ),
     # OWASP API Security Top 10 (2023), the rules the spec was fixed for
-    "response_array_without_max_items": (
-        response_array_without_max_items,
+    "new_array_without_max_items": (
+        new_array_without_max_items,
         "spectral:owasp:api4:2023-array-limit",
-        (*SCHEMAS, "JobMetricsPayload", "properties", "jobs"),
+        (*SCHEMAS, "JobMetricsResponse", "properties", "warnings"),
     ),
     "public_http_server": (
         public_http_server,

@@ -85,11 +85,14 @@ def test_seed_names_every_field_the_spec_models():
     assert "job_ids" in text
 
 
-def test_counts_are_non_negative_int64():
+def test_counts_are_non_negative_int64_and_job_ids_the_whole_long():
+    """Counts and rates are never negative (their meaning); an answer's job_id is the
+    provider's "Long", whole (the request's bound is ours, not the provider's)."""
     for schema_name, field in SEED_RESPONSE_FIELDS:
         prop = _resolve(schemas()[schema_name]["properties"][field])
         if prop["type"] == "integer":
-            assert (prop["minimum"], prop["maximum"]) == (0, INT64_MAX)
+            low = -INT64_MAX - 1 if field == "job_id" else 0
+            assert (prop["minimum"], prop["maximum"]) == (low, INT64_MAX)
         if prop["type"] == "number":
             assert prop["minimum"] == 0
 

@@ -121,8 +121,8 @@ NAMED: dict[str, tuple[Edit, str]] = {
     "loosened path-parameter pattern": (
         set_in(PROJECT_PATTERN, "^[0-9a-fA-F]{32}$"), "possibly-breaking",
     ),
-    "loosened response pattern": (
-        set_in([*ERROR_ID, "pattern"], r"^[A-Z]+\.[0-9]{5}$"), "breaking",
+    "response pattern added (narrowed for servers)": (
+        set_in([*ERROR_ID, "pattern"], r"^[A-Z]+\.[0-9]{5}$"), "possibly-breaking",
     ),
     "pattern of unprovable direction": (  # a lookahead no searched string tells apart
         set_in(PROJECT_PATTERN, "^(?=[0-9a-f])[0-9a-f]{32}$"), "possibly-breaking",
@@ -205,13 +205,19 @@ def diff_against_spec(tmp_path: Path, head: Spec, *extra: str) -> subprocess.Com
     return run_diff("--base-file", str(base_file), "--head-file", str(head_file), *extra)
 
 
-def bump(doc: Spec, version: str) -> Spec:
-    doc["info"]["version"] = version
+def bump(doc: Spec, part: str) -> Spec:
+    """``doc`` with the spec's version bumped: ``part`` is major, minor or patch."""
+    major, minor, patch = map(int, spec()["info"]["version"].split("."))
+    doc["info"]["version"] = {
+        "major": f"{major + 1}.0.0",
+        "minor": f"{major}.{minor + 1}.0",
+        "patch": f"{major}.{minor}.{patch + 1}",
+    }[part]
     return doc
 
 
 def test_cli_optional_response_property_is_additive_and_exits_0(tmp_path):
-    head = bump(variant(None, add_response_prop(False)), "1.1.0")
+    head = bump(variant(None, add_response_prop(False)), "minor")
     result = diff_against_spec(tmp_path, head)
     assert result.returncode == 0, result.stdout
     assert "ADDITIVE           response-property-added-optional" in result.stdout
@@ -232,17 +238,17 @@ def test_cli_required_request_property_exits_1_and_names_it(tmp_path):
 
 
 def test_cli_major_bump_declares_the_break(tmp_path):
-    head = bump(variant(None, add_request_prop("limit", True)), "2.0.0")
+    head = bump(variant(None, add_request_prop("limit", True)), "major")
     result = diff_against_spec(tmp_path, head)
     assert result.returncode == 0
     assert "declared by the major bump" in result.stdout
 
 
 def test_cli_json_says_why_a_breaking_verdict_exits_0(tmp_path):
-    head = bump(variant(None, add_request_prop("limit", True)), "2.0.0")
+    head = bump(variant(None, add_request_prop("limit", True)), "major")
     report = json.loads(diff_against_spec(tmp_path, head, "--format", "json").stdout)
     assert (report["verdict"], report["exit_code"], report["major_bump"]) == ("breaking", 0, True)
-    minor = bump(variant(None, add_request_prop("limit", True)), "1.1.0")
+    minor = bump(variant(None, add_request_prop("limit", True)), "minor")
     report = json.loads(diff_against_spec(tmp_path, minor, "--format", "json").stdout)
     assert (report["verdict"], report["exit_code"], report["major_bump"]) == ("breaking", 1, False)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
@@ -18,11 +18,11 @@ class DliErrorResponse:
 
     """
 
-    error_code: Annotated[str, Field(max_length=10, pattern="^(DLI|APIGW)\\.[0-9]{4}$")]
+    error_code: str
     """
-    Error code, such as `DLI.0001` or `APIGW.0301`.
+    Error code, such as `DLI.0001` or `APIGW.0301` (no pattern is required of an answer: the provider documents none).
     """
-    error_msg: Annotated[str, Field(min_length=1)]
+    error_msg: str
     """
     What went wrong; for an invalid field, the field's name and the rule it breaks.
     """
@@ -38,19 +38,19 @@ class ErrorResponse:
     The provider's error body, sent with every failure.
     """
 
-    error_id: Annotated[str, Field(max_length=8, pattern="^CS\\.[0-9]{5}$")]
+    error_id: str
     """
-    Error code, such as `CS.10008`.
+    Error code, such as `CS.10008` (the provider's codes take this shape, but it documents no pattern, so none is required of an answer).
     """
-    error_name: Annotated[str, Field(min_length=1)]
+    error_name: str
     """
     Symbolic name of the error, such as `TOKEN_MISSING`.
     """
-    error_cause: Annotated[str, Field(min_length=1)]
+    error_cause: str
     """
     What went wrong; for an invalid field, the field's name and the rule it breaks.
     """
-    error_suggestion: Annotated[str, Field(min_length=1)]
+    error_suggestion: str
     """
     What the caller should do.
     """
@@ -68,9 +68,9 @@ class FlinkMetricResponse:
 
     """
 
-    is_success: Literal[True] | None = None
+    is_success: bool | None = None
     """
-    Whether the request succeeded; always true in a 200 answer.
+    Whether the request succeeded (true in the provider's 200 answers; the provider documents its type, a boolean, and no more, so no value is required of an answer).
     """
     message: str | None = None
     """
@@ -85,9 +85,9 @@ class FlinkMetrics:
     Job monitoring information (as `JobMetricsPayload`).
     """
 
-    jobs: Annotated[list[JobMonitoringInfo] | None, Field(max_length=1000)] = None
+    jobs: list[JobMonitoringInfo] | None = None
     """
-    Monitoring information about all jobs found, in the order requested (as `JobMetricsPayload.jobs`).
+    Monitoring information about all jobs found, in the order requested (as `JobMetricsPayload.jobs`, and as unbounded).
     """
 
 
@@ -103,13 +103,12 @@ class JobMetricsPayload:
     Job monitoring information.
     """
 
-    jobs: Annotated[list[JobMonitoringInfo] | None, Field(max_length=1000)] = None
+    jobs: list[JobMonitoringInfo] | None = None
     """
-    Monitoring information about all jobs found, in the order requested: at most one
-    entry per requested ID, so never more than the request's 1,000. With every job at
-    the bounds (3 sources, 3 sinks, stream names of 64 characters, every number at its
-    largest), 1,000 jobs make an answer of about 1.03 MB with ASCII names, and at most
-    2.95 MB when every character of every name must be escaped in JSON (`\\u0001`).
+    Monitoring information about all jobs found, in the order requested, each at most
+    once. Not bounded here: the provider bounds neither the number of jobs in an answer
+    nor a job's size (a server that accepts more job IDs than this spec's 1,000 answers
+    more jobs; the reference server's own size limits are its own, in its README).
 
     """
 
@@ -153,9 +152,9 @@ class JobMonitoringInfo:
     Monitoring information of one job.
     """
 
-    job_id: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
+    job_id: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     """
-    Job ID.
+    Job ID (the provider's "Long": an int64; its range is the type's).
     """
     metrics: JobStreamMetrics | None = None
 
@@ -166,21 +165,21 @@ class JobStreamMetrics:
     All input and output monitoring information about a job.
     """
 
-    sources: Annotated[list[StreamMetrics] | None, Field(max_length=3)] = None
+    sources: list[StreamMetrics] | None = None
     """
-    All source streams (at most 3, so that 1,000 jobs fit one answer).
+    All source streams (as many as the job has: the provider bounds neither their number nor their names).
     """
-    sinks: Annotated[list[StreamMetrics] | None, Field(max_length=3)] = None
+    sinks: list[StreamMetrics] | None = None
     """
-    All sink streams (at most 3, so that 1,000 jobs fit one answer).
+    All sink streams (as many as the job has: the provider bounds neither their number nor their names).
     """
     total_read_rate: Annotated[float | None, Field(ge=0.0)] = None
     """
-    Total read rate, in records per second.
+    Total read rate (the provider's "Double"; a rate, never negative). The provider gives no unit.
     """
     total_write_rate: Annotated[float | None, Field(ge=0.0)] = None
     """
-    Total write rate, in records per second.
+    Total write rate (the provider's "Double"; a rate, never negative). The provider gives no unit.
     """
 
 
@@ -190,15 +189,15 @@ class StreamMetrics:
     Records of one source or sink stream.
     """
 
-    name: Annotated[str | None, Field(max_length=64)] = None
+    name: str | None = None
     """
-    Name of the source or sink stream (at most 64 characters, so that 1,000 jobs fit one answer).
+    Name of the source or sink stream, of any length (the provider bounds none; Flink operator names such as `Source: Custom Source -> Map -> Filter` grow long).
     """
     records: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     """
-    Total number of records.
+    Total number of records (the provider's "Long": an int64; a count, never negative).
     """
     corrupted_records: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     """
-    Number of dirty data records.
+    Number of dirty data records (the provider's "Long": an int64; a count, never negative).
     """

@@ -16,7 +16,8 @@ class DliErrorResponse:
     failure of the successor operation.
 
         Attributes:
-            error_code (str): Error code, such as `DLI.0001` or `APIGW.0301`.
+            error_code (str): Error code, such as `DLI.0001` or `APIGW.0301` (no pattern is required of an answer: the
+                provider documents none).
             error_msg (str): What went wrong; for an invalid field, the field's name and the rule it breaks.
             request_id (str | Unset): The API gateway's request ID (sent with the gateway's own errors).
     """

@@ -13,7 +13,8 @@ class ErrorResponse:
     """The provider's error body, sent with every failure.
 
     Attributes:
-        error_id (str): Error code, such as `CS.10008`.
+        error_id (str): Error code, such as `CS.10008` (the provider's codes take this shape, but it documents no
+            pattern, so none is required of an answer).
         error_name (str): Symbolic name of the error, such as `TOKEN_MISSING`.
         error_cause (str): What went wrong; for an invalid field, the field's name and the rule it breaks.
         error_suggestion (str): What the caller should do.

@@ -20,7 +20,8 @@ class FlinkMetricResponse:
     is optional, as on the provider's page.
 
         Attributes:
-            is_success (bool | Unset): Whether the request succeeded; always true in a 200 answer.
+            is_success (bool | Unset): Whether the request succeeded (true in the provider's 200 answers; the provider
+                documents its type, a boolean, and no more, so no value is required of an answer).
             message (str | Unset): A message (empty on success).
             metrics (FlinkMetrics | Unset): Job monitoring information (as `JobMetricsPayload`).
     """

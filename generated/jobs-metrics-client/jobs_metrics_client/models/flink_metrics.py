@@ -20,7 +20,7 @@ class FlinkMetrics:
 
     Attributes:
         jobs (list[JobMonitoringInfo] | Unset): Monitoring information about all jobs found, in the order requested (as
-            `JobMetricsPayload.jobs`).
+            `JobMetricsPayload.jobs`, and as unbounded).
     """
 
     jobs: list[JobMonitoringInfo] | Unset = UNSET

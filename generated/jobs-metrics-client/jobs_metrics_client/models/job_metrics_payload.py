@@ -19,12 +19,11 @@ class JobMetricsPayload:
     """Job monitoring information.
 
     Attributes:
-        jobs (list[JobMonitoringInfo] | Unset): Monitoring information about all jobs found, in the order requested: at
-            most one
-            entry per requested ID, so never more than the request's 1,000. With every job at
-            the bounds (3 sources, 3 sinks, stream names of 64 characters, every number at its
-            largest), 1,000 jobs make an answer of about 1.03 MB with ASCII names, and at most
-            2.95 MB when every character of every name must be escaped in JSON (`\\u0001`).
+        jobs (list[JobMonitoringInfo] | Unset): Monitoring information about all jobs found, in the order requested,
+            each at most
+            once. Not bounded here: the provider bounds neither the number of jobs in an answer
+            nor a job's size (a server that accepts more job IDs than this spec's 1,000 answers
+            more jobs; the reference server's own size limits are its own, in its README).
     """
 
     jobs: list[JobMonitoringInfo] | Unset = UNSET

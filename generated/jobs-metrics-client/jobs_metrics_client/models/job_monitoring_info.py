@@ -19,7 +19,7 @@ class JobMonitoringInfo:
     """Monitoring information of one job.
 
     Attributes:
-        job_id (int | Unset): Job ID.
+        job_id (int | Unset): Job ID (the provider's "Long": an int64; its range is the type's).
         metrics (JobStreamMetrics | Unset): All input and output monitoring information about a job.
     """
 

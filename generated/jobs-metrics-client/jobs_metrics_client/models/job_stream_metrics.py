@@ -19,10 +19,14 @@ class JobStreamMetrics:
     """All input and output monitoring information about a job.
 
     Attributes:
-        sources (list[StreamMetrics] | Unset): All source streams (at most 3, so that 1,000 jobs fit one answer).
-        sinks (list[StreamMetrics] | Unset): All sink streams (at most 3, so that 1,000 jobs fit one answer).
-        total_read_rate (float | Unset): Total read rate, in records per second.
-        total_write_rate (float | Unset): Total write rate, in records per second.
+        sources (list[StreamMetrics] | Unset): All source streams (as many as the job has: the provider bounds neither
+            their number nor their names).
+        sinks (list[StreamMetrics] | Unset): All sink streams (as many as the job has: the provider bounds neither their
+            number nor their names).
+        total_read_rate (float | Unset): Total read rate (the provider's "Double"; a rate, never negative). The provider
+            gives no unit.
+        total_write_rate (float | Unset): Total write rate (the provider's "Double"; a rate, never negative). The
+            provider gives no unit.
     """
 
     sources: list[StreamMetrics] | Unset = UNSET

@@ -15,10 +15,11 @@ class StreamMetrics:
     """Records of one source or sink stream.
 
     Attributes:
-        name (str | Unset): Name of the source or sink stream (at most 64 characters, so that 1,000 jobs fit one
-            answer).
-        records (int | Unset): Total number of records.
-        corrupted_records (int | Unset): Number of dirty data records.
+        name (str | Unset): Name of the source or sink stream, of any length (the provider bounds none; Flink operator
+            names such as `Source: Custom Source -> Map -> Filter` grow long).
+        records (int | Unset): Total number of records (the provider's "Long": an int64; a count, never negative).
+        corrupted_records (int | Unset): Number of dirty data records (the provider's "Long": an int64; a count, never
+            negative).
     """
 
     name: str | Unset = UNSET
