@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fuzz_harness.jobids import JobIdsError, JobIdSet
+from jobs_metrics_spec import project_id_pattern, spec_document
 from reference_server import (
     ACCESS_KEY_A,
     ACCESS_KEY_B,
@@ -27,7 +28,7 @@ from reference_server import (
     TOKEN_B,
 )
 
-PROJECT_SHAPE = re.compile(r"[0-9a-f]{32}")
+PROJECT_SHAPE = project_id_pattern(spec_document())
 MODES = ("positive", "negative", "all")
 
 

@@ -10,6 +10,7 @@ render from them. It imports nothing of the toolkit's, and nothing heavy (no sch
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -177,6 +178,14 @@ def _operation(path: str, method: str, operation: dict[str, Any]) -> ContractRul
 SIGNATURE_SCHEME = "akskSignature"
 
 
+def project_id_pattern(document: dict[str, Any]) -> re.Pattern[str]:
+    """The shape of a project ID (the ``ProjectId`` parameter's pattern), for ``fullmatch``:
+    what the server checks in a path, the loader and ``serve`` in credentials, and the fuzz
+    harness in its options, written once, in the spec."""
+    pattern = str(document["components"]["parameters"]["ProjectId"]["schema"]["pattern"])
+    return re.compile(pattern.removeprefix("^").removesuffix("$"))
+
+
 @dataclass(frozen=True)
 class SignatureRules:
     """``x-signature`` of the ``akskSignature`` scheme: what a signer and a verifier share."""
@@ -187,6 +196,7 @@ class SignatureRules:
     content_hash_header: str
     max_skew_seconds: int
     required_signed_headers: tuple[str, ...]
+    max_authorization_bytes: int
 
 
 def signature_rules(document: dict[str, Any]) -> SignatureRules:
@@ -199,6 +209,7 @@ def signature_rules(document: dict[str, Any]) -> SignatureRules:
         content_hash_header=str(data["content_hash_header"]),
         max_skew_seconds=int(data["max_skew_seconds"]),
         required_signed_headers=tuple(str(h).lower() for h in data["required_signed_headers"]),
+        max_authorization_bytes=int(data["max_authorization_bytes"]),
     )
 
 
@@ -281,6 +292,7 @@ __all__ = [
     "contract_rules",
     "load_document",
     "operations",
+    "project_id_pattern",
     "rules_markdown",
     "run_command_line",
     "signature_rules",

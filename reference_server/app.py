@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import time
 from urllib.parse import unquote, unquote_to_bytes
 
+from jobs_metrics_spec import project_id_pattern, spec_document
 from reference_server import errors, signature, successor
 from reference_server.adapters import RESPONSE
 from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
@@ -32,7 +32,7 @@ from reference_server.store import Store
 
 log = logging.getLogger("reference_server")
 
-PROJECT_ID = re.compile(r"[0-9a-f]{32}")
+PROJECT_ID = project_id_pattern(spec_document())
 SUCCESS_MESSAGE_ID = "CS.10001"  # as in the provider's success example; see the spec
 SUCCESS_MESSAGE = "Job monitoring information queried."
 JSON_HEADERS = [(b"content-type", b"application/json")]

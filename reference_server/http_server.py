@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
+import time
+from typing import Any
 
 from reference_server.oslimits import check_port_free, raise_open_file_limit
 from reference_server.settings import Settings
@@ -30,7 +33,7 @@ def serve(settings: Settings, factory: str = APP_FACTORY) -> None:
     check_port_free(settings.host, settings.port)
     raise_open_file_limit(settings.workers * settings.max_connections + 256)
     os.environ[ENV_FACTORY] = factory
-    Granian(
+    server = Granian(
         WORKER_FACTORY,
         address=settings.host,
         port=settings.port,
@@ -47,4 +50,42 @@ def serve(settings: Settings, factory: str = APP_FACTORY) -> None:
         # connections hold over a GiB. Twice the app's limit: headers between the two still
         # reach the app and get the provider's error body; beyond, the stream is reset.
         http2_settings=HTTP2Settings(max_headers_size=2 * settings.max_header_bytes),
-    ).serve()
+    )
+    record_signals_only(server)
+    server.serve()
+
+
+# How often the forwarding thread looks for a recorded signal: the delay a SIGTERM may add
+# before the shutdown starts (the grace period, --shutdown-timeout, counts from there).
+SIGNAL_POLL_SECONDS = 0.05
+
+
+def record_signals_only(server: Any) -> None:
+    """Make Granian's signal handlers record the signal and nothing else; a thread wakes its
+    main loop.
+
+    Granian's own handlers call ``threading.Event.set()`` (granian/server/common.py,
+    ``signal_handler_interrupt``). A Python signal handler runs in the main thread between
+    two bytecodes, so a second SIGTERM arriving while the first handler held the event's
+    (non-reentrant) lock re-entered ``Event.set`` and waited for that lock forever: seen once
+    after a benchmark, the main process never exited and no longer listened. Here the
+    handlers only set a flag (no lock), and the ``Event.set`` happens in a thread of its own,
+    which no signal handler interrupts; Granian's loop reads the same flags as before. (A
+    defect of Granian's to report upstream: a signal handler must not take a lock.)"""
+
+    def interrupt(*_: object) -> None:
+        server.interrupt_signal = True
+
+    def reload(*_: object) -> None:
+        server.reload_signal = True
+
+    server.signal_handler_interrupt = interrupt
+    server.signal_handler_reload = reload
+
+    def forward() -> None:
+        while True:
+            time.sleep(SIGNAL_POLL_SECONDS)
+            if server.interrupt_signal or server.reload_signal:
+                server.main_loop_interrupt.set()
+
+    threading.Thread(target=forward, name="signal-forwarder", daemon=True).start()

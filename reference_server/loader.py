@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,12 +31,13 @@ from ijson import ObjectBuilder
 from jobs_metrics_models import StreamMetrics
 from pydantic import TypeAdapter, ValidationError
 
+from jobs_metrics_spec import project_id_pattern, spec_document
 from reference_server.adapters import JOB, RESPONSE
 from reference_server.demo import Job, Stream
 from reference_server.errors import first_violation
 from reference_server.store import LoadError, Store, describe_sqlite_error
 
-PROJECT_ID = re.compile(r"[0-9a-f]{32}")
+PROJECT_ID = project_id_pattern(spec_document())
 
 
 def parse_metrics(data: bytes) -> list[Job]:

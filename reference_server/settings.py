@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, MutableMapping
+import stat
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
@@ -29,7 +30,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jobs_metrics_spec import contract_rules, operations, spec_document
+from jobs_metrics_spec import contract_rules, operations, project_id_pattern, spec_document
 from reference_server.demo import DEMO_ACCESS_KEYS, DEMO_TOKENS, AccessKey
 
 ENV_PREFIX = "JOBS_METRICS_"
@@ -57,22 +58,52 @@ class SettingsError(ValueError):
     """A setting that cannot be used; the message says which and why."""
 
 
+# The shape of a project ID, read from the spec: a credential bound to another shape could
+# never be used (no request path holds it), so it is refused when the server starts.
+_PROJECT_ID = project_id_pattern(spec_document())
+# A credentials file is a small JSON document; this bounds what reading one may cost.
+MAX_CREDENTIALS_FILE_BYTES = 1024 * 1024
+
+
 def _entries(text: str) -> Iterator[tuple[int, str]]:
     """The non-empty comma-separated entries of a credentials list, numbered from 1 (errors
     name an entry by its number: its text may hold a secret)."""
     return enumerate(filter(None, (part.strip() for part in text.split(","))), 1)
 
 
+def _check_entry(what: str, number: int, secrets: Iterable[str], project: str) -> None:
+    """Refuse an entry nobody could use: a credential with white space inside (a request
+    header never carries it so), or a project ID not of the spec's shape. The message names
+    the entry by its position, never its text."""
+    if any(not value or any(c.isspace() for c in value) for value in secrets):
+        raise SettingsError(f"{what} entry {number}: a credential is empty or holds white space")
+    if not _PROJECT_ID.fullmatch(project):
+        raise SettingsError(
+            f"{what} entry {number}: the project ID is not 32 lowercase hexadecimal characters"
+        )
+
+
+def _add_once(found: dict[str, Any], first: dict[str, int], key: str, value: Any, what: str,
+              number: int) -> None:  # fmt: skip
+    """Add one credential; a second entry for the same one is refused (which of two secrets
+    or projects was meant cannot be guessed; the last one silently won before)."""
+    if key in found:
+        raise SettingsError(f"{what} entry {number} repeats the credential of entry {first[key]}")
+    found[key], first[key] = value, number
+
+
 def parse_tokens(text: str) -> dict[str, str]:
     """Parse ``token=project_id,token2=project_id2``."""
     tokens: dict[str, str] = {}
+    first: dict[str, int] = {}
     for number, item in _entries(text):
         token, sep, project = item.partition("=")
         if not sep or not token or not project:
             raise SettingsError(  # the entry is not shown: it may be a token
                 f"token entry {number} is not of the form TOKEN=PROJECT_ID"
             )
-        tokens[token] = project
+        _check_entry("token", number, [token], project)
+        _add_once(tokens, first, token, project, "token", number)
     return tokens
 
 
@@ -81,24 +112,59 @@ def _checked_tokens(text: str) -> str:
     return text
 
 
+class _Members(list[tuple[str, Any]]):
+    """A JSON object's members in order, repeats kept (a list is how a repeat stays seen)."""
+
+
+def _read_json_file(path: Path, what: str, shape: str) -> _Members:
+    """The members of the JSON object in ``path``, in order, repeats kept (the caller refuses
+    them); one line naming the file on any failure.
+
+    Only a regular file is read, and at most ``MAX_CREDENTIALS_FILE_BYTES`` of it: a FIFO
+    hung the start for good, ``/dev/zero`` was read until memory ran out. It is opened
+    without blocking and checked on the open descriptor, so a file swapped for a FIFO
+    between a check and the open cannot hang it either."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise SettingsError(f"cannot read {what} {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SettingsError(f"cannot read {what} {path}: not a regular file")
+    with os.fdopen(fd, "rb") as file:
+        data = file.read(MAX_CREDENTIALS_FILE_BYTES + 1)
+    if len(data) > MAX_CREDENTIALS_FILE_BYTES:
+        raise SettingsError(
+            f"cannot read {what} {path}: larger than {MAX_CREDENTIALS_FILE_BYTES} bytes"
+        )
+    try:
+        members = json.loads(data.decode("utf-8"), object_pairs_hook=_Members)
+    except ValueError as exc:
+        reason = str(exc).splitlines()[0]
+        raise SettingsError(f"cannot read {what} {path}: not JSON ({reason})") from None
+    if not isinstance(members, _Members):
+        raise SettingsError(shape)
+    return members
+
+
 def load_tokens_file(path: Path) -> dict[str, str]:
     """Read a JSON object mapping tokens to project IDs."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SettingsError(f"cannot read token file {path}: {exc}") from exc
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
-        raise SettingsError(
-            f"token file {path} must hold a JSON object of token -> project ID strings"
-        )
-    return data
+    shape = f"token file {path} must hold a JSON object of token -> project ID strings"
+    members = _read_json_file(path, "token file", shape)
+    tokens: dict[str, str] = {}
+    first: dict[str, int] = {}
+    for number, (token, project) in enumerate(members, 1):
+        if not isinstance(project, str):
+            raise SettingsError(f"{shape}; entry {number} is not")
+        _check_entry(f"token file {path}:", number, [token], project)
+        _add_once(tokens, first, token, project, f"token file {path}:", number)
+    return tokens
 
 
 def parse_access_keys(text: str) -> dict[str, AccessKey]:
     """Parse ``AK:SK=PROJECT_ID,AK2:SK2=PROJECT_ID2`` (a secret key may hold ``:``)."""
     keys: dict[str, AccessKey] = {}
+    first: dict[str, int] = {}
     for number, item in _entries(text):
         pair, sep, project = item.rpartition("=")
         access_key, colon, secret_key = pair.partition(":")
@@ -106,7 +172,8 @@ def parse_access_keys(text: str) -> dict[str, AccessKey]:
             raise SettingsError(  # the entry is not shown: it holds a secret key
                 f"access key entry {number} is not of the form AK:SK=PROJECT_ID"
             )
-        keys[access_key] = AccessKey(secret_key, project)
+        _check_entry("access key", number, [access_key, secret_key], project)
+        _add_once(keys, first, access_key, AccessKey(secret_key, project), "access key", number)
     return keys
 
 
@@ -118,26 +185,27 @@ def _checked_access_keys(text: str) -> str:
 def load_access_keys_file(path: Path) -> dict[str, AccessKey]:
     """Read a JSON object ``{"AK": {"sk": "SK", "project_id": "PROJECT_ID"}}``; an error names
     the file and the entry's position, never a key or a secret."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SettingsError(f"cannot read access key file {path}: {exc}") from exc
     shape = (
         f"access key file {path} must hold a JSON object"
         ' {"AK": {"sk": "SK", "project_id": "..."}}'
     )
-    if not isinstance(data, dict):
-        raise SettingsError(shape)
+    members = _read_json_file(path, "access key file", shape)
     keys: dict[str, AccessKey] = {}
-    for number, (access_key, entry) in enumerate(data.items(), 1):
+    first: dict[str, int] = {}
+    for number, (access_key, members_of_entry) in enumerate(members, 1):
+        is_object = isinstance(members_of_entry, _Members)
+        names = [name for name, _ in members_of_entry] if is_object else []
+        entry = dict(members_of_entry) if is_object else None
         if (
-            not access_key
-            or not isinstance(entry, dict)
-            or set(entry) != {"sk", "project_id"}
+            entry is None
+            or sorted(names) != ["project_id", "sk"]
             or not all(isinstance(value, str) and value for value in entry.values())
         ):
             raise SettingsError(f"{shape}; entry {number} is not")
-        keys[access_key] = AccessKey(entry["sk"], entry["project_id"])
+        where = f"access key file {path}:"
+        _check_entry(where, number, [access_key, entry["sk"]], entry["project_id"])
+        _add_once(keys, first, access_key, AccessKey(entry["sk"], entry["project_id"]), where,
+                  number)  # fmt: skip
     return keys
 
 

@@ -27,6 +27,9 @@ from reference_server import (
 from reference_server.cli import load_command
 from tests.support import run_tool
 
+# Project IDs of the spec's shape (credentials bound to another shape are refused).
+P1, P2, P3, P9 = "1" * 32, "2" * 32, "3" * 32, "9" * 32
+
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
@@ -90,8 +93,8 @@ def test_a_variable_is_read_when_the_option_is_not_given(clean_env, tmp_path: Pa
 
 # A value different from the default for every field: a new field without one fails below.
 EVERY_FIELD_CHANGED = {
-    "tokens": "t1=p1,t2=p2",
-    "aksk": "AK1:SK1=p1,AK2:S:K2=p2",
+    "tokens": f"t1={P1},t2={P2}",
+    "aksk": f"AK1:SK1={P1},AK2:S:K2={P2}",
     "no_demo_tokens": "1",
     "max_body": "2048",
     "no_cache": "1",
@@ -111,9 +114,9 @@ def test_every_option_reaches_the_worker_through_the_environment(clean_env, tmp_
     """serve validates its options into Settings and exports them; the worker (a process
     with nothing but this environment) reads the same Settings back."""
     tokens_file = tmp_path / "tokens.json"
-    tokens_file.write_text('{"t3": "p3"}')
+    tokens_file.write_text(f'{{"t3": "{P3}"}}')
     aksk_file = tmp_path / "aksk.json"
-    aksk_file.write_text('{"AK3": {"sk": "SK3", "project_id": "p3"}}')
+    aksk_file.write_text(f'{{"AK3": {{"sk": "SK3", "project_id": "{P3}"}}}}')
     argv = ["--db", str(tmp_path / "x.db"), "--tokens-file", str(tokens_file)]
     argv += ["--aksk-file", str(aksk_file)]
     for name, value in EVERY_FIELD_CHANGED.items():
@@ -131,11 +134,11 @@ def test_every_option_reaches_the_worker_through_the_environment(clean_env, tmp_
         [sys.executable, "-c", worker], capture_output=True, text=True, check=True, env=os.environ
     )
     assert Settings.model_validate_json(read.stdout) == settings
-    assert dict(settings.accepted_tokens) == {"t1": "p1", "t2": "p2", "t3": "p3"}
+    assert dict(settings.accepted_tokens) == {"t1": P1, "t2": P2, "t3": P3}
     assert dict(settings.accepted_access_keys) == {  # the demo pairs refused: no_demo_tokens
-        "AK1": AccessKey("SK1", "p1"),
-        "AK2": AccessKey("S:K2", "p2"),
-        "AK3": AccessKey("SK3", "p3"),
+        "AK1": AccessKey("SK1", P1),
+        "AK2": AccessKey("S:K2", P2),
+        "AK3": AccessKey("SK3", P3),
     }
 
 
@@ -143,10 +146,10 @@ def test_the_demo_access_keys_are_accepted_unless_demo_credentials_are_refused(
     clean_env, tmp_path: Path
 ) -> None:
     assert dict(Settings().accepted_access_keys) == DEMO_ACCESS_KEYS
-    clean_env.setenv("JOBS_METRICS_AKSK", f"{ACCESS_KEY_A}:other=p9, AK9:SK9=p9")
+    clean_env.setenv("JOBS_METRICS_AKSK", f"{ACCESS_KEY_A}:other={P9}, AK9:SK9={P9}")
     keys = Settings.read().accepted_access_keys
-    assert keys[ACCESS_KEY_A] == AccessKey("other", "p9")  # a listed pair wins over the demo's
-    assert keys["AK9"] == AccessKey("SK9", "p9")
+    assert keys[ACCESS_KEY_A] == AccessKey("other", P9)  # a listed pair wins over the demo's
+    assert keys["AK9"] == AccessKey("SK9", P9)
     assert ACCESS_KEY_B in keys
     assert set(Settings.read(no_demo_tokens=True).accepted_access_keys) == {ACCESS_KEY_A, "AK9"}
 
@@ -158,8 +161,8 @@ def test_a_field_that_is_none_leaves_no_stale_variable(clean_env) -> None:
 
 
 def test_tokens_from_the_environment(clean_env) -> None:
-    clean_env.setenv("JOBS_METRICS_TOKENS", "t1=p1, t2=p2")
-    assert {"t1": "p1", "t2": "p2"}.items() <= Settings.read().accepted_tokens.items()
+    clean_env.setenv("JOBS_METRICS_TOKENS", f"t1={P1}, t2={P2}")
+    assert {"t1": P1, "t2": P2}.items() <= Settings.read().accepted_tokens.items()
 
 
 @pytest.mark.parametrize(
@@ -186,7 +189,7 @@ def test_tokens_are_never_shown(clean_env, tokens: str) -> None:
         Settings.read(tokens=tokens)
     assert "s3cret" not in str(refused.value)
     assert "JOBS_METRICS_TOKENS / --tokens" in str(refused.value)
-    assert "s3cret" not in repr(Settings.read(tokens="s3cret=p1"))
+    assert "s3cret" not in repr(Settings.read(tokens=f"s3cret={P1}"))
 
 
 @pytest.mark.parametrize(
@@ -197,7 +200,7 @@ def test_secret_keys_are_never_shown(clean_env, aksk: str) -> None:
         Settings.read(aksk=aksk)
     assert "s3cret" not in str(refused.value)
     assert "JOBS_METRICS_AKSK / --aksk" in str(refused.value)
-    assert "s3cret" not in repr(Settings.read(aksk="AK1:s3cret=p1"))
+    assert "s3cret" not in repr(Settings.read(aksk=f"AK1:s3cret={P1}"))
 
 
 @pytest.mark.parametrize(
