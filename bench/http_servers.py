@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -68,6 +69,34 @@ def prism(port: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("prism did not start")
             time.sleep(0.2)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+BARE = "bare Granian ASGI app, fixed answer (floor)"
+
+
+@contextlib.contextmanager
+def bare_granian(port: int) -> Iterator[str]:
+    """``bench.bare_granian`` (Granian and an app that only reads the body and answers a
+    fixed body of the same shape), stopped by its process group."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_granian", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(base):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the bare Granian app did not start")
+            time.sleep(0.1)
         yield base
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -151,6 +180,8 @@ def run(seconds: int = 10, rate: int = 400) -> list[HttpResult]:
             results.append(
                 measure(server.base_url, "reference server, job cache off", seconds, rate)
             )
+    with bare_granian(free_port()) as base:
+        results.append(measure(base, BARE, seconds, rate))
     with prism(free_port()) as base:
         results.append(measure(base, "prism mock (peer)", seconds, rate))
     return results

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import psutil
 
-from bench import attacks, cpu_attack
+from bench import attacks, cpu_attack, signed_attacks
 from fuzz_harness.server_process import ServerProcess, free_port
 from reference_server.demo import PROJECT_A, Job
 from reference_server.loader import MAX_ANSWER_BYTES, MAX_JOB_BYTES
@@ -209,6 +209,29 @@ def cpu_amplification(seconds: float = 10) -> Row:
     )
 
 
+def signed_and_nested_attacks(seconds: float = 10) -> Row:
+    """Issue 32's first two attacks from two clients; a normal client on both operations and
+    another project's large bodies, alone and under attack, in the same run."""
+    r = signed_attacks.run(seconds)
+    cs, dli = r.attacked["cs"], r.attacked["successor"]
+    return Row(
+        "2 clients alternating a SignedHeaders list naming a 6 KB header 1,500 times and a"
+        f" 40 KiB body nested 1,000 deep (answered {'/'.join(map(str, r.attack_statuses))}),"
+        f" {seconds:.0f} s",
+        f"normal client under attack: CS p50 {cs[0]:.1f} ms, p99 {cs[1]:.1f} ms; successor"
+        f" p50 {dli[0]:.1f} ms, p99 {dli[1]:.1f} ms (alone: CS p50"
+        f" {r.alone['cs'][0]:.1f} ms, successor {r.alone['successor'][0]:.1f} ms); another"
+        f" project's 40 KiB bodies: {r.large_answered} of {r.large_answered} answered;"
+        f" {r.attack_requests} attacking requests",
+        "p50 < 20 ms and p99 < 100 ms on both operations; every large body answered;"
+        " attacks refused 401 and 400",
+        max(cs[0], dli[0]) < 20
+        and max(cs[1], dli[1]) < 100
+        and r.large_answered > 0
+        and r.attack_statuses == (401, 400),
+    )
+
+
 def run() -> list[Row]:
     rows = []
     for name, measure in (
@@ -218,6 +241,7 @@ def run() -> list[Row]:
         ("poison file", poison),
         ("mixed loads", mixed_loads),
         ("CPU amplification", cpu_amplification),
+        ("signed and nested attacks", signed_and_nested_attacks),
         ("float job IDs", float_ids),
         ("loader size cap through a pipe", loader_size_through_a_pipe),
         ("start-up under a load's lock", start_while_a_load_holds_the_lock),

@@ -45,8 +45,10 @@ class JobCache:
         self.store.follow_file()  # a database replaced under the server is read at once
         if self.enabled:
             self._sync(self._version())  # one statement: atomic on its own
-            if all((project_id, job_id) in self._jobs for job_id in job_ids):
+            try:  # every job cached: one pass (the common case)
                 return [self._jobs[project_id, job_id] for job_id in job_ids]
+            except KeyError:
+                pass
         with self.store.snapshot():
             self._sync(self._version() if self.enabled else None)
             found = {

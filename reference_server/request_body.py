@@ -74,6 +74,9 @@ def gc_paused() -> Iterator[None]:
 
 def job_ids_of(body: bytes) -> list[int]:
     """The body's job IDs, or an ``ApiError`` naming the first problem (CS.10004 or CS.10003)."""
+    simple = _simple_job_ids(body)
+    if simple is not None:
+        return simple
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -90,6 +93,41 @@ def job_ids_of(body: bytes) -> list[int]:
         raise ApiError(errors.INVALID_PARAMETER, errors.first_violation(exc, "body")) from None
     _refuse_duplicates(request.job_ids)
     return request.job_ids
+
+
+# Bodies up to this size may take the fast path: what a client sends (1,000 twenty-digit IDs
+# are about 22 KB); a larger one is parsed where its cost is bounded (the full path).
+_SIMPLE_LIMIT = 32 * 1024
+
+
+def _simple_job_ids(body: bytes) -> list[int] | None:
+    """The job IDs of a body that is exactly what well-behaved clients send - one
+    ``job_ids`` member holding 1 to 1,000 distinct plain integers in range - or None (then
+    the full path decides, with its exact messages).
+
+    Why: the full path checks the schema item by item in Python, for bounded work on any
+    body and exact numbers; for the common request that cost about 10 us of the 24 us the
+    app spent on it (the request rate fell 30%). What passes here is what the generated
+    ``JobMetricsRequest`` accepts, its whole schema (a test holds the two paths equal), and
+    the model's bounds are the ones read at import. A repeated ``job_ids`` key is not seen
+    by a parser that keeps the last copy, as the full path does too.
+    """
+    if len(body) > _SIMPLE_LIMIT:
+        return None
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is not dict or len(value) != 1:
+        return None
+    items = value.get("job_ids")
+    if type(items) is not list or not MIN_IDS <= len(items) <= MAX_IDS:
+        return None
+    if set(map(type, items)) != {int}:
+        return None
+    if min(items) < JOB_ID_MIN or max(items) > JOB_ID_MAX or len(set(items)) != len(items):
+        return None
+    return items
 
 
 def _parse(text: str) -> Any:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bench import parse_one, parsing, reliability
+from bench import http_servers, parse_one, parsing, reliability
 from bench.__main__ import render
 from bench.http_servers import HttpResult
 from bench.toolkit import FaultTime, FuzzResult, MakeTime, what_failed
@@ -46,6 +46,7 @@ def test_each_parser_runs_alone_in_its_own_process(tmp_path):
 def test_table_names_the_peers_and_ratios():
     http = [
         HttpResult("ours", 5000.0, 0, 1.0, 2.0, 400),
+        HttpResult(http_servers.BARE, 10000.0, 0, 0.5, 1.0, 400),
         HttpResult("prism mock (peer)", 1000.0, 0, 1.5, 3.0, 400),
     ]
     parse = [
@@ -60,7 +61,7 @@ def test_table_names_the_peers_and_ratios():
         "check": MakeTime((58.0, 61.0, 57.0), ("run 2: FAILED tests/test_x.py::test_y",)),
     }
     table = render(http, parse, 3_500_000, fuzz, faults, loops, "today", safety)
-    assert "| ours | 5,000 | 5.0x |" in table
+    assert "| ours | 5,000 | 5.0x | 50% |" in table
     assert "| models | 200 | 190-210 | 2.0x (1.8-2.2x) | 100 | 3.0x |" in table
     assert "80 cases/s, + 60 probe requests (passed)" in table
     assert "| no-body-limit | 3.2 | body-too-large |" in table
@@ -77,8 +78,9 @@ def test_reliability_rows_run_at_small_sizes():
         reliability.poison(),
         reliability.mixed_loads(seconds=1),
         reliability.refusals_on_a_kept_connection(pairs=20),
+        reliability.signed_and_nested_attacks(seconds=1),
     ]
-    assert [row.met for row in rows] == [True, True, True], rows
+    assert [row.met for row in rows] == [True, True, True, True], rows
 
 
 def test_a_failed_run_is_reported_with_its_assertion_not_only_its_name() -> None:
