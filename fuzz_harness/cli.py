@@ -11,9 +11,16 @@ server unreachable, a token refused on a known-good request), with a one-line re
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import os
 import random
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -286,9 +293,72 @@ def cmd_run(given: dict[str, Any]) -> int:
     try:
         options = options_from(given)
         check_writable(options.report_dir, given["summary"])
+        with published_report(options.report_dir) as work_dir:
+            return _run(given, replace(options, work_dir=work_dir))
     except OptionsError as exc:
         print(f"fuzz: COULD NOT TEST (exit 2): {exc}", file=sys.stderr)
         return COULD_NOT_TEST
+
+
+# What a run publishes into its report folder (and removes there first: a file of an earlier
+# run must never sit beside this run's verdict).
+PUBLISHED = (
+    "conformance.md",
+    "conformance.json",
+    "junit.xml",
+    "events.ndjson",
+    "cassette.har",
+    "schemathesis.log",
+    "st-stats.json",
+    "failures",
+)
+LOCK = ".fuzz-run.lock"
+
+
+@contextmanager
+def published_report(report_dir: Path) -> Iterator[Path]:
+    """A folder of this run's own to write in, published into ``report_dir`` when the run
+    ends, under a lock on ``report_dir``; a run that ends by an exception (Ctrl-C) publishes
+    nothing: the previous report stays as it was.
+
+    Two runs writing one folder at once read and removed each other's schemathesis events
+    (3 of 3 pairs ended in a traceback or a wrong "could not test"); the second now stops at
+    once, in one line. The lock is ``flock`` on a file in the folder: the kernel drops it
+    when its holder dies, so a killed run never leaves the folder locked.
+    """
+    lock = (report_dir / LOCK).open("a")
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OptionsError(
+                f"another fuzz run is writing its reports to {report_dir}; wait for it, or give"
+                " this run a folder of its own with --report-dir"
+            ) from None
+        work_dir = Path(tempfile.mkdtemp(prefix=".run-", dir=report_dir))
+        try:
+            try:
+                yield work_dir
+            except KeyboardInterrupt:
+                print(
+                    f"fuzz: the previous report in {report_dir} is left as it was", file=sys.stderr
+                )
+                raise
+            for name in PUBLISHED:
+                old = report_dir / name
+                if old.is_dir():
+                    shutil.rmtree(old)
+                else:
+                    old.unlink(missing_ok=True)
+                if (work_dir / name).exists():
+                    os.replace(work_dir / name, old)
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    finally:
+        lock.close()
+
+
+def _run(given: dict[str, Any], options: FuzzOptions) -> int:
     where = options.base_url or "a fresh reference server with demo data"
     print(
         f"fuzz: {where}, seed {options.seed}, {options.max_examples} examples per phase", flush=True

@@ -75,6 +75,10 @@ class FuzzOptions:
     mode: str
     workers: int
     report_dir: Path
+    # Where this run writes while it runs (its own folder; None: report_dir itself). The
+    # reports are published into report_dir when the run ends, so two runs never share
+    # working files and an aborted run leaves the previous report as it was.
+    work_dir: Path | None = None
     # Should rules fail the run (h2spec's --strict); without it their failures are warnings.
     strict: bool = False
     # Rules the user deliberately differs from: reported "skipped", never "passed".
@@ -94,6 +98,11 @@ class FuzzOptions:
         """Whether the user skipped a report row: by its key, or by the bare rule id (which
         skips the rule on every operation that has it)."""
         return key in self.skip_rules or key.rsplit("/", 1)[-1] in self.skip_rules
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Where the run's files are written while it runs."""
+        return self.work_dir or self.report_dir
 
 
 def demo_identities() -> tuple[Identity, Identity]:

@@ -111,7 +111,7 @@ def execute(
         report = reporting.new_report(
             contracts, label, options.seed, strict=options.strict, skip=options.skip_rules
         )
-        shutil.rmtree(options.report_dir / "failures", ignore_errors=True)
+        shutil.rmtree(options.scratch_dir / "failures", ignore_errors=True)
         exercised = {scope.contract.operation_id: scope for scope, scoped in plan if scoped}
         for scope, scoped in plan:
             if scoped is None:
@@ -132,7 +132,7 @@ def execute(
             return Outcome(COULD_NOT_TEST, problem, report)
     finally:
         sender.close()
-    reporting.write(report, options.report_dir)
+    reporting.write(report, options.scratch_dir)
     code = CONFORMS if report.conforms else VIOLATIONS
     return Outcome(code, "", report)
 
@@ -451,13 +451,14 @@ def add_failure(
 ) -> Failure:
     """Record one distinct failure: its replay file, its curl line, its place under its rule."""
     failure_id = f"F{len(report.failures) + 1}"
-    files = options.report_dir.resolve() / "failures"
-    replay_file = write_replay(
-        files / f"{failure_id}.json",
+    files = options.report_dir.resolve() / "failures"  # where the file is once published
+    write_replay(
+        options.scratch_dir / "failures" / f"{failure_id}.json",
         {"id": failure_id, "source": source, "rule": rule, "request": request.to_json(), **replay},
         options,
         base_url,
     )
+    replay_file = files / f"{failure_id}.json"
     failure = Failure(
         id=failure_id,
         rule=rule,
@@ -520,7 +521,15 @@ def merge_fuzzing(
     report.fuzz_cases, report.fuzz_seconds = st.cases, st.seconds
     if st.cases == 0:
         tail = st.log.read_text(errors="replace")[-1500:] if st.log and st.log.exists() else ""
-        return f"schemathesis ran no case (exit {st.exit_code}); its log ({st.log}) ends:\n{tail}"
+        log = options.report_dir / st.log.name if st.log else "none"  # where it is published
+        return f"schemathesis ran no case (exit {st.exit_code}); its log ({log}) ends:\n{tail}"
+    if st.truncated_events or (st.reported_cases is not None and st.reported_cases != st.cases):
+        stated = "no count" if st.reported_cases is None else f"{st.reported_cases} cases"
+        return (
+            f"schemathesis' events do not match its summary ({stated} stated, {st.cases} read"
+            f"{', the file ends in a half-written line' if st.truncated_events else ''}):"
+            " its findings cannot be trusted whole; run again (one run per --report-dir)"
+        )
     report.rules[FUZZ_RULE].exercised += st.cases
     by_operation = {scope.contract.operation_id: scope for scope in all_scopes}
     with_jobs = 0

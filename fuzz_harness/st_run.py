@@ -69,6 +69,10 @@ class StResult:
     errors: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     log: Path | None = None
+    # The case count schemathesis' own summary states (None: it stated none), to cross-check
+    # the count read from its events.
+    reported_cases: int | None = None
+    truncated_events: bool = False  # the events file ended in a half-written line
 
 
 def _st() -> str:
@@ -81,7 +85,7 @@ def run_schemathesis(
 ) -> StResult:
     """schemathesis over every operation but ``skip_operations`` (those the run cannot
     authenticate to: the signed one without AK/SK)."""
-    report = options.report_dir
+    report = options.scratch_dir
     report.mkdir(parents=True, exist_ok=True)
     ndjson, stats, log = (
         report / "events.ndjson",
@@ -122,6 +126,8 @@ def run_schemathesis(
             command, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
         ).returncode
     result = StResult(exit_code=code, log=log)
+    stated = _GENERATED.findall(log.read_text(errors="replace")) if log.exists() else []
+    result.reported_cases = int(stated[-1]) if stated else None
     if ndjson.exists():
         read_events(ndjson, base_url, result)
     if stats.exists():
@@ -129,13 +135,25 @@ def run_schemathesis(
     return result
 
 
+# schemathesis' summary: "Test cases:" then "  313 generated, 313 passed".
+_GENERATED = re.compile(r"^\s+(\d+) generated\b", re.M)
+
+
 def read_events(path: Path, base_url: str, result: StResult) -> None:
-    """Fill ``result`` from schemathesis' NDJSON events: cases, distinct failures, errors."""
+    """Fill ``result`` from schemathesis' NDJSON events: cases, distinct failures, errors.
+
+    A last line that is not JSON (a file read while written, or cut by a full disk) is
+    noted, not fatal: the caller compares the cases counted with schemathesis' own summary
+    and calls a mismatch "could not test"."""
     distinct: dict[tuple[str, str], StFailure] = {}
     base_path = urlsplit(base_url).path.rstrip("/")
-    with path.open(encoding="utf-8") as events:
+    with path.open(encoding="utf-8", errors="replace") as events:
         for line in events:
-            event = json.loads(line)
+            try:
+                event = json.loads(line)
+            except ValueError:
+                result.truncated_events = True
+                break
             if "ScenarioFinished" in event:
                 recorder = event["ScenarioFinished"]["recorder"]
                 result.cases += len(recorder.get("cases", {}))
