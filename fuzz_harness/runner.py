@@ -38,6 +38,7 @@ from fuzz_harness.judge import (
     judge_jobs,
     judge_refusal,
     judge_times,
+    schema_problems,
 )
 from fuzz_harness.options import FuzzOptions, Identity
 from fuzz_harness.probes import Probe, Skipped, all_probes, post, some_ids
@@ -157,8 +158,30 @@ def _not_exercised(report: Report, scope: Scope, reason: str) -> None:
             result.reason = reason
 
 
+def not_this_api(answer: Answer, contract: Contract) -> str | None:
+    """What is wrong with the answer to the canonical valid request if it is not an answer of
+    this operation at all, or None: a 200 in the operation's envelope, or a refusal in its
+    error body (a server of this API refusing a valid request is judged by the probes)."""
+    body = answer.json()
+    if answer.status == 200:
+        problems = schema_problems(contract, contract.success_schema, body) if body else ["empty"]
+        if not problems and isinstance(contract.jobs_of(body), list):
+            return None
+        return f"an HTTP 200 that is not a {contract.success_schema} ({describe(answer)})"
+    if answer.status in (404, 405) or 300 <= answer.status < 400:
+        return describe(answer)  # the path is not there: this API would answer it
+    if isinstance(body, dict) and isinstance(body.get(contract.error_code_field), str):
+        return None
+    return describe(answer)
+
+
 def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str | None:
-    """Why nothing can be tested (unreachable, a token or key refused), or None."""
+    """Why nothing can be tested (unreachable, another server or path, a token or key
+    refused), or None.
+
+    A wrong BASE_URL (another server on the port, ``/v1.0`` written twice) used to be
+    reported as about a hundred contract violations; a run only starts once the canonical
+    request got an answer of this API."""
     auth_ids = {rule.error_id for rule in contract.rules if rule.id in AUTH_RULES and rule.error_id}
     rng = random.Random(options.seed)
     identities = [options.identity, *([options.other] if options.other else [])]
@@ -179,6 +202,15 @@ def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str |
                 f"{who} was refused on a known-good request to {contract.operation_id} for"
                 f" {project} {identity.project_id}: HTTP {answer.status} {error_id or ''}".rstrip()
                 + f" - {hint}"
+            )
+        wrong = not_this_api(answer, contract)
+        if wrong:
+            wrong = " ".join(wrong.split())[:200]  # one line, whatever the body held
+            path = contract.path.format(project_id=identity.project_id)
+            return (
+                f"{sender.base_url} is not this API: POST {path} ({contract.operation_id}) got"
+                f" {wrong} - check BASE_URL (the server and its path prefix: the harness adds"
+                f" {contract.path.split('{')[0]}... itself)"
             )
     return None
 

@@ -99,6 +99,7 @@ def test_two_runs_started_together_never_corrupt_each_other(tmp_path: Path) -> N
     assert codes in ([0, 0], [0, 2]), outcomes
     for code, _, err in outcomes:
         if code == 2:
-            assert err.count("\n") == 1 and "--report-dir" in err, err
+            assert err.count("\n") == 1, err
+            assert "--report-dir" in err, err
     report = json.loads((tmp_path / "conformance.json").read_text())
     assert report["verdict"] == "conforms"
