@@ -46,7 +46,26 @@ OTHER_SK ?=
 STRICT ?=
 # knob: fuzz: rules you deliberately differ from, e.g. content-encoding-not-identity (reported skipped)
 SKIP_RULES ?=
+# knob: fuzz: headers every request carries, 'Name: value', one per line (e.g. a gateway's key)
+HEADERS ?=
+# knob: fuzz: seconds to wait for each answer (empty: the command's default, jobs-metrics fuzz --help)
+TIMEOUT ?=
+# knob: fuzz: PEM file of the private CA that signed BASE_URL's certificate
+CA_BUNDLE ?=
+# knob: fuzz: PEM client certificate for mutual TLS (and its key, unless CLIENT_KEY)
+CLIENT_CERT ?=
+# knob: fuzz: PEM private key of CLIENT_CERT
+CLIENT_KEY ?=
+# knob: fuzz: 1 skips verifying the server's certificate (a warning is printed)
+INSECURE ?=
+# knob: fuzz: outgoing proxy for every request, http(s):// or socks5://
+PROXY ?=
+# knob: fuzz: at most this many requests a second, for every request of the run
+RATE_LIMIT ?=
+# knob: fuzz: operations to test, e.g. queryJobMetrics (empty: all; the others are not exercised)
+OPERATIONS ?=
 export BASE_URL AUTH_TOKEN AK SK PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_AK OTHER_SK OTHER_PROJECT_ID OTHER_JOB_IDS STRICT SKIP_RULES
+export HEADERS TIMEOUT CA_BUNDLE CLIENT_CERT CLIENT_KEY INSECURE PROXY RATE_LIMIT OPERATIONS
 # knob: fuzz: schemathesis examples per phase (empty: the command's default, jobs-metrics fuzz --help)
 MAX_EXAMPLES ?=
 # knob: fuzz, fuzz-selftest: random seed (same seed and options, same requests) (empty: a new one, printed)
@@ -135,7 +154,7 @@ serve: $(PY_STAMP) ## Run the reference server with demo data, on 127.0.0.1 (kno
 load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response shape; ARGS: e.g. --max-bytes N)
 	$(BIN)/jobs-metrics load "$(FILE)" --project-id "$(PROJECT_ID)" $(if $(DB),--db "$(DB)") $(ARGS)
 
-fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN AK SK PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_AK OTHER_SK OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS STRICT SKIP_RULES); reports/fuzz/ holds conformance.md, .json and junit.xml (one test case per rule); prints the harness exit (0 conforms, 1 violations, 2 could not test)
+fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN AK SK PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_AK OTHER_SK OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS STRICT SKIP_RULES HEADERS TIMEOUT CA_BUNDLE CLIENT_CERT CLIENT_KEY INSECURE PROXY RATE_LIMIT OPERATIONS); reports/fuzz/ holds conformance.md, .json and junit.xml (one test case per rule); prints the harness exit (0 conforms, 1 violations, 2 could not test)
 	@$(BIN)/jobs-metrics fuzz $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES)) $(if $(MODE),--mode $(MODE)) \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(SEED),--seed $(SEED)) \
 		|| { code=$$?; echo "make fuzz: exit $$code"; exit $$code; }

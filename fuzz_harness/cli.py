@@ -40,6 +40,7 @@ from fuzz_harness.report import (
     summary_line,
 )
 from fuzz_harness.runner import COULD_NOT_TEST, Outcome, execute, target_server
+from fuzz_harness.transport import DEFAULT_TIMEOUT, TransportError, build_transport
 from jobs_metrics_spec import run_command_line
 
 DEFAULT_REPORTS = Path("reports") / "fuzz"
@@ -53,6 +54,14 @@ def _rules_list(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
 
 def _report_dir(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     return value.resolve()
+
+
+class _Lines(click.types.StringParamType):
+    """Text whose environment variable holds one value per line, for a repeatable option (a
+    header's value holds spaces, which click's default splitting would cut)."""
+
+    name = "text"
+    envvar_list_splitter = "\n"
 
 
 # Each option declared once: its flag, its type, default and help, and for the identities, the
@@ -152,6 +161,73 @@ option = functools.partial(click.option, show_envvar=True)
     help="A rule you deliberately differ from (repeat, or id,id): reported skipped, never passed.",
 )
 @option(
+    "--header",
+    "headers",
+    type=_Lines(),
+    envvar="HEADERS",
+    multiple=True,
+    help="A header every request carries, 'Name: value' (repeat; HEADERS: one per line), e.g."
+    " a gateway's key. Not added where a probe sets or leaves out that header itself.",
+)
+@option(
+    "--timeout",
+    envvar="TIMEOUT",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for each answer (connecting: at most 5).",
+)
+@option(
+    "--ca-bundle",
+    envvar="CA_BUNDLE",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PEM file of the CA(s) that signed the server's certificate (a private CA).",
+)
+@option(
+    "--client-cert",
+    envvar="CLIENT_CERT",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PEM client certificate (mutual TLS); its key too, unless --client-key.",
+)
+@option(
+    "--client-key",
+    envvar="CLIENT_KEY",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PEM private key of --client-cert (unencrypted).",
+)
+@option(
+    "--insecure/--no-insecure",
+    envvar="INSECURE",
+    default=False,
+    help="Do not verify the server's certificate (INSECURE=1; a warning is printed).",
+)
+@option(
+    "--proxy",
+    envvar="PROXY",
+    default="",
+    help="Outgoing proxy for every request, http(s):// or socks5:// (empty: none, or the"
+    " environment's HTTPS_PROXY).",
+)
+@option(
+    "--rate-limit",
+    envvar="RATE_LIMIT",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="At most this many requests a second, every request of the run (probes and schemathesis).",
+)
+@option(
+    "--operation",
+    "operations",
+    envvar="OPERATIONS",
+    multiple=True,
+    callback=_rules_list,
+    help="Test only this operation (operationId; repeat, or id,id); the others are reported"
+    " not exercised.",
+)
+@option(
     "--summary",
     envvar=STEP_SUMMARY,
     type=click.Path(path_type=Path),
@@ -175,9 +251,34 @@ def run_command(**given: Any) -> None:
     sys.exit(cmd_run(given))  # fmt: skip
 
 
+def _operations(text: str) -> frozenset[str]:
+    chosen = frozenset(filter(None, (part.strip() for part in text.split(","))))
+    known = [contract.operation_id for contract in default_contracts()]
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        raise OptionsError(
+            f"OPERATIONS: no operation {', '.join(map(repr, unknown))}; the operations are"
+            f" {', '.join(known)}"
+        )
+    return chosen
+
+
 def options_from(given: dict[str, Any]) -> FuzzOptions:
     seed = given["seed"] if given["seed"] is not None else random.SystemRandom().randrange(2**31)
-    return build_options(
+    try:
+        transport = build_transport(
+            headers=tuple(given["headers"]),
+            timeout=given["timeout"],
+            ca_bundle=given["ca_bundle"],
+            client_cert=given["client_cert"],
+            client_key=given["client_key"],
+            insecure=given["insecure"],
+            proxy=given["proxy"],
+            rate_limit=given["rate_limit"],
+        )
+    except TransportError as exc:
+        raise OptionsError(str(exc)) from None
+    options = build_options(
         base_url=given["base_url"],
         auth_token=given["auth_token"],
         project_id=given["project_id"],
@@ -199,6 +300,7 @@ def options_from(given: dict[str, Any]) -> FuzzOptions:
         skip_rules=given["skip_rules"],
         rule_ids=rule_ids(default_contracts()),
     )
+    return replace(options, transport=transport, operations=_operations(given["operations"]))
 
 
 def summary(options: FuzzOptions, outcome: Outcome) -> str:
@@ -358,14 +460,20 @@ def published_report(report_dir: Path) -> Iterator[Path]:
         lock.close()
 
 
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
 def _run(given: dict[str, Any], options: FuzzOptions) -> int:
     where = options.base_url or "a fresh reference server with demo data"
+    if options.transport.insecure:
+        print("fuzz: warning: INSECURE: the server's certificate is not verified", flush=True)
     print(
         f"fuzz: {where}, seed {options.seed}, {options.max_examples} examples per phase", flush=True
     )
     try:
         with target_server(options) as base_url:
-            outcome = execute(options, base_url)
+            outcome = execute(options, base_url, progress=_say)
     except RuntimeError as exc:  # the reference server did not start
         outcome = Outcome(COULD_NOT_TEST, str(exc), None)
     if outcome.report is not None and outcome.report.failures:

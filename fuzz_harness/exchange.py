@@ -23,11 +23,11 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from fuzz_harness.transport import Transport
 from jobs_metrics_spec import aksk
 
 # Header values that are secrets, by the environment variable a user sets to reproduce.
 TOKEN_VARIABLES = ("AUTH_TOKEN", "OTHER_AUTH_TOKEN", "AK", "OTHER_AK", "SK", "OTHER_SK")
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # ``$AUTH_TOKEN`` (``${AUTH_TOKEN}`` before other characters), or a near miss of it written as a
 # bash expansion, so that a curl line shows the near miss without the secret:
 # ``${AUTH_TOKEN%?}`` (the last character dropped), ``${AUTH_TOKEN~~}`` (letter case swapped).
@@ -202,14 +202,29 @@ class Sender:
 
     base_url: str
     secrets: dict[str, str] = field(default_factory=dict)  # variable name -> value
+    transport: Transport = field(default_factory=Transport)  # TLS, proxy, headers, rate
     sent: int = 0
     previous: Request | None = None
     _last: Request | None = None
 
     _client: httpx.Client | None = field(default=None, init=False, repr=False, compare=False)
+    _verify: ssl.SSLContext | bool | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def _new_client(self) -> httpx.Client:
-        return httpx.Client(timeout=TIMEOUT, follow_redirects=False, verify=_tls())
+        if self.transport == Transport():
+            verify: ssl.SSLContext | bool = _tls()
+        else:  # the user's TLS settings, loaded once for this sender (its thread's)
+            if self._verify is None:
+                self._verify = self.transport.verify()
+            verify = self._verify
+        return httpx.Client(
+            timeout=self.transport.http_timeout(),
+            follow_redirects=False,
+            verify=verify,
+            proxy=self.transport.proxy,
+        )
 
     def _kept(self) -> httpx.Client:
         """The keep-alive client, opened when the first request is sent (a Sender that only
@@ -284,8 +299,9 @@ class Sender:
         return [*headers, ("Authorization", value), *signing.appended]
 
     def _send(self, client: httpx.Client, request: Request) -> Answer:
+        self.transport.wait_turn()
         self.sent += 1
-        headers = self.signed(request)
+        headers = self.transport.with_extra_headers(self.signed(request))
         content: bytes | Iterator[bytes] | None = request.body
         if request.chunked:
             content = _chunks(request.body or b"")

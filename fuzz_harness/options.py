@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fuzz_harness.jobids import JobIdsError, JobIdSet
+from fuzz_harness.transport import Transport
 from jobs_metrics_spec import project_id_pattern, spec_document
 from reference_server import (
     ACCESS_KEY_A,
@@ -83,6 +84,10 @@ class FuzzOptions:
     strict: bool = False
     # Rules the user deliberately differs from: reported "skipped", never "passed".
     skip_rules: frozenset[str] = frozenset()
+    # How requests reach the server (TLS, proxy, extra headers, timeout, rate).
+    transport: Transport = field(default_factory=Transport)
+    # The operations to test (operationIds); empty: every operation of the spec.
+    operations: frozenset[str] = frozenset()
 
     @property
     def secrets(self) -> dict[str, str]:

@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -70,6 +70,7 @@ NO_KEYS = (
     "no AK/SK given: requests to this operation are signed with an access key of PROJECT_ID"
     " and its secret key (make fuzz AK=... SK=...)"
 )
+NOT_CHOSEN = "left out by OPERATIONS (make fuzz OPERATIONS=... chooses the operations tested)"
 
 
 @dataclass
@@ -97,11 +98,17 @@ def target_server(
 
 
 def execute(
-    options: FuzzOptions, base_url: str, contracts: Sequence[Contract] | None = None
+    options: FuzzOptions,
+    base_url: str,
+    contracts: Sequence[Contract] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Outcome:
-    """One run over every operation of the spec (``contracts``: the spec's, CS first)."""
+    """One run over every operation of the spec (``contracts``: the spec's, CS first);
+    ``progress`` is told what the run is doing (a command prints it: a CI log's sign of
+    life on a long run)."""
+    say = progress or (lambda _: None)
     contracts = tuple(contracts or default_contracts())
-    sender = Sender(base_url, options.secrets)
+    sender = Sender(base_url, options.secrets, options.transport)
     plan = [(scope, for_operation(scope.contract, options)) for scope in scopes(contracts)]
     try:
         for scope, scoped in plan:
@@ -116,8 +123,12 @@ def execute(
         exercised = {scope.contract.operation_id: scope for scope, scoped in plan if scoped}
         for scope, scoped in plan:
             if scoped is None:
-                _not_exercised(report, scope, NO_KEYS)
+                left_out = (
+                    options.operations and scope.contract.operation_id not in options.operations
+                )
+                _not_exercised(report, scope, NOT_CHOSEN if left_out else NO_KEYS)
                 continue
+            say(f"fuzz: probing {scope.contract.operation_id} ({len(scope.contract.rules)} rules)")
             run_probes(sender, scope, scoped, report)
             replaced = exercised.get(scope.contract.replaces or "")
             run_consistency(sender, scope, scoped, report, replaced.contract if replaced else None)
@@ -126,7 +137,7 @@ def execute(
         st = (
             None
             if FUZZ_RULE in options.skip_rules
-            else run_schemathesis(options, base_url, skip_operations=skipped)
+            else run_schemathesis(options, base_url, skip_operations=skipped, progress=progress)
         )
         problem = merge_fuzzing(st, report, options, sender, [s for s, _ in plan])
         if problem:
@@ -139,9 +150,11 @@ def execute(
 
 
 def for_operation(contract: Contract, options: FuzzOptions) -> FuzzOptions | None:
-    """The run's options for one operation, or None when it cannot be exercised: a signed
-    operation needs an AK/SK pair of PROJECT_ID (and of OTHER_PROJECT_ID for the second
-    identity's probes, else those are left out)."""
+    """The run's options for one operation, or None when it cannot be exercised: one left
+    out by OPERATIONS; a signed operation needs an AK/SK pair of PROJECT_ID (and of
+    OTHER_PROJECT_ID for the second identity's probes, else those are left out)."""
+    if options.operations and contract.operation_id not in options.operations:
+        return None
     if not contract.signed:
         return options
     if not options.identity.signs:

@@ -14,7 +14,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,8 +81,30 @@ def _st() -> str:
     return str(candidate) if candidate.exists() else "st"
 
 
+# How often a long schemathesis run says where it is (a CI log shows no other sign of life).
+PROGRESS_SECONDS = 15.0
+
+
+def _cases_so_far(events: Path) -> int:
+    """Cases in the finished scenarios of a run in progress (the file is being written: a
+    line without its end is not read)."""
+    count = 0
+    try:
+        with events.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if line.startswith('{"ScenarioFinished"') and line.endswith("\n"):
+                    recorder = json.loads(line)["ScenarioFinished"]["recorder"]
+                    count += len(recorder.get("cases", {}))
+    except (OSError, ValueError, KeyError):
+        pass
+    return count
+
+
 def run_schemathesis(
-    options: FuzzOptions, base_url: str, skip_operations: Sequence[Contract] = ()
+    options: FuzzOptions,
+    base_url: str,
+    skip_operations: Sequence[Contract] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> StResult:
     """schemathesis over every operation but ``skip_operations`` (those the run cannot
     authenticate to: the signed one without AK/SK)."""
@@ -120,11 +143,26 @@ def run_schemathesis(
         "--report-ndjson-path", str(ndjson),
         "--report-har-path", str(report / "cassette.har"),
         *(arg for c in skip_operations for arg in ("--exclude-operation-id", c.operation_id)),
+        *options.transport.st_arguments(),
     ]  # fmt: skip
     with log.open("wb") as out:
-        code = subprocess.run(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
-        ).returncode
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        started = time.monotonic()
+        while True:
+            try:
+                code = process.wait(timeout=PROGRESS_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                if progress is not None:
+                    done = _cases_so_far(ndjson)
+                    progress(
+                        f"fuzz: schemathesis still running, {time.monotonic() - started:.0f} s,"
+                        f" {done} cases so far"
+                    )
+            except BaseException:  # Ctrl-C: schemathesis goes too
+                process.kill()
+                process.wait()
+                raise
     result = StResult(exit_code=code, log=log)
     stated = _GENERATED.findall(log.read_text(errors="replace")) if log.exists() else []
     result.reported_cases = int(stated[-1]) if stated else None

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
 from typing import IO
@@ -45,9 +48,18 @@ def read_chunked(stream: IO[bytes] | BufferedIOBase) -> bytes:
         stream.readline()
 
 
+@dataclass
+class Seen:
+    """What reached the proxy: each request's arrival time and headers (lower-case names)."""
+
+    requests: list[tuple[float, dict[str, str]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     upstream: tuple[str, int] = ("127.0.0.1", 0)
+    seen: Seen | None = None
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the test reads the fuzz report, not the proxy's log."""
@@ -62,6 +74,9 @@ class _Handler(BaseHTTPRequestHandler):
             key = name.lower()
             if key not in HOP_BY_HOP:
                 folded[key] = f"{folded[key]}, {value}" if key in folded else value
+        if self.seen is not None:
+            with self.seen.lock:
+                self.seen.requests.append((time.monotonic(), dict(folded)))
         upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
         try:
             upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
@@ -95,16 +110,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def folding_proxy(upstream: str) -> Iterator[str]:
-    """A proxy to ``upstream`` on a free 127.0.0.1 port; yields its base URL."""
+def folding_proxy(
+    upstream: str, tls: ssl.SSLContext | None = None, seen: Seen | None = None
+) -> Iterator[str]:
+    """A proxy to ``upstream`` on a free 127.0.0.1 port; yields its base URL. With ``tls``
+    it terminates TLS (an https URL), as the proxy in front of a staging server does; with
+    ``seen`` it records what reached it."""
     parts = urlsplit(upstream)
     address = (parts.hostname or "127.0.0.1", parts.port or 80)
-    handler = type("Handler", (_Handler,), {"upstream": address})
+    handler = type("Handler", (_Handler,), {"upstream": address, "seen": seen})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    scheme = "https" if tls is not None else "http"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

@@ -16,7 +16,7 @@ import pytest
 from fuzz_harness import cli
 from fuzz_harness.cli import main as harness_main
 from fuzz_harness.cli import published_report
-from fuzz_harness.st_run import StResult, read_events
+from fuzz_harness.st_run import StResult, _cases_so_far, read_events
 from tests.support import ROOT, run_tool
 
 
@@ -103,3 +103,11 @@ def test_two_runs_started_together_never_corrupt_each_other(tmp_path: Path) -> N
             assert "--report-dir" in err, err
     report = json.loads((tmp_path / "conformance.json").read_text())
     assert report["verdict"] == "conforms"
+
+
+def test_progress_counts_the_cases_of_finished_scenarios_only(tmp_path: Path) -> None:
+    events = tmp_path / "events.ndjson"
+    finished = json.dumps({"ScenarioFinished": {"recorder": {"cases": {"a": {}, "b": {}}}}})
+    events.write_text(finished + "\n" + finished[:30])  # the second is being written
+    assert _cases_so_far(events) == 2
+    assert _cases_so_far(tmp_path / "none.ndjson") == 0
