@@ -31,13 +31,14 @@ from fuzz_harness.faults import FAULTS
 from fuzz_harness.options import MODES, FuzzOptions, OptionsError, build_options, demo_identities
 from fuzz_harness.report import (
     FAILED,
-    NOT_EXERCISED,
     SKIPPED,
     WARNING,
     Report,
     markdown,
+    not_exercised_groups,
     rule_ids,
     summary_line,
+    verdict_line,
 )
 from fuzz_harness.runner import COULD_NOT_TEST, Outcome, execute, target_server
 from fuzz_harness.transport import DEFAULT_TIMEOUT, TransportError, build_transport
@@ -304,12 +305,21 @@ def options_from(given: dict[str, Any]) -> FuzzOptions:
 
 
 def summary(options: FuzzOptions, outcome: Outcome) -> str:
+    """What a CI log shows last: broken rules first, the run's shape, one line per group of
+    rules not exercised with the knob that would exercise them, and the verdict with how
+    much of the contract it covers."""
     report = outcome.report
     lines = ["", "== fuzz summary =="]
     if outcome.code == COULD_NOT_TEST:
         lines += [f"verdict:  COULD NOT TEST (exit 2): {outcome.reason}"]
         return "\n".join(lines)
     assert report is not None
+    for rule in report.rules.values():
+        if rule.verdict == FAILED:
+            lines.append(f"FAILED ({rule.level}): {rule.id}: {', '.join(rule.failures)}")
+    for rule in report.rules.values():
+        if rule.verdict == WARNING:
+            lines.append(f"warning (should): {rule.id}: {', '.join(rule.failures)}")
     seconds = report.fuzz_seconds or 0.0
     rate = f" = {report.fuzz_cases / seconds:.0f} cases/s" if seconds else ""
     lines += [
@@ -323,26 +333,17 @@ def summary(options: FuzzOptions, outcome: Outcome) -> str:
             if options.strict
             else "must rules fail the run, should rules warn (STRICT=1 makes them fail)"
         ),
-        f"rules: {summary_line(report)}",
+        f"rules:    {summary_line(report)}",
     ]
+    for reason, ids in not_exercised_groups(report):
+        shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+        lines.append(f"  not exercised ({len(ids)}): {reason}: {shown}")
     for rule in report.rules.values():
-        reason = rule.reason or "no request exercised it"
-        if rule.verdict in (NOT_EXERCISED, SKIPPED):
-            lines.append(f"  {rule.verdict}: {rule.id}: {reason}")
-        elif rule.verdict == FAILED:
-            lines.append(f"  FAILED ({rule.level}): {rule.id}: {', '.join(rule.failures)}")
-        elif rule.verdict == WARNING:
-            lines.append(f"  warning (should): {rule.id}: {', '.join(rule.failures)}")
-    violations = report.violations()
+        if rule.verdict == SKIPPED:
+            lines.append(f"  skipped: {rule.id}: {rule.reason}")
     lines += [
         f"report:   {options.report_dir / 'conformance.md'} (and conformance.json, junit.xml)",
-        "verdict:  "
-        + (
-            "PASS: every enforced rule exercised holds (exit 0)"
-            if report.conforms
-            else f"FAIL: {len(violations)} distinct contract"
-            f" violation{'' if len(violations) == 1 else 's'} (exit 1)"
-        ),
+        f"verdict:  {verdict_line(report)}",
     ]
     return "\n".join(lines)
 

@@ -61,6 +61,7 @@ class RuleResult:
     failures: list[str] = field(default_factory=list)  # Failure ids
     reason: str = ""
     skipped: bool = False
+    untestable: bool = False  # the spec says no request from outside can exercise it
 
     @property
     def verdict(self) -> str:
@@ -136,6 +137,7 @@ def new_report(
             level=rule.level,
             enforced=strict or rule.level == MUST,
             reason=rule.untestable or "",
+            untestable=bool(rule.untestable),
         )
         for scope in scopes(contracts)
         for rule in scope.contract.rules
@@ -154,6 +156,41 @@ def rule_ids(contracts: Sequence[Contract]) -> list[str]:
         *(scope.key(rule.id) for scope in scopes(contracts) for rule in scope.contract.rules),
         FUZZ_RULE,
     ]
+
+
+def not_exercised_groups(report: Report) -> list[tuple[str, list[str]]]:
+    """The rules not exercised, grouped by why: (reason, rule ids), the largest group first;
+    the rules the spec calls untestable from outside are one group (each says why in the
+    report)."""
+    groups: dict[str, list[str]] = {}
+    for rule in report.rules.values():
+        if rule.verdict != NOT_EXERCISED:
+            continue
+        reason = UNTESTABLE if rule.untestable else (rule.reason or NO_REQUEST)
+        groups.setdefault(reason, []).append(rule.id)
+    return sorted(groups.items(), key=lambda item: -len(item[1]))
+
+
+UNTESTABLE = "untestable from outside, as the spec says (each reason is in the report)"
+NO_REQUEST = "no request exercised it"
+
+
+def verdict_line(report: Report) -> str:
+    """The verdict with how much of the contract it covers."""
+    counts = report.counts()
+    exercised = counts[PASSED] + counts[FAILED] + counts[WARNING]
+    total = len(report.rules) - counts[SKIPPED]
+    groups = not_exercised_groups(report)
+    missing = "; ".join(f"{len(ids)} {reason.split(' (')[0]}" for reason, ids in groups)
+    coverage = f"{exercised} of {total} rules exercised"
+    if report.conforms:
+        tail = f"; {counts[NOT_EXERCISED]} not exercised: {missing}" if groups else ""
+        return f"PASS: {coverage}, all hold{tail} (exit 0)"
+    violations = len(report.violations())
+    return (
+        f"FAIL: {violations} distinct contract violation{'' if violations == 1 else 's'};"
+        f" {coverage} (exit 1)"
+    )
 
 
 def summary_line(report: Report) -> str:
@@ -219,18 +256,15 @@ def markdown(report: Report) -> str:
     lines = [
         "# Conformance report",
         "",
-        f"Target `{report.target}`, seed {report.seed}, {mode}: **{summary_line(report)}**"
-        f" ({report.fuzz_cases} generated cases, {report.probe_requests} probe requests).",
+        f"**{verdict_line(report)}**",
         "",
-        "| rule | level | the spec says | requests | verdict |",
-        "| --- | --- | --- | ---: | --- |",
+        f"Target `{report.target}`, seed {report.seed}, {mode}: {summary_line(report)}"
+        f" ({report.fuzz_cases} generated cases, {report.probe_requests} probe requests).",
     ]
-    for rule in report.rules.values():
-        lines.append(
-            f"| `{rule.id}` | {rule.level} | {_cell(rule.when)} -> {_cell(rule.expected)}"
-            f" | {rule.exercised} | {_cell(_verdict_cell(report, rule))} |"
-        )
-    for failure in report.failures:
+    for reason, ids in not_exercised_groups(report):
+        shown = ", ".join(f"`{rule_id}`" for rule_id in ids)
+        lines += ["", f"Not exercised, {reason}: {shown}."]
+    for failure in report.failures:  # failures first: what a reader of a red job looks for
         kind = "" if report.rules[failure.rule].verdict == FAILED else " (warning)"
         lines += [
             "",
@@ -242,6 +276,18 @@ def markdown(report: Report) -> str:
         ]
         if failure.curl or failure.replay:
             lines += ["", "```sh", *filter(None, (failure.curl, failure.replay)), "```"]
+    lines += [
+        "",
+        "## Every rule",
+        "",
+        "| rule | level | the spec says | requests | verdict |",
+        "| --- | --- | --- | ---: | --- |",
+    ]
+    for rule in report.rules.values():
+        lines.append(
+            f"| `{rule.id}` | {rule.level} | {_cell(rule.when)} -> {_cell(rule.expected)}"
+            f" | {rule.exercised} | {_cell(_verdict_cell(report, rule))} |"
+        )
     for note in report.notes:
         lines += ["", f"- {note}"]
     return "\n".join(lines) + "\n"

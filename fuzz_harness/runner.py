@@ -177,8 +177,18 @@ def not_this_api(answer: Answer, contract: Contract) -> str | None:
     error body (a server of this API refusing a valid request is judged by the probes)."""
     body = answer.json()
     if answer.status == 200:
-        problems = schema_problems(contract, contract.success_schema, body) if body else ["empty"]
-        if not problems and isinstance(contract.jobs_of(body), list):
+        # This API's envelope, whatever its flaws (a job of another project, a field of the
+        # wrong type: the rules judge those): a valid answer, or one holding the member the
+        # operation keeps its jobs in (`payload`, `metrics`).
+        # An empty body is a broken answer of a server on this path, judged by the rules;
+        # another document (an HTML page a catch-all route serves) is another server's.
+        if not answer.body.strip() or (
+            isinstance(body, dict)
+            and (
+                contract.jobs_pointer[0] in body
+                or not schema_problems(contract, contract.success_schema, body)
+            )
+        ):
             return None
         return f"an HTTP 200 that is not a {contract.success_schema} ({describe(answer)})"
     if answer.status in (404, 405) or 300 <= answer.status < 400:

@@ -31,8 +31,10 @@ OK_DLI = b'{"is_success":true,"message":"","metrics":{"jobs":[]}}'
         (SUCCESSOR, Answer(200, JSON, OK_DLI)),
         (CS, Answer(400, JSON, b'{"error_id":"CS.10003","error_name":"x"}')),  # judged later
         (SUCCESSOR, Answer(400, JSON, b'{"error_code":"DLI.0001","error_msg":"x"}')),
+        (CS, Answer(200, JSON, b"")),  # a broken answer of this path: response-schema judges
+        (CS, Answer(200, JSON, b'{"payload":{"jobs":[{"job_id":"1"}]}}')),  # a wrong type
     ],
-    ids=["CS 200", "successor 200", "CS refusal", "successor refusal"],
+    ids=["CS 200", "successor 200", "CS refusal", "successor refusal", "empty 200", "flawed"],
 )
 def test_an_answer_of_this_api_passes(contract: object, answer: Answer) -> None:
     assert not_this_api(answer, contract) is None  # type: ignore[arg-type]
