@@ -25,10 +25,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bench.specdiff_pairs import PAIRS, Pair, sides
+from specdiff.witness import BUDGET, SEED
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIC = ROOT / "node_modules" / ".bin" / "optic"
@@ -48,6 +50,7 @@ class DiffRow:
     optic_blocks: bool | None  # None: Optic gave no verdict (see optic_note)
     optic_ms: float | None
     optic_note: str = ""
+    witness_ms: float | None = None  # in-process time of the witness search (issue #31)
 
 
 def _optic_env() -> dict[str, str]:
@@ -80,6 +83,30 @@ def _timed(
         check=False,
     )  # fmt: skip
     return done, (time.perf_counter() - started) * 1000
+
+
+def witness_ms(base: dict[str, object], head: dict[str, object]) -> float:
+    """Milliseconds ``diff_specs`` spends searching for witnesses on one pair, in process
+    (the search is wrapped for the call, and restored)."""
+    import specdiff.witness as witness  # (bench may use any module)
+    from specdiff import diff_specs
+
+    search = witness.search
+    spent = [0.0]
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return search(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    witness.search = timed
+    try:
+        diff_specs(base, head)
+    finally:
+        witness.search = search
+    return spent[0] * 1000
 
 
 def run(pairs: list[Pair] | None = None, optic: Path = OPTIC) -> list[DiffRow]:
@@ -117,7 +144,7 @@ def run(pairs: list[Pair] | None = None, optic: Path = OPTIC) -> list[DiffRow]:
             rows.append(
                 DiffRow(
                     pair.name, pair.verdict, verdict, done.returncode == 1, specdiff_ms,
-                    optic_blocks, optic_ms, note,
+                    optic_blocks, optic_ms, note, witness_ms(base, head),
                 )
             )  # fmt: skip
     return rows
@@ -125,6 +152,20 @@ def run(pairs: list[Pair] | None = None, optic: Path = OPTIC) -> list[DiffRow]:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def _witness_lines(rows: list[DiffRow]) -> list[str]:
+    """What the witness search costs of specdiff's time per pair."""
+    spent = [r.witness_ms for r in rows if r.witness_ms is not None]
+    if not spent:
+        return []
+    return [
+        f"specdiff's median per pair: {statistics.median(r.specdiff_ms for r in rows):,.0f} ms "
+        f"(a fresh process); of it the witness search (at most {BUDGET} instances per changed "
+        f"part, seed {SEED}): median {statistics.median(spent):,.1f} ms, at most "
+        f"{max(spent):,.0f} ms",
+        "",
+    ]
 
 
 def render(rows: list[DiffRow]) -> str:
@@ -154,6 +195,7 @@ def render(rows: list[DiffRow]) -> str:
             else ""
         ),
         "",
+        *_witness_lines(rows),
         "| pair | expected | specdiff | ms | Optic | ms | Optic / specdiff |",
         "| --- | --- | --- | ---: | --- | ---: | ---: |",
     ]

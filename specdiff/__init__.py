@@ -6,7 +6,9 @@ Layers, each a module: ``rules`` (every rule id as a ``RuleId`` constant), ``cat
 comparison), ``effects`` (what a keyword's change does to the allowed values; ``patterns``
 compares regular expressions as automata, in a child interpreter with a time budget),
 ``normalize`` (one written form per meaning: allOf merged, const, integer bounds, nullable),
-``schemas`` (schemas compared recursively), one module per part of an operation
+``schemas`` (schemas compared recursively), ``evidence`` (each part's findings checked
+against the instances ``witness`` finds that one version accepts and the other refuses:
+the witness wins), one module per part of an operation
 (``security``, ``parameters``, ``bodies``, ``responses``, ``contract``; ``document`` for
 servers and tags; ``lifecycle`` for deprecation and names) walked by ``operations``
 (``diff_specs``) with ``pairing``; ``migration`` (an operation compared with the one its

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from specdiff.catalogue import Change
+from specdiff.evidence import compare_part
 from specdiff.pairing import by_requiredness, pair, required, requiredness
 from specdiff.pointers import join
 from specdiff.rules import RuleId, Side
-from specdiff.schemas import compare_schema
 
 
 def compare_request_body(
@@ -62,7 +62,7 @@ def compare_content(
             added_rule, join(pointer, "content", media), f"{whose} media type {media} added"
         )
     for media, was, now in paired.common:
-        yield from compare_schema(
+        yield from compare_part(
             was.get("schema", True),
             now.get("schema", True),
             join(pointer, "content", media, "schema"),

@@ -47,6 +47,7 @@ Who is affected, and why (the principle behind every row):
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass
 
 from specdiff.rules import Effect, Group, RuleId, Side, UnknownRule, value_rule
@@ -102,7 +103,11 @@ class Rule:
 _W, _N, _C, _U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
 VALUE_GROUPS: dict[Group, tuple[str, tuple[Effect, ...]]] = {
     Group.TYPE: ("`type`, type lists and nullable (integer is a subset of number)", (_W, _N, _C)),
-    Group.FORMAT: ("`format` (int32 within int64, float within double)", (_W, _N, _C)),
+    Group.FORMAT: (
+        "`format` (int32 within int64, float within double, every integer format within "
+        "double: formats assert their type's range, as the generated models do)",
+        (_W, _N, _C),
+    ),
     Group.ENUM: ("`enum` values added or removed", (_W, _N, _C)),
     Group.CONST: ("`const` added, removed or changed", (_W, _N, _C)),
     Group.MINIMUM: ("`minimum` / `exclusiveMinimum` (the effective lower bound)", (_W, _N)),
@@ -122,6 +127,13 @@ VALUE_GROUPS: dict[Group, tuple[str, tuple[Effect, ...]]] = {
     Group.ALL_OF: ("`allOf` members added (narrowed) or removed (widened)", (_W, _N)),
     Group.DISCRIMINATOR_MAPPING: ("`discriminator.mapping` entries", (_W, _N, _C)),
     Group.SCHEMA: ("a schema replaced by `true` (anything) or `false` (nothing)", (_W, _N)),
+    Group.VALUES: (
+        "the values a schema allows, decided by a witness (an instance one version accepts "
+        "and the other refuses) where no keyword comparison names the change, or where the "
+        "witness contradicts it (`not`, `if`/`then`/`else`, `dependent*`, `contains`, "
+        "`propertyNames`, `prefixItems`, `unevaluated*`, overlapping `oneOf` branches, ...)",
+        (_W, _N, _C),
+    ),
 }
 
 # Exceptions to PRINCIPLE, each with its reason (kept next to the rule in `make diff-rules`).
@@ -510,6 +522,51 @@ class Migration:
 
 
 @dataclass(frozen=True)
+class Witness:
+    """An instance one version of a schema accepts and the other refuses: the proof of a
+    narrowed or widened finding (``accepted_by``: ``old`` proves narrowed, ``new``
+    widened), found by ``specdiff.witness``. ``side``: the message it is part of."""
+
+    instance: object
+    accepted_by: str  # "old" | "new"
+    side: str  # "request" | "response"
+    at: tuple[str | int, ...] = ()  # where in the instance the search varied it
+
+    def shown(self, limit: int = 160) -> str:
+        """The instance as JSON; a long one as the part the search varied, and where."""
+        text = json.dumps(self.instance, sort_keys=True, ensure_ascii=False)
+        if len(text) <= limit:
+            return text
+        value: object = self.instance
+        for key in self.at:
+            value = value[key]  # type: ignore[index]
+        where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in self.at)
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        text = text if len(text) <= limit else text[: limit - 3] + "..."
+        return f"{where or '.'}: {text} (in a whole message)" if self.at else text
+
+    def sentence(self) -> str:
+        """What the instance proves, as a reviewer reads it."""
+        value = f"`{self.shown()}`"
+        if self.side == "request":
+            if self.accepted_by == "old":
+                return f"old servers accepted {value}; new refuse it"
+            return f"new servers accept {value}; old refused it"
+        if self.accepted_by == "old":
+            return f"old servers could send {value}; the new spec refuses it"
+        return f"new servers may send {value}; clients of the old spec refuse it"
+
+    def to_dict(self) -> dict[str, object]:
+        refused_by = "new" if self.accepted_by == "old" else "old"
+        return {
+            "instance": self.instance,
+            "accepted_by": self.accepted_by,
+            "refused_by": refused_by,
+            "at": list(self.at),
+        }
+
+
+@dataclass(frozen=True)
 class Change:
     """One classified difference between the base and the head spec.
 
@@ -526,6 +583,12 @@ class Change:
     source: str | None = None
     also: tuple[tuple[RuleId, str], ...] = ()
     migration: Migration | None = None  # on the entry that pairs two operations
+    # the instances that prove a schema finding (``specdiff.evidence``); ``tried``: how many
+    # instances the search checked (on a rewrite: none told the versions apart)
+    witnesses: tuple[Witness, ...] = ()
+    tried: int | None = None
+    # keyword findings the witnesses contradicted, as (rule, pointer): a classifier bug
+    overruled: tuple[tuple[RuleId, str], ...] = ()
 
     def __post_init__(self) -> None:
         for rule in (self.rule, *(r for r, _ in self.also)):
@@ -556,4 +619,8 @@ class Change:
             "component": self.source,
             "also": [{"rule": rule.value, "pointer": pointer} for rule, pointer in self.also],
             "migration": self.migration.to_dict() if self.migration else None,
+            "witness": self.witnesses[0].to_dict() if self.witnesses else None,
+            "witnesses": [w.to_dict() for w in self.witnesses],
+            "instances_tried": self.tried,
+            "overruled": [{"rule": rule.value, "pointer": at} for rule, at in self.overruled],
         }

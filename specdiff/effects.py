@@ -84,7 +84,10 @@ def types(base: dict[str, Any], head: dict[str, Any]) -> Effect | None:
 # format -> the formats whose values it contains (as JSON values).
 FORMAT_WIDER = {
     "int64": {"int32"},
-    "double": {"float"},
+    # as ranges of JSON values (the generated models assert them so): every int32, int64
+    # and float value is a double's; 1.5 is a double, not an int64
+    "double": {"float", "int32", "int64"},
+    "float": {"int32", "int64"},
     "uri-reference": {"uri"},
     "iri": {"uri"},
     "iri-reference": {"iri", "uri", "uri-reference"},

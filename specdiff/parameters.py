@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from specdiff.catalogue import Change
+from specdiff.evidence import compare_part
 from specdiff.pairing import by_requiredness, pair, requiredness
 from specdiff.paths import TEMPLATE_PARAMETER
 from specdiff.pointers import join
 from specdiff.resolve import REF_KEY
 from specdiff.rules import RuleId, Side
-from specdiff.schemas import compare_schema
 
 # The serialization keywords of a parameter, with their defaults (OpenAPI 3.1, 4.8.12.4).
 _SERIALIZATION = ("style", "explode", "allowReserved")
@@ -102,7 +102,7 @@ def compare_parameters(
             )
         schema_at = join(at, "schema")
         source = was.get(REF_KEY) if was.get(REF_KEY) == now.get(REF_KEY) else None
-        for change in compare_schema(
+        for change in compare_part(
             was.get("schema", True), now.get("schema", True), schema_at, Side.REQUEST, what
         ):
             if source and change.source is None and change.pointer.startswith(schema_at):

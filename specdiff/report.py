@@ -57,6 +57,7 @@ def as_text(changes: list[Change], verdict: Verdict, base_label: str, head_label
     for change in _ordered(changes):
         lines.append(f"  {change.impact.label.upper():<18} {change.rule}")
         lines.append(f"      {change.message}")
+        lines += [f"      witness: {w.sentence()}" for w in change.witnesses]
         lines.append(f"      at {change.pointer}")
         lines += [f"      also at {pointer} ({rule})" for rule, pointer in change.also]
         lines.append(f"      clients: {change.clients.label}; servers: {change.servers.label}")
@@ -125,7 +126,9 @@ def as_markdown(changes: list[Change], verdict: Verdict, base_label: str, head_l
         ]
         for c in _ordered(changes):
             lines.append(
-                f"| {_ICON[c.impact]} {c.impact.label} | `{c.rule}` | {_cell(c.message)} "
+                f"| {_ICON[c.impact]} {c.impact.label} | `{c.rule}` | {_cell(c.message)}"
+                + "".join(f"<br>witness: {_cell(w.sentence())}" for w in c.witnesses)
+                + " "
                 f"| {c.clients.label} | {c.servers.label} | `{_cell(c.pointer)}`"
                 + "".join(f"<br>`{_cell(pointer)}`" for _, pointer in c.also)
                 + " |"
@@ -169,6 +172,7 @@ def as_junit(changes: list[Change], verdict: Verdict) -> bytes:
         if change.impact is Impact.BREAKING:
             failure = ET.SubElement(case, "failure", message=change.message, type="breaking")
             failure.text = f"clients: {change.clients.label}; servers: {change.servers.label}"
+            failure.text += "".join(f"\nwitness: {w.sentence()}" for w in change.witnesses)
         else:
             ET.SubElement(case, "system-out").text = f"{change.impact.label}: {change.message}"
     for migration in _migrations(changes):  # never failures: they affect no existing client

@@ -8,10 +8,10 @@ from typing import Any
 
 from specdiff.bodies import compare_content
 from specdiff.catalogue import Change
+from specdiff.evidence import compare_part
 from specdiff.pairing import by_requiredness, pair, required, requiredness
 from specdiff.pointers import join
 from specdiff.rules import RuleId, Side
-from specdiff.schemas import compare_schema
 
 
 def status_rules(status: str) -> tuple[RuleId, RuleId]:
@@ -81,7 +81,7 @@ def compare_response_headers(
                 join(at, "required"),
                 f"{status} response header {name}: now {requiredness(now)}",
             )
-        yield from compare_schema(
+        yield from compare_part(
             was.get("schema", True),
             now.get("schema", True),
             join(at, "schema"),

@@ -53,6 +53,7 @@ class Group(enum.StrEnum):
     ALL_OF = "all-of"
     DISCRIMINATOR_MAPPING = "discriminator-mapping"
     SCHEMA = "schema"
+    VALUES = "values"  # decided by a witness where no keyword comparison names the change
 
 
 class RuleId(enum.StrEnum):
@@ -159,6 +160,12 @@ class RuleId(enum.StrEnum):
     REQUEST_SCHEMA_NARROWED = "request-schema-narrowed"
     RESPONSE_SCHEMA_WIDENED = "response-schema-widened"
     RESPONSE_SCHEMA_NARROWED = "response-schema-narrowed"
+    REQUEST_VALUES_WIDENED = "request-values-widened"
+    REQUEST_VALUES_NARROWED = "request-values-narrowed"
+    REQUEST_VALUES_CHANGED = "request-values-changed"
+    RESPONSE_VALUES_WIDENED = "response-values-widened"
+    RESPONSE_VALUES_NARROWED = "response-values-narrowed"
+    RESPONSE_VALUES_CHANGED = "response-values-changed"
 
     # structural rules
     OPERATION_ADDED = "operation-added"

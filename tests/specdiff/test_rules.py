@@ -72,13 +72,19 @@ LOCATIONS = {
 
 W, N, C, U = Effect.WIDENED, Effect.NARROWED, Effect.CHANGED, Effect.UNKNOWN
 Keywords = dict[str, Any]  # keyword -> value; None removes the keyword
-ONE_OF = [{"title": "a", "minimum": 0}, {"title": "b", "maximum": -5}]
-THIRD = {"title": "c", "multipleOf": 7}
+# Branches that neither overlap nor cover every job ID, so that one more allows more: a
+# branch that overlaps another *narrows* a oneOf (a value both match is refused), and the
+# witness search says so (test_witness.py).
+ONE_OF = [{"title": "a", "maximum": 10}, {"title": "b", "minimum": 100}]
+THIRD = {"title": "c", "minimum": 20, "maximum": 50}
 # allOf members merge into one set of constraints where they can: members with a `not`
 # each cannot be one schema, so the allOf (and its rule) stays.
 ALL_OF = [{"title": "a", "not": {"const": 5}}, {"title": "b", "not": {"const": 7}}]
 ALL_OF_THIRD = {"title": "c", "not": {"const": 9}}
 MAPPING = {"a": "#/a", "b": "#/b"}
+# A string constrained by nothing else: the project ID's pattern and length allow no value
+# of an enum of short words, and the witness search would rightly find nothing changed.
+FREE = {"pattern": None, "minLength": None, "maxLength": None}
 
 # group -> (kind, reported keyword, effect -> (prepare, edit))
 VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]] = {
@@ -87,21 +93,22 @@ VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]]
         N: ({"type": ["integer", "null"]}, {"type": "integer"}),
         C: ({}, {"type": "string"}),
     }),
-    # (a number: narrowing an integer's format in a response is response-integer-range-narrowed)
-    "format": ("integer", "format", {
-        W: ({"type": "number", "format": "float"}, {"format": "double"}),
-        N: ({"type": "number", "format": "double"}, {"format": "float"}),
-        C: ({"type": "number", "format": "double"}, {"format": "date"}),
+    # (string formats: the numeric ones form a chain of ranges, none "changed" against
+    # another; a witness shows each: "a" is no date, "a@example.com" an email)
+    "format": ("string", "format", {
+        W: ({**FREE, "format": "date"}, {"format": None}),
+        N: (FREE, {"format": "date"}),
+        C: ({**FREE, "format": "date"}, {"format": "email"}),
     }),
     "enum": ("string", "enum", {
-        W: ({"enum": ["a", "b"]}, {"enum": ["a", "b", "c"]}),
-        N: ({"enum": ["a", "b"]}, {"enum": ["a"]}),
-        C: ({"enum": ["a", "b"]}, {"enum": ["a", "c"]}),
+        W: ({**FREE, "enum": ["a", "b"]}, {"enum": ["a", "b", "c"]}),
+        N: ({**FREE, "enum": ["a", "b"]}, {"enum": ["a"]}),
+        C: ({**FREE, "enum": ["a", "b"]}, {"enum": ["a", "c"]}),
     }),
     "const": ("string", "const", {
-        W: ({"const": "a"}, {"const": None}),
-        N: ({}, {"const": "a"}),
-        C: ({"const": "a"}, {"const": "b"}),
+        W: ({**FREE, "const": "a"}, {"const": None}),
+        N: (FREE, {"const": "a"}),
+        C: ({**FREE, "const": "a"}, {"const": "b"}),
     }),
     "minimum": ("integer", "minimum", {W: ({}, {"minimum": -1}), N: ({}, {"minimum": 1})}),
     "maximum": ("integer", "maximum", {
@@ -139,13 +146,15 @@ VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]]
         W: ({"uniqueItems": True}, {"uniqueItems": None}),
         N: ({"uniqueItems": None}, {"uniqueItems": True}),
     }),
+    # (an open object: the request's closed one has one property, which it requires, so
+    # these bounds would change no value - the witness search says so)
     "min-properties": ("object", "minProperties", {
-        W: ({"minProperties": 1}, {"minProperties": 0}),
-        N: ({"minProperties": 1}, {"minProperties": 2}),
+        W: ({"minProperties": 2, "additionalProperties": None}, {"minProperties": 1}),
+        N: ({"minProperties": 2, "additionalProperties": None}, {"minProperties": 3}),
     }),
     "max-properties": ("object", "maxProperties", {
-        W: ({"maxProperties": 3}, {"maxProperties": 4}),
-        N: ({"maxProperties": 3}, {"maxProperties": 2}),
+        W: ({"maxProperties": 3, "additionalProperties": None}, {"maxProperties": 4}),
+        N: ({"maxProperties": 3, "additionalProperties": None}, {"maxProperties": 2}),
     }),
     "additional-properties": ("object", "additionalProperties", {
         W: ({"additionalProperties": False}, {"additionalProperties": None}),
@@ -172,6 +181,12 @@ VALUE_CASES: dict[str, tuple[str, str, dict[Effect, tuple[Keywords, Keywords]]]]
             {"discriminator": {"propertyName": "k", "mapping": {"a": "#/a", "c": "#/c"}}}),
     }),
     "schema": ("array", "items", {W: ({}, {"items": True}), N: ({}, {"items": False})}),
+    # a keyword the keyword comparison does not read: decided by the witness alone
+    "values": ("integer", "not", {
+        W: ({"not": {"const": 5}}, {"not": None}),
+        N: ({}, {"not": {"const": 5}}),
+        C: ({"not": {"const": 5}}, {"not": {"const": 6}}),
+    }),
 }  # fmt: skip
 
 
