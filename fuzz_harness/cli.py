@@ -15,6 +15,7 @@ import fcntl
 import functools
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from typing import Any
 import click
 
 from fuzz_harness.contract import default_contracts
+from fuzz_harness.exchange import TOKEN_VARIABLES
 from fuzz_harness.faults import FAULTS
 from fuzz_harness.options import MODES, FuzzOptions, OptionsError, build_options, demo_identities
 from fuzz_harness.report import (
@@ -349,7 +351,16 @@ def summary(options: FuzzOptions, outcome: Outcome) -> str:
 
 
 def failures_text(report: Report) -> str:
-    lines: list[str] = []
+    lines: list[str] = [f"\nhint: {hint}" for hint in report.hints]
+    printed = " ".join(f"{f.curl} {f.replay}" for f in report.failures)
+    used = [name for name in TOKEN_VARIABLES if re.search(rf"\$\{{?{name}\b", printed)]
+    if used:  # said once, before the lines that need it
+        lines += [
+            "",
+            f"To reproduce, export {' '.join(used)} first (the values the run was given: make's"
+            " NAME=value reaches the run, not your shell); the curl lines and replay read them",
+            "from the environment, and replay signs a signed request anew with AK/SK.",
+        ]
     for failure in report.failures:
         times = f" (seen {failure.count}x)" if failure.count > 1 else ""
         kind = "" if report.rules[failure.rule].verdict == FAILED else "warning: "
@@ -358,17 +369,6 @@ def failures_text(report: Report) -> str:
         if failure.curl:
             lines.append(f"    reproduce: {failure.curl}")
             lines.append(f"    replay:    {failure.replay}")
-    if any("$AUTH_TOKEN" in f.curl or "$OTHER_AUTH_TOKEN" in f.curl for f in report.failures):
-        lines += [
-            "",
-            "(the curl lines and replay read the tokens from $AUTH_TOKEN / $OTHER_AUTH_TOKEN)",
-        ]
-    if any("signed when sent" in f.curl for f in report.failures):
-        lines += [
-            "",
-            "(a signature holds the time it was made: replay signs such requests anew with"
-            " $AK/$SK; the curl line shows them unsigned)",
-        ]
     return "\n".join(lines)
 
 

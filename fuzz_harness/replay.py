@@ -13,6 +13,7 @@ import json
 import os
 import random
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import schemathesis
 from fuzz_harness import hooks
 from fuzz_harness.consistency import run_checks
 from fuzz_harness.contract import Contract, contract_of, default_contracts
-from fuzz_harness.exchange import TOKEN_VARIABLES, Request, Sender
+from fuzz_harness.exchange import PLACEHOLDER, TOKEN_VARIABLES, Request, Sender
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import describe
 from fuzz_harness.options import FuzzOptions, Identity, demo_identities
@@ -32,7 +33,19 @@ from fuzz_harness.st_run import CONFIG, SIGNATURE_HEADERS
 from jobs_metrics_spec import METRICS_PATH, SPEC_PATH, spec_document
 
 
-def _secrets(ephemeral: bool) -> dict[str, str] | str:
+def needed_variables(data: dict[str, Any]) -> list[str]:
+    """The secrets a recorded failure needs to be sent again: the placeholders its request
+    names (a missing-token failure names none; a signed one names its key and secret in its
+    signing), and the identities a rule comparing answers sends its own requests with."""
+    text = json.dumps(data.get("request") or {})
+    needed = {match.group(0).strip("${}").split("%")[0].split("~")[0]
+              for match in PLACEHOLDER.finditer(text)}  # fmt: skip
+    if data.get("source") == "consistency":
+        needed |= {"AUTH_TOKEN", *(("OTHER_AUTH_TOKEN",) if data.get("other_job_ids") else ())}
+    return [name for name in TOKEN_VARIABLES if name in needed]
+
+
+def _secrets(ephemeral: bool, needed: Sequence[str] = ()) -> dict[str, str] | str:
     """Token values by placeholder, or the reason they are missing."""
     if ephemeral:
         me, other = demo_identities()
@@ -45,8 +58,13 @@ def _secrets(ephemeral: bool) -> dict[str, str] | str:
             "OTHER_SK": other.secret_key,
         }
     found = {name: os.environ[name] for name in TOKEN_VARIABLES if os.environ.get(name)}
-    if "AUTH_TOKEN" not in found:
-        return "set AUTH_TOKEN (and OTHER_AUTH_TOKEN if the run had one) to the tokens of the run"
+    missing = [name for name in needed if name not in found]
+    if missing:
+        return (
+            f"export {' and '.join(missing)} first (the recorded request uses"
+            f" {'it' if len(missing) == 1 else 'them'}; make's AUTH_TOKEN=... on a command line"
+            " is not in your shell)"
+        )
     return found
 
 
@@ -73,7 +91,7 @@ def replay_file(path: Path, base_url: str | None = None) -> int:
         print(f"replay: could not replay: {data}", file=sys.stderr)
         return 2
     target = base_url or data.get("base_url")
-    secrets = _secrets(target is None)
+    secrets = _secrets(target is None, needed_variables(data))
     if isinstance(secrets, str):
         print(f"replay: could not replay: {secrets}", file=sys.stderr)
         return 2
@@ -82,7 +100,7 @@ def replay_file(path: Path, base_url: str | None = None) -> int:
     options = FuzzOptions(
         target,
         Identity(
-            secrets["AUTH_TOKEN"],
+            secrets.get("AUTH_TOKEN", ""),
             me.project_id,
             known,
             "AUTH_TOKEN",

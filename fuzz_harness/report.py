@@ -83,6 +83,8 @@ class Report:
     fuzz_seconds: float = 0.0
     probe_requests: int = 0
     notes: list[str] = field(default_factory=list)
+    # What the run suspects is wrong with its own inputs (said once, before the failures).
+    hints: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         verdicts = [rule.verdict for rule in self.rules.values()]
@@ -227,6 +229,7 @@ def write(report: Report, folder: Path) -> tuple[Path, Path]:
         ],
         "failures": [asdict(failure) for failure in report.failures],
         "notes": report.notes,
+        "hints": report.hints,
     }
     json_path = folder / "conformance.json"
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -264,6 +267,8 @@ def markdown(report: Report) -> str:
     for reason, ids in not_exercised_groups(report):
         shown = ", ".join(f"`{rule_id}`" for rule_id in ids)
         lines += ["", f"Not exercised, {reason}: {shown}."]
+    for hint in report.hints:
+        lines += ["", f"**Hint:** {hint}"]
     for failure in report.failures:  # failures first: what a reader of a red job looks for
         kind = "" if report.rules[failure.rule].verdict == FAILED else " (warning)"
         lines += [

@@ -44,7 +44,7 @@ from fuzz_harness.options import FuzzOptions, Identity
 from fuzz_harness.probes import Probe, Skipped, all_probes, post, some_ids
 from fuzz_harness.report import FUZZ_RULE, Failure, Report, Scope, scopes
 from fuzz_harness.server_process import ServerProcess
-from fuzz_harness.st_run import StResult, run_schemathesis, shape
+from fuzz_harness.st_run import OUR_CHECKS, StFailure, StResult, run_schemathesis, shape
 from jobs_metrics_spec import MUST
 
 CONFORMS, VIOLATIONS, COULD_NOT_TEST = 0, 1, 2
@@ -142,11 +142,46 @@ def execute(
         problem = merge_fuzzing(st, report, options, sender, [s for s, _ in plan])
         if problem:
             return Outcome(COULD_NOT_TEST, problem, report)
+        absent = _absent_known_jobs(sender, report, plan)
+        if absent:
+            report.hints.append(
+                f"JOB_IDS names jobs the server never returns, even asked alone: {absent[:5]}."
+                " Is each in JOB_IDS on purpose? JOB_IDS must list jobs that exist in"
+                " PROJECT_ID; the jobs-found-in-order failures below may all be this one cause."
+            )
     finally:
         sender.close()
     reporting.write(report, options.scratch_dir)
     code = CONFORMS if report.conforms else VIOLATIONS
     return Outcome(code, "", report)
+
+
+# At most this many ranges of JOB_IDS are asked about when a known job went missing.
+ABSENT_CHECK_RANGES = 20
+
+
+def _absent_known_jobs(
+    sender: Sender, report: Report, plan: Sequence[tuple[Scope, FuzzOptions | None]]
+) -> list[int]:
+    """The known jobs (the ends of JOB_IDS' ranges, which the probes ask for) that the
+    server does not return when asked alone, once ``jobs-found-in-order`` failed: the likely
+    cause is a JOB_IDS that names jobs the data does not hold (the README's own example did),
+    which is said once rather than as one finding per rule."""
+    broken = [key for key, rule in report.rules.items()
+              if key.rsplit("/", 1)[-1] == "jobs-found-in-order" and rule.failures]  # fmt: skip
+    chosen = next(((scope, scoped) for scope, scoped in plan if scoped is not None), None)
+    if not broken or chosen is None:
+        return []
+    scope, options = chosen
+    ends = sorted({end for pair in options.identity.job_ids.ranges[:ABSENT_CHECK_RANGES]
+                   for end in pair})  # fmt: skip
+    absent = []
+    for job_id in ends:
+        answer = sender.send(post(scope.contract, options.identity, {"job_ids": [job_id]}))
+        jobs = scope.contract.jobs_of(answer.json()) if answer.status == 200 else None
+        if isinstance(jobs, list) and not jobs:
+            absent.append(job_id)
+    return absent
 
 
 def for_operation(contract: Contract, options: FuzzOptions) -> FuzzOptions | None:
@@ -549,6 +584,16 @@ def replay_command(path: Path) -> str:
     return f"{sys.executable} -m fuzz_harness replay {path}"
 
 
+def _st_title(found: StFailure, rule: str) -> str:
+    """A schemathesis finding in this contract's words: the rule's own message for our checks
+    (``ST901 Custom check failed: jobs_match_known_data`` said nothing), schemathesis' title
+    and check for its own."""
+    if found.check in OUR_CHECKS:
+        first = found.message.strip().splitlines()[0] if found.message.strip() else rule
+        return f"a generated request: {first[:160]}"
+    return f"a generated request: {found.title} (schemathesis {found.check}, {found.code})"
+
+
 def _scope_of(path: str, all_scopes: Sequence[Scope]) -> Scope:
     """The operation a request went to (by its path; the first operation otherwise)."""
     for scope in all_scopes:
@@ -621,8 +666,8 @@ def merge_fuzzing(
             base_url,
             rule=rule,
             source="schemathesis",
-            title=f"{found.code + ' ' if found.code else ''}{found.title} ({found.check})",
-            detail=f"{found.message.strip()[:1500]}\nanswer: HTTP {found.status}",
+            title=_st_title(found, rule),
+            detail=f"{found.message.strip()[:1500]}\nanswer: {found.answer or found.status}",
             request=found.request,
             replay={"check": found.check, "case": found.case},
             count=found.count,

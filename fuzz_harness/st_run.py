@@ -38,6 +38,9 @@ CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"  # package data
 FILTERED = "[Filtered]"
 
 # schemathesis check -> the spec rule a failure of it breaks (others: "fuzz-checks").
+# The checks this harness registers with schemathesis (hooks.py): their messages are already
+# in this contract's words ("[rule] text" lines).
+OUR_CHECKS = frozenset({"jobs_match_known_data"})
 CHECK_RULES = {
     "negative_data_rejection": "body-schema-violation",
     "positive_data_acceptance": "valid-request-accepted",
@@ -59,6 +62,7 @@ class StFailure:
     case: dict[str, Any]
     status: int
     count: int = 1
+    answer: str = ""  # the answer's content type and first bytes, as the report shows them
 
 
 @dataclass
@@ -214,6 +218,7 @@ def _collect(
             failure = check.get("failure_info", {}).get("failure", {})
             interaction = recorder.get("interactions", {}).get(case_id) or {}
             request, status = _request(interaction, base_path)
+            answer = _answer_text(interaction)
             case = recorder.get("cases", {}).get(case_id, {}).get("value", {})
             message = str(failure.get("message") or failure.get("title") or "")
             contract = contract_at(request.path)
@@ -233,11 +238,12 @@ def _collect(
                     request=request,
                     case=_placeholders(case),
                     status=status,
+                    answer=answer,
                 )
 
 
 def _rules_of(check: str, message: str, status: int) -> list[tuple[str, str]]:
-    if check == "jobs_match_known_data":
+    if check in OUR_CHECKS:
         found = []
         for line in message.splitlines():
             if line.startswith("[") and "] " in line:
@@ -276,6 +282,23 @@ def _request(interaction: dict[str, Any], base_path: str) -> tuple[Request, int]
         request = Request(raw.get("method", "POST"), path, tuple(headers), data, signing=Signing())
         return request, status
     return Request(raw.get("method", "POST"), path, tuple(headers), data), status
+
+
+def _answer_text(interaction: dict[str, Any]) -> str:
+    """``HTTP 200 application/json: {...}`` of a recorded answer (its first 300 bytes): the
+    part of the answer a reader of the finding needs, as the probes' findings show it."""
+    response = interaction.get("response") or {}
+    status = response.get("status_code") or 0
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    kind = (headers.get("content-type") or ["(no content type)"])[0]
+    content = response.get("content") or response.get("body")
+    raw = b""
+    if isinstance(content, dict) and "$base64" in content:
+        raw = base64.b64decode(content["$base64"])
+    elif isinstance(content, str):
+        raw = content.encode()
+    shown = raw[:300].decode("utf-8", "replace") + (" ..." if len(raw) > 300 else "")
+    return f"HTTP {status} {kind}: {shown}" if raw else f"HTTP {status} {kind} (no body)"
 
 
 def _placeholders(case: dict[str, Any]) -> dict[str, Any]:

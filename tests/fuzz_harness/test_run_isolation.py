@@ -16,6 +16,7 @@ import pytest
 from fuzz_harness import cli
 from fuzz_harness.cli import main as harness_main
 from fuzz_harness.cli import published_report
+from fuzz_harness.replay import needed_variables
 from fuzz_harness.st_run import StResult, _cases_so_far, read_events
 from tests.support import ROOT, run_tool
 
@@ -111,3 +112,21 @@ def test_progress_counts_the_cases_of_finished_scenarios_only(tmp_path: Path) ->
     events.write_text(finished + "\n" + finished[:30])  # the second is being written
     assert _cases_so_far(events) == 2
     assert _cases_so_far(tmp_path / "none.ndjson") == 0
+
+
+@pytest.mark.parametrize(
+    ("request_json", "source", "needed"),
+    [
+        ({"headers": [["Content-Type", "application/json"]]}, "probe", []),  # token-missing
+        ({"headers": [["X-Auth-Token", "${AUTH_TOKEN%?}"]]}, "probe", ["AUTH_TOKEN"]),
+        ({"headers": [], "signing": {"access": "$OTHER_AK", "secret": "$OTHER_SK"}}, "probe",
+         ["OTHER_AK", "OTHER_SK"]),
+        ({"headers": []}, "consistency", ["AUTH_TOKEN"]),
+    ],
+    ids=["no token", "a near miss", "signed by the other key", "comparing answers"],
+)  # fmt: skip
+def test_replay_asks_only_for_what_the_request_needs(
+    request_json: dict[str, object], source: str, needed: list[str]
+) -> None:
+    record = {"request": request_json, "source": source, "other_job_ids": ""}
+    assert needed_variables(record) == needed

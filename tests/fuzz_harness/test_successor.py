@@ -286,7 +286,7 @@ def test_replaying_a_signed_request_without_the_keys_is_exit_2(
     path = tmp_path / "F1.json"
     path.write_text(json.dumps(record))
     assert replay_file(path) == 2
-    assert "set AK and SK" in capsys.readouterr().err
+    assert "export AK and SK first" in capsys.readouterr().err
     monkeypatch.setenv("AK", ME.access_key)
     monkeypatch.setenv("SK", ME.secret_key)
     assert replay_file(path) == 1  # nothing listens on port 9: the answer is no answer
