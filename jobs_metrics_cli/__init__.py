@@ -9,6 +9,7 @@ declared there once (its options, types, defaults and environment variables), so
 - ``serve``   - :mod:`reference_server`: the reference implementation
 - ``load``    - :mod:`reference_server`: import metrics into its database
 - ``diff``    - :mod:`specdiff`: classify the changes between two versions of a spec
+- ``stand-in`` - :mod:`jobs_metrics_stand_in`: scriptable sandboxes of the API, for client tests
 - ``version`` - the toolkit's version and the spec version it carries
 
 Subcommands are loaded when they run (a lazy group): ``jobs-metrics serve`` does not load
@@ -38,6 +39,11 @@ COMMANDS = {
         "diff_command",
         "Classify spec changes: breaking, possibly, additive.",
     ),
+    "stand-in": (
+        "jobs_metrics_stand_in",
+        "stand_in_command",
+        "Serve scriptable sandboxes of the API for client tests.",
+    ),
 }
 
 
@@ -64,7 +70,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, name="jobs-metrics")
 def cli() -> None:
-    """The jobs-metrics toolkit: fuzz, replay, serve, load, diff, version."""
+    """The jobs-metrics toolkit: fuzz, replay, serve, load, diff, stand-in, version."""
 
 
 @cli.command("version")

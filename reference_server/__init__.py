@@ -10,10 +10,15 @@ Its public API, what other layers use (``tests/test_architecture.py`` holds them
   and every option of ``serve``; ``Store`` its database;
 - ``serve_command``, ``load_command`` (``jobs-metrics serve|load``), ``serve_options``
   (serve with those options and another app factory: the harness' fault server);
-- the ASGI types the app is written against, and the demo identities and their jobs.
+- the ASGI types the app is written against, and the demo identities and their jobs;
+- what the stand-in (``jobs_metrics_stand_in``) builds its sandboxes from: ``Clock`` (the
+  hook ``create_app(store=..., clock=...)`` takes), ``parse_metrics`` and ``LoadError`` (jobs
+  in the 200 answer's shape, validated as ``load`` validates them), and the error bodies of
+  both operations (``ErrorCode``/``error_body``, ``DliCode``/``dli_error_body``,
+  ``new_request_id``), so a scripted refusal is written by the code that writes the real ones.
 """
 
-from reference_server.app import create_app
+from reference_server.app import Clock, create_app, new_request_id
 from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from reference_server.cli import load_command, serve_command, serve_options
 from reference_server.demo import (
@@ -31,8 +36,10 @@ from reference_server.demo import (
     TOKEN_B,
     AccessKey,
 )
+from reference_server.errors import DliCode, ErrorCode, dli_error_body, error_body
+from reference_server.loader import parse_metrics
 from reference_server.settings import Settings, SettingsError
-from reference_server.store import Store
+from reference_server.store import LoadError, Store
 
 __all__ = [
     "ACCESS_KEY_A",
@@ -49,6 +56,10 @@ __all__ = [
     "TOKEN_B",
     "ASGIApp",
     "AccessKey",
+    "Clock",
+    "DliCode",
+    "ErrorCode",
+    "LoadError",
     "Message",
     "Receive",
     "Scope",
@@ -57,7 +68,11 @@ __all__ = [
     "SettingsError",
     "Store",
     "create_app",
+    "dli_error_body",
+    "error_body",
     "load_command",
+    "new_request_id",
+    "parse_metrics",
     "serve_command",
     "serve_options",
 ]

@@ -21,6 +21,7 @@ import os
 import re
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -42,16 +43,27 @@ SUCCESS_MESSAGE = "Job monitoring information queried."
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
-def create_app(settings: Settings | None = None) -> ASGIApp:
+# What the app reads the time from: seconds since the epoch, as ``time.time``.
+Clock = Callable[[], float]
+
+
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, clock: Clock = time.time
+) -> ASGIApp:
     """Build the reference server: open (and seed) the store, wire tokens and limits.
 
     With no settings, they come from the ``JOBS_METRICS_*`` environment (what Granian's
-    worker sees).
+    worker sees). ``store`` and ``clock`` are the stand-in's hooks (``jobs_metrics_stand_in``:
+    one app per sandbox, on its own in-memory store, answering by its own clock): a given
+    store is used as it is (``settings.db`` is not opened, no demo data is seeded), and the
+    clock is what the ``X-Sdk-Date`` skew window, ``current_time`` and ``error_time`` read.
     """
     settings = settings or Settings.read()
-    store = Store(settings.db)
-    store.seed_demo()
-    return JobsMetricsApp(settings, store, JobCache(store, enabled=not settings.no_cache))
+    if store is None:
+        store = Store(settings.db)
+        store.seed_demo()
+    cache = JobCache(store, enabled=not settings.no_cache)
+    return JobsMetricsApp(settings, store, cache, clock=clock)
 
 
 class JobsMetricsApp:
@@ -59,11 +71,17 @@ class JobsMetricsApp:
     ``POST /v1.0/{project_id}/streaming/jobs/metrics`` (DLI), each with its provider's error
     contract."""
 
-    def __init__(self, settings: Settings, store: Store, cache: JobCache) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, cache: JobCache, *, clock: Clock = time.time
+    ) -> None:
         self.settings = settings
         self.store = store
         self.cache = cache
+        self.clock = clock
         self.bodies = BodyParser()
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -84,7 +102,7 @@ class JobsMetricsApp:
             else:
                 status, body = await self._handle(scope, request_body, project_id)
         except ApiError as exc:
-            status, body = exc.status, exc.body()
+            status, body = exc.status, exc.body(self._now_ms())
         except DliError as exc:
             dli = True
             request_id = new_request_id()
@@ -101,7 +119,9 @@ class JobsMetricsApp:
                 )
             else:
                 status = 400
-                body = errors.error_body(errors.INTERNAL, "An internal error occurred.")
+                body = errors.error_body(
+                    errors.INTERNAL, "An internal error occurred.", self._now_ms()
+                )
         if status == 405:  # either operation's refusal of another method
             extra_headers.append((b"allow", b"POST"))
         if dli:  # as the provider's gateway, every answer of the successor names its request
@@ -182,7 +202,7 @@ class JobsMetricsApp:
             self.settings.body_timeout,
         )
         job_ids = await self.bodies.job_ids(body)
-        return 200, render(self.cache.get(project_id, job_ids))
+        return 200, render(self.cache.get(project_id, job_ids), self._now_ms())
 
     async def _handle_successor(
         self, scope: Scope, receive: Receive, project_id: str
@@ -196,7 +216,9 @@ class JobsMetricsApp:
         try:
             check_header_size(scope["headers"], self.settings.max_header_bytes)
             signed = signature.signing_headers(scope["headers"])
-            signer = signature.authenticate(signed, self.settings.accepted_access_keys)
+            signer = signature.authenticate(
+                signed, self.settings.accepted_access_keys, self.clock()
+            )
             body = await read_body(
                 receive,
                 signed.get("content-length", "").encode("latin-1") or None,
@@ -502,7 +524,8 @@ def _envelope() -> tuple[bytes, bytes]:
 _HEAD, _BEFORE_JOBS = _envelope()
 
 
-def render(jobs: list[bytes]) -> bytes:
-    """The success body: envelope, server time in ms, and the validated jobs in order."""
-    now = str(time.time_ns() // 1_000_000).encode()
+def render(jobs: list[bytes], now_ms: int | None = None) -> bytes:
+    """The success body: envelope, server time in ms (now unless given), and the validated
+    jobs in order."""
+    now = str(time.time_ns() // 1_000_000 if now_ms is None else now_ms).encode()
     return b"".join((_HEAD, now, _BEFORE_JOBS, b",".join(jobs), b"]}}"))

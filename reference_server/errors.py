@@ -48,19 +48,20 @@ class ApiError(Exception):
         self.cause = cause
         self.status = status
 
-    def body(self) -> bytes:
-        return error_body(self.code, self.cause)
+    def body(self, now_ms: int | None = None) -> bytes:
+        return error_body(self.code, self.cause, now_ms)
 
 
-def error_body(code: ErrorCode, cause: str) -> bytes:
-    """Serialise the provider's error body, stamped with the current time in ms."""
+def error_body(code: ErrorCode, cause: str, now_ms: int | None = None) -> bytes:
+    """Serialise the provider's error body, stamped with ``now_ms`` (the current time in ms
+    unless given: the stand-in's sandboxes stamp it with their own clock)."""
     return orjson.dumps(
         {
             "error_id": code.error_id,
             "error_name": code.error_name,
             "error_cause": cause,
             "error_suggestion": code.suggestion,
-            "error_time": time.time_ns() // 1_000_000,
+            "error_time": time.time_ns() // 1_000_000 if now_ms is None else now_ms,
         }
     )
 

@@ -16,6 +16,7 @@ OURS = {
     "reference_server",
     "specdiff",
     "fuzz_harness",
+    "jobs_metrics_stand_in",
     "jobs_metrics_cli",
     "scripts",
     "bench",
@@ -29,7 +30,15 @@ ALLOWED = {
     "reference_server": {"jobs_metrics_models", "jobs_metrics_spec"},
     "specdiff": set(),
     "fuzz_harness": {"reference_server", "jobs_metrics_spec"},
-    "jobs_metrics_cli": {"fuzz_harness", "reference_server", "specdiff", "jobs_metrics_spec"},
+    # The stand-in (issue #33): an engine beside the harness, on the reference server's app.
+    "jobs_metrics_stand_in": {"reference_server", "jobs_metrics_spec"},
+    "jobs_metrics_cli": {
+        "fuzz_harness",
+        "jobs_metrics_stand_in",
+        "reference_server",
+        "specdiff",
+        "jobs_metrics_spec",
+    },
     "scripts": OURS - {"tests", "bench"},
     "bench": OURS - {"tests", "scripts"},
 }
@@ -79,7 +88,14 @@ def test_the_checker_sees_a_wrong_arrow(tmp_path: Path) -> None:
 
 # The packages whose public API is their top-level ``__all__`` (tools and tests are exempt:
 # scripts, bench and tests may reach inside, nobody imports them).
-PRODUCT = ("reference_server", "fuzz_harness", "specdiff", "jobs_metrics_cli", "jobs_metrics_spec")
+PRODUCT = (
+    "reference_server",
+    "fuzz_harness",
+    "specdiff",
+    "jobs_metrics_cli",
+    "jobs_metrics_spec",
+    "jobs_metrics_stand_in",
+)
 
 
 def public_api(package: Path) -> set[str]:
@@ -244,6 +260,7 @@ def test_jobs_metrics_is_one_click_group_with_one_line_usage_errors() -> None:
         "fuzz",
         "replay",
         "serve",
+        "stand-in",
         "load",
         "diff",
         "version",

@@ -1,0 +1,208 @@
+"""What the stand-in reads from the spec: each operation's error rules and the exact answer
+to each, the schemas a scripted 200 answer must meet, and which operation is deprecated.
+
+Nothing here restates a fact of the spec: a scripted refusal's status, code and extra headers
+are its ``x-contract`` rule's, and its body is written by the reference server's own error
+writers (:func:`reference_server.error_body`, :func:`reference_server.dli_error_body`). The one
+exception is the gateway's throttling answer (``THROTTLED``), which the spec does not declare
+yet (issue #33, item 1): it is a constant here until then, marked to be read from the spec.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import orjson
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from jobs_metrics_spec import ContractRules, Rule, operations, spec_document
+from reference_server import DliCode, ErrorCode, dli_error_body, error_body, new_request_id
+
+# TODO(#33 item 1): read from the spec once it declares the gateway's throttling answer (a
+# 429 response and an x-contract rule on both operations). Until then the gateway's answer as
+# ../shared/reference/cs-api-facts.md ("The API gateway in front of both operations") states it.
+THROTTLED_STATUS = 429
+THROTTLED_CODE = "APIGW.0308"
+THROTTLED_MESSAGE = "The throttling threshold has been reached"
+# The rule name the journal records for a throttled request (not a spec rule id yet).
+THROTTLED_RULE = "throttled"
+# The rule a request meets when it is answered 200 as asked (a spec rule id of both
+# operations; checked at import of the registry, below).
+ACCEPTED_RULE = "valid-request-accepted"
+TOKEN_EXPIRED_RULE = "token-expired"
+
+
+class ScriptError(ValueError):
+    """A script entry, job or setting the stand-in refuses; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec as the stand-in uses it."""
+
+    contract: ContractRules
+    deprecated: bool
+    path: re.Pattern[str]  # the operation's path, its project ID as group 1
+
+    @property
+    def id(self) -> str:
+        return self.contract.operation_id
+
+    def error_rules(self) -> dict[str, Rule]:
+        """The rules with an error answer (a status of 400 or more and a code), by id."""
+        return {
+            rule.id: rule
+            for rule in self.contract.rules
+            if rule.status is not None and rule.status >= 400 and rule.error_id
+        }
+
+
+@cache
+def spec_operations() -> tuple[Operation, ...]:
+    """Every operation with an ``x-contract``, read once."""
+    document = spec_document()
+    found = []
+    for contract in operations(document):
+        item = document["paths"][contract.path][contract.method]
+        pattern = "".join(
+            "([^/]*)" if part == "{project_id}" else re.escape(part)
+            for part in re.split(r"(\{project_id\})", contract.path)
+        )
+        found.append(Operation(contract, bool(item.get("deprecated")), re.compile(pattern)))
+    return tuple(found)
+
+
+def operation(operation_id: str) -> Operation:
+    for candidate in spec_operations():
+        if candidate.id == operation_id:
+            return candidate
+    names = ", ".join(op.id for op in spec_operations())
+    raise ScriptError(f"operation {operation_id!r} is not in the spec; use one of: {names}")
+
+
+def operation_of_path(path: str) -> tuple[Operation | None, str | None]:
+    """The operation whose path ``path`` is, and the project ID in it."""
+    for candidate in spec_operations():
+        match = candidate.path.fullmatch(path)
+        if match:
+            return candidate, match.group(1)
+    return None, None
+
+
+def project_of_path(path: str) -> str | None:
+    """The project ID in a path that starts like the operations' paths (``/v1.0/{id}/...``):
+    how a request without a sandbox credential finds its sandbox."""
+    for candidate in spec_operations():
+        prefix = candidate.contract.path.split("{project_id}", 1)[0]
+        if path.startswith(prefix):
+            return path[len(prefix) :].split("/", 1)[0] or None
+    return None
+
+
+def rules_for(rule_id: str, operation_id: str | None) -> dict[str, Rule]:
+    """The error rule ``rule_id`` by operation id: of ``operation_id`` only, or of every
+    operation that defines it. An id no (such) operation defines is refused, naming the
+    valid ones."""
+    chosen = [operation(operation_id)] if operation_id else list(spec_operations())
+    found = {op.id: rules[rule_id] for op in chosen if rule_id in (rules := op.error_rules())}
+    if not found:
+        valid = sorted({rid for op in chosen for rid in op.error_rules()})
+        where = operation_id or "any operation"
+        raise ScriptError(
+            f"rule {rule_id!r} is not an error rule of {where}; valid: {', '.join(valid)}"
+        )
+    return found
+
+
+@cache
+def _error_examples() -> Mapping[str, Mapping[str, Any]]:
+    """The CS error bodies the spec shows as examples, by ``error_id`` (the source of an
+    ``error_name`` and ``error_suggestion``, which ``x-contract`` does not carry)."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for op in spec_operations():
+        item = spec_document()["paths"][op.contract.path][op.contract.method]
+        for response in item.get("responses", {}).values():
+            content = (response.get("content") or {}).get("application/json") or {}
+            for example in (content.get("examples") or {}).values():
+                value = example.get("value")
+                if isinstance(value, dict) and "error_name" in value and "error_id" in value:
+                    found.setdefault(str(value["error_id"]), value)
+    return found
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A complete HTTP answer: status, headers and body."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+
+
+JSON = (b"content-type", b"application/json")
+
+
+def rule_answer(op: Operation, rule: Rule, now_ms: int) -> Answer:
+    """The answer the spec states for ``rule`` of ``op``: the rule's status, code and headers,
+    in the operation's error body. The cause (message) is the rule's ``when``.
+
+    For a CS code the spec shows no example of, the ``error_name`` is the rule id in the
+    provider's style (``token-expired`` -> ``TOKEN_EXPIRED``) and the suggestion points at the
+    rule: the spec states neither, and the body's schema requires both."""
+    assert rule.status is not None
+    assert rule.error_id is not None
+    headers = [JSON, *((k.lower().encode(), v.encode()) for k, v in rule.headers.items())]
+    if op.contract.error_code_field == "error_id":
+        example = _error_examples().get(rule.error_id, {})
+        code = ErrorCode(
+            rule.error_id,
+            str(example.get("error_name") or rule.id.upper().replace("-", "_")),
+            str(example.get("error_suggestion") or f"See x-contract rule {rule.id}."),
+        )
+        body = error_body(code, rule.when, now_ms)
+    else:
+        request_id = new_request_id()
+        body = dli_error_body(DliCode(rule.error_id, rule.status), rule.when, request_id)
+        headers.append((b"x-request-id", request_id.encode()))
+    return Answer(rule.status, tuple(headers), body)
+
+
+def throttled_answer() -> Answer:
+    """The gateway's throttling answer (see ``THROTTLED_STATUS``), on either operation."""
+    request_id = new_request_id()
+    body = orjson.dumps(
+        {"error_code": THROTTLED_CODE, "error_msg": THROTTLED_MESSAGE, "request_id": request_id}
+    )
+    return Answer(THROTTLED_STATUS, (JSON, (b"x-request-id", request_id.encode())), body)
+
+
+@cache
+def _registry() -> Registry[Any]:
+    resource: Resource[Any] = Resource.from_contents(
+        spec_document(), default_specification=DRAFT202012
+    )
+    registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
+    return registry
+
+
+@cache
+def schema_validator(name: str) -> Draft202012Validator:
+    """A validator of ``components.schemas[name]`` of the spec, references resolved."""
+    return Draft202012Validator(
+        {"$ref": f"urn:spec#/components/schemas/{name}"}, registry=_registry()
+    )
+
+
+def check_against(name: str, value: Any, what: str) -> None:
+    """Refuse ``value`` unless it is valid against the spec's schema ``name``; the message
+    names the first offending field."""
+    error = next(iter(schema_validator(name).iter_errors(value)), None)
+    if error is not None:
+        where = ".".join(str(part) for part in error.absolute_path) or what
+        raise ScriptError(f"{where}: {error.message[:200]} (schema {name})")

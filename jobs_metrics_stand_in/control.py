@@ -1,0 +1,317 @@
+"""The control API (``/_stand-in/...``, specified in ``openapi/stand-in.openapi.yaml``):
+sandboxes created, scripted, read and reset over plain HTTP and JSON, so that a team in any
+language drives the stand-in with curl; the Python API (:class:`jobs_metrics_stand_in.StandIn`)
+is a client of it too.
+
+Safe by default: with a control token, every request must carry it (``X-Stand-In-Token``,
+compared in constant time); without one the stand-in listens on loopback only (the command
+refuses another address). A request carrying a sandbox credential (``X-Auth-Token``, an
+``Authorization``) is refused: credentials of the API under test never reach the control API.
+Every refusal is ``{"error": "<one line>"}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from jobs_metrics_stand_in import names
+from jobs_metrics_stand_in.contract import ScriptError
+from jobs_metrics_stand_in.limits import (
+    LIMITS,
+    MAX_CONTROL_BODY_BYTES,
+    MAX_GENERATED_JOBS,
+    MAX_JOBS,
+    MAX_PER_SECOND,
+)
+from jobs_metrics_stand_in.sandbox import (
+    LimitReached,
+    Registry,
+    Sandbox,
+    UnknownSandbox,
+    credentials_of,
+    generate_jobs,
+)
+from jobs_metrics_stand_in.script import EntryIn
+from reference_server import Receive, Scope, Send
+
+CONTROL_TOKEN_HEADER = names.CONTROL_TOKEN_HEADER.lower().encode()
+SANDBOX_CREDENTIAL_HEADERS = (b"x-auth-token", b"authorization")
+JOURNAL_FILTERS = ("operation", "status", "rule", "verdict", "method", "fault", "answered_by")
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Generate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    count: int = Field(ge=1, le=MAX_GENERATED_JOBS)
+    seed: int = 0
+    first_id: int = Field(default=1, ge=0, le=2**63 - 1 - MAX_GENERATED_JOBS)
+
+
+class JobsIn(BaseModel):
+    """Jobs in the 200 answer's shape, or jobs generated from the schema with a seed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    jobs: list[Any] | None = Field(default=None, max_length=MAX_JOBS)
+    generate: Generate | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> JobsIn:
+        if (self.jobs is None) == (self.generate is None):
+            raise ValueError("give exactly one of jobs, generate")
+        return self
+
+    def job_list(self) -> list[Any]:
+        if self.generate is not None:
+            return generate_jobs(self.generate.count, self.generate.seed, self.generate.first_id)
+        return self.jobs or []
+
+
+class SandboxIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    jobs: list[Any] | None = Field(default=None, max_length=MAX_JOBS)
+    generate: Generate | None = None
+    project_id: str | None = None
+    token: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = None
+
+    @model_validator(mode="after")
+    def _not_both(self) -> SandboxIn:
+        if self.jobs is not None and self.generate is not None:
+            raise ValueError("give at most one of jobs, generate")
+        return self
+
+
+class ThrottleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    per_second: int | None = Field(ge=1, le=MAX_PER_SECOND)
+
+
+class ClockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    frozen_at: float | None = Field(default=None, ge=0, le=253402300799)
+    offset_seconds: float = Field(default=0.0, ge=-3.2e9, le=3.2e9)
+
+    @model_validator(mode="after")
+    def _one(self) -> ClockIn:
+        if self.frozen_at is not None and self.offset_seconds:
+            raise ValueError("give frozen_at or offset_seconds, not both")
+        return self
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    expires_at: float | None = Field(ge=0, le=253402300799)
+
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[..., Awaitable[tuple[int, Any]]]
+_ID = r"(?P<sandbox_id>[0-9a-f]{16})"
+
+
+class ControlApi:
+    def __init__(self, registry: Registry, control_token: str | None) -> None:
+        self.registry = registry
+        self.control_token = control_token
+        base = "/_stand-in"
+        self.routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
+            (re.compile(f"{base}/health"), {"GET": self.health}),
+            (re.compile(f"{base}/sandboxes"), {"GET": self.list_sandboxes, "POST": self.create}),
+            (re.compile(f"{base}/sandboxes/{_ID}"), {"GET": self.show, "DELETE": self.delete}),
+            (re.compile(f"{base}/sandboxes/{_ID}/reset"), {"POST": self.reset}),
+            (re.compile(f"{base}/sandboxes/{_ID}/jobs"), {"POST": self.add_jobs}),
+            (
+                re.compile(f"{base}/sandboxes/{_ID}/script"),
+                {"GET": self.script, "POST": self.add_entry, "DELETE": self.clear_script},
+            ),
+            (re.compile(f"{base}/sandboxes/{_ID}/throttle"), {"PUT": self.throttle}),
+            (re.compile(f"{base}/sandboxes/{_ID}/clock"), {"PUT": self.clock}),
+            (re.compile(f"{base}/sandboxes/{_ID}/token"), {"PUT": self.token}),
+            (
+                re.compile(f"{base}/sandboxes/{_ID}/journal"),
+                {"GET": self.journal, "DELETE": self.clear_journal},
+            ),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extra: list[tuple[bytes, bytes]] = []
+        try:
+            status, answer = await self._dispatch(scope, receive, extra)
+        except Refusal as exc:
+            status, answer = exc.status, {"error": exc.message}
+        except LimitReached as exc:
+            status, answer = 409, {"error": str(exc)}
+        except UnknownSandbox as exc:
+            status, answer = 404, {"error": str(exc)}
+        except ScriptError as exc:
+            status, answer = 400, {"error": str(exc)}
+        body = b"" if status == 204 else orjson.dumps(answer)
+        headers = [(b"content-type", b"application/json"), *extra] if status != 204 else extra
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        )
+
+    async def _dispatch(self, scope: Scope, receive: Receive,
+                        extra: list[tuple[bytes, bytes]]) -> tuple[int, Any]:  # fmt: skip
+        headers = scope["headers"]
+        if self.control_token is not None:
+            given = [value for name, value in headers if name == CONTROL_TOKEN_HEADER]
+            if len(given) != 1 or not hmac.compare_digest(given[0], self.control_token.encode()):
+                raise Refusal(401, "X-Stand-In-Token: missing or wrong")
+        if any(name in SANDBOX_CREDENTIAL_HEADERS for name, _ in headers):
+            raise Refusal(400, "the control API takes no sandbox credential (X-Auth-Token,"
+                          " Authorization); send them to the API under test only")  # fmt: skip
+        path = scope["path"].rstrip("/") if scope["path"] != "/" else "/"
+        for pattern, methods in self.routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            handler = methods.get(scope["method"])
+            if handler is None:
+                extra.append((b"allow", ", ".join(methods).encode()))
+                raise Refusal(405, f"method {scope['method'][:16]} not allowed here")
+            body = await read_json(receive, headers)
+            query = parse_qsl(
+                scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+            )
+            return await handler(body=body, query=query, **match.groupdict())
+        raise Refusal(404, "no such control API path; see openapi/stand-in.openapi.yaml")
+
+    def _sandbox(self, sandbox_id: str) -> Sandbox:
+        return self.registry.get(sandbox_id)
+
+    async def health(self, **_: Any) -> tuple[int, Any]:
+        return 200, {"status": "ok", "sandboxes": len(self.registry.sandboxes), "limits": LIMITS}
+
+    async def list_sandboxes(self, **_: Any) -> tuple[int, Any]:
+        return 200, {
+            "sandboxes": [s.describe(secrets=False) for s in self.registry.sandboxes.values()]
+        }
+
+    async def create(self, body: Any, **_: Any) -> tuple[int, Any]:
+        given = model(SandboxIn, {} if body is NO_BODY else body)
+        jobs = given.jobs or []
+        if given.generate is not None:
+            jobs = JobsIn(generate=given.generate).job_list()
+        sandbox = self.registry.create(credentials_of(given.model_dump()), jobs)
+        return 201, sandbox.describe()
+
+    async def show(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+        return 200, self._sandbox(sandbox_id).describe()
+
+    async def delete(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+        self.registry.close(sandbox_id)
+        return 204, None
+
+    async def reset(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+        sandbox = self._sandbox(sandbox_id)
+        sandbox.reset()
+        return 200, sandbox.describe()
+
+    async def add_jobs(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+        sandbox = self._sandbox(sandbox_id)
+        ids = sandbox.add_jobs(model(JobsIn, body).job_list())
+        return 200, {"job_ids": ids, "jobs": sandbox.job_count}
+
+    async def script(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+        return 200, {"entries": [e.describe() for e in self._sandbox(sandbox_id).entries]}
+
+    async def add_entry(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+        entry = self._sandbox(sandbox_id).add_entry(model(EntryIn, body))
+        return 201, entry.describe()
+
+    async def clear_script(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+        self._sandbox(sandbox_id).entries.clear()
+        return 204, None
+
+    async def throttle(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+        from jobs_metrics_stand_in.sandbox import Throttle
+
+        sandbox = self._sandbox(sandbox_id)
+        given = model(ThrottleIn, body)
+        sandbox.throttle = Throttle(given.per_second) if given.per_second else None
+        return 200, sandbox.describe()
+
+    async def clock(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+        sandbox = self._sandbox(sandbox_id)
+        given = model(ClockIn, body)
+        sandbox.clock.frozen_at, sandbox.clock.offset = given.frozen_at, given.offset_seconds
+        return 200, sandbox.describe()
+
+    async def token(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+        sandbox = self._sandbox(sandbox_id)
+        sandbox.token_expires_at = model(TokenIn, body).expires_at
+        return 200, sandbox.describe()
+
+    async def journal(
+        self, sandbox_id: str, query: list[tuple[str, str]], **_: Any
+    ) -> tuple[int, Any]:
+        sandbox = self._sandbox(sandbox_id)
+        filters = dict(query)
+        unknown = sorted(set(filters) - set(JOURNAL_FILTERS))
+        if unknown or len(filters) != len(query):
+            raise Refusal(400, f"journal filters: each once, of {', '.join(JOURNAL_FILTERS)}")
+        return 200, {
+            "entries": sandbox.journal.select(filters),
+            "received": sandbox.journal.received,
+            "dropped": sandbox.journal.dropped,
+        }
+
+    async def clear_journal(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+        self._sandbox(sandbox_id).journal.clear()
+        return 204, None
+
+
+# What ``read_json`` answers for a request without a body (JSON ``null`` is a body).
+NO_BODY: Any = object()
+
+
+def model(kind: type[M], body: Any) -> M:
+    """``body`` as ``kind``; a refusal names the first offending field. Strict: ``false``
+    is not ``0``, ``"1"`` is not ``1`` (what the control API's spec says)."""
+    if body is NO_BODY or not isinstance(body, dict):
+        raise Refusal(400, "body: a JSON object is required")
+    try:
+        return kind.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise Refusal(400, f"{where}: {first['msg']}") from None
+
+
+async def read_json(receive: Receive, headers: list[tuple[bytes, bytes]]) -> Any:
+    """The request's JSON body (``NO_BODY`` when empty), at most ``MAX_CONTROL_BODY_BYTES``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise Refusal(400, "body: the client closed the connection")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_CONTROL_BODY_BYTES:
+            raise Refusal(413, f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    data = b"".join(chunks)
+    if not data.strip():
+        return NO_BODY
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise Refusal(400, f"body: not JSON ({exc})") from None

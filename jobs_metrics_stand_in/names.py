@@ -1,0 +1,16 @@
+"""Names the client and the server share, in a module that imports nothing (the Python API
+must not load the server to talk to it)."""
+
+from __future__ import annotations
+
+# Where the control API lives on the stand-in's port (the spec's operations have every
+# other path).
+CONTROL_PREFIX = "/_stand-in/"
+CONTROL_TOKEN_HEADER = "X-Stand-In-Token"
+# The environment the worker reads the stand-in's own options from (the reference server's
+# settings travel as JOBS_METRICS_*, written by ``Settings.export``).
+ENV_CONTROL_TOKEN = "STAND_IN_CONTROL_TOKEN"
+ENV_SCRIPT = "STAND_IN_SCRIPT"
+# The line the worker prints when it serves (the command's URL).
+ENV_ANNOUNCE = "STAND_IN_ANNOUNCE"
+APP_FACTORY = "jobs_metrics_stand_in.server:create_stand_in_app"
