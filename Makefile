@@ -65,7 +65,8 @@ RATE_LIMIT ?=
 # knob: fuzz: operations to test, e.g. queryJobMetrics (empty: all; the others are not exercised)
 OPERATIONS ?=
 export BASE_URL AUTH_TOKEN AK SK PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_AK OTHER_SK OTHER_PROJECT_ID OTHER_JOB_IDS STRICT SKIP_RULES
-export HEADERS TIMEOUT CA_BUNDLE CLIENT_CERT CLIENT_KEY INSECURE PROXY RATE_LIMIT OPERATIONS
+# Exported only when set: an empty PROXY in the environment breaks Node tools (Spectral).
+$(foreach v,HEADERS TIMEOUT CA_BUNDLE CLIENT_CERT CLIENT_KEY INSECURE PROXY RATE_LIMIT OPERATIONS,$(if $($(v)),$(eval export $(v))))
 # knob: fuzz: schemathesis examples per phase (empty: the command's default, jobs-metrics fuzz --help)
 MAX_EXAMPLES ?=
 # knob: fuzz, fuzz-selftest: random seed (same seed and options, same requests) (empty: a new one, printed)
@@ -78,8 +79,12 @@ WORKERS ?=
 BASE ?= HEAD~1
 # knob: diff: the new spec, a file (empty: the working tree's openapi/jobs-metrics.openapi.yaml)
 HEAD ?=
-# knob: diff: text, json or markdown (a pull-request comment)
+# knob: diff: text, json (stdout carries only the JSON), markdown (a pull-request comment) or changelog (release notes)
 FORMAT ?= text
+# knob: diff: YAML list of accepted changes, each {rule, pointer, reason, expires: YYYY-MM-DD}: listed as waived, not counted
+WAIVERS ?=
+# knob: diff: possibly-breaking also fails on possibly breaking changes (empty: breaking, the versioning policy)
+FAIL_ON ?=
 # knob: load: metrics file (the 200 answer's shape)
 FILE ?=
 # knob: serve, load: database (empty: the command's default, jobs-metrics serve --help)
@@ -162,8 +167,11 @@ fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_
 fuzz-selftest: $(PY_STAMP) ## Prove the harness fails every fault-injected server and passes the real one
 	$(PY) -m fuzz_harness selftest $(if $(SEED),--seed $(SEED))
 
-diff: $(PY_STAMP) ## Classify spec changes from BASE to HEAD (exit 1: breaking without a major bump); JUnit in reports/, Markdown appended to GITHUB_STEP_SUMMARY when set
-	$(BIN)/jobs-metrics diff --base $(BASE) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT) \
+diff: ## Classify spec changes from BASE to HEAD (exit 1: breaking without a major bump, or FAIL_ON; WAIVERS: accepted ones); JUnit in reports/, Markdown appended to GITHUB_STEP_SUMMARY when set, annotations in GitHub Actions
+	@# stdout is the report alone (FORMAT=json pipes into jq): the venv's setup, when it runs, says so on stderr
+	@$(MAKE) --no-print-directory --silent $(PY_STAMP) >&2
+	@$(BIN)/jobs-metrics diff --base $(BASE) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT) \
+		$(if $(WAIVERS),--waivers "$(WAIVERS)") $(if $(FAIL_ON),--fail-on $(FAIL_ON)) \
 		--junit reports/specdiff.xml $(if $(GITHUB_STEP_SUMMARY),--summary "$(GITHUB_STEP_SUMMARY)")
 
 diff-rules: $(PY_STAMP) ## Print the rule catalogue of make diff (rule, what changed, impact on clients and servers)

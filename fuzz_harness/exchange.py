@@ -14,7 +14,8 @@ import re
 import shlex
 import ssl
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -206,6 +207,10 @@ class Sender:
     sent: int = 0
     previous: Request | None = None
     _last: Request | None = None
+    # 429s met (each sent again after a pause): (path, answer), the first ones kept; and the
+    # requests still throttled after every try.
+    throttled: list[tuple[str, Answer]] = field(default_factory=list)
+    gave_up: int = 0
 
     _client: httpx.Client | None = field(default=None, init=False, repr=False, compare=False)
     _verify: ssl.SSLContext | bool | None = field(
@@ -255,15 +260,32 @@ class Sender:
         so, and the next probe, judged as is, was a false ``connection-stable`` failure in a
         few of a hundred runs. A new connection closed unanswered is the answer."""
         self.previous, self._last = self._last, request
-        answer = self._send(self._kept(), request)
+        answer = self._patient(self._kept, request)
         if answer.closed_unanswered and not answer.new_connection:
-            answer = self._send(self._kept(), request)
+            answer = self._patient(self._kept, request)
         return answer
 
     def send_fresh(self, *requests: Request) -> list[Answer]:
         """Send ``requests`` in turn on one new connection, closed after."""
         with self._new_client() as client:
-            return [self._send(client, request) for request in requests]
+            return [self._patient(lambda: client, request) for request in requests]
+
+    def _patient(self, client: Callable[[], httpx.Client], request: Request) -> Answer:
+        """``request``, sent again after a pause while the answer is the gateway's throttling
+        (429), as client code does (``Retry-After`` when it says, else a doubling backoff):
+        a throttled request says nothing about the rule it probes. Each 429 is kept to be
+        judged by the ``throttled`` rule; one still throttled after every try is counted."""
+        answer = self._send(client(), request)
+        for attempt in range(THROTTLE_TRIES):
+            if answer.status != 429:
+                return answer
+            if len(self.throttled) < KEEP_THROTTLED:
+                self.throttled.append((request.path, answer))
+            time.sleep(_pause(answer.header("retry-after"), attempt))
+            answer = self._send(client(), request)
+        if answer.status == 429:
+            self.gave_up += 1
+        return answer
 
     def signed(self, request: Request) -> list[tuple[str, str]]:
         """The request's headers with the secrets resolved, signed as ``request.signing`` says."""
@@ -334,6 +356,20 @@ class Sender:
             response.content,
             new_connection=bool(connected),
         )
+
+
+# How often a throttled request is sent again, and how many 429s are kept to be judged.
+THROTTLE_TRIES = 5
+KEEP_THROTTLED = 20
+MAX_PAUSE = 5.0
+
+
+def _pause(retry_after: str | None, attempt: int) -> float:
+    """Seconds before a throttled request is sent again: the answer's ``Retry-After`` (in
+    seconds, at most ``MAX_PAUSE``), else 0.25 s doubled each try."""
+    if retry_after is not None and retry_after.strip().isdigit():
+        return min(float(retry_after.strip()), MAX_PAUSE)
+    return min(0.25 * 2.0**attempt, MAX_PAUSE)
 
 
 def curl(request: Request, base_url: str, files: Path | None = None, name: str = "req") -> str:

@@ -19,7 +19,9 @@ from jobs_metrics_spec import Rule
 # Rules judged on every answer of every probe and case, rather than by probes of their own.
 ENVELOPE_RULES = ("response-schema", "error-body-schema")
 TIMES_RULE = "times-in-milliseconds"
-ANSWER_RULES = (*ENVELOPE_RULES, TIMES_RULE)
+# The gateway's throttling: judged on every 429 a run meets (the sender retries it).
+THROTTLED = "throttled"
+ANSWER_RULES = (*ENVELOPE_RULES, TIMES_RULE, THROTTLED)
 
 
 @dataclass
@@ -55,8 +57,33 @@ def schema_problems(contract: Contract, schema: str, value: Any) -> list[str]:
 
 
 def error_statuses(contract: Contract) -> frozenset[int]:
-    """The statuses whose answers carry the operation's error body: those of its refusals."""
-    return frozenset(rule.status for rule in contract.rules if rule.error_id and rule.status)
+    """The statuses whose answers carry the operation's error body: those of its refusals
+    (a rule answered in another body - the gateway's throttling - is judged by its own)."""
+    return frozenset(
+        rule.status for rule in contract.rules if rule.error_id and rule.status and not rule.body
+    )
+
+
+def judge_throttled(contract: Contract, answer: Answer) -> Verdicts:
+    """A 429: the gateway's throttling, in the body and with the code its rule names."""
+    verdicts = Verdicts()
+    if answer.status != 429 or THROTTLED not in {rule.id for rule in contract.rules}:
+        return verdicts
+    rule = contract.rule(THROTTLED)
+    verdicts.exercised.add(THROTTLED)
+    schema, code_field = contract.body_of(rule)
+    body = answer.json()
+    if not isinstance(body, dict):
+        verdicts.fail(THROTTLED, f"a 429 without the gateway's JSON body: {describe(answer)}")
+        return verdicts
+    for problem in schema_problems(contract, schema, body):
+        verdicts.fail(THROTTLED, f"a 429 whose body is not a {schema}: {problem}")
+    if body.get(code_field) != rule.error_id:
+        verdicts.fail(
+            THROTTLED,
+            f"a 429 with {code_field} {body.get(code_field)!r}, not {rule.error_id}",
+        )
+    return verdicts
 
 
 def judge_body(contract: Contract, answer: Answer) -> Verdicts:

@@ -32,11 +32,13 @@ from fuzz_harness.contract import Contract, default_contracts
 from fuzz_harness.exchange import Answer, Request, Sender, curl
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import (
+    THROTTLED,
     Verdicts,
     describe,
     judge_body,
     judge_jobs,
     judge_refusal,
+    judge_throttled,
     judge_times,
     schema_problems,
 )
@@ -142,6 +144,9 @@ def execute(
         problem = merge_fuzzing(st, report, options, sender, [s for s, _ in plan])
         if problem:
             return Outcome(COULD_NOT_TEST, problem, report)
+        _judge_throttling(sender, report, options, [s for s, _ in plan])
+        if sender.gave_up:
+            return Outcome(COULD_NOT_TEST, throttled_throughout(sender), report)
         absent = _absent_known_jobs(sender, report, plan)
         if absent:
             report.hints.append(
@@ -154,6 +159,40 @@ def execute(
     reporting.write(report, options.scratch_dir)
     code = CONFORMS if report.conforms else VIOLATIONS
     return Outcome(code, "", report)
+
+
+def throttled_throughout(sender: Sender) -> str:
+    return (
+        f"{sender.gave_up} request{'s were' if sender.gave_up > 1 else ' was'} still throttled"
+        " (429) after every try: the server throttles this run, so its rules cannot be judged"
+        " - lower RATE_LIMIT (requests a second) or ask for a higher limit"
+    )
+
+
+def _judge_throttling(
+    sender: Sender, report: Report, options: FuzzOptions, all_scopes: Sequence[Scope]
+) -> None:
+    """Each 429 the run met, judged by its operation's ``throttled`` rule (a server that never
+    throttles leaves the rule not exercised, which is no failure)."""
+    for path, answer in sender.throttled:
+        scope = _scope_of(path, all_scopes)
+        key = scope.key(THROTTLED)
+        if key not in report.rules or options.skips(key):
+            continue
+        verdicts = judge_throttled(scope.contract, answer)
+        report.rules[key].exercised += 1
+        for problem in verdicts.problems.get(THROTTLED, []):
+            failure_id = f"F{len(report.failures) + 1}"
+            _record(
+                report,
+                Failure(failure_id, key, "throttle", f"a 429 not the gateway's: {problem[:120]}",
+                        f"{problem}\nanswer: {describe(answer)}", "", ""),
+            )  # fmt: skip
+            break
+    for scope in all_scopes:
+        rule = report.rules.get(scope.key(THROTTLED))
+        if rule is not None and not rule.exercised and not rule.reason:
+            rule.reason = "the server never throttled (429) this run: that conforms"
 
 
 # At most this many ranges of JOB_IDS are asked about when a known job went missing.
@@ -247,6 +286,8 @@ def preflight(sender: Sender, contract: Contract, options: FuzzOptions) -> str |
         answer = sender.send(post(contract, identity, {"job_ids": some_ids(rng, identity, 1)}))
         if answer.error:
             return f"could not reach {sender.base_url}: {answer.error}"
+        if sender.gave_up:
+            return throttled_throughout(sender)
         body = answer.json()
         error_id = body.get(contract.error_code_field) if isinstance(body, dict) else None
         if answer.status in (401, 403) or error_id in auth_ids:
@@ -645,6 +686,8 @@ def merge_fuzzing(
             report.rules[key].exercised += count
     unsettled: list[Unsettled] = []
     for found in st.failures:
+        if found.status == 429:  # throttled: judged by `throttled`, says nothing of the check
+            continue
         key = _scope_of(found.request.path, all_scopes).key(found.rule)
         rule = key if key in report.rules else FUZZ_RULE
         if options.skips(rule):

@@ -48,6 +48,10 @@ class Rule:
     untestable: str | None = None
     level: str = MUST
     level_reason: str = ""
+    # The answer's body when it is not the operation's error body (the gateway's throttling on
+    # the CS operation): its schema, and the field of it holding the code.
+    body: str | None = None
+    code_field: str | None = None
 
     @property
     def expected(self) -> str:
@@ -101,6 +105,11 @@ class ContractRules:
                 return None
             node = node.get(key)
         return node
+
+    def body_of(self, rule: Rule) -> tuple[str, str]:
+        """The schema of ``rule``'s answer body and its code's field: the rule's own, or the
+        operation's error body."""
+        return rule.body or self.error_schema, rule.code_field or self.error_code_field
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -231,6 +240,8 @@ def _rule(item: dict[str, Any]) -> Rule:
         untestable=item.get("untestable"),
         level=level,
         level_reason=item["level_reason"],
+        body=item.get("body"),
+        code_field=item.get("code_field"),
     )
 
 

@@ -3,9 +3,8 @@ to each, the schemas a scripted 200 answer must meet, and which operation is dep
 
 Nothing here restates a fact of the spec: a scripted refusal's status, code and extra headers
 are its ``x-contract`` rule's, and its body is written by the reference server's own error
-writers (:func:`reference_server.error_body`, :func:`reference_server.dli_error_body`). The one
-exception is the gateway's throttling answer (``THROTTLED``), which the spec does not declare
-yet (issue #33, item 1): it is a constant here until then, marked to be read from the spec.
+writers (:func:`reference_server.error_body`, :func:`reference_server.dli_error_body`), in
+the body the rule names (the gateway's throttling: the gateway's body on either operation).
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import orjson
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -24,13 +22,7 @@ from referencing.jsonschema import DRAFT202012
 from jobs_metrics_spec import ContractRules, Rule, operations, spec_document
 from reference_server import DliCode, ErrorCode, dli_error_body, error_body, new_request_id
 
-# TODO(#33 item 1): read from the spec once it declares the gateway's throttling answer (a
-# 429 response and an x-contract rule on both operations). Until then the gateway's answer as
-# ../shared/reference/cs-api-facts.md ("The API gateway in front of both operations") states it.
-THROTTLED_STATUS = 429
-THROTTLED_CODE = "APIGW.0308"
-THROTTLED_MESSAGE = "The throttling threshold has been reached"
-# The rule name the journal records for a throttled request (not a spec rule id yet).
+# The gateway's throttling: a rule of both operations (429 APIGW.0308, in the gateway's body).
 THROTTLED_RULE = "throttled"
 # The rule a request meets when it is answered 200 as asked (a spec rule id of both
 # operations; checked at import of the registry, below).
@@ -158,7 +150,8 @@ def rule_answer(op: Operation, rule: Rule, now_ms: int) -> Answer:
     assert rule.status is not None
     assert rule.error_id is not None
     headers = [JSON, *((k.lower().encode(), v.encode()) for k, v in rule.headers.items())]
-    if op.contract.error_code_field == "error_id":
+    _, code_field = op.contract.body_of(rule)
+    if code_field == "error_id":
         example = _error_examples().get(rule.error_id, {})
         code = ErrorCode(
             rule.error_id,
@@ -168,18 +161,30 @@ def rule_answer(op: Operation, rule: Rule, now_ms: int) -> Answer:
         body = error_body(code, rule.when, now_ms)
     else:
         request_id = new_request_id()
-        body = dli_error_body(DliCode(rule.error_id, rule.status), rule.when, request_id)
+        message = _gateway_messages().get(rule.error_id, rule.when)
+        body = dli_error_body(DliCode(rule.error_id, rule.status), message, request_id)
         headers.append((b"x-request-id", request_id.encode()))
     return Answer(rule.status, tuple(headers), body)
 
 
-def throttled_answer() -> Answer:
-    """The gateway's throttling answer (see ``THROTTLED_STATUS``), on either operation."""
-    request_id = new_request_id()
-    body = orjson.dumps(
-        {"error_code": THROTTLED_CODE, "error_msg": THROTTLED_MESSAGE, "request_id": request_id}
-    )
-    return Answer(THROTTLED_STATUS, (JSON, (b"x-request-id", request_id.encode())), body)
+def throttled_answer(op: Operation) -> Answer:
+    """The gateway's throttling answer: the ``throttled`` rule of ``op``."""
+    return rule_answer(op, op.contract.rule(THROTTLED_RULE), 0)
+
+
+@cache
+def _gateway_messages() -> Mapping[str, str]:
+    """The ``error_msg`` of the spec's examples of the gateway's body, by code (the gateway's
+    own words, "The throttling threshold has been reached")."""
+    found: dict[str, str] = {}
+    for item in spec_document()["paths"].values():
+        for response in (item.get("post") or {}).get("responses", {}).values():
+            media = (response.get("content") or {}).get("application/json") or {}
+            for example in (media.get("examples") or {}).values():
+                value = example.get("value")
+                if isinstance(value, dict) and "error_code" in value and "error_msg" in value:
+                    found.setdefault(str(value["error_code"]), str(value["error_msg"]))
+    return found
 
 
 @cache

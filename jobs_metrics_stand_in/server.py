@@ -33,8 +33,6 @@ from jobs_metrics_stand_in import faults
 from jobs_metrics_stand_in.contract import (
     ACCEPTED_RULE,
     JSON,
-    THROTTLED_CODE,
-    THROTTLED_MESSAGE,
     THROTTLED_RULE,
     TOKEN_EXPIRED_RULE,
     Answer,
@@ -175,9 +173,10 @@ class StandInApp:
                       record: dict[str, Any]) -> Answer | None:  # fmt: skip
         """The answer to send (None: the connection was dropped instead)."""
         if sandbox.throttle is not None and sandbox.throttle.exceeded(credential or ""):
-            throttled = throttled_answer()
+            throttled = throttled_answer(op or spec_operations()[0])
+            body = orjson.loads(throttled.body)
             record.update(rule=THROTTLED_RULE, verdict="refused", status=throttled.status,
-                          error_code=THROTTLED_CODE, reason=THROTTLED_MESSAGE)  # fmt: skip
+                          error_code=body["error_code"], reason=body["error_msg"])  # fmt: skip
             return throttled
         scripted_op = op.id if op is not None and scope["method"] == "POST" else None
         decision = decide(sandbox.entries, scripted_op, job_ids, credential)

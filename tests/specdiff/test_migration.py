@@ -40,14 +40,14 @@ ENVELOPE = [
 
 
 def cs_only() -> Spec:
-    """The spec before the successor: its path and the components only it uses removed."""
+    """The spec before the successor: its path and the components only it uses removed (the
+    gateway's body stays: the CS operation's throttling answers in it)."""
     doc = copied(spec())
     del doc["paths"][SUCCESSOR_PATH]
     components = doc["components"]
     for kind, name in (
         ("schemas", "FlinkMetricResponse"),
         ("schemas", "FlinkMetrics"),
-        ("schemas", "DliErrorResponse"),
         ("parameters", "XProjectId"),
         ("securitySchemes", "akskSignature"),
     ):

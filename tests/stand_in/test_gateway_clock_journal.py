@@ -11,8 +11,10 @@ from huaweicloudsdkcore.exceptions.exceptions import SdkException
 
 from jobs_metrics_spec import contract_rules, signature_rules, spec_document
 from jobs_metrics_stand_in import Sandbox, StandIn
-from jobs_metrics_stand_in.contract import THROTTLED_CODE, THROTTLED_STATUS
 from tests.stand_in.conftest import cs_url, dli_client, show
+
+THROTTLED = contract_rules(spec_document()).rule("throttled")
+THROTTLED_CODE, THROTTLED_STATUS = THROTTLED.error_id, THROTTLED.status
 
 CS = contract_rules(spec_document(), "queryJobMetrics")
 DLI = contract_rules(spec_document(), "showFlinkMetric")

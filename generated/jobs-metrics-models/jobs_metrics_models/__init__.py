@@ -14,7 +14,8 @@ from typing_extensions import TypeAliasType
 class DliErrorResponse:
     """
     The error body of DLI and of the provider's API gateway in front of it, sent with every
-    failure of the successor operation.
+    failure of the successor operation, and with the gateway's own answers to either
+    operation (its throttling, 429 `APIGW.0308`).
 
     """
 

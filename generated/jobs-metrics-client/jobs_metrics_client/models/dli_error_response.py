@@ -13,7 +13,8 @@ T = TypeVar("T", bound="DliErrorResponse")
 @_attrs_define
 class DliErrorResponse:
     """The error body of DLI and of the provider's API gateway in front of it, sent with every
-    failure of the successor operation.
+    failure of the successor operation, and with the gateway's own answers to either
+    operation (its throttling, 429 `APIGW.0308`).
 
         Attributes:
             error_code (str): Error code, such as `DLI.0001` or `APIGW.0301` (no pattern is required of an answer: the

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.dli_error_response import DliErrorResponse
 from ...models.error_response import ErrorResponse
 from ...models.job_metrics_request import JobMetricsRequest
 from ...models.job_metrics_response import JobMetricsResponse
@@ -36,7 +37,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorResponse | JobMetricsResponse | None:
+) -> Any | DliErrorResponse | ErrorResponse | JobMetricsResponse | None:
     if response.status_code == 200:
         response_200 = JobMetricsResponse.from_dict(response.json())
 
@@ -46,6 +47,11 @@ def _parse_response(
         response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
+
+    if response.status_code == 429:
+        response_429 = DliErrorResponse.from_dict(response.json())
+
+        return response_429
 
     if response.status_code == 431:
         response_431 = cast(Any, None)
@@ -59,7 +65,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorResponse | JobMetricsResponse]:
+) -> Response[Any | DliErrorResponse | ErrorResponse | JobMetricsResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -73,7 +79,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: JobMetricsRequest,
-) -> Response[Any | ErrorResponse | JobMetricsResponse]:
+) -> Response[Any | DliErrorResponse | ErrorResponse | JobMetricsResponse]:
     """Query job monitoring information
 
      Query the monitoring information (records and dirty records of each source and sink
@@ -91,7 +97,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorResponse | JobMetricsResponse]
+        Response[Any | DliErrorResponse | ErrorResponse | JobMetricsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -111,7 +117,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: JobMetricsRequest,
-) -> Any | ErrorResponse | JobMetricsResponse | None:
+) -> Any | DliErrorResponse | ErrorResponse | JobMetricsResponse | None:
     """Query job monitoring information
 
      Query the monitoring information (records and dirty records of each source and sink
@@ -129,7 +135,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorResponse | JobMetricsResponse
+        Any | DliErrorResponse | ErrorResponse | JobMetricsResponse
     """
 
     return sync_detailed(
@@ -144,7 +150,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: JobMetricsRequest,
-) -> Response[Any | ErrorResponse | JobMetricsResponse]:
+) -> Response[Any | DliErrorResponse | ErrorResponse | JobMetricsResponse]:
     """Query job monitoring information
 
      Query the monitoring information (records and dirty records of each source and sink
@@ -162,7 +168,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorResponse | JobMetricsResponse]
+        Response[Any | DliErrorResponse | ErrorResponse | JobMetricsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -180,7 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: JobMetricsRequest,
-) -> Any | ErrorResponse | JobMetricsResponse | None:
+) -> Any | DliErrorResponse | ErrorResponse | JobMetricsResponse | None:
     """Query job monitoring information
 
      Query the monitoring information (records and dirty records of each source and sink
@@ -198,7 +204,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorResponse | JobMetricsResponse
+        Any | DliErrorResponse | ErrorResponse | JobMetricsResponse
     """
 
     return (

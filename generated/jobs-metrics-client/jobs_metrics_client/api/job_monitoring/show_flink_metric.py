@@ -70,6 +70,11 @@ def _parse_response(
 
         return response_405
 
+    if response.status_code == 429:
+        response_429 = DliErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 431:
         response_431 = cast(Any, None)
         return response_431
