@@ -12,9 +12,11 @@ the witness wins), one module per part of an operation
 (``security``, ``parameters``, ``bodies``, ``responses``, ``contract``; ``document`` for
 servers and tags; ``lifecycle`` for deprecation and names) walked by ``operations``
 (``diff_specs``) with ``pairing``; ``migration`` (an operation compared with the one its
-``x-replaces`` names, response bodies matched by meaning in ``envelopes``), ``policy``
-(the versioning policy), ``report`` (text, JSON, Markdown, JUnit) and ``cli`` (the ``diff``
-command). oasdiff (Go) is the reference for depth; no maintained Python library does this.
+``x-replaces`` names, response bodies matched by meaning in ``envelopes``), ``waivers``
+(accepted changes, each with its reason and an optional expiry), ``policy`` (the versioning
+policy, ``--fail-on`` and the waivers: the exit code), ``report`` (text, JSON, Markdown, the
+changelog, JUnit, GitHub annotations, their lines found by ``locate``) and ``cli`` (the
+``diff`` command). oasdiff (Go) is the reference for depth; no maintained Python library does this.
 """
 
 from specdiff.catalogue import CATALOGUE, Change, Impact, Migration, Rule

@@ -3,17 +3,27 @@ ref and gate on breaking ones.
 
     jobs-metrics diff --base HEAD~1             # working tree vs the previous commit
     jobs-metrics diff --base old.yaml --head new.yaml   # two files
-    jobs-metrics diff --format markdown         # text | json | markdown
+    jobs-metrics diff --format markdown         # text | json | markdown | changelog
+    jobs-metrics diff --waivers waivers.yaml    # accepted changes, each with its reason
+    jobs-metrics diff --fail-on possibly-breaking
     jobs-metrics diff --rules                   # the rule catalogue, as a Markdown table
 
-Exit 0: no breaking change (or one declared by a major ``info.version`` bump); 1: a
-breaking change without a major bump; 2: the inputs could not be read or are not of the
-shape OpenAPI says (one line on stderr), or the options are wrong. A bug in specdiff is a
-traceback, never reported as the user's document.
+Exit 0: no breaking change (or one declared by a major ``info.version`` bump, or waived);
+1: a breaking change without a major bump (with ``--fail-on possibly-breaking``: a possibly
+breaking one too); 2: the inputs or the waivers file could not be read or are not of the
+shape they must have (one line on stderr), or the options are wrong. A bug in specdiff is
+a traceback, never reported as the user's document.
+
+stdout carries the report and nothing else, so ``--format json`` pipes into a JSON parser;
+GitHub annotations (``--github-annotations``, on when ``GITHUB_ACTIONS=true``) go to stderr,
+which the Actions runner reads workflow commands from as it reads stdout (actions/runner's
+``ScriptHandler`` feeds both streams to its command manager).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -21,16 +31,35 @@ from typing import NoReturn
 import click
 
 from specdiff.catalogue import as_markdown as catalogue_markdown
-from specdiff.inputs import InputError, is_git_ref, looks_like_a_path, read_file, spec_at
+from specdiff.inputs import (
+    InputError,
+    is_git_ref,
+    looks_like_a_path,
+    parse,
+    read_file,
+    read_text,
+    spec_at,
+)
+from specdiff.locate import Lines
 from specdiff.operations import diff_specs
-from specdiff.policy import judge
-from specdiff.report import as_json, as_junit, as_markdown, as_text
+from specdiff.policy import FailOn, judge
+from specdiff.report import (
+    as_annotations,
+    as_changelog,
+    as_json,
+    as_junit,
+    as_markdown,
+    as_text,
+)
+from specdiff.waivers import Waiver
+from specdiff.waivers import apply as apply_waivers
+from specdiff.waivers import load as load_waivers
 
 # Relative to --repo (default: the current directory), so the installed command works in any
 # repository; `make diff` runs it at the root of this one.
 SPEC = Path("openapi") / "jobs-metrics.openapi.yaml"
 
-RENDER = {"text": as_text, "json": as_json, "markdown": as_markdown}
+RENDER = {"text": as_text, "json": as_json, "markdown": as_markdown, "changelog": as_changelog}
 
 _PATH = click.Path(path_type=Path)
 
@@ -39,8 +68,9 @@ _PATH = click.Path(path_type=Path)
     "diff",
     help="Classify the spec's changes since a git ref (or between two files): breaking, "
     "possibly breaking, additive, for clients and for servers.\n\n"
-    "Exit 0: no breaking change, or one declared by a major info.version bump; 1: a breaking "
-    "change without a major bump; 2: the inputs could not be read or are malformed.",
+    "Exit 0: no breaking change, or one declared by a major info.version bump, or waived; "
+    "1: a breaking change without a major bump (with --fail-on possibly-breaking, a possibly "
+    "breaking one too); 2: the inputs or the waivers could not be read or are malformed.",
 )
 @click.option(
     "--base",
@@ -71,7 +101,32 @@ _PATH = click.Path(path_type=Path)
     type=click.Choice(tuple(RENDER)),
     default="text",
     show_default=True,
-    help="The report on stdout.",
+    help="The report on stdout (changelog: Markdown release notes for SPEC_CHANGELOG.md).",
+)
+@click.option(
+    "--waivers",
+    type=_PATH,
+    envvar="WAIVERS",
+    show_envvar=True,
+    help="YAML list of accepted changes, each {rule, pointer, reason, expires: YYYY-MM-DD}: "
+    "listed as waived, not counted by the exit code.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([f.value for f in FailOn]),
+    envvar="FAIL_ON",
+    show_envvar=True,
+    default=FailOn.BREAKING.value,
+    show_default=True,
+    help="The least impact that exits 1 without a major bump.",
+)
+@click.option(
+    "--github-annotations/--no-github-annotations",
+    envvar="GITHUB_ACTIONS",
+    show_envvar=True,
+    default=False,
+    help="Also write GitHub workflow commands (::error file=...,line=...::) to stderr: each "
+    "change on its line of the spec.",
 )
 @click.option("--junit", type=_PATH, help="Also write a JUnit XML report here.")
 @click.option(
@@ -89,11 +144,18 @@ def diff_command(
     output_format: str,
     junit: Path | None,
     summary: Path | None,
+    waivers: Path | None,
+    fail_on: str,
+    github_annotations: bool,
     rules: bool,
 ) -> None:
     if rules:
         click.echo(catalogue_markdown())
         sys.exit(0)
+    try:  # checked before any comparison: a broken waivers file is not a verdict
+        accepted: tuple[Waiver, ...] = load_waivers(waivers) if waivers else ()
+    except InputError as exc:
+        _fail(str(exc))
     if base_file is None and Path(base).is_file():
         base_file = Path(base)
     elif base_file is None and looks_like_a_path(base) and not is_git_ref(base, repo):
@@ -107,14 +169,16 @@ def diff_command(
             base_doc, base_label = read_file(base_file), str(base_file)
         else:
             base_doc, base_label = spec_at(base, spec, repo), f"{spec}@{base}"
-        head_doc = read_file(head_path)
+        head_text = read_text(head_path)
+        head_doc = parse(head_text, str(head_path))
         changes = diff_specs(base_doc, head_doc)
     except InputError as exc:
         _fail(str(exc))
     head_label = str(head_path) if head_file else f"{head_path} (working tree)"
     base_version = str(base_doc.get("info", {}).get("version", ""))
     head_version = str(head_doc.get("info", {}).get("version", ""))
-    verdict = judge(changes, base_version, head_version)
+    waived = apply_waivers(changes, accepted, dt.date.today())
+    verdict = judge(changes, base_version, head_version, fail_on=FailOn(fail_on), waived=waived)
     base_label += f" ({base_version})"
     head_label += f" ({head_version})"
     click.echo(RENDER[output_format](changes, verdict, base_label, head_label))
@@ -124,6 +188,11 @@ def diff_command(
     if junit:
         junit.parent.mkdir(parents=True, exist_ok=True)
         junit.write_bytes(as_junit(changes, verdict))
+    if github_annotations:
+        for command in as_annotations(
+            changes, verdict, _workspace_path(head_path), Lines(head_text), _workspace_path
+        ):
+            click.echo(command, err=True)
     sys.exit(verdict.exit_code)
 
 
@@ -145,6 +214,18 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("specdiff: aborted", err=True)
         return 2
     return result if isinstance(result, int) else 0
+
+
+def _workspace_path(path: Path | str) -> str:
+    """``path`` as GitHub names a file in an annotation: relative to the checkout
+    (``$GITHUB_WORKSPACE``, else the current directory), with forward slashes; a path
+    outside it stays as given (GitHub then shows the annotation without a line)."""
+    path = Path(path)
+    root = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _fail(message: str) -> NoReturn:

@@ -231,12 +231,16 @@ def parse(text: str, label: str) -> Spec:
     return check_document(data, label)
 
 
-def read_file(path: Path) -> Spec:
+def read_text(path: Path) -> str:
+    """A spec file's text (the CLI keeps the head's, to map pointers to its lines)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
-    return parse(text, str(path))
+
+
+def read_file(path: Path) -> Spec:
+    return parse(read_text(path), str(path))
 
 
 def spec_at(ref: str, spec: Path, repo: Path) -> Spec:
