@@ -157,6 +157,8 @@ serve: $(PY_STAMP) ## Run the reference server with demo data, on 127.0.0.1 (kno
 	$(BIN)/jobs-metrics serve $(if $(PORT),--port $(PORT)) $(if $(DB),--db "$(DB)") $(ARGS)
 
 load: $(PY_STAMP) ## Import FILE=metrics.json into PROJECT_ID's jobs (response shape; ARGS: e.g. --max-bytes N)
+	@$(if $(FILE),,echo "make load: give FILE=<metrics file> and PROJECT_ID=<its project> (jobs-metrics load --help)" >&2; exit 2)
+	@$(if $(PROJECT_ID),,echo "make load: give PROJECT_ID=<the project that owns the jobs of $(FILE)>" >&2; exit 2)
 	$(BIN)/jobs-metrics load "$(FILE)" --project-id "$(PROJECT_ID)" $(if $(DB),--db "$(DB)") $(ARGS)
 
 fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_TOKEN AK SK PROJECT_ID JOB_IDS OTHER_AUTH_TOKEN OTHER_AK OTHER_SK OTHER_PROJECT_ID OTHER_JOB_IDS MAX_EXAMPLES SEED MODE WORKERS STRICT SKIP_RULES HEADERS TIMEOUT CA_BUNDLE CLIENT_CERT CLIENT_KEY INSECURE PROXY RATE_LIMIT OPERATIONS); reports/fuzz/ holds conformance.md, .json and junit.xml (one test case per rule); prints the harness exit (0 conforms, 1 violations, 2 could not test)

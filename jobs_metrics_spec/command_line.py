@@ -21,6 +21,7 @@ def run_command_line(command: click.Command, prog_name: str, argv: list[str] | N
     a usage error is ``<tool>: <message>`` on stderr and 2, the tool being the last word of
     ``prog_name`` (``python -m specdiff`` -> ``specdiff``)."""
     tool = prog_name.split()[-1]
+    _common_options(command, tool)
     try:
         result = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except SystemExit as exc:  # a command that ends the process itself: sys.exit(code)
@@ -38,3 +39,25 @@ def run_command_line(command: click.Command, prog_name: str, argv: list[str] | N
         print(f"{tool}: aborted", file=sys.stderr)  # fuzz run (click's 1 reads "violations")
         return 2
     return result if isinstance(result, int) else 0  # ctx.exit(code), --help, --version
+
+
+def _common_options(command: click.Command, tool: str) -> None:
+    """``-h`` beside ``--help`` (for the command and, inherited, its subcommands) and
+    ``--version`` on every command line of the toolkit, the same way: added when the command
+    runs, not declared in each tool."""
+    command.context_settings.setdefault("help_option_names", ["-h", "--help"])
+    if not any(param.name == "version" for param in command.params):
+        click.version_option(message=f"{tool} %(version)s", version=_version())(command)
+
+
+def _version() -> str:
+    """The toolkit's version and the spec version it carries (``info.version``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from jobs_metrics_spec import spec_document
+
+    try:
+        toolkit = version("jobs-metrics-toolkit")
+    except PackageNotFoundError:  # run from a clone without installing
+        toolkit = "(not installed)"
+    return f"{toolkit}, spec {spec_document()['info']['version']}"

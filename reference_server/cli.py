@@ -107,7 +107,7 @@ def serve_options(given: Mapping[str, Any], factory: str = APP_FACTORY) -> int:
         settings = Settings.read(**{name: v for name, v in given.items() if v is not None})
         serve(settings, factory)
     except (SettingsError, ValueError, OSError) as exc:  # StoreError is a ValueError
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"serve: {exc}", err=True)  # one prefix style: the command's name
         return 2
     return 0
 
@@ -143,7 +143,7 @@ def load_command(file: Path, project_id: str, db: Path, max_bytes: int, wait: fl
     try:
         count = load_file(db, project_id, file, max_bytes, wait)
     except (ValueError, OSError) as exc:  # LoadError and StoreError are ValueErrors
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"load: {exc}", err=True)
         sys.exit(2)
     click.echo(f"loaded {count} jobs into project {project_id} ({db})")
 

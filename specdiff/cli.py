@@ -71,7 +71,9 @@ _PATH = click.Path(path_type=Path)
     "Exit 0: no breaking change, or one declared by a major info.version bump, or waived; "
     "1: a breaking change without a major bump (with --fail-on possibly-breaking, a possibly "
     "breaking one too); 2: the inputs or the waivers could not be read or are malformed.",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+@click.version_option(package_name="jobs-metrics-toolkit", message="specdiff %(version)s")
 @click.option(
     "--base",
     default="HEAD~1",

@@ -3,6 +3,7 @@ code, and a usage error in one line naming the tool, exit 2."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import click
@@ -74,3 +75,23 @@ def test_a_group_called_bare_prints_its_help() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("Usage: jobs-metrics [OPTIONS] COMMAND"), result.stderr
     assert "version" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("main", "tool"),
+    [
+        ("jobs_metrics_cli", "jobs-metrics"),
+        ("reference_server.cli", "reference_server"),
+        ("fuzz_harness.cli", "fuzz_harness"),
+        ("specdiff.cli", "specdiff"),
+    ],
+)
+def test_every_command_line_has_version_and_short_help(main: str, tool: str) -> None:
+    """``--version`` and ``-h`` everywhere, the same way (issue 36)."""
+    entry = importlib.import_module(main).main
+    version = run_tool(entry, ["--version"])
+    assert version.returncode == 0
+    assert version.stdout.startswith(f"{tool} ")
+    short = run_tool(entry, ["-h"])
+    assert short.returncode == 0
+    assert short.stdout.startswith("Usage:")

@@ -97,7 +97,7 @@ def test_bad_token_file_is_a_clear_error(tmp_path: Path) -> None:
     result = run_tool(main, ["serve", "--tokens-file", str(bad), "--db", str(db), "--port", "1"])
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"error: token file {bad} must hold a JSON object of token -> project ID strings"
+        f"serve: token file {bad} must hold a JSON object of token -> project ID strings"
     )
 
 

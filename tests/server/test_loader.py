@@ -131,7 +131,7 @@ def test_cli_load_refuses_a_bad_file_with_a_message(tmp_path):
     db = tmp_path / "db.sqlite3"
     cli = load_cli(write(tmp_path, {"payload": {"jobs": [{"job_id": 601}]}}), db)
     assert cli.returncode == 2
-    assert "error: job 601 belongs to another project" in cli.stderr
+    assert "load: job 601 belongs to another project" in cli.stderr
     assert "Traceback" not in cli.stderr
 
 
@@ -292,7 +292,7 @@ def test_max_bytes_holds_for_a_pipe(tmp_path):
         input=data, cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2, result.stdout
-    expected = "error: /dev/stdin: more than the 1000 bytes allowed (--max-bytes)"
+    expected = "load: /dev/stdin: more than the 1000 bytes allowed (--max-bytes)"
     assert result.stderr.strip() == expected
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM jobs WHERE job_id >= 50000").fetchone() == (0,)
@@ -393,9 +393,9 @@ def test_loading_into_a_file_that_is_no_database_is_one_line(tmp_path, content):
         db.write_bytes(content)
         cli = load_cli(write(tmp_path, FILE), db)
         assert cli.returncode == 2
-        assert cli.stderr.startswith(f"error: database {db}: not an SQLite database")
+        assert cli.stderr.startswith(f"load: database {db}: not an SQLite database")
         assert len(cli.stderr.strip().splitlines()) == 1
     else:
         cli = load_cli(write(tmp_path, FILE), tmp_path)  # a directory
         assert cli.returncode == 2
-        assert cli.stderr.strip() == f"error: database {tmp_path}: is a directory; give a file path"
+        assert cli.stderr.strip() == f"load: database {tmp_path}: is a directory; give a file path"

@@ -82,7 +82,7 @@ def test_a_database_the_server_cannot_use_is_one_line_and_exit_2(tmp_path: Path,
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: database ")
+    assert lines[0].startswith("serve: database ")
     assert words in lines[0]
     if before is not None:
         assert db.read_bytes() == before  # refused without writing into it
@@ -94,7 +94,7 @@ def test_dev_null_is_refused_in_one_line(tool: str) -> None:
     result = serve("/dev/null", tool)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "error: database /dev/null: not a regular file (a device or a pipe?)"
+        "serve: database /dev/null: not a regular file (a device or a pipe?)"
     )
 
 
