@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from bench import http_servers, machine, parsing, reliability, specdiff_vs_optic, toolkit
+from bench import stand_in as stand_in_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -175,8 +176,11 @@ def main(argv: list[str] | None = None) -> int:
             loops[target] = toolkit.make_seconds(target)
     print("bench: spec diff vs Optic, per pair ...", flush=True)
     diffs = specdiff_vs_optic.run()
+    print("bench: stand-in vs pytest-httpserver and WireMock ...", flush=True)
+    stand_in_rows = stand_in_bench.run()
     table = render(http, parse, size, fuzz, faults, loops, when, safety)
     table += specdiff_vs_optic.render(diffs)
+    table += stand_in_bench.render(stand_in_rows)
     print()
     print(table)
     if not args.no_write:
@@ -195,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             "make_seconds": {target: list(timed.runs) for target, timed in loops.items()},
             "reliability": [vars(r) for r in safety],
             "specdiff_vs_optic": [vars(r) for r in diffs],
+            "stand_in": [vars(r) for r in stand_in_rows],
         }
         (RESULTS / "latest.json").write_text(json.dumps(raw, indent=2) + "\n")
         print(f"bench: wrote {RESULTS / 'latest.md'}")

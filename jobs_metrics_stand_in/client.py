@@ -11,21 +11,30 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from jobs_metrics_stand_in.names import CONTROL_PREFIX, CONTROL_TOKEN_HEADER
+
+if TYPE_CHECKING:
+    # Annotations only: httpx is imported when a StandIn is made, since the pytest plugin
+    # imports this module in every run of a venv that has the toolkit, used or not.
+    import httpx
+
+Model = TypeVar("Model")
+# Rules the stand-in itself answers with (the throttle, the token's scripted expiry): a
+# refusal under one of them is the test's script at work, not the client breaking the contract.
+STAND_IN_RULES = frozenset({"throttled", "token-expired"})
 
 
 class StandInError(RuntimeError):
@@ -59,6 +68,99 @@ class Request:
     def deprecated(self) -> bool:
         return bool(self.raw.get("deprecated"))
 
+    @property
+    def job_ids(self) -> list[int]:
+        return list(self.raw.get("job_ids") or [])
+
+    @property
+    def broke_contract(self) -> bool:
+        """Refused for what the client sent: neither a scripted answer, nor the throttle, nor
+        the token's scripted expiry (those are the test's doing)."""
+        return (
+            self.verdict == "refused"
+            and self.answered_by is None
+            and self.rule not in STAND_IN_RULES
+        )
+
+    def parse(self, model: Callable[..., Model]) -> Model:
+        """The body as ``model``, a generated class: ``jobs_metrics_models.JobMetricsRequest``
+        (pydantic) or ``jobs_metrics_client.models.JobMetricsRequest`` (attrs, ``from_dict``).
+        The caller names it because this layer may not import the models (ARCHITECTURE.md);
+        a body that does not fit raises the model's own validation error."""
+        if self.body is None:
+            raise ValueError(
+                f"request #{self.raw.get('seq')}: the body was not JSON (or over 8 KiB)"
+            )
+        from_dict = getattr(model, "from_dict", None)
+        if callable(from_dict):
+            parsed: Model = from_dict(self.body)
+            return parsed
+        from pydantic import TypeAdapter
+
+        adapter: TypeAdapter[Model] = TypeAdapter(cast(Any, model))
+        return adapter.validate_python(self.body)
+
+    def near_miss(self) -> str | None:
+        """Why a refused request was refused, in the client's terms ("the signature did not
+        cover `host`"), so a failing test says what to fix; None when it was not refused."""
+        if self.verdict != "refused":
+            return None
+        reason = self.reason or "no cause given"
+        for pattern, words, _ in NEAR_MISSES:
+            found = re.search(pattern, reason)
+            if found:
+                return words.format(*found.groups()) + f" ({reason})"
+        return reason
+
+    def line(self) -> str:
+        """One journal line: what was sent, what answered it and under which rule."""
+        raw = self.raw
+        said = f"#{raw.get('seq')} {raw.get('method')} {raw.get('path')}"
+        if self.operation:
+            said += f" [{self.operation}{', deprecated' if self.deprecated else ''}]"
+        if raw.get("job_ids"):
+            said += f" job_ids={raw['job_ids']}"
+        outcome = str(self.status) if self.status is not None else (raw.get("fault") or "none")
+        said += f" -> {outcome}"
+        if raw.get("error_code"):
+            said += f" {raw['error_code']}"
+        if self.rule:
+            said += f", rule {self.rule}"
+        elif raw.get("rules"):  # the status and code fit several rules: the cause tells
+            rules = raw["rules"]
+            named = next(
+                (rule for pattern, _, rule in NEAR_MISSES
+                 if rule in rules and re.search(pattern, self.reason or "")),
+                None,
+            )  # fmt: skip
+            more = f" and {len(rules) - 4} more" if len(rules) > 4 else ""
+            said += f", rule {named} (by its cause)" if named else ""
+            said += f", rule one of {', '.join(rules[:4])}{more}" if not named else ""
+        said += f", answered by script entry {self.answered_by}" if self.answered_by else ""
+        if raw.get("fault"):
+            said += f", fault {raw['fault']}"
+        if raw.get("delay_seconds"):
+            said += f", delayed {raw['delay_seconds']:.2f} s"
+        miss = self.near_miss()
+        if miss is not None:
+            said += f"\n    {'near miss' if self.broke_contract else 'cause'}: {miss}"
+        return said
+
+
+# A refusal's cause (the reference server's words) -> what the client did, in its terms, and
+# the x-contract rule that cause is (the journal lists candidates when a status and code fit
+# several rules).
+NEAR_MISSES: tuple[tuple[str, str, str | None], ...] = (
+    (r"SignedHeaders: (.+) must be signed", "the signature did not cover `{0}`",
+     "signed-headers-incomplete"),
+    (r"SignedHeaders: (.+) is listed but not sent", "the signature covered `{0}`, not sent",
+     "signed-headers-incomplete"),
+    (r"duplicate job ID (\d+)", "`job_ids` named {0} twice", "job-ids-duplicate"),
+    (r"X-Sdk-Date: not of the form", "`X-Sdk-Date` is not in the signature's date format",
+     None),
+    (r"(\S+): sent more than once", "`{0}` was sent twice", "signing-header-duplicate"),
+)  # fmt: skip
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -73,8 +175,12 @@ class StandIn:
                  process: subprocess.Popen[bytes] | None = None) -> None:  # fmt: skip
         self.url = url.rstrip("/")
         self.control_url = self.url + CONTROL_PREFIX.rstrip("/")
+        import httpx
+
         headers = {CONTROL_TOKEN_HEADER: control_token} if control_token else {}
-        self._http = httpx.Client(base_url=self.control_url, headers=headers, timeout=30)
+        self._http: httpx.Client = httpx.Client(
+            base_url=self.control_url, headers=headers, timeout=30
+        )
         self._process = process
         self._sandboxes: list[Sandbox] = []
 
@@ -114,6 +220,8 @@ class StandIn:
         return stand_in
 
     def _healthy(self) -> bool:
+        import httpx
+
         try:
             return self._http.get("/health", timeout=1).status_code == 200
         except httpx.HTTPError:
@@ -150,6 +258,8 @@ class StandIn:
     def close(self) -> None:
         """Close the sandboxes this object made (an attached stand-in keeps running), or
         stop the stand-in it started (by its PID's process group)."""
+        import httpx
+
         process, self._process = self._process, None
         if process is None:
             for sandbox in self._sandboxes:
@@ -204,9 +314,10 @@ class Sandbox:
         return ids
 
     def _entry(self, body: dict[str, Any]) -> str:
-        entry_id: str = self._call(
-            "POST", "/script", json={k: v for k, v in body.items() if v is not None}
-        )["id"]
+        """Add a script entry; ``times`` is always sent, since its None means unlimited (left
+        out, the control API's default of 1 applied and ``times=None`` used to mean once)."""
+        sent = {k: v for k, v in body.items() if v is not None or k == "times"}
+        entry_id: str = self._call("POST", "/script", json=sent)["id"]
         return entry_id
 
     def fail_next(self, rule_id: str, times: int | None = 1, operation: str | None = None, *,
@@ -288,6 +399,94 @@ class Sandbox:
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/journal")
+
+    def journal_text(self) -> str:
+        """The journal and the script as lines a person reads (the pytest plugin's report
+        section on a failed test): each request, the rule it met, the entry that answered it."""
+        lines = [f"sandbox {self.id} (project {self.project_id}) at {self.base_url}"]
+        entries = self.requests()
+        lines += [r.line() for r in entries] or ["no request reached this sandbox"]
+        for entry in self.script():
+            what = entry.get(entry.get("kind", ""), entry.get("kind"))
+            times = "unlimited" if entry.get("times") is None else entry.get("times")
+            lines.append(
+                f"script entry {entry['id']}: {entry.get('kind')} {what}, times {times},"
+                f" triggered {entry.get('triggered', 0)}, remaining {entry.get('remaining')}"
+            )
+        return "\n".join(lines)
+
+    def _failure(self, message: str, requests: Sequence[Request] | None = None) -> AssertionError:
+        shown = self.requests() if requests is None else requests
+        journal = "\n".join(r.line() for r in shown) or "no request reached this sandbox"
+        return AssertionError(f"{message}\nrequests received:\n{journal}")
+
+    def assert_requested(
+        self,
+        *,
+        job_ids: Sequence[int] | None = None,
+        operation: str | None = None,
+        times: int | None = None,
+        status: int | None = None,
+        rule: str | None = None,
+    ) -> list[Request]:
+        """Assert the client sent matching requests (``times`` exactly, else at least once);
+        ``job_ids`` match in any order. The message lists what did arrive, each refusal with
+        its near miss, so the failure says what the client got wrong. Returns the matches."""
+        wanted = None if job_ids is None else sorted(job_ids)
+        received = self.requests()
+        matches = [
+            r
+            for r in received
+            if (operation is None or r.operation == operation)
+            and (wanted is None or sorted(r.job_ids) == wanted)
+            and (status is None or r.status == status)
+            and (rule is None or r.rule == rule)
+        ]
+        if (len(matches) == times) if times is not None else bool(matches):
+            return matches
+        criteria = {"job_ids": job_ids, "operation": operation, "status": status, "rule": rule}
+        named = ", ".join(f"{k}={v!r}" for k, v in criteria.items() if v is not None) or "any"
+        expected = f"exactly {times}" if times is not None else "at least 1"
+        raise self._failure(
+            f"expected {expected} request(s) with {named}; {len(matches)} matched", received
+        )
+
+    def assert_no_deprecated_calls(self) -> None:
+        """Assert no request used a deprecated operation (the spec's ``deprecated: true``)."""
+        used = [r for r in self.requests() if r.deprecated]
+        if used:
+            names = sorted({r.operation or "?" for r in used})
+            raise self._failure(
+                f"{len(used)} request(s) used the deprecated operation {', '.join(names)}", used
+            )
+
+    def assert_contract_kept(self) -> None:
+        """Assert no request was refused for what the client sent (scripted outcomes, the
+        throttle and scripted token expiry aside); the message gives each near miss."""
+        broke = [r for r in self.requests() if r.broke_contract]
+        if broke:
+            raise self._failure(f"{len(broke)} request(s) broke the contract", broke)
+
+    def unused_script_entries(self) -> list[dict[str, Any]]:
+        """Script entries not spent: a counted one with ``remaining`` left, an unlimited one
+        never triggered (as respx's ``assert_all_called``)."""
+        return [
+            e
+            for e in self.script()
+            if (e.get("remaining") or 0) > 0 or (e.get("times") is None and not e.get("triggered"))
+        ]
+
+    def assert_all_called(self) -> None:
+        """Assert every scripted outcome was used: a test that scripts a failure its client
+        never meets proves nothing about that failure."""
+        unused = self.unused_script_entries()
+        if unused:
+            said = "; ".join(
+                f"{e['id']} ({e.get('kind')} {e.get(e.get('kind', ''), '')},"
+                f" triggered {e.get('triggered', 0)} of {e.get('times') or 'unlimited'})"
+                for e in unused
+            )
+            raise self._failure(f"scripted outcome(s) left unused: {said}")
 
     def info(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET")

@@ -10,7 +10,11 @@ package index), which must keep that pydantic (the wheels depend on ranges), the
 1. ``jobs-metrics version`` names the spec version the wheels carry;
 2. ``jobs-metrics serve`` starts the reference server from the installed toolkit;
 3. the README's client snippet runs against it (``AuthenticatedClient(base_url, token)``);
-4. ``jobs-metrics fuzz --base-url`` checks it and must conform (exit 0) - no Node, no clone.
+4. ``jobs-metrics fuzz --base-url`` checks it and must conform (exit 0) - no Node, no clone;
+5. a client team's project (one test file, no conftest) runs under ``pytest -n 2`` with the
+   stand-in's plugin found through the wheel's entry point (pytest and pytest-xdist from the
+   index): 20 tests each see ``token-expired`` then an answer, one reads seeded jobs back
+   with the generated client; a failing test's report shows its sandbox's journal.
 
 Standard library only, so a CI job with nothing but a Python can run it. The working
 directory of every step is a temporary folder: nothing can be imported from the clone.
@@ -127,6 +131,72 @@ def check(python: str, wheels: list[Path], spec_version: str) -> None:
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+        client_project(bin_, pip, work, env)
+
+
+# A client team's test file: no conftest, the fixtures come from the toolkit wheel's plugin.
+CLIENT_TESTS = """
+import pytest
+from jobs_metrics_client import AuthenticatedClient
+from jobs_metrics_client.api.job_monitoring import query_job_metrics
+from jobs_metrics_client.models import ErrorResponse, JobMetricsRequest, JobMetricsResponse
+
+
+@pytest.mark.parametrize("n", range(20))
+def test_token_expired_then_an_answer(jobs_metrics_sandbox, n):
+    sandbox = jobs_metrics_sandbox
+    sandbox.generate_jobs(1, seed=n)
+    sandbox.fail_next("token-expired")
+    body = JobMetricsRequest(job_ids=[1])
+    with AuthenticatedClient(base_url=sandbox.base_url, token=sandbox.token) as client:
+        first = query_job_metrics.sync(sandbox.project_id, client=client, body=body)
+        second = query_job_metrics.sync(sandbox.project_id, client=client, body=body)
+    assert isinstance(first, ErrorResponse) and first.error_id == "CS.10007"
+    assert isinstance(second, JobMetricsResponse)
+
+
+def test_seeded_jobs_read_back(jobs_metrics_sandbox):
+    sandbox = jobs_metrics_sandbox
+    sandbox.add_jobs([{"job_id": 7, "metrics": {"total_read_rate": 1.5}}])
+    with AuthenticatedClient(base_url=sandbox.base_url, token=sandbox.token) as client:
+        answer = query_job_metrics.sync(
+            sandbox.project_id, client=client, body=JobMetricsRequest(job_ids=[7])
+        )
+    assert [(j.job_id, j.metrics.total_read_rate) for j in answer.payload.jobs] == [(7, 1.5)]
+    sandbox.assert_requested(job_ids=[7], times=1)
+"""
+CLIENT_FAILING = """
+import httpx
+
+
+def test_fails(jobs_metrics_sandbox):
+    sandbox = jobs_metrics_sandbox
+    url = f"{sandbox.base_url}/v1.0/{sandbox.project_id}/jobs/metrics"
+    httpx.post(url, json={"job_ids": [7, 7]}, headers={"X-Auth-Token": sandbox.token})
+    assert False
+"""
+
+
+def client_project(bin_: Path, pip: list[str], work: Path, env: dict[str, str]) -> None:
+    """Step 5: the plugin from the wheels alone, as a client team installs it."""
+    step("pytest for a client project", [*pip, "pytest", "pytest-xdist"], work, env)
+    project = work / "client-project"
+    project.mkdir()
+    (project / "test_client.py").write_text(CLIENT_TESTS)
+    pytest_ = [str(bin_ / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-n", "2"]
+    out = step("client project, pytest -n 2", [*pytest_, "test_client.py"], project, env)
+    if "21 passed" not in out:
+        raise SystemExit(f"  client project: want 21 passed, got {out.strip().splitlines()[-1]}")
+    (project / "test_failing.py").write_text(CLIENT_FAILING)
+    print("  client project, a failing test's report", flush=True)
+    failed = subprocess.run([*pytest_, "test_failing.py"], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    shown = "`job_ids` named 7 twice"
+    if failed.returncode != 1 or "jobs-metrics sandbox journal (call)" not in failed.stdout:
+        print(failed.stdout[-4000:], failed.stderr[-4000:], sep="\n", file=sys.stderr)
+        raise SystemExit("  client project: the failing test's report has no sandbox journal")
+    if shown not in failed.stdout:
+        raise SystemExit(f"  client project: the journal lacks the near miss {shown!r}")
 
 
 def wait_for(base: str, server: subprocess.Popen[bytes]) -> None:

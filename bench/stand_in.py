@@ -1,0 +1,253 @@
+"""The stand-in's pytest plugin vs the peers a client team would otherwise pick (issue #34):
+
+- **per-test overhead** against pytest-httpserver: the same test (script one 400 CS.10007,
+  send one request with httpx, check it) run by pytest as 20 and as 120 tests in one file;
+  the difference over 100 tests is what one more test costs (fixture setup, scripting,
+  the request, teardown), with pytest's start-up and the server's taken out;
+- **time to the first answer** against WireMock (its npm package, which bundles the
+  standalone jar; Java must be present): from launching the server's process to the first
+  HTTP answer it sends, polled every 10 ms the same way for both.
+
+The peers are installed for the bench only, into a temporary folder (pip ``--target``,
+``npm install --prefix``): never dependencies of the toolkit, never in the project's venv.
+A peer that cannot be installed or run gives a row that says why, never a number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HTTPSERVER = "pytest-httpserver==1.2.1"
+WIREMOCK = "wiremock@3.13.2"
+FEW, MANY = 20, 120  # tests per run: the difference is the per-test cost
+RUNS = 3  # each figure is the median of three
+
+OURS_TEST = """
+import httpx
+import pytest
+
+@pytest.mark.parametrize("n", range({count}))
+def test_one(jobs_metrics_sandbox, n):
+    jobs_metrics_sandbox.fail_next("token-expired")
+    url = f"{{jobs_metrics_sandbox.base_url}}/v1.0/{{jobs_metrics_sandbox.project_id}}/jobs/metrics"
+    answer = httpx.post(url, json={{"job_ids": [1]}},
+                        headers={{"X-Auth-Token": jobs_metrics_sandbox.token}})
+    assert answer.json()["error_id"] == "CS.10007"
+"""
+PEER_TEST = """
+import httpx
+import pytest
+
+BODY = {{"error_id": "CS.10007", "error_name": "TOKEN_EXPIRED",
+         "error_cause": "The IAM token has expired.", "error_suggestion": "Get a new token.",
+         "error_time": 1700000000000}}
+
+@pytest.mark.parametrize("n", range({count}))
+def test_one(httpserver, n):
+    path = "/v1.0/0f1e2d3c4b5a69788796a5b4c3d2e1f0/jobs/metrics"
+    httpserver.expect_oneshot_request(path, method="POST").respond_with_json(BODY, status=400)
+    answer = httpx.post(httpserver.url_for(path), json={{"job_ids": [1]}},
+                        headers={{"X-Auth-Token": "t"}})
+    assert answer.json()["error_id"] == "CS.10007"
+"""
+
+
+@dataclass(frozen=True)
+class StandInRow:
+    what: str
+    ours: float | None
+    peer: str
+    theirs: float | None
+    unit: str
+    bar: str  # the goal, as a ratio of the peer's figure
+    note: str = ""  # why a figure is missing
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours / self.theirs if self.ours and self.theirs else None
+
+    def render(self) -> str:
+        ours = f"{self.ours:.3g} {self.unit}" if self.ours is not None else "not measured"
+        if self.theirs is None:
+            missing = f"{self.peer}: not measured: {self.note}"
+            return f"| {self.what} | {ours} | {missing} | - | {self.bar} | - |"
+        ratio = self.ratio
+        shown = f"{ratio:.2f}x" if ratio is not None else "-"
+        met = "-" if ratio is None else ("yes" if ratio <= float(self.bar.split("x")[0]) else "NO")
+        return (
+            f"| {self.what} | {ours} | {self.peer}: {self.theirs:.3g} {self.unit} | {shown} |"
+            f" {self.bar} | {met} |"
+        )
+
+
+def render(rows: list[StandInRow]) -> str:
+    lines = [
+        "",
+        "**Stand-in vs peers** (ours / theirs: below the bar is met; median of "
+        f"{RUNS}; per-test = pytest run of {MANY} tests minus one of {FEW}, over {MANY - FEW})",
+        "",
+        "| what | stand-in | peer | ratio | bar | met |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    return "\n".join(lines + [row.render() for row in rows]) + "\n"
+
+
+def _pytest_seconds(folder: Path, source: str, count: int, env: dict[str, str]) -> float:
+    test = folder / "test_bench.py"
+    test.write_text(source.format(count=count))
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-2000:] + result.stderr[-2000:])
+    return elapsed
+
+
+def per_test_ms(source: str, env: dict[str, str]) -> float:
+    """Milliseconds one more test costs, median of ``RUNS`` pairs of runs."""
+    with tempfile.TemporaryDirectory(prefix="bench-stand-in-") as tmp:
+        figures = []
+        for _ in range(RUNS):
+            few = _pytest_seconds(Path(tmp), source, FEW, env)
+            many = _pytest_seconds(Path(tmp), source, MANY, env)
+            figures.append((many - few) / (MANY - FEW) * 1000)
+    return statistics.median(figures)
+
+
+def install_httpserver(target: Path) -> str | None:
+    """pytest-httpserver into ``target`` (its werkzeug too unless the venv has one); the
+    reason it could not be, or None."""
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target)]
+    if importlib.util.find_spec("werkzeug") is not None:
+        command.append("--no-deps")
+    result = subprocess.run([*command, HTTPSERVER], capture_output=True, text=True, timeout=600)
+    return None if result.returncode == 0 else f"pip install failed: {result.stderr[-200:]}"
+
+
+def overhead_row() -> StandInRow:
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    ours = per_test_ms(OURS_TEST, env)
+    with tempfile.TemporaryDirectory(prefix="bench-peer-") as peers:
+        reason = install_httpserver(Path(peers))
+        theirs = None
+        if reason is None:
+            path = os.pathsep.join(filter(None, [peers, env.get("PYTHONPATH")]))
+            try:
+                theirs = per_test_ms(PEER_TEST, {**env, "PYTHONPATH": path})
+            except (RuntimeError, subprocess.TimeoutExpired) as error:
+                reason = f"its run failed: {str(error)[-200:]}"
+    return StandInRow(
+        "per-test overhead (setup, script one 400, one request, teardown)",
+        ours, "pytest-httpserver 1.2.1", theirs, "ms", "1x", reason or "",
+    )  # fmt: skip
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=1).close()
+    except urllib.error.HTTPError:
+        return True  # an answer all the same (a 404 says the server is up)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _process(command: list[str], cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+
+
+def first_answer_seconds(command: list[str], url: str, cwd: Path) -> float:
+    """Seconds from launching ``command`` to the first HTTP answer at ``url``."""
+    started = time.perf_counter()
+    with _process(command, cwd) as process:
+        while not _answers(url):
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited with {process.returncode}")
+            if time.perf_counter() - started > 60:
+                raise RuntimeError(f"{command[0]}: no answer in 60 s")
+            time.sleep(0.01)
+        return time.perf_counter() - started
+
+
+def _free_port() -> int:
+    from jobs_metrics_stand_in.client import free_port
+
+    return free_port()
+
+
+def first_answer_row() -> StandInRow:
+    """Ours: ``python -m jobs_metrics_stand_in`` (what ``StandIn.start()`` and the plugin's
+    session fixture launch) to its first answer on the spec's path; theirs: ``wiremock``."""
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-first-") as tmp:
+        for _ in range(RUNS):
+            port = _free_port()
+            command = [sys.executable, "-m", "jobs_metrics_stand_in",
+                       "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+            runs.append(first_answer_seconds(command, f"http://127.0.0.1:{port}/v1.0/x", Path(tmp)))
+        ours = statistics.median(runs)
+        theirs, reason = None, ""
+        if shutil.which("java") is None or shutil.which("npm") is None:
+            reason = "needs java and npm"
+        else:
+            prefix = Path(tmp) / "wiremock"
+            installed = subprocess.run(
+                ["npm", "install", "--no-save", "--prefix", str(prefix), WIREMOCK],
+                capture_output=True, text=True, timeout=600,
+            )  # fmt: skip
+            binary = prefix / "node_modules" / ".bin" / "wiremock"
+            if installed.returncode != 0 or not binary.exists():
+                reason = f"npm install {WIREMOCK} failed: {installed.stderr[-200:]}"
+            else:
+                peer_runs = []
+                for _ in range(RUNS):
+                    port = _free_port()
+                    command = [str(binary), "--port", str(port), "--bind-address", "127.0.0.1",
+                               "--disable-banner"]  # fmt: skip
+                    peer_runs.append(
+                        first_answer_seconds(command, f"http://127.0.0.1:{port}/v1.0/x", prefix)
+                    )
+                theirs = statistics.median(peer_runs)
+    return StandInRow(
+        "time from start to the first answer", ours, f"WireMock {WIREMOCK.split('@')[1]} (npm)",
+        theirs, "s", "0.5x", reason,
+    )  # fmt: skip
+
+
+def run() -> list[StandInRow]:
+    return [overhead_row(), first_answer_row()]
+
+
+if __name__ == "__main__":
+    print(render(run()))
