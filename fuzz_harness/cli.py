@@ -329,6 +329,8 @@ def summary(options: FuzzOptions, outcome: Outcome) -> str:
         f"seed:     {options.seed}   (the same SEED and options send the same requests)",
         f"fuzzing:  {report.fuzz_cases} generated cases in {seconds:.1f}s{rate}",
         f"probes:   {report.probe_requests} requests, one set per rule of the spec's x-contract",
+        f"transforms: {report.transforms_applied} applied (the catalogue's rows on each operation,"
+        f" fuzz_harness/transforms.py), {len(report.transforms_failed())} failed",
         "levels:   "
         + (
             "STRICT: should rules fail the run too"

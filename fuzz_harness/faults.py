@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -340,6 +341,68 @@ def _refuse_media_parameters(ex: Traffic, _: Settings) -> None:
         ex.headers[b"content-type"] = b"text/plain"
 
 
+# -- faults the transform catalogue's rows catch (fuzz_harness/transforms.py) ---------------
+# Each edits the body or a header the way one lenient or strict parser reads it, so that the
+# real app then accepts what the grammar excludes, or refuses the same request in another
+# spelling.
+
+
+def _refuse_json_whitespace(ex: Traffic, _: Settings) -> None:
+    """A hand-written parser that knows the whitespace its own clients write (after ``:`` and
+    ``,``) and no other: tabs, line breaks, or a space around a bracket or before a colon."""
+    if re.search(rb"[\t\r\n]|[\[{] | [\]}:,]", ex.body):
+        ex.body = b"{"  # what it makes of it: not JSON
+
+
+def _refuse_key_escapes(ex: Traffic, _: Settings) -> None:
+    """Matches the key "job_ids" byte for byte: an escaped spelling of it is unknown."""
+    if b"\\u" in ex.body:
+        ex.body = b'{"unknown":1}'
+
+
+def _lenient(rewrite: Callable[[bytes], bytes]) -> Callable[[Traffic, Settings], None]:
+    """A parser that reads, as JSON, text that is not (it repairs it first)."""
+
+    def before(ex: Traffic, _: Settings) -> None:
+        if ex.request_json() is None:
+            ex.body = rewrite(ex.body)
+
+    return before
+
+
+def _first_value(body: bytes) -> bytes:
+    try:
+        value, _ = json.JSONDecoder().raw_decode(body.decode("utf-8", "replace").strip())
+    except ValueError:
+        return body
+    return json.dumps(value).encode()
+
+
+def _from_utf16(body: bytes) -> bytes:
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return body.decode("utf-16").encode()
+    return body
+
+
+def _refuse_quoted_charset(ex: Traffic, _: Settings) -> None:
+    """Splits parameters on ``=`` without RFC 9110's quoted strings: ``"utf-8"`` is refused."""
+    if b'"' in ex.headers.get(b"content-type", b""):
+        ex.headers[b"content-type"] = b"text/plain"
+
+
+def _refuse_proxy_headers(ex: Traffic, _: Settings) -> None:
+    """Refuses requests that went through a proxy (a Via header): deployments add one."""
+    if b"via" in ex.headers:
+        ex.headers[b"content-type"] = b"text/plain"
+
+
+def _crash_on_null_ids(ex: Traffic, _: Settings) -> None:
+    """Dereferences job_ids before checking its type: a null crashes the handler."""
+    value = ex.request_json()
+    if isinstance(value, dict) and "job_ids" in value and value["job_ids"] is None:
+        ex.answer_now = (500, b"text/plain", b"Internal Server Error")
+
+
 def _crash_on_chunked(ex: Traffic, _: Settings) -> None:
     if ex.headers.get(b"transfer-encoding", b"").lower() == b"chunked":
         ex.answer_now = (500, b"text/plain", b"Internal Server Error")
@@ -661,6 +724,49 @@ FAULTS: dict[str, Fault] = {
             before=_refuse_media_parameters,
         ),
         Fault("chunked-crash", "a chunked body answered 500", before=_crash_on_chunked),
+        Fault(
+            "json-whitespace-refused",
+            "JSON with whitespace between tokens refused",
+            before=_refuse_json_whitespace,
+        ),
+        Fault(
+            "key-escapes-refused",
+            "the key written with \\u escapes refused",
+            before=_refuse_key_escapes,
+        ),
+        Fault(
+            "trailing-comma-accepted",
+            "[1,2,] read as [1,2]",
+            before=_lenient(lambda b: re.sub(rb",\s*([\]}])", rb"\1", b)),
+        ),
+        Fault(
+            "comments-accepted",
+            "/* */ and // comments skipped",
+            before=_lenient(lambda b: re.sub(rb"/\*.*?\*/|//[^\n]*", b"", b)),
+        ),
+        Fault(
+            "trailing-text-accepted",
+            "text after the JSON value ignored",
+            before=_lenient(_first_value),
+        ),
+        Fault(
+            "leading-zeros-accepted",
+            "007 read as 7",
+            before=_lenient(lambda b: re.sub(rb"(?<![\d.])0+(\d)", rb"\1", b)),
+        ),
+        Fault(
+            "single-quotes-accepted",
+            "'job_ids' read as \"job_ids\"",
+            before=_lenient(lambda b: b.replace(b"'", b'"')),
+        ),
+        Fault("utf16-accepted", "a UTF-16 body decoded", before=_lenient(_from_utf16)),
+        Fault("quoted-charset-refused", 'charset="utf-8" refused', before=_refuse_quoted_charset),
+        Fault(
+            "proxy-headers-refused",
+            "a request with a Via header refused",
+            before=_refuse_proxy_headers,
+        ),
+        Fault("null-job-ids-crash", '{"job_ids": null} answered 500', before=_crash_on_null_ids),
         Fault(
             "chunked-no-body-limit",
             "the body limit enforced only with Content-Length",

@@ -43,6 +43,9 @@ class Probe:
     # A redirect (307/308) to this path is as good as the refusal: a client that follows it
     # reaches the operation itself (frameworks redirect a trailing slash by default).
     redirect_to: str | None = None
+    # The jobs the canonical request got: a meaning-preserving transform of it must get
+    # exactly these (fuzz_harness.transforms).
+    expected_jobs: tuple[Any, ...] | None = None
 
 
 @dataclass(frozen=True)

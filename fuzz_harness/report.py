@@ -85,6 +85,12 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # What the run suspects is wrong with its own inputs (said once, before the failures).
     hints: list[str] = field(default_factory=list)
+    # Requests of the transform catalogue sent (fuzz_harness.transforms), every operation.
+    transforms_applied: int = 0
+
+    def transforms_failed(self) -> list[str]:
+        """The failures found by a row of the transform catalogue."""
+        return [f.id for f in self.failures if "transform " in f.title]
 
     def counts(self) -> dict[str, int]:
         verdicts = [rule.verdict for rule in self.rules.values()]
@@ -230,6 +236,7 @@ def write(report: Report, folder: Path) -> tuple[Path, Path]:
         "failures": [asdict(failure) for failure in report.failures],
         "notes": report.notes,
         "hints": report.hints,
+        "transforms": {"applied": report.transforms_applied, "failed": report.transforms_failed()},
     }
     json_path = folder / "conformance.json"
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

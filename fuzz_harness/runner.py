@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from fuzz_harness import recheck as rechecking
 from fuzz_harness import report as reporting
+from fuzz_harness import transforms
 from fuzz_harness.consistency import RULES as CONSISTENCY_RULES
 from fuzz_harness.consistency import run_checks
 from fuzz_harness.contract import Contract, default_contracts
@@ -320,7 +321,10 @@ def run_probes(sender: Sender, scope: Scope, options: FuzzOptions, report: Repor
     found: dict[tuple[str, str], Failure] = {}
     unsettled: dict[str, list[Unsettled]] = {rechecking.REUSED: [], rechecking.INTERMITTENT: []}
     previous_name = "the preflight request"
-    for item in all_probes(contract, options, (*CONSISTENCY_RULES, rechecking.RULE)):
+    transformed = transform_probes(sender, contract, options)
+    report.transforms_applied += len(transformed)
+    items = [*all_probes(contract, options, (*CONSISTENCY_RULES, rechecking.RULE)), *transformed]
+    for item in items:
         if options.skips(scope.key(item.rule)):
             continue
         result = report.rules[scope.key(item.rule)]
@@ -406,6 +410,26 @@ class Unsettled:
     text: str
     request: Request
     rules: tuple[str, ...]  # the rules it looked like a failure of
+
+
+def transform_probes(sender: Sender, contract: Contract, options: FuzzOptions) -> list[Probe]:
+    """The catalogue's rows applied to this operation's valid request (fuzz_harness.
+    transforms): the canonical request is sent first, and a meaning-preserving row must get
+    exactly its jobs; a row that breaks the grammar must get its rule's refusal."""
+    rng = random.Random(options.seed + 30)
+    me = options.identity
+    canonical = post(contract, me, {"job_ids": some_ids(rng, me, 2)})
+    answer = sender.send(canonical)
+    jobs = contract.jobs_of(answer.json()) if answer.status == 200 else None
+    expected = tuple(jobs) if isinstance(jobs, list) else None
+    probes = []
+    for name, row, request in transforms.applied(contract, canonical, rng):
+        same = row.relation == transforms.SAME
+        probes.append(
+            Probe(row.rule(), name, request, me if same else None,
+                  expected_jobs=expected if same else None)
+        )  # fmt: skip
+    return probes
 
 
 def _report_unsettled(
@@ -538,6 +562,15 @@ def judge_probe(
         verdicts.fail(FUZZ_RULE, f"{probe.name}: the server failed: {describe(answer)}")
     now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
     verdicts.merge(judge_times(answer, now))
+    if probe.expected_jobs is not None and answer.status == 200:
+        jobs = contract.jobs_of(answer.json())
+        if not isinstance(jobs, list) or tuple(jobs) != probe.expected_jobs:
+            got = [job.get("job_id") for job in jobs if isinstance(job, dict)] if jobs else jobs
+            verdicts.fail(
+                rule.id,
+                f"{probe.name}: the jobs differ from the canonical request's (the same request"
+                f" in another spelling): got {str(got)[:200]}",
+            )
     if probe.asker is not None and answer.status == 200:
         # Decimal: the requested IDs exactly (9223372036854775807.0 is 2^63-1, which a
         # double would read as 2^63 and then call the job unrequested).

@@ -1,0 +1,61 @@
+"""The transform catalogue (issue 30): rows of data, each with its source and its relation,
+applied to both operations (each row has its twin), and each edit changing one thing."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from fuzz_harness.contract import Contract, default_contracts
+from fuzz_harness.exchange import Request
+from fuzz_harness.options import build_options, demo_identities
+from fuzz_harness.probes import post
+from fuzz_harness.transforms import SAME, applied, catalogue
+
+
+def _canonical(index: int) -> tuple[Contract, Request]:
+    contract = default_contracts()[index]
+    options = build_options(
+        base_url="", auth_token="", project_id="", job_ids="", other_auth_token="",
+        other_project_id="", other_job_ids="", max_examples=1, seed=1, mode="all", workers=1,
+        report_dir=Path("."), demo=demo_identities(),
+    )  # fmt: skip
+    return contract, post(contract, options.identity, {"job_ids": [7, 12]})
+
+
+def test_every_row_has_a_unique_id_a_source_and_a_rule_of_both_operations() -> None:
+    ids = [row.id for row in catalogue()]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 40
+    for row in catalogue():
+        assert row.source.startswith(("RFC ", "the spec's")), row
+        for contract in default_contracts():  # the twin: the rule exists on both
+            assert row.rule() in {rule.id for rule in contract.rules}, (row.id, contract)
+
+
+def test_every_row_applies_to_both_operations_with_the_same_names() -> None:
+    names = []
+    for index in (0, 1):
+        contract, canonical = _canonical(index)
+        names.append([name for name, _, _ in applied(contract, canonical, random.Random(3))])
+    assert names[0] == names[1]
+    assert len(names[0]) == len(catalogue()) + 4  # and four pairs sampled by seed
+
+
+def test_a_meaning_preserving_row_keeps_the_json_value_and_a_breaking_one_does_not() -> None:
+    contract, canonical = _canonical(0)
+    assert canonical.body is not None
+    value = json.loads(canonical.body)
+    for _, row, request in applied(contract, canonical, random.Random(3)):
+        if row.family in ("json-text", "json-number") and request.body is not None:
+            assert json.loads(request.body) == value, row.id  # the same value (7e0 == 7)
+        if row.family == "json-grammar":
+            try:
+                # strictly UTF-8: Python's json.loads(bytes) itself guesses UTF-16 (lenient)
+                json.loads((request.body or b"").decode("utf-8"), parse_constant=float)
+            except (ValueError, UnicodeDecodeError):
+                continue
+            raise AssertionError(f"{row.id} left valid JSON")
+        if row.relation == SAME and row.family == "http-message":
+            assert request.body == canonical.body, row.id  # only the message changed
