@@ -34,6 +34,8 @@ METHOD = "post"
 # the spec recommends beyond that (a warning; a failure only in strict mode).
 MUST, SHOULD = "must", "should"
 LEVELS = (MUST, SHOULD)
+# The families of rules about credentials (``x-contract`` rules' ``family``).
+CREDENTIAL_FAMILIES = frozenset({"auth", "signature"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,14 @@ class Rule:
     # the CS operation): its schema, and the field of it holding the code.
     body: str | None = None
     code_field: str | None = None
+    # What of a request the rule is about: request, auth, signature, path, headers, body,
+    # data, answers, gateway, service.
+    family: str = ""
+
+    @property
+    def about_credentials(self) -> bool:
+        """A rule about who is asking (a token, or an AK/SK signature)."""
+        return self.family in CREDENTIAL_FAMILIES
 
     @property
     def expected(self) -> str:
@@ -91,6 +101,9 @@ class ContractRules:
     error_code_field: str = "error_id"
     jobs_pointer: tuple[str, ...] = ("payload", "jobs")
     replaces: str | None = None
+    # The error body's name and suggestion of each code (``x-contract.codes``): code ->
+    # (error_name, error_suggestion); empty for an error body without them.
+    codes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def signed(self) -> bool:
@@ -181,6 +194,10 @@ def _operation(path: str, method: str, operation: dict[str, Any]) -> ContractRul
         error_code_field=str(answers.get("error_code", "error_id")),
         jobs_pointer=tuple(pointer.strip("/").split("/")),
         replaces=operation.get("x-replaces"),
+        codes={
+            str(code): (str(entry["name"]), str(entry["suggestion"]))
+            for code, entry in (extension.get("codes") or {}).items()
+        },
     )
 
 
@@ -242,6 +259,7 @@ def _rule(item: dict[str, Any]) -> Rule:
         level_reason=item["level_reason"],
         body=item.get("body"),
         code_field=item.get("code_field"),
+        family=str(item.get("family", "")),
     )
 
 
@@ -286,6 +304,7 @@ def with_rendered_rules(document: dict[str, Any]) -> dict[str, Any]:
 
 
 __all__ = [
+    "CREDENTIAL_FAMILIES",
     "LEVELS",
     "METHOD",
     "METRICS_PATH",

@@ -112,22 +112,6 @@ def rules_for(rule_id: str, operation_id: str | None) -> dict[str, Rule]:
     return found
 
 
-@cache
-def _error_examples() -> Mapping[str, Mapping[str, Any]]:
-    """The CS error bodies the spec shows as examples, by ``error_id`` (the source of an
-    ``error_name`` and ``error_suggestion``, which ``x-contract`` does not carry)."""
-    found: dict[str, Mapping[str, Any]] = {}
-    for op in spec_operations():
-        item = spec_document()["paths"][op.contract.path][op.contract.method]
-        for response in item.get("responses", {}).values():
-            content = (response.get("content") or {}).get("application/json") or {}
-            for example in (content.get("examples") or {}).values():
-                value = example.get("value")
-                if isinstance(value, dict) and "error_name" in value and "error_id" in value:
-                    found.setdefault(str(value["error_id"]), value)
-    return found
-
-
 @dataclass(frozen=True)
 class Answer:
     """A complete HTTP answer: status, headers and body."""
@@ -142,23 +126,16 @@ JSON = (b"content-type", b"application/json")
 
 def rule_answer(op: Operation, rule: Rule, now_ms: int) -> Answer:
     """The answer the spec states for ``rule`` of ``op``: the rule's status, code and headers,
-    in the operation's error body. The cause (message) is the rule's ``when``.
-
-    For a CS code the spec shows no example of, the ``error_name`` is the rule id in the
-    provider's style (``token-expired`` -> ``TOKEN_EXPIRED``) and the suggestion points at the
-    rule: the spec states neither, and the body's schema requires both."""
+    in the body the rule names (the operation's error body unless it says otherwise). The
+    cause (message) is the rule's ``when``; a CS code's name and suggestion are the spec's
+    (``x-contract.codes``)."""
     assert rule.status is not None
     assert rule.error_id is not None
     headers = [JSON, *((k.lower().encode(), v.encode()) for k, v in rule.headers.items())]
     _, code_field = op.contract.body_of(rule)
     if code_field == "error_id":
-        example = _error_examples().get(rule.error_id, {})
-        code = ErrorCode(
-            rule.error_id,
-            str(example.get("error_name") or rule.id.upper().replace("-", "_")),
-            str(example.get("error_suggestion") or f"See x-contract rule {rule.id}."),
-        )
-        body = error_body(code, rule.when, now_ms)
+        name, suggestion = op.contract.codes[rule.error_id]  # the spec's x-contract.codes
+        body = error_body(ErrorCode(rule.error_id, name, suggestion), rule.when, now_ms)
     else:
         request_id = new_request_id()
         message = _gateway_messages().get(rule.error_id, rule.when)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import orjson
 from pydantic import ValidationError
 
+from jobs_metrics_spec import contract_rules, spec_document
+
 
 @dataclass(frozen=True, slots=True)
 class ErrorCode:
@@ -23,20 +25,23 @@ class ErrorCode:
     suggestion: str
 
 
-INTERNAL = ErrorCode("CS.10001", "INTERNAL_ERROR", "Retry later; contact support if it persists.")
-INVALID_PARAMETER = ErrorCode(
-    "CS.10003", "INVALID_PARAMETER", "Correct the named field as the API reference describes it."
-)
-INVALID_JSON = ErrorCode(
-    "CS.10004", "INVALID_JSON", 'Send a JSON object such as {"job_ids":[1,2]}.'
-)
-NO_PERMISSION = ErrorCode("CS.10005", "NO_PERMISSION", "Obtain a new IAM token for the project.")
-PROJECT_MISMATCH = ErrorCode(
-    "CS.10006", "PROJECT_ID_MISMATCH", "Use the project ID the token was issued for."
-)
-TOKEN_MISSING = ErrorCode(
-    "CS.10008", "TOKEN_MISSING", "Add the X-Auth-Token header with a valid IAM token."
-)
+def _cs_code(rule_id: str) -> ErrorCode:
+    """The code the CS operation's ``x-contract`` rule ``rule_id`` answers, with the name and
+    suggestion its ``codes`` table gives it: written once, in the spec."""
+    contract = contract_rules(spec_document())
+    error_id = contract.rule(rule_id).error_id
+    if error_id is None or error_id not in contract.codes:
+        raise ValueError(f"x-contract: rule {rule_id} names no code of the codes table")
+    name, suggestion = contract.codes[error_id]
+    return ErrorCode(error_id, name, suggestion)
+
+
+INTERNAL = _cs_code("internal-error")
+INVALID_PARAMETER = _cs_code("body-schema-violation")
+INVALID_JSON = _cs_code("json-malformed")
+NO_PERMISSION = _cs_code("token-unknown")
+PROJECT_MISMATCH = _cs_code("token-other-project")
+TOKEN_MISSING = _cs_code("token-missing")
 
 
 class ApiError(Exception):

@@ -192,3 +192,23 @@ def test_spec_is_one_file():
     carried = ROOT / "jobs_metrics_spec" / "jobs-metrics.openapi.yaml"
     assert carried.is_symlink()
     assert carried.resolve() == (ROOT / "openapi" / "jobs-metrics.openapi.yaml").resolve()
+
+
+def test_every_rule_has_a_family_and_every_cs_code_its_name_and_suggestion():
+    """What a tool needs of a rule is in the spec (issue 35): its family (the harness reads
+    which rules are about credentials from it) and, for the CS error body, each code's
+    error_name and error_suggestion (the server and the stand-in keep no table of their own)."""
+    from jobs_metrics_spec import operations, spec_document
+
+    families = {"request", "auth", "signature", "path", "headers", "body", "data", "answers",
+                "gateway", "service"}  # fmt: skip
+    cs, successor = operations(spec_document())
+    for contract in (cs, successor):
+        for rule in contract.rules:
+            assert rule.family in families, (contract.operation_id, rule.id)
+    own_codes = {r.error_id for r in cs.rules if r.error_id and not r.body}
+    assert own_codes == set(cs.codes)
+    provider = set(re.findall(r"^\| (CS\.\d{5}) \|", FACTS.read_text(), re.M))
+    assert provider <= set(cs.codes)
+    assert {r.id for r in cs.rules if r.about_credentials} >= {"token-missing", "token-unknown"}
+    assert all(r.family == "signature" for r in successor.rules if r.error_id == "APIGW.0301")
