@@ -15,6 +15,7 @@ Requests and responses still go through the generated pydantic models.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import os
@@ -24,6 +25,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import unquote, unquote_to_bytes
+
+import orjson
 
 from jobs_metrics_spec import operations, project_id_pattern, spec_document
 from reference_server import errors, signature, successor
@@ -79,6 +82,13 @@ class JobsMetricsApp:
         self.cache = cache
         self.clock = clock
         self.bodies = BodyParser()
+        # Opened once, in append mode and line-buffered: each request's line is one write
+        # at the end of the file, so the workers' lines never interleave mid-line.
+        self.access_log = (
+            settings.access_log.open("a", buffering=1, encoding="utf-8")
+            if settings.access_log is not None
+            else None
+        )
 
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -91,6 +101,7 @@ class JobsMetricsApp:
         if kind == "websocket":
             await self._refuse_websocket(scope, receive, send)
             return
+        started = time.perf_counter()
         extra_headers: list[tuple[bytes, bytes]] = []
         dli = False  # answering the successor operation (DLI's error body and request ID)
         request_id = ""  # made only for the successor's answers, which carry one
@@ -143,6 +154,31 @@ class JobsMetricsApp:
             }
         )
         await send({"type": "http.response.body", "body": body})
+        if self.access_log is not None:
+            self._log_access(scope, status, body, dli, started)
+
+    def _log_access(
+        self, scope: Scope, status: int, body: bytes, dli: bool, started: float
+    ) -> None:
+        """One JSON line: what an operator needs to see who asked what and what it got. No
+        header is written (tokens, signatures); the path holds the project ID only."""
+        code = None
+        if status >= 400 and body:
+            with contextlib.suppress(ValueError):
+                answer = orjson.loads(body)
+                code = answer.get("error_code" if dli else "error_id")
+        line = {
+            "time_ms": self._now_ms(),
+            "operation": _operation_of(scope),
+            "method": scope.get("method"),
+            "path": errors.clip(scope.get("path", "")),
+            "status": status,
+            "error": code,
+            "bytes": len(body),
+            "ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+        assert self.access_log is not None
+        self.access_log.write(orjson.dumps(line).decode() + "\n")
 
     async def _refuse_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A WebSocket upgrade is a GET: 405 on the API's path, 404 elsewhere, with the body.
@@ -174,6 +210,8 @@ class JobsMetricsApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.access_log is not None:
+                    self.access_log.close()
                 self.bodies.close()
                 self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -269,6 +307,13 @@ class JobsMetricsApp:
         return owner
 
 
+def _operation_of(scope: Scope) -> str | None:
+    """The operationId whose path the request named (None: a path off the API)."""
+    raw = scope.get("raw_path") or scope.get("path", "").encode()
+    match = _ROUTES.fullmatch(raw.split(b"?", 1)[0])
+    return _OPERATION_IDS[(match.lastindex or 1) - 1] if match else None
+
+
 def new_request_id() -> str:
     """A request ID as the provider's gateway writes one (32 hex digits)."""
     return os.urandom(16).hex()
@@ -287,6 +332,7 @@ def _routes() -> re.Pattern[bytes]:
 _ROUTES = _routes()
 # Whether each operation (in the order of the pattern's groups) is the signed successor.
 _SIGNED = [contract.signed for contract in operations(spec_document())]
+_OPERATION_IDS = [contract.operation_id for contract in operations(spec_document())]
 STREAMING = b"/streaming/"
 
 

@@ -284,6 +284,11 @@ class Settings(BaseSettings):
         default=DEFAULT_SHUTDOWN_TIMEOUT,
         description="Seconds SIGTERM waits for requests in flight before stopping the workers.",
     )
+    access_log: Path | None = Field(
+        default=None,
+        description="Append one JSON line per request to this file (time, operation, method,"
+        " path, status, error code, body bytes, duration; never a header, so no secret).",
+    )
 
     _accepted_tokens: dict[str, str] = PrivateAttr(default_factory=dict)
     _accepted_access_keys: dict[str, AccessKey] = PrivateAttr(default_factory=dict)

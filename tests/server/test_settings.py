@@ -107,6 +107,7 @@ EVERY_FIELD_CHANGED = {
     "max_connections": "7",
     "http": "auto",
     "shutdown_timeout": "9",
+    "access_log": "access.jsonl",
 }
 
 
