@@ -45,18 +45,11 @@ class HttpResult:
 
 
 @contextlib.contextmanager
-def prism(port: int) -> Iterator[str]:
-    """``prism mock`` (pinned in package.json) of our spec, stopped by its PID."""
+def _served(command: list[str], port: int, name: str) -> Iterator[str]:
+    """``command`` serving on 127.0.0.1:``port`` until the block ends, stopped by its
+    process group; its base URL once it answers."""
     process = subprocess.Popen(
-        [
-            str(ROOT / "node_modules" / ".bin" / "prism"),
-            "mock",
-            str(SPEC),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
+        command,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -67,41 +60,29 @@ def prism(port: int) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while not answers(base):
             if time.monotonic() > deadline:
-                raise RuntimeError("prism did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-
-
-BARE = "bare Granian ASGI app, fixed answer (floor)"
-
-
-@contextlib.contextmanager
-def bare_granian(port: int) -> Iterator[str]:
-    """``bench.bare_granian`` (Granian and an app that only reads the body and answers a
-    fixed body of the same shape), stopped by its process group."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.bare_granian", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not answers(base):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the bare Granian app did not start")
+                raise RuntimeError(f"{name} did not start")
             time.sleep(0.1)
         yield base
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
+
+
+def prism(port: int) -> contextlib.AbstractContextManager[str]:
+    """``prism mock`` (pinned in package.json) of our spec."""
+    command = [str(ROOT / "node_modules" / ".bin" / "prism"), "mock", str(SPEC),
+               "-h", "127.0.0.1", "-p", str(port)]  # fmt: skip
+    return _served(command, port, "prism")
+
+
+BARE = "bare Granian ASGI app, fixed answer (floor)"
+
+
+def bare_granian(port: int) -> contextlib.AbstractContextManager[str]:
+    """``bench.bare_granian``: Granian and an app that only reads the body and answers a
+    fixed body of the same shape."""
+    return _served([sys.executable, "-m", "bench.bare_granian", str(port)], port, "bare Granian")
 
 
 def wrk(base: str, seconds: int) -> tuple[float, int]:
