@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from jobs_metrics_spec import SPEC_PATH
-from scripts.build_docs import build, check, external_references
+from scripts.build_docs import build_site, check, external_references
 from scripts.docs_page import (
     CLOSED_NOTE,
     PageReading,
@@ -24,7 +24,8 @@ INT64_MAX = 9223372036854775807
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("docs"))
+    """The API reference page of a whole site build (tests/docs/test_site.py reads the rest)."""
+    return build_site(tmp_path_factory.mktemp("docs")).parent / "api.html"
 
 
 def test_page_loads_nothing_from_outside(page):

@@ -1,5 +1,5 @@
-"""The README's SDK snippet runs as written against a live reference server (as the client
-snippet does, tests/generated/test_readme_snippet.py)."""
+"""The SDK snippet of docs/clients.md runs as written against a live reference server (as the
+README's client snippet does, tests/generated/test_readme_snippet.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from tests.support import ROOT
 
 
 def sdk_snippet() -> str:
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "clients.md").read_text()
     match = re.search(r"<!-- snippet: sdk .*?-->\s*```python\n(.*?)```", text, re.S)
-    assert match, "README.md lost its SDK snippet"
+    assert match, "docs/clients.md lost its SDK snippet"
     return match.group(1)
 
 

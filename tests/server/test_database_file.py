@@ -2,7 +2,7 @@
 
 The outside tester's finding: the server kept answering from the file it had opened (a
 restored or replaced database was ignored until a restart, a deleted one still served),
-while the README promises that an answer never lags a commit.
+while docs/server.md promises that an answer never lags a commit.
 """
 
 from __future__ import annotations

@@ -427,7 +427,7 @@ def test_an_unknown_path_without_streaming_keeps_the_cs_404(app: Any) -> None:
 
 
 def test_a_signed_request_can_be_replayed_within_the_window(app: Any) -> None:
-    """As at the provider (no nonce): documented in the README and the spec."""
+    """As at the provider (no nonce): documented in docs/clients.md and the spec."""
     request = replace(VALID, sdk_date=date(-SKEW + 120))
     assert assert_accepted(request.send(app)) == assert_accepted(request.send(app))
 
