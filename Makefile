@@ -93,6 +93,8 @@ DB ?=
 ARGS ?=
 # knob: test-wheels: interpreters to install the wheels on
 PYTHONS ?= python3.11 python3.12 python3.13
+# knob: lint-spec: the OpenAPI documents to lint, the API's and the stand-in's control API (SPEC=file: that one only)
+SPECS ?= openapi/jobs-metrics.openapi.yaml openapi/stand-in.openapi.yaml
 
 .PHONY: help setup lock generate generate-models generate-client check-generated lint-spec lint \
         system-packages test test-slow test-wheels check serve load fuzz fuzz-selftest diff diff-rules docs bench dist clean clean-data
@@ -133,8 +135,10 @@ generate-client: $(PY_STAMP) ## Regenerate the client package (openapi-python-cl
 check-generated: $(PY_STAMP) ## Fail with a diff when generated/ is stale
 	$(PY) -m scripts.check_generated
 
-lint-spec: setup ## Lint the spec: openapi-spec-validator, Spectral, Redocly
-	$(PY) -m scripts.lint_spec $(SPEC)
+lint-spec: setup ## Lint the specs (SPECS; SPEC=file: one): openapi-spec-validator, Spectral, Redocly
+	@status=0; for spec in $(if $(filter command line,$(origin SPEC)),$(SPEC),$(SPECS)); do \
+	  echo "$(PY) -m scripts.lint_spec $$spec"; $(PY) -m scripts.lint_spec "$$spec" || status=1; \
+	done; exit $$status
 
 lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
 	$(BIN)/ruff check .

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
 import orjson
@@ -44,6 +44,12 @@ from reference_server import Receive, Scope, Send
 CONTROL_TOKEN_HEADER = names.CONTROL_TOKEN_HEADER.lower().encode()
 SANDBOX_CREDENTIAL_HEADERS = (b"x-auth-token", b"authorization")
 JOURNAL_FILTERS = ("operation", "status", "rule", "verdict", "method", "fault", "answered_by")
+# Characters of one journal filter's value: longer than any journal field it is compared with
+# (an operation or rule id, a method, an entry id), short enough to be one line of a refusal.
+MAX_JOURNAL_FILTER_CHARS = 256
+# The integers the control API takes are int64 (what its spec says): orjson reads integers
+# up to 2^64 - 1 exactly, so the range is checked here, not left to the parser.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class Refusal(Exception):
@@ -56,7 +62,7 @@ class Refusal(Exception):
 class Generate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     count: int = Field(ge=1, le=MAX_GENERATED_JOBS)
-    seed: int = 0
+    seed: int = Field(default=0, ge=INT64_MIN, le=INT64_MAX)
     first_id: int = Field(default=1, ge=0, le=2**63 - 1 - MAX_GENERATED_JOBS)
 
 
@@ -93,6 +99,18 @@ class SandboxIn(BaseModel):
         if self.jobs is not None and self.generate is not None:
             raise ValueError("give at most one of jobs, generate")
         return self
+
+
+class ControlEntryIn(EntryIn):
+    """A script entry as the control API takes it: a script file's, with its integers int64
+    and its job IDs those of the spec (non-negative int64)."""
+
+    times: int | None = Field(default=1, ge=1, le=INT64_MAX)
+    every: int | None = Field(default=None, ge=1, le=INT64_MAX)
+    seed: int | None = Field(default=None, ge=INT64_MIN, le=INT64_MAX)
+    job_ids: list[Annotated[int, Field(ge=0, le=INT64_MAX)]] | None = Field(
+        default=None, max_length=1000
+    )
 
 
 class ThrottleIn(BaseModel):
@@ -231,7 +249,7 @@ class ControlApi:
         return 200, {"entries": [e.describe() for e in self._sandbox(sandbox_id).entries]}
 
     async def add_entry(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
-        entry = self._sandbox(sandbox_id).add_entry(model(EntryIn, body))
+        entry = self._sandbox(sandbox_id).add_entry(model(ControlEntryIn, body))
         return 201, entry.describe()
 
     async def clear_script(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
@@ -265,6 +283,10 @@ class ControlApi:
         unknown = sorted(set(filters) - set(JOURNAL_FILTERS))
         if unknown or len(filters) != len(query):
             raise Refusal(400, f"journal filters: each once, of {', '.join(JOURNAL_FILTERS)}")
+        if any(len(value) > MAX_JOURNAL_FILTER_CHARS for value in filters.values()):
+            raise Refusal(
+                400, f"journal filters: each at most {MAX_JOURNAL_FILTER_CHARS} characters"
+            )
         return 200, {
             "entries": sandbox.journal.select(filters),
             "received": sandbox.journal.received,

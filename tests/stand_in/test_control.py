@@ -97,6 +97,31 @@ def test_jobs_are_validated_and_a_refusal_names_the_field(sandbox) -> None:
     assert sandbox.generate_jobs(3, seed=9, first_id=100) == [100, 101, 102]
 
 
+def test_the_bounds_of_the_control_apis_spec_are_enforced() -> None:
+    """What openapi/stand-in.openapi.yaml states and orjson alone would let through: integers
+    past int64 (orjson reads up to 2^64 - 1) and journal filters over 256 characters."""
+    from jobs_metrics_stand_in.control import MAX_JOURNAL_FILTER_CHARS
+
+    app = StandInApp(Settings(), StandInConfig())
+    sandbox_id = control(app, "POST", "/sandboxes").json()["id"]
+    script = f"/sandboxes/{sandbox_id}/script"
+    for field, value in (("seed", 2**63), ("seed", -(2**63) - 1), ("times", 2**63),
+                         ("every", 2**63), ("job_ids", [2**63]), ("job_ids", [-1])):  # fmt: skip
+        refused = control(app, "POST", script, json={"delay": 0, field: value})
+        assert refused.status_code == 400, (field, value)
+        assert refused.json()["error"].startswith(field)
+    kept = {"delay": 0, "seed": 2**63 - 1, "times": 2**63 - 1, "job_ids": [0, 2**63 - 1]}
+    assert control(app, "POST", script, json=kept).status_code == 201
+    generate = {"generate": {"count": 1, "seed": 2**63}}
+    assert control(app, "POST", f"/sandboxes/{sandbox_id}/jobs", json=generate).status_code == 400
+    journal = f"/sandboxes/{sandbox_id}/journal"
+    too_long = control(app, "GET", journal, params={"rule": "r" * (MAX_JOURNAL_FILTER_CHARS + 1)})
+    assert too_long.status_code == 400
+    assert f"at most {MAX_JOURNAL_FILTER_CHARS} characters" in too_long.json()["error"]
+    longest = control(app, "GET", journal, params={"rule": "r" * MAX_JOURNAL_FILTER_CHARS})
+    assert longest.json()["entries"] == []
+
+
 def test_the_command_refuses_a_public_address_without_a_token(no_server_starts: None) -> None:
     result = run_tool(stand_in_main, ["--host", "0.0.0.0"])
     assert result.returncode == 2
