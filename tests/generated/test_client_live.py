@@ -7,7 +7,12 @@ import asyncio
 import httpx
 from jobs_metrics_client import AuthenticatedClient, Client
 from jobs_metrics_client.api.job_monitoring import query_job_metrics
-from jobs_metrics_client.models import ErrorResponse, JobMetricsRequest, JobMetricsResponse
+from jobs_metrics_client.models import (
+    DliErrorResponse,
+    ErrorResponse,
+    JobMetricsRequest,
+    JobMetricsResponse,
+)
 
 from fuzz_harness.server_process import ServerProcess
 from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A
@@ -39,7 +44,7 @@ def test_sync_success(server):
 
 
 def test_async_success_live(server):
-    async def run() -> JobMetricsResponse | ErrorResponse | None:
+    async def run() -> JobMetricsResponse | ErrorResponse | DliErrorResponse | None:
         async with client(server) as c:
             return await query_job_metrics.asyncio(
                 PROJECT_A, client=c, body=JobMetricsRequest(job_ids=[5])
