@@ -287,7 +287,10 @@ def _collapse_signing_headers(ex: Traffic, _: Settings) -> None:
 
 
 def _drop_content_encoding(ex: Traffic, _: Settings) -> None:
-    ex.headers.pop(b"content-encoding", None)
+    """Ignores a content coding: the body is read as if plain (``identity``, which means
+    plain, is left as sent: a signature may cover it)."""
+    if ex.headers.get(b"content-encoding", b"identity").strip().lower() != b"identity":
+        ex.headers.pop(b"content-encoding", None)
 
 
 def _lower_project(ex: Traffic, _: Settings) -> None:

@@ -50,11 +50,11 @@ def test_stale_tree_fails_and_generate_fixes_it(repo_copy):
     """
     spec = repo_copy / "openapi" / "jobs-metrics.openapi.yaml"
     spec.write_text(
-        spec.read_text().replace("Total number of records.", "Total number of records read.")
+        spec.read_text().replace("Total number of records (", "Total number of records read (")
     )
     stale = run(repo_copy, "-m", "scripts.check_generated")
     assert stale.returncode == 1
-    assert "+    Total number of records read." in stale.stdout  # a readable unified diff
+    assert "+    Total number of records read (" in stale.stdout  # a readable unified diff
     assert "--- a/generated/jobs-metrics-models/jobs_metrics_models/__init__.py" in stale.stdout
     assert "make generate" in stale.stdout
     assert run(repo_copy, "-m", "scripts.generate").returncode == 0
