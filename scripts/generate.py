@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -287,11 +288,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    if args.what in ("all", "models"):
-        print(f"models -> {generate_models(out).relative_to(out.parent)}")
-    if args.what in ("all", "client"):
-        print(f"client -> {generate_client(out).relative_to(out.parent)}")
+    with unchanged_files_keep_their_time(
+        out / MODELS_PROJECT / "pyproject.toml", out / CLIENT_PROJECT / "pyproject.toml"
+    ):
+        if args.what in ("all", "models"):
+            print(f"models -> {generate_models(out).relative_to(out.parent)}")
+        if args.what in ("all", "client"):
+            print(f"client -> {generate_client(out).relative_to(out.parent)}")
     return 0
+
+
+@contextmanager
+def unchanged_files_keep_their_time(*paths: Path) -> Iterator[None]:
+    """Give a file the generators wrote again with the same bytes its old modification time.
+
+    The venv's stamp depends on the generated packages' ``pyproject.toml`` (make reinstalls
+    when one is newer); the generators rewrite every file, so after ``make generate`` the next
+    target reinstalled the venv for nothing (issue 36)."""
+    before = {path: (path.read_bytes(), path.stat()) for path in paths if path.is_file()}
+    yield
+    for path, (data, stat) in before.items():
+        if path.is_file() and path.read_bytes() == data:
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 if __name__ == "__main__":

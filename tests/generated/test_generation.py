@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -175,3 +176,19 @@ def test_wheel_builds_and_installs(tmp_path, project):
         timeout=60,
     )
     assert result.stdout.startswith(str(target))
+
+
+def test_a_file_written_again_unchanged_keeps_its_time(tmp_path):
+    """After `make generate`, the next target does not reinstall the venv for nothing: the
+    generated pyproject.toml files keep their time when their bytes did not change."""
+    from scripts.generate import unchanged_files_keep_their_time
+
+    same, changed = tmp_path / "same.toml", tmp_path / "changed.toml"
+    for path in (same, changed):
+        path.write_text("a")
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    with unchanged_files_keep_their_time(same, changed):
+        same.write_text("a")
+        changed.write_text("b")
+    assert same.stat().st_mtime_ns == 1_000_000_000
+    assert changed.stat().st_mtime_ns != 1_000_000_000
