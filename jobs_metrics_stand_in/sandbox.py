@@ -31,7 +31,7 @@ from jobs_metrics_stand_in.limits import (
     MAX_SCRIPT_ENTRIES,
 )
 from jobs_metrics_stand_in.script import Entry, EntryIn, make_entry
-from reference_server import ASGIApp, LoadError, Settings, Store, create_app, parse_metrics
+from reference_server import ASGIApp, LoadError, Settings, Store, create_app, validate_jobs
 
 PROJECT_ID = project_id_pattern(spec_document())
 
@@ -168,7 +168,7 @@ def parse_jobs(jobs: Sequence[Any]) -> list[Any]:
     """Validate jobs given in the 200 answer's shape as ``load`` does (the spec's schema,
     finite rates, no job twice); a refusal names the offending field (``jobs[3].metrics...``)."""
     try:
-        return parse_metrics(orjson.dumps({"payload": {"jobs": list(jobs)}}))
+        return validate_jobs(jobs)
     except LoadError as exc:
         raise ScriptError(str(exc).replace("payload.jobs", "jobs")) from None
     except orjson.JSONEncodeError as exc:

@@ -12,7 +12,7 @@ Its public API, what other layers use (``tests/test_architecture.py`` holds them
   (serve with those options and another app factory: the harness' fault server);
 - the ASGI types the app is written against, and the demo identities and their jobs;
 - what the stand-in (``jobs_metrics_stand_in``) builds its sandboxes from: ``Clock`` (the
-  hook ``create_app(store=..., clock=...)`` takes), ``parse_metrics`` and ``LoadError`` (jobs
+  hook ``create_app(store=..., clock=...)`` takes), ``parse_metrics``, ``validate_jobs`` and ``LoadError`` (jobs
   in the 200 answer's shape, validated as ``load`` validates them), and the error bodies of
   both operations (``ErrorCode``/``error_body``, ``DliCode``/``dli_error_body``,
   ``new_request_id``), so a scripted refusal is written by the code that writes the real ones.
@@ -37,7 +37,7 @@ from reference_server.demo import (
     AccessKey,
 )
 from reference_server.errors import DliCode, ErrorCode, dli_error_body, error_body
-from reference_server.loader import parse_metrics
+from reference_server.loader import parse_metrics, validate_jobs
 from reference_server.settings import Settings, SettingsError
 from reference_server.store import LoadError, Store
 
@@ -75,4 +75,5 @@ __all__ = [
     "parse_metrics",
     "serve_command",
     "serve_options",
+    "validate_jobs",
 ]

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 REQUEST = TypeAdapter(JobMetricsRequest)
 RESPONSE = TypeAdapter(JobMetricsResponse)
 JOB = TypeAdapter(JobMonitoringInfo)
+JOBS = TypeAdapter(list[JobMonitoringInfo])
 FLINK_RESPONSE = TypeAdapter(FlinkMetricResponse)
 
-__all__ = ["FLINK_RESPONSE", "JOB", "REQUEST", "RESPONSE"]
+__all__ = ["FLINK_RESPONSE", "JOB", "JOBS", "REQUEST", "RESPONSE"]

@@ -21,18 +21,18 @@ from __future__ import annotations
 import io
 import math
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import ijson
 import orjson
 from ijson import ObjectBuilder
-from jobs_metrics_models import StreamMetrics
+from jobs_metrics_models import JobMonitoringInfo, StreamMetrics
 from pydantic import TypeAdapter, ValidationError
 
 from jobs_metrics_spec import project_id_pattern, spec_document
-from reference_server.adapters import JOB, RESPONSE
+from reference_server.adapters import JOB, JOBS, RESPONSE
 from reference_server.demo import Job, Stream
 from reference_server.errors import first_violation
 from reference_server.store import LoadError, Store, describe_sqlite_error
@@ -43,6 +43,26 @@ PROJECT_ID = project_id_pattern(spec_document())
 def parse_metrics(data: bytes) -> list[Job]:
     """Validate a whole metrics file held in memory; raise ``LoadError`` if bad."""
     return list(read_jobs(io.BytesIO(data)))
+
+
+def validate_jobs(jobs: Sequence[object]) -> list[Job]:
+    """Validate jobs already in memory (the 200 answer's job objects), as a load does.
+
+    Why besides :func:`parse_metrics`: the streaming reader validates job by job (1.6 ms for
+    100 jobs, most of a stand-in sandbox's load); jobs in memory are validated in one call
+    (0.3 ms). Python values hold no key twice, which only the streaming reader could see. A
+    list that is not all valid goes through the streaming reader, for its exact message."""
+    try:
+        infos = JOBS.validate_json(orjson.dumps(list(jobs)), strict=True, extra="forbid")
+    except (ValidationError, orjson.JSONEncodeError, TypeError):
+        infos = None
+    if infos is not None:
+        try:
+            seen: set[int] = set()
+            return [_checked(info, index, seen) for index, info in enumerate(infos)]
+        except LoadError:
+            pass
+    return parse_metrics(orjson.dumps({"payload": {"jobs": list(jobs)}}))
 
 
 _STARTS = ("start_map", "start_array")
@@ -153,11 +173,17 @@ MAX_ANSWER_BYTES = 1000 * (MAX_JOB_BYTES + 1) + 1024
 
 
 def _job(data: object, index: int, seen: set[int]) -> Job:
-    where = f"payload.jobs.{index}"
     try:
         info = _closed(JOB, data)
     except ValidationError as exc:
-        raise LoadError(f"{where}.{first_violation(exc, 'job')}") from None
+        raise LoadError(f"payload.jobs.{index}.{first_violation(exc, 'job')}") from None
+    return _checked(info, index, seen)
+
+
+def _checked(info: JobMonitoringInfo, index: int, seen: set[int]) -> Job:
+    """What a job must be beyond its schema to be stored: an ID a request can name, once;
+    within the server's byte budget; finite rates."""
+    where = f"payload.jobs.{index}"
     if info.job_id is None:
         raise LoadError(f"{where}.job_id: required to load a job")
     if info.job_id < 0:

@@ -145,3 +145,29 @@ def test_the_job_cache_is_bounded_in_bytes(tmp_path: Path) -> None:
         assert [json.loads(job)["job_id"] for job in got] == ids[start : start + 50]
         assert 0 < cache.size_bytes <= 20_000
     store.close()
+
+
+@pytest.mark.parametrize(
+    "jobs",
+    [
+        [_job(1, "a", 1, 1), _job(2, "b", 2, 0)],
+        [_job(1, "a", 1, 1), _job(1, "b", 1, 1)],  # twice
+        [_job(-3, "a", 1, 1)],  # negative
+        [_job(1, "\x01" * 200, 20, 20)],  # over the budget
+        [{"job_id": 1, "metrics": {"sources": [{"name": 7}]}}],  # a schema violation
+        [{"job_id": 1, "extra": True}],  # an unknown field
+    ],
+    ids=["valid", "twice", "negative", "over budget", "schema", "unknown field"],
+)
+def test_jobs_in_memory_are_validated_as_a_file_is(jobs: list[Any]) -> None:
+    """validate_jobs (the stand-in's, one call) decides and words it as parse_metrics."""
+    from reference_server.loader import parse_metrics, validate_jobs
+
+    def outcome(run: Any) -> Any:
+        try:
+            return run()
+        except LoadError as exc:
+            return str(exc)
+
+    fast = outcome(lambda: validate_jobs(jobs))
+    assert fast == outcome(lambda: parse_metrics(json.dumps({"payload": {"jobs": jobs}}).encode()))
