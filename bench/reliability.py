@@ -384,12 +384,12 @@ def answers_at_the_bounds() -> Row:
     ids = list(range(2**63 - 1000, 2**63))
     for label, character in (("ASCII", "n"), ("escaped", "\x01")):
         stream = {"name": "", "records": 2**63 - 1, "corrupted_records": 2**63 - 1}
-        job = {"job_id": ids[0], "metrics": {"sources": [stream],
+        job = {"job_id": ids[0], "metrics": {"sources": [stream], "sinks": [],
                "total_read_rate": 1.7976931348623157e308}}  # fmt: skip
         base = len(json.dumps(job, separators=(",", ":")))
         name = character * ((MAX_JOB_BYTES - base) // (len(json.dumps(character)) - 2))
         jobs = [
-            {"job_id": i, "metrics": {"sources": [{**stream, "name": name}],
+            {"job_id": i, "metrics": {"sources": [{**stream, "name": name}], "sinks": [],
                                       "total_read_rate": 1.7976931348623157e308}}
             for i in ids
         ]  # fmt: skip

@@ -12,8 +12,9 @@ Its public API, what other layers use (``tests/test_architecture.py`` holds them
   (serve with those options and another app factory: the harness' fault server);
 - the ASGI types the app is written against, and the demo identities and their jobs;
 - what the stand-in (``jobs_metrics_stand_in``) builds its sandboxes from: ``Clock`` (the
-  hook ``create_app(store=..., clock=...)`` takes), ``parse_metrics``, ``validate_jobs`` and ``LoadError`` (jobs
-  in the 200 answer's shape, validated as ``load`` validates them), and the error bodies of
+  hook ``create_app(store=..., clock=...)`` takes), ``parse_metrics``, ``validate_jobs``
+  and ``LoadError`` (jobs in the 200 answer's shape, validated as ``load`` validates them),
+  and the error bodies of
   both operations (``ErrorCode``/``error_body``, ``DliCode``/``dli_error_body``,
   ``new_request_id``), so a scripted refusal is written by the code that writes the real ones.
 """

@@ -171,3 +171,15 @@ def test_jobs_in_memory_are_validated_as_a_file_is(jobs: list[Any]) -> None:
 
     fast = outcome(lambda: validate_jobs(jobs))
     assert fast == outcome(lambda: parse_metrics(json.dumps({"payload": {"jobs": jobs}}).encode()))
+
+
+def test_the_budget_is_measured_on_the_job_as_answered(tmp_path: Path) -> None:
+    """A job loaded without sinks is answered with ``"sinks":[]``: the budget counts them
+    (the bench's 1,000 such jobs made an answer 11 KB over the stated bound)."""
+    job = _job(9003, "", sources=1, sinks=0)
+    del job["metrics"]["sinks"]
+    answered = {**job, "metrics": {**job["metrics"], "sinks": []}}
+    base = len(json.dumps(answered, separators=(",", ":")).encode())
+    job["metrics"]["sources"][0]["name"] = "n" * (MAX_JOB_BYTES - base + 1)  # one byte over
+    with pytest.raises(LoadError, match=f"job 9003 takes {MAX_JOB_BYTES + 1} bytes"):
+        load_file(tmp_path / "db.sqlite3", PROJECT_A, _file(tmp_path, [job]))
