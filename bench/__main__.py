@@ -12,7 +12,15 @@ import json
 import sys
 from pathlib import Path
 
-from bench import http_servers, machine, parsing, reliability, specdiff_vs_optic, toolkit
+from bench import (
+    http_servers,
+    machine,
+    parsing,
+    reliability,
+    specdiff_vs_optic,
+    stand_in_sandbox,
+    toolkit,
+)
 from bench import stand_in as stand_in_bench
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,9 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     diffs = specdiff_vs_optic.run()
     print("bench: stand-in vs pytest-httpserver and WireMock ...", flush=True)
     stand_in_rows = stand_in_bench.run()
+    sandbox_rows = stand_in_sandbox.run()
     table = render(http, parse, size, fuzz, faults, loops, when, safety)
     table += specdiff_vs_optic.render(diffs)
     table += stand_in_bench.render(stand_in_rows)
+    table += stand_in_sandbox.render(sandbox_rows)
     print()
     print(table)
     if not args.no_write:
@@ -200,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             "reliability": [vars(r) for r in safety],
             "specdiff_vs_optic": [vars(r) for r in diffs],
             "stand_in": [vars(r) for r in stand_in_rows],
+            "stand_in_sandbox": [vars(r) for r in sandbox_rows],
         }
         (RESULTS / "latest.json").write_text(json.dumps(raw, indent=2) + "\n")
         print(f"bench: wrote {RESULTS / 'latest.md'}")

@@ -100,3 +100,15 @@ def test_a_failed_run_is_reported_with_its_assertion_not_only_its_name() -> None
         "E       assert 1 == 0",
     ]
     assert what_failed("make: *** [test] Killed\nlast") == "make: *** [test] Killed\nlast"
+
+
+def test_the_stand_in_rows_render_their_goal_and_peer() -> None:
+    from bench.stand_in_sandbox import SandboxRow, render
+
+    rows = [
+        SandboxRow("start", 0.3, "s", "under 2 s", True, "beside"),
+        SandboxRow("cycle", 12.0, "ms", "under 10 ms", False, "WireMock: 5 ms"),
+    ]
+    table = render(rows)
+    assert "| start | 0.3 s | under 2 s | yes | beside |" in table
+    assert "| cycle | 12 ms | under 10 ms | NO | WireMock: 5 ms |" in table
