@@ -206,6 +206,19 @@ def _free_port() -> int:
     return free_port()
 
 
+def install_wiremock(prefix: Path) -> tuple[Path | None, str]:
+    """WireMock's npm package (it bundles the standalone jar) into ``prefix``, for the bench
+    only: its launcher, or the reason it could not be installed."""
+    installed = subprocess.run(
+        ["npm", "install", "--no-save", "--prefix", str(prefix), WIREMOCK],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    binary = prefix / "node_modules" / ".bin" / "wiremock"
+    if installed.returncode != 0 or not binary.exists():
+        return None, f"npm install {WIREMOCK} failed: {installed.stderr[-200:]}"
+    return binary, ""
+
+
 def first_answer_row() -> StandInRow:
     """Ours: ``python -m jobs_metrics_stand_in`` (what ``StandIn.start()`` and the plugin's
     session fixture launch) to its first answer on the spec's path; theirs: ``wiremock``."""
@@ -222,14 +235,8 @@ def first_answer_row() -> StandInRow:
             reason = "needs java and npm"
         else:
             prefix = Path(tmp) / "wiremock"
-            installed = subprocess.run(
-                ["npm", "install", "--no-save", "--prefix", str(prefix), WIREMOCK],
-                capture_output=True, text=True, timeout=600,
-            )  # fmt: skip
-            binary = prefix / "node_modules" / ".bin" / "wiremock"
-            if installed.returncode != 0 or not binary.exists():
-                reason = f"npm install {WIREMOCK} failed: {installed.stderr[-200:]}"
-            else:
+            binary, reason = install_wiremock(prefix)
+            if binary is not None:
                 peer_runs = []
                 for _ in range(RUNS):
                     port = _free_port()

@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.stand_in import WIREMOCK, _answers, _free_port, _process
+from bench.stand_in import WIREMOCK, _answers, _free_port, _process, install_wiremock
 from jobs_metrics_stand_in.bench import measure
 
 CYCLES = 50  # WireMock stub-and-reset cycles timed
@@ -57,13 +56,9 @@ def wiremock_stub_and_reset_ms() -> tuple[float | None, str]:
         return None, "needs java and npm"
     with tempfile.TemporaryDirectory(prefix="bench-wiremock-") as tmp:
         prefix = Path(tmp)
-        installed = subprocess.run(
-            ["npm", "install", "--no-save", "--prefix", str(prefix), WIREMOCK],
-            capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
-        binary = prefix / "node_modules" / ".bin" / "wiremock"
-        if installed.returncode != 0 or not binary.exists():
-            return None, f"npm install {WIREMOCK} failed"
+        binary, reason = install_wiremock(prefix)
+        if binary is None:
+            return None, reason
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         command = [str(binary), "--port", str(port), "--bind-address", "127.0.0.1",
