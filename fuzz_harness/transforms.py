@@ -29,6 +29,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 from fuzz_harness.contract import Contract
@@ -41,7 +42,7 @@ MALFORMED = "json-malformed"
 SCHEMA = "body-schema-violation"
 ENCODING = "content-encoding-not-identity"
 
-Edit = Callable[[Request], Request | None]
+Edit = Callable[[Request], Request]
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,11 @@ def _numbers(spell: Callable[[int], str]) -> Edit:
     return edit
 
 
-def _header(name: str, value: str) -> Edit:
+def _header(*pairs: tuple[str, str]) -> Edit:
+    """The request with ``pairs`` added to its headers."""
+
     def edit(request: Request) -> Request:
-        return replace(request, headers=(*request.headers, (name, value)))
+        return replace(request, headers=(*request.headers, *pairs))
 
     return edit
 
@@ -119,6 +122,11 @@ def _encoded(codec: str, bom: bytes = b"") -> Edit:
         return replace(request, body=bom + codecs.encode(text, codec))
 
     return edit
+
+
+def _then(first: Edit, second: Edit) -> Edit:
+    """Two edits, one after the other (a pair of rows tried together)."""
+    return lambda request: second(first(request))
 
 
 def _chunked(request: Request) -> Request:
@@ -193,20 +201,19 @@ def _catalogue() -> list[Transform]:
                   f"{RFC9110} §5.6.6 (OWS around ;)", SAME,
                   _content_type("application/json ; charset=utf-8")),
         Transform("content-encoding-identity", "http-message", f"{RFC9110} §8.4.1 (identity)",
-                  SAME, _header("Content-Encoding", "identity")),
+                  SAME, _header(("Content-Encoding", "identity"))),
         Transform("chunked-framing", "http-message", f"{RFC9112} §7.1 (chunked)", SAME, _chunked),
         Transform("via-and-forwarded", "http-message", f"{RFC9110} §7.6.3 (a proxy's Via)",
-                  SAME, lambda r: _header("X-Forwarded-For", "203.0.113.7")(
-                      _header("Via", "1.1 proxy.example")(r) or r)),
+                  SAME, _header(("Via", "1.1 proxy.example"),
+                          ("X-Forwarded-For", "203.0.113.7"))),
         Transform("user-agent-and-accept", "http-message", f"{RFC9110} §10.1.5, §12.5.1",
-                  SAME, lambda r: _header("Accept", "application/json, */*;q=0.1")(
-                      _header("User-Agent", "huaweicloud-usdk-python/3.0")(r) or r)),
+                  SAME, _header(("User-Agent", "huaweicloud-usdk-python/3.0"),
+                          ("Accept", "application/json, */*;q=0.1"))),
         Transform("accept-encoding-and-language", "http-message", f"{RFC9110} §12.5.3-4",
-                  SAME, lambda r: _header("Accept-Language", "en-US,en;q=0.9")(
-                      _header("Accept-Encoding", "gzip, deflate, br")(r) or r)),
+                  SAME, _header(("Accept-Encoding", "gzip, deflate, br"),
+                          ("Accept-Language", "en-US,en;q=0.9"))),
         Transform("cache-control-and-pragma", "http-message", f"{RFC9110} (request directives)",
-                  SAME, lambda r: _header("Pragma", "no-cache")(
-                      _header("Cache-Control", "no-cache")(r) or r)),
+                  SAME, _header(("Cache-Control", "no-cache"), ("Pragma", "no-cache"))),
         # -- not JSON, though lenient parsers read it (RFC 8259) ----------------------------
         Transform("trailing-comma-array", "json-grammar", f"{RFC8259} §5", MALFORMED,
                   _body('{"job_ids":[{ids},]}')),
@@ -258,15 +265,10 @@ def _catalogue() -> list[Transform]:
     return rows
 
 
-CATALOGUE: tuple[Transform, ...] = ()
-
-
+@cache
 def catalogue() -> tuple[Transform, ...]:
     """Every row, built once when first asked for (no work at import)."""
-    global CATALOGUE
-    if not CATALOGUE:
-        CATALOGUE = tuple(_catalogue())
-    return CATALOGUE
+    return tuple(_catalogue())
 
 
 def applied(
@@ -278,18 +280,13 @@ def applied(
     rules = {rule.id for rule in contract.rules}
     rows = [row for row in catalogue() if row.rule() in rules]
     for row in rows:
-        edited = row.edit(canonical)
-        if edited is not None:
-            yield f"transform {row.id} [{row.source}]", row, edited
+        yield f"transform {row.id} [{row.source}]", row, row.edit(canonical)
     same = [row for row in rows if row.relation == SAME and row.family != "json-number"]
     for _ in range(pairs if len(same) > 1 else 0):
         first, second = rng.sample(same, 2)
-        edited = first.edit(canonical)
-        edited = second.edit(edited) if edited is not None else None
-        if edited is not None:
-            both = Transform(f"{first.id}+{second.id}", "pair", f"{first.source}; {second.source}",
-                             SAME, first.edit)  # fmt: skip
-            yield f"transform {both.id} [pair]", both, edited
+        both = Transform(f"{first.id}+{second.id}", "pair", f"{first.source}; {second.source}",
+                         SAME, _then(first.edit, second.edit))  # fmt: skip
+        yield f"transform {both.id} [pair]", both, both.edit(canonical)
 
 
 __all__ = ["SAME", "Transform", "applied", "catalogue"]
