@@ -114,13 +114,19 @@ def cost_per_body(server: ServerProcess, repeat: int = 10) -> dict[str, float]:
     return costs
 
 
-def _attacker(port: int, body: bytes, stop: Any, sent: Any) -> None:
-    """Send ``body`` back to back on one keep-alive connection until told to stop."""
+def attacker(
+    port: int, requests: list[tuple[str, dict[str, str], bytes]], stop: Any, sent: Any
+) -> None:
+    """Send ``requests`` (path, headers, body) in turn, back to back, on one keep-alive
+    connection until told to stop (a process of its own); count what was answered in
+    ``sent``. http.client opens a new connection by itself after one that said close."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     count = 0
     while not stop.is_set():
+        path, headers, body = requests[count % len(requests)]
         try:
-            _post(conn, body)
+            conn.request("POST", path, body=body, headers=headers)
+            conn.getresponse().read()
             count += 1
         except (OSError, http.client.HTTPException):
             conn.close()
@@ -176,7 +182,7 @@ def cpu_amplification(
     stop = context.Event()
     sent = context.Value("i", 0)
     procs = [
-        context.Process(target=_attacker, args=(server.port, body, stop, sent))
+        context.Process(target=attacker, args=(server.port, [(PATH, HEADERS, body)], stop, sent))
         for _ in range(attackers)
     ]
     for proc in procs:

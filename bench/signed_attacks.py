@@ -24,8 +24,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from bench.cpu_attack import attacker
 from fuzz_harness.server_process import ServerProcess
 from jobs_metrics_spec import aksk
 from reference_server.demo import (
@@ -87,21 +87,6 @@ def _send(conn: http.client.HTTPConnection, request: Request) -> int:
     return answer.status
 
 
-def _attacker(port: int, stop: Any, sent: Any) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    count = 0
-    requests = attacks(port)
-    while not stop.is_set():
-        try:
-            _send(conn, requests[count % 2])
-            count += 1
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    with sent.get_lock():
-        sent.value += count
-
-
 def _normal(port: int, seconds: float) -> dict[str, list[float]]:
     """Ten jobs on each operation in turn, and another project's valid 40 KiB body every
     tenth turn; each timed. A refusal of any of them is an error of the run."""
@@ -158,7 +143,8 @@ def measure(server: ServerProcess, *, attackers: int = 2, seconds: float = 10.0)
     context = multiprocessing.get_context("spawn")
     stop, sent = context.Event(), context.Value("i", 0)
     procs = [
-        context.Process(target=_attacker, args=(server.port, stop, sent)) for _ in range(attackers)
+        context.Process(target=attacker, args=(server.port, attacks(server.port), stop, sent))
+        for _ in range(attackers)
     ]
     for proc in procs:
         proc.start()
