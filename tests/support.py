@@ -25,9 +25,26 @@ from fuzz_harness.contract import schema_validator
 from jobs_metrics_spec import METRICS_PATH as METRICS_PATH
 from jobs_metrics_spec import SPEC_PATH as SPEC_PATH
 from jobs_metrics_spec import load_document
-from reference_server.demo import PROJECT_A, TOKEN_A
+from reference_server.demo import (
+    PROJECT_A,
+    PROJECT_A_JOBS,
+    PROJECT_B,
+    PROJECT_B_JOBS,
+    TOKEN_A,
+    TOKEN_B,
+)
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository the tests run in
+# The fuzz knobs of a run against a server with the demo data: projects A and B, their
+# tokens and jobs (no AK/SK: the successor's rules are then not exercised).
+DEMO_KNOBS = {
+    "AUTH_TOKEN": TOKEN_A,
+    "PROJECT_ID": PROJECT_A,
+    "JOB_IDS": f"{PROJECT_A_JOBS.start}-{PROJECT_A_JOBS.stop - 1}",
+    "OTHER_AUTH_TOKEN": TOKEN_B,
+    "OTHER_PROJECT_ID": PROJECT_B,
+    "OTHER_JOB_IDS": f"{PROJECT_B_JOBS.start}-{PROJECT_B_JOBS.stop - 1}",
+}
 
 
 def run_tool(

@@ -24,20 +24,12 @@ from pathlib import Path
 import pytest
 
 from fuzz_harness.server_process import ServerProcess
-from reference_server.demo import PROJECT_A, PROJECT_B, TOKEN_A, TOKEN_B
-from tests.support import ROOT
+from tests.support import DEMO_KNOBS, ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 COMPARED = ("levels:", "rules:", "verdict:")
 MARKER = re.compile(r"<!-- sample: fuzz(?P<args>[^>]*?)-->\s*```text\n(?P<block>.*?)```", re.S)
-DEMO = {
-    "AUTH_TOKEN": TOKEN_A,
-    "PROJECT_ID": PROJECT_A,
-    "JOB_IDS": "1-600",
-    "OTHER_AUTH_TOKEN": TOKEN_B,
-    "OTHER_PROJECT_ID": PROJECT_B,
-    "OTHER_JOB_IDS": "601-1200",
-}
+DEMO = DEMO_KNOBS
 # Knobs of the harness a developer's shell may hold: never read by a sample's run.
 KNOBS = re.compile(r"^(?:OTHER_)?(?:BASE_URL|AUTH_TOKEN|PROJECT_ID|JOB_IDS|AK|SK)$|^(?:STRICT|"
                    r"SKIP_RULES|HEADERS|TIMEOUT|CA_BUNDLE|CLIENT_CERT|CLIENT_KEY|INSECURE|"

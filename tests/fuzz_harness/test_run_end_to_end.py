@@ -25,22 +25,14 @@ from reference_server.demo import (
     ACCESS_KEY_A,
     ACCESS_KEY_B,
     PROJECT_A,
-    PROJECT_B,
     SECRET_KEY_A,
     SECRET_KEY_B,
     TOKEN_A,
     TOKEN_B,
 )
-from tests.support import run_tool
+from tests.support import DEMO_KNOBS, run_tool
 
-IDENTITIES = {
-    "AUTH_TOKEN": TOKEN_A,
-    "PROJECT_ID": PROJECT_A,
-    "JOB_IDS": "1-600",
-    "OTHER_AUTH_TOKEN": TOKEN_B,
-    "OTHER_PROJECT_ID": PROJECT_B,
-    "OTHER_JOB_IDS": "601-1200",
-}
+IDENTITIES = DEMO_KNOBS
 
 
 @pytest.fixture(scope="module")
