@@ -19,7 +19,11 @@ from pathlib import Path
 
 import httpx
 
+from jobs_metrics_spec import InputFileError, read_input_file
+
 DEFAULT_TIMEOUT = 10.0
+# A CA bundle holds a few hundred certificates at most (the system's is about 200 KiB).
+MAX_PEM_BYTES = 4 * 1024 * 1024
 
 
 class TransportError(ValueError):
@@ -140,8 +144,11 @@ def build_transport(
         raise TransportError("INSECURE=1 and CA_BUNDLE contradict each other: choose one")
     for name, path in (("CA_BUNDLE", ca_bundle), ("CLIENT_CERT", client_cert),
                        ("CLIENT_KEY", client_key)):  # fmt: skip
-        if path is not None and not path.is_file():
-            raise TransportError(f"{name} {path}: no such file")
+        if path is not None:  # a regular file of a PEM's size, or one line saying why not
+            try:
+                read_input_file(path, MAX_PEM_BYTES)
+            except InputFileError as exc:
+                raise TransportError(f"{name} {path}: {exc}") from None
     if proxy and not proxy.startswith(("http://", "https://", "socks5://")):
         raise TransportError(f"PROXY {proxy!r} is not an http(s):// or socks5:// URL")
     transport = Transport(

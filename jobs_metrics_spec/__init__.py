@@ -20,6 +20,7 @@ import yaml
 
 from jobs_metrics_spec import aksk
 from jobs_metrics_spec.command_line import run_command_line
+from jobs_metrics_spec.files import InputFileError, read_input_file
 
 # The spec is openapi/jobs-metrics.openapi.yaml in the repository (the path tools and users
 # know); this package carries it as package data (a link to it in a clone, a copy in a wheel).
@@ -315,6 +316,7 @@ __all__ = [
     "TABLE_MARKER",
     "YAML_LOADER",
     "ContractRules",
+    "InputFileError",
     "Limits",
     "Rule",
     "SignatureRules",
@@ -323,6 +325,7 @@ __all__ = [
     "load_document",
     "operations",
     "project_id_pattern",
+    "read_input_file",
     "rules_markdown",
     "run_command_line",
     "signature_rules",

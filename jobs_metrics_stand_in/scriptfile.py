@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from jobs_metrics_spec import YAML_LOADER
+from jobs_metrics_spec import YAML_LOADER, InputFileError, read_input_file
 from jobs_metrics_stand_in.contract import ScriptError
 from jobs_metrics_stand_in.control import ClockIn, Generate
 from jobs_metrics_stand_in.limits import (
@@ -52,11 +52,9 @@ class ScriptFile(BaseModel):
 def read_script_file(path: Path) -> ScriptFile:
     """The file, validated; a ``ScriptError`` in one line when it cannot be used."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ScriptError(f"script {path}: cannot be read ({exc.strerror})") from None
-    if len(data) > MAX_CONTROL_BODY_BYTES:
-        raise ScriptError(f"script {path}: larger than {MAX_CONTROL_BODY_BYTES} bytes")
+        data = read_input_file(path, MAX_CONTROL_BODY_BYTES)
+    except InputFileError as exc:  # a FIFO or /dev/zero no longer hangs the start
+        raise ScriptError(f"script {path}: cannot be read ({exc})") from None
     try:
         document = yaml.load(data, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:

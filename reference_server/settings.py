@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType
@@ -30,7 +29,14 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jobs_metrics_spec import contract_rules, operations, project_id_pattern, spec_document
+from jobs_metrics_spec import (
+    InputFileError,
+    contract_rules,
+    operations,
+    project_id_pattern,
+    read_input_file,
+    spec_document,
+)
 from reference_server.demo import DEMO_ACCESS_KEYS, DEMO_TOKENS, AccessKey
 
 ENV_PREFIX = "JOBS_METRICS_"
@@ -120,23 +126,12 @@ def _read_json_file(path: Path, what: str, shape: str) -> _Members:
     """The members of the JSON object in ``path``, in order, repeats kept (the caller refuses
     them); one line naming the file on any failure.
 
-    Only a regular file is read, and at most ``MAX_CREDENTIALS_FILE_BYTES`` of it: a FIFO
-    hung the start for good, ``/dev/zero`` was read until memory ran out. It is opened
-    without blocking and checked on the open descriptor, so a file swapped for a FIFO
-    between a check and the open cannot hang it either."""
+    Only a regular file of at most ``MAX_CREDENTIALS_FILE_BYTES`` (``read_input_file``): a
+    FIFO hung the start for good, ``/dev/zero`` was read until memory ran out."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise SettingsError(f"cannot read {what} {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise SettingsError(f"cannot read {what} {path}: not a regular file")
-    with os.fdopen(fd, "rb") as file:
-        data = file.read(MAX_CREDENTIALS_FILE_BYTES + 1)
-    if len(data) > MAX_CREDENTIALS_FILE_BYTES:
-        raise SettingsError(
-            f"cannot read {what} {path}: larger than {MAX_CREDENTIALS_FILE_BYTES} bytes"
-        )
+        data = read_input_file(path, MAX_CREDENTIALS_FILE_BYTES)
+    except InputFileError as exc:
+        raise SettingsError(f"cannot read {what} {path}: {exc}") from None
     try:
         members = json.loads(data.decode("utf-8"), object_pairs_hook=_Members)
     except ValueError as exc:

@@ -11,6 +11,8 @@ exception the comparison raises after it is a bug in specdiff and shows as a tra
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import subprocess
 from collections import OrderedDict
 from pathlib import Path
@@ -231,12 +233,35 @@ def parse(text: str, label: str) -> Spec:
     return check_document(data, label)
 
 
-def read_text(path: Path) -> str:
-    """A spec file's text (the CLI keeps the head's, to map pointers to its lines)."""
+# The largest file specdiff reads (a spec, a waivers file): this API's spec is about 60 KB.
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+
+
+def read_text(path: Path, what: str = "") -> str:
+    """A file's text (the CLI keeps the head spec's, to map pointers to its lines): a regular
+    file of at most ``MAX_INPUT_BYTES``, opened without blocking and checked on the open
+    descriptor - ``--base-file /dev/zero`` read until memory ran out, a FIFO waited for good.
+    (specdiff imports nothing of the toolkit's, so it keeps this check of its own.)"""
+    label = f"{what} {path}" if what else str(path)
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(f"cannot read {label}: not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"cannot read {label}: larger than {MAX_INPUT_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {label}: {exc}") from None
 
 
 def read_file(path: Path) -> Spec:

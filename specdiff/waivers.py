@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from specdiff.catalogue import Change
-from specdiff.inputs import InputError
+from specdiff.inputs import InputError, read_text
 from specdiff.locate import Lines
 from specdiff.rules import RuleId
 
@@ -143,10 +143,7 @@ def apply(changes: list[Change], waivers: tuple[Waiver, ...], today: dt.date) ->
 def load(path: Path) -> tuple[Waiver, ...]:
     """The waivers of ``path``, every entry checked; :class:`InputError` (one line naming the
     entry and its line) on the first one that is not a valid waiver."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the waivers file {path}: {exc}") from None
+    text = read_text(path, "the waivers file")
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:

@@ -95,3 +95,25 @@ def test_every_command_line_has_version_and_short_help(main: str, tool: str) -> 
     short = run_tool(entry, ["-h"])
     assert short.returncode == 0
     assert short.stdout.startswith("Usage:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["diff", "--base-file", "/dev/zero"], "cannot read /dev/zero: not a regular file"),
+        (["diff", "--base", "HEAD", "--waivers", "/dev/zero"],
+         "cannot read the waivers file /dev/zero: not a regular file"),
+        (["stand-in", "--script", "/dev/zero", "--port", "1"],
+         "script /dev/zero: cannot be read (not a regular file)"),
+        (["diff", "--base-file", "/no/such.yaml"], "No such file or directory"),
+    ],
+    ids=["spec from a device", "waivers from a device", "script from a device", "missing"],
+)  # fmt: skip
+def test_a_file_that_is_no_input_is_one_line_and_exit_2(argv: list[str], words: str) -> None:
+    """Every file a user names is read through one bounded reader (jobs_metrics_spec.
+    read_input_file; specdiff's own inputs.read_text): /dev/zero was read until memory ran
+    out and a FIFO waited for good."""
+    result = run_tool(cli_main, argv)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert words in result.stderr

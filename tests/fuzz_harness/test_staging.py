@@ -121,7 +121,8 @@ def test_insecure_skips_verification_with_a_warning(
     [
         ({"HEADERS": "not a header"}, "HEADERS: 'not a header' is not of the form"),
         ({"CLIENT_KEY": "/etc/hostname"}, "CLIENT_KEY needs CLIENT_CERT"),
-        ({"CA_BUNDLE": "/no/such.pem"}, "CA_BUNDLE /no/such.pem: no such file"),
+        ({"CA_BUNDLE": "/no/such.pem"}, "CA_BUNDLE /no/such.pem: No such file or directory"),
+        ({"CA_BUNDLE": "/dev/zero"}, "CA_BUNDLE /dev/zero: not a regular file"),
         ({"CA_BUNDLE": "/etc/hostname"}, "TLS settings cannot be used"),
         ({"CA_BUNDLE": "/etc/hostname", "INSECURE": "1"}, "contradict each other"),
         ({"PROXY": "localhost:3128"}, "PROXY 'localhost:3128' is not an http"),
