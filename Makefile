@@ -143,7 +143,7 @@ lint-spec: setup ## Lint the specs (SPECS; SPEC=file: one): openapi-spec-validat
 lint: $(PY_STAMP) ## ruff and mypy on our code; mypy --strict on generated code
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy reference_server fuzz_harness specdiff jobs_metrics_cli jobs_metrics_spec scripts bench tests
+	$(BIN)/mypy reference_server fuzz_harness fuzz_selftest specdiff jobs_metrics_cli jobs_metrics_spec jobs_metrics_stand_in scripts bench tests
 	$(BIN)/mypy --config-file mypy-generated.ini generated/jobs-metrics-models/jobs_metrics_models generated/jobs-metrics-client/jobs_metrics_client
 
 # --dist loadfile: a test file runs on one worker, so its module fixtures (the Spectral and
@@ -171,7 +171,7 @@ fuzz: $(PY_STAMP) ## Check BASE_URL against every rule of the spec (knobs: AUTH_
 		|| { code=$$?; echo "make fuzz: exit $$code"; exit $$code; }
 
 fuzz-selftest: $(PY_STAMP) ## Prove the harness fails every fault-injected server and passes the real one
-	$(PY) -m fuzz_harness selftest $(if $(SEED),--seed $(SEED))
+	$(PY) -m fuzz_selftest $(if $(SEED),--seed $(SEED))
 
 diff: ## Classify spec changes from BASE to HEAD (exit 1: breaking without a major bump, or FAIL_ON; WAIVERS: accepted ones); JUnit in reports/, Markdown appended to GITHUB_STEP_SUMMARY when set, annotations in GitHub Actions
 	@# stdout is the report alone (FORMAT=json pipes into jq): the venv's setup, when it runs, says so on stderr

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fuzz_harness.faults import FAULTS
-from fuzz_harness.selftest import run_one
+from fuzz_selftest.faults import FAULTS
+from fuzz_selftest.selftest import run_one
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository bench runs in
 

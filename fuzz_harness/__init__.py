@@ -9,16 +9,16 @@ Layers, each importing only those above it:
   probes per rule, and schemathesis' hooks and checks (public schemathesis API only);
 - ``st_run``, ``runner``, ``report``: the schemathesis process, one run end to end, the
   conformance report;
-- ``cli``, ``replay``, ``selftest``: the commands; ``faults``, ``fault_server`` and
-  ``server_process`` start the reference server and its fault-injected variants.
+- ``cli``, ``replay``: the commands; ``server_process`` starts a server process (the
+  reference server by default; the self-test's fault-injected variants live apart, in
+  ``fuzz_selftest``, which the wheel does not ship).
 """
 
 from fuzz_harness.cli import replay_command, run_command
-from fuzz_harness.contract import Contract, default_contract, load_contract
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.options import FuzzOptions, Identity, OptionsError, build_options
 from fuzz_harness.runner import CONFORMS, COULD_NOT_TEST, VIOLATIONS, Outcome, execute
-from jobs_metrics_spec import Rule
+from jobs_metrics_spec import Contract, Rule, default_contract, load_contract
 
 __all__ = [
     "CONFORMS",

@@ -1,8 +1,8 @@
-"""The harness' commands: ``run`` (``jobs-metrics fuzz``, what ``make fuzz`` calls), ``replay``,
-``selftest`` (``python -m fuzz_harness selftest``, what ``make fuzz-selftest`` calls).
+"""The harness' commands: ``run`` (``jobs-metrics fuzz``, what ``make fuzz`` calls) and
+``replay``. (The self-test, ``make fuzz-selftest``, is test support: :mod:`fuzz_selftest`.)
 
-Each is a click command declared once here; ``jobs_metrics_cli`` puts ``run`` and ``replay``
-into the ``jobs-metrics`` group, and ``python -m fuzz_harness`` serves all three.
+Each is a click command declared once here; ``jobs_metrics_cli`` puts them into the
+``jobs-metrics`` group, and ``python -m fuzz_harness`` serves both.
 
 Exit codes of ``run``: 0 the server conforms to every rule exercised, 1 contract violations
 (each printed with a curl line and a replay command), 2 could not test (bad options, the
@@ -27,9 +27,7 @@ from typing import Any
 
 import click
 
-from fuzz_harness.contract import default_contracts
 from fuzz_harness.exchange import TOKEN_VARIABLES
-from fuzz_harness.faults import FAULTS
 from fuzz_harness.options import MODES, FuzzOptions, OptionsError, build_options, demo_identities
 from fuzz_harness.report import (
     FAILED,
@@ -44,7 +42,7 @@ from fuzz_harness.report import (
 )
 from fuzz_harness.runner import COULD_NOT_TEST, Outcome, execute, target_server
 from fuzz_harness.transport import DEFAULT_TIMEOUT, TransportError, build_transport
-from jobs_metrics_spec import run_command_line
+from jobs_metrics_spec import run_command_line, spec_operations
 
 DEFAULT_REPORTS = Path("reports") / "fuzz"
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
@@ -256,7 +254,7 @@ def run_command(**given: Any) -> None:
 
 def _operations(text: str) -> frozenset[str]:
     chosen = frozenset(filter(None, (part.strip() for part in text.split(","))))
-    known = [contract.operation_id for contract in default_contracts()]
+    known = [contract.operation_id for contract in spec_operations()]
     unknown = sorted(chosen - set(known))
     if unknown:
         raise OptionsError(
@@ -301,7 +299,7 @@ def options_from(given: dict[str, Any]) -> FuzzOptions:
         other_sk=given["other_sk"],
         strict=given["strict"],
         skip_rules=given["skip_rules"],
-        rule_ids=rule_ids(default_contracts()),
+        rule_ids=rule_ids(spec_operations()),
     )
     return replace(options, transport=transport, operations=_operations(given["operations"]))
 
@@ -501,22 +499,6 @@ def replay_command(file: Path, base_url: str | None) -> None:
     sys.exit(replay_file(file, base_url))
 
 
-@click.command("selftest")
-@click.option("--seed", type=int, default=None, help="Random seed (default: a new one).")
-@click.option("--max-examples", type=click.IntRange(min=1), default=50, show_default=True)
-@click.option(
-    "--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Runs at once."
-)
-@click.argument("faults", nargs=-1, type=click.Choice(sorted(FAULTS)))
-def selftest_command(
-    seed: int | None, max_examples: int, jobs: int, faults: tuple[str, ...]
-) -> None:
-    """The harness must fail every fault-injected server and pass the real one."""
-    from fuzz_harness.selftest import run_selftest
-
-    sys.exit(run_selftest(list(faults), seed=seed, max_examples=max_examples, jobs=jobs))
-
-
 @click.group(name="python -m fuzz_harness")
 def harness() -> None:
     """The conformance harness of make fuzz."""
@@ -524,7 +506,6 @@ def harness() -> None:
 
 harness.add_command(run_command)
 harness.add_command(replay_command)
-harness.add_command(selftest_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fuzz_harness.contract import Contract
 from fuzz_harness.exchange import Answer, Request
 from fuzz_harness.options import FuzzOptions, Identity
 from fuzz_harness.probes import post, some_ids, unknown_ids
+from jobs_metrics_spec import Contract
 
 STABLE = "jobs-answer-stable"
 FOREIGN = "foreign-like-unknown"

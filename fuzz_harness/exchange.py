@@ -50,7 +50,12 @@ class Signing:
     date header), ``unsigned`` headers left out of ``SignedHeaders``, ``phantom`` a header
     signed but not sent, ``payload_hash`` a body hash other than the body's (and sent as
     ``X-Sdk-Content-Sha256``), ``signed_body``/``signed_path``/``signed_method`` what was
-    signed when the request sent differs, ``flip`` a signature with its last digit changed.
+    signed when the request sent differs, ``flip`` a signature with its last digit changed,
+    ``authorization_edit`` a regular expression and its replacement applied once to the
+    ``Authorization`` value made (one element of its grammar altered: the algorithm token, a
+    parameter, the ``SignedHeaders`` list), ``appended`` headers sent after it unsigned,
+    ``repeat`` headers (by name) sent a second time with the same value, ``date_format`` the
+    date of now written in another format than the SDK's.
     """
 
     access: str = "$AK"
@@ -65,6 +70,9 @@ class Signing:
     signed_method: str | None = None
     flip: bool = False
     appended: tuple[tuple[str, str], ...] = ()
+    authorization_edit: tuple[str, str] | None = None
+    repeat: tuple[str, ...] = ()
+    date_format: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -81,6 +89,9 @@ class Signing:
         fields["unsigned"] = tuple(fields.get("unsigned") or ())
         fields["phantom"] = tuple(fields["phantom"]) if fields.get("phantom") else None
         fields["appended"] = tuple(tuple(pair) for pair in fields.get("appended") or ())
+        edit = fields.get("authorization_edit")
+        fields["authorization_edit"] = tuple(edit) if edit else None
+        fields["repeat"] = tuple(fields.get("repeat") or ())
         return cls(**fields)
 
 
@@ -298,7 +309,8 @@ class Sender:
             headers.insert(0, ("Host", httpx.URL(self.base_url).netloc.decode("ascii")))
         if signing.date != "" and "x-sdk-date" not in names:
             moment = datetime.now(UTC) + timedelta(seconds=signing.skew_seconds)
-            headers.append(("X-Sdk-Date", signing.date or aksk.sdk_date(moment)))
+            form = signing.date_format or aksk.SDK_DATE_FORMAT
+            headers.append(("X-Sdk-Date", signing.date or aksk.sdk_date(moment, form)))
         if signing.payload_hash is not None:
             headers.append(("X-Sdk-Content-Sha256", signing.payload_hash))
         to_sign = [(n, v) for n, v in headers if n.lower() not in signing.unsigned]
@@ -318,7 +330,13 @@ class Sender:
         )
         if signing.flip:
             value = value[:-1] + ("0" if value[-1] != "0" else "1")
-        return [*headers, ("Authorization", value), *signing.appended]
+        if signing.authorization_edit is not None:
+            pattern, replacement = signing.authorization_edit
+            value = re.sub(pattern, replacement, value, count=1)
+        headers.append(("Authorization", value))
+        wanted = {name.lower() for name in signing.repeat}
+        again = [(name, text) for name, text in headers if name.lower() in wanted]
+        return [*headers, *again, *signing.appended]
 
     def _send(self, client: httpx.Client, request: Request) -> Answer:
         self.transport.wait_turn()

@@ -40,11 +40,10 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 import schemathesis
 
-from fuzz_harness.contract import Contract, default_contract, default_contracts
 from fuzz_harness.exchange import Answer
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import judge_jobs
-from jobs_metrics_spec import aksk
+from jobs_metrics_spec import Contract, aksk, default_contract, spec_operations
 
 ENV_JOB_IDS = "JM_FUZZ_JOB_IDS"
 ENV_OTHER_JOB_IDS = "JM_FUZZ_OTHER_JOB_IDS"
@@ -52,10 +51,9 @@ ENV_STATS = "JM_FUZZ_STATS"
 ENV_AK = "JM_FUZZ_AK"
 ENV_SK = "JM_FUZZ_SK"
 
-_data = {
-    "known": JobIdSet.parse(os.environ.get(ENV_JOB_IDS)),
-    "foreign": JobIdSet.parse(os.environ.get(ENV_OTHER_JOB_IDS)),
-}
+# The known and foreign jobs of this process: the run's (``register`` reads them from the
+# environment the harness gives the ``st`` process) or ``replay``'s (``configure``).
+_data = {"known": JobIdSet.parse(None), "foreign": JobIdSet.parse(None)}
 _counts: Counter[str] = Counter()
 _lock = threading.Lock()
 
@@ -102,7 +100,7 @@ def map_body(context: schemathesis.HookContext, body: Any) -> Any:
 
 def _contract_of(case: schemathesis.Case[Any]) -> Contract | None:
     """The spec operation a case belongs to (one with an ``x-contract``), or None."""
-    for contract in default_contracts():
+    for contract in spec_operations():
         if case.operation.path == contract.path and case.method.lower() == contract.method:
             return contract
     return None
@@ -199,12 +197,20 @@ def jobs_match_known_data(
 _registered = False
 
 
-def register() -> None:
-    """Register this API's body hook and check with schemathesis (once per process)."""
+def register(jobs: tuple[JobIdSet, JobIdSet] | None = None) -> None:
+    """Register this API's body hook and check with schemathesis (once per process), with
+    the known and foreign ``jobs`` (``replay``'s), or those the harness named in the ``st``
+    process' environment."""
     global _registered
     if _registered:
         return
     _registered = True
+    if jobs is None:
+        jobs = (
+            JobIdSet.parse(os.environ.get(ENV_JOB_IDS)),
+            JobIdSet.parse(os.environ.get(ENV_OTHER_JOB_IDS)),
+        )
+    configure(*jobs)
     schemathesis.hook(map_body)
     schemathesis.hook(before_call)
     schemathesis.check(jobs_match_known_data)

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from fuzz_harness.contract import Contract
 from fuzz_harness.exchange import Answer
 from fuzz_harness.jobids import JobIdSet
-from jobs_metrics_spec import Rule
+from jobs_metrics_spec import Contract, Rule
 
 # Rules judged on every answer of every probe and case, rather than by probes of their own.
 ENVELOPE_RULES = ("response-schema", "error-body-schema")

@@ -15,21 +15,8 @@ from pathlib import Path
 
 from fuzz_harness.jobids import JobIdsError, JobIdSet
 from fuzz_harness.transport import Transport
-from jobs_metrics_spec import project_id_pattern, spec_document
-from reference_server import (
-    ACCESS_KEY_A,
-    ACCESS_KEY_B,
-    PROJECT_A,
-    PROJECT_A_JOBS,
-    PROJECT_B,
-    PROJECT_B_JOBS,
-    SECRET_KEY_A,
-    SECRET_KEY_B,
-    TOKEN_A,
-    TOKEN_B,
-)
+from jobs_metrics_spec import demo, spec_project_ids
 
-PROJECT_SHAPE = project_id_pattern(spec_document())
 MODES = ("positive", "negative", "all")
 
 
@@ -116,12 +103,13 @@ def demo_identities() -> tuple[Identity, Identity]:
     def ids(jobs: range) -> JobIdSet:
         return JobIdSet(((jobs.start, jobs.stop - 1),))
 
+    d = demo
     return (
-        Identity(TOKEN_A, PROJECT_A, ids(PROJECT_A_JOBS), "AUTH_TOKEN", ACCESS_KEY_A, SECRET_KEY_A),
-        Identity(
-            TOKEN_B, PROJECT_B, ids(PROJECT_B_JOBS), "OTHER_AUTH_TOKEN", ACCESS_KEY_B, SECRET_KEY_B
-        ),
-    )
+        Identity(d.TOKEN_A, d.PROJECT_A, ids(d.PROJECT_A_JOBS), "AUTH_TOKEN", d.ACCESS_KEY_A,
+                 d.SECRET_KEY_A),
+        Identity(d.TOKEN_B, d.PROJECT_B, ids(d.PROJECT_B_JOBS), "OTHER_AUTH_TOKEN",
+                 d.ACCESS_KEY_B, d.SECRET_KEY_B),
+    )  # fmt: skip
 
 
 def build_options(
@@ -235,7 +223,7 @@ def _identity(
         raise OptionsError(
             f"{ak} and {sk} go together: an access key of {label} and its secret key"
         )
-    if not PROJECT_SHAPE.fullmatch(project_id):
+    if not spec_project_ids().fullmatch(project_id):
         raise OptionsError(
             f"{label} {project_id!r} is not 32 lowercase hexadecimal characters (the spec's"
             " shape); no valid request could be sent"

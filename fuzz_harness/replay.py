@@ -21,7 +21,6 @@ import schemathesis
 
 from fuzz_harness import hooks
 from fuzz_harness.consistency import run_checks
-from fuzz_harness.contract import Contract, contract_of, default_contracts
 from fuzz_harness.exchange import PLACEHOLDER, TOKEN_VARIABLES, Request, Sender
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import describe
@@ -30,7 +29,14 @@ from fuzz_harness.probes import Probe
 from fuzz_harness.recheck import recheck
 from fuzz_harness.runner import judge_probe, target_server
 from fuzz_harness.st_run import CONFIG, SIGNATURE_HEADERS
-from jobs_metrics_spec import METRICS_PATH, SPEC_PATH, spec_document
+from jobs_metrics_spec import (
+    METRICS_PATH,
+    SPEC_PATH,
+    Contract,
+    contract_rules,
+    spec_document,
+    spec_operations,
+)
 
 
 def needed_variables(data: dict[str, Any]) -> list[str]:
@@ -185,7 +191,7 @@ def _replay_consistency(
 ) -> list[str]:
     """A rule that compares answers is checked again as a whole (its requests, new rounds)."""
     contract = _contract(data)
-    replaced = next((c for c in default_contracts() if c.operation_id == contract.replaces), None)
+    replaced = next((c for c in spec_operations() if c.operation_id == contract.replaces), None)
     rule = data["rule"].rsplit("/", 1)[-1]
     sender = Sender(url, secrets)
     try:
@@ -200,14 +206,14 @@ def _replay_consistency(
 
 def _contract(data: dict[str, Any]) -> Contract:
     """The operation the failure was found on (records before there were two: the CS one)."""
-    return contract_of(spec_document(), data.get("operation") or "queryJobMetrics")
+    return contract_rules(spec_document(), data.get("operation") or None)
 
 
 def _replay_case(
     data: dict[str, Any], url: str, secrets: dict[str, str], known: JobIdSet, foreign: JobIdSet
 ) -> list[str]:
     hooks.configure(known, foreign)
-    hooks.register()
+    hooks.register((known, foreign))
     recorded = data["case"]
     # The run's own configuration (its disabled checks included); the pinned token and project
     # it names are the recorded case's.
@@ -222,7 +228,7 @@ def _replay_case(
     operation = schema[recorded.get("path") or METRICS_PATH][
         (recorded.get("method") or "POST").upper()
     ]
-    contract = next((c for c in default_contracts() if c.path == operation.path), None)
+    contract = next((c for c in spec_operations() if c.path == operation.path), None)
     # A signed case is signed anew when sent (hooks.before_call, which signs a case that
     # carries Authorization): its old date, host and signature are dropped, the header kept.
     stale = SIGNATURE_HEADERS - {"authorization"} if contract and contract.signed else set()

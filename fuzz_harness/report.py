@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from fuzz_harness.contract import Contract
-from jobs_metrics_spec import MUST
+from jobs_metrics_spec import MUST, Contract
 
 PASSED, FAILED, WARNING, NOT_EXERCISED, SKIPPED = (
     "passed",

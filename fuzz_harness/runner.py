@@ -29,7 +29,6 @@ from fuzz_harness import report as reporting
 from fuzz_harness import transforms
 from fuzz_harness.consistency import RULES as CONSISTENCY_RULES
 from fuzz_harness.consistency import run_checks
-from fuzz_harness.contract import Contract, default_contracts
 from fuzz_harness.exchange import Answer, Request, Sender, curl
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import (
@@ -48,7 +47,7 @@ from fuzz_harness.probes import Probe, Skipped, all_probes, post, some_ids
 from fuzz_harness.report import FUZZ_RULE, Failure, Report, Scope, scopes
 from fuzz_harness.server_process import ServerProcess
 from fuzz_harness.st_run import OUR_CHECKS, StFailure, StResult, run_schemathesis, shape
-from jobs_metrics_spec import MUST
+from jobs_metrics_spec import MUST, Contract, spec_operations
 
 CONFORMS, VIOLATIONS, COULD_NOT_TEST = 0, 1, 2
 NO_KEYS = (
@@ -92,7 +91,7 @@ def execute(
     ``progress`` is told what the run is doing (a command prints it: a CI log's sign of
     life on a long run)."""
     say = progress or (lambda _: None)
-    contracts = tuple(contracts or default_contracts())
+    contracts = tuple(contracts or spec_operations())
     sender = Sender(base_url, options.secrets, options.transport)
     plan = [(scope, for_operation(scope.contract, options)) for scope in scopes(contracts)]
     try:

@@ -44,7 +44,7 @@ class ServerProcess:
     """``python -m reference_server serve`` on 127.0.0.1 and a free port.
 
     ``module`` runs another server with the same command line (the harness' fault-injected
-    variants, :mod:`fuzz_harness.fault_server`).
+    variants, :mod:`fuzz_selftest.fault_server`).
     """
 
     def __init__(

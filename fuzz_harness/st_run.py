@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fuzz_harness.contract import Contract, contract_at
 from fuzz_harness.exchange import Request, Signing
 from fuzz_harness.hooks import ENV_AK, ENV_JOB_IDS, ENV_OTHER_JOB_IDS, ENV_SK, ENV_STATS
 from fuzz_harness.options import FuzzOptions
-from jobs_metrics_spec import SPEC_PATH
+from jobs_metrics_spec import SPEC_PATH, Contract, contract_at
 
 
 def shape(problem: str) -> str:

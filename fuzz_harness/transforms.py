@@ -14,7 +14,12 @@ what the row changed) and judges the answer by the relation:
   ``numbers-decided-exactly``;
 - a rule id: what the grammar excludes and lenient parsers accept (trailing commas,
   comments, leading zeros, other encodings, content codings, each node of the request schema
-  as each JSON type it does not allow). It must get that rule's refusal, never a 5xx.
+  as each JSON type it does not allow). It must get that rule's refusal, never a 5xx;
+- the signing scheme (``x-signature`` of the operation's security scheme, read from the
+  spec under test): each element of the ``Authorization`` grammar, the date and its format,
+  each required signed header, the ``SignedHeaders`` list and each copy of a signing header,
+  altered one at a time with the request otherwise signed correctly - a refusal can only
+  come from the altered element, and it must be the refusal of that element's rule.
 
 A new class of bug becomes one new row here (and a fault in the self-test that it catches).
 """
@@ -32,8 +37,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from fuzz_harness.contract import Contract
-from fuzz_harness.exchange import Request
+from fuzz_harness.exchange import Request, Signing
+from jobs_metrics_spec import Contract, SignatureRules
 
 SAME = "same"
 ACCEPTED = "valid-request-accepted"
@@ -265,6 +270,96 @@ def _catalogue() -> list[Transform]:
     return rows
 
 
+def _signing(**change: Any) -> Edit:
+    """The request signed with one element of the signing scheme altered (``change``: fields
+    of :class:`Signing`; the sender signs everything else as the SDK does)."""
+
+    def edit(request: Request) -> Request:
+        return replace(request, signing=replace(request.signing or Signing(), **change))
+
+    return edit
+
+
+def _project_header(request: Request) -> Request:
+    """The request with ``X-Project-Id`` naming the path's project (signed with the rest)."""
+    project = request.path.split("/")[2]
+    return replace(request, headers=(*request.headers, ("X-Project-Id", project)))
+
+
+X_SIGNATURE = "the spec's x-signature"
+# The parameters of the Authorization value, in the order the SDK writes them.
+AUTH_PARAMETERS = ("Access", "SignedHeaders", "Signature")
+# Other spellings of a date, each a format clients use elsewhere (ISO 8601 extended, RFC 9110
+# IMF-fixdate, no zone): a server must read only the scheme's own.
+OTHER_DATE_FORMATS = {
+    "iso-extended": "%Y-%m-%dT%H:%M:%SZ",
+    "imf-fixdate": "%a, %d %b %Y %H:%M:%S GMT",
+    "no-zone": "%Y%m%dT%H%M%S",
+}
+MISSING, WRONG, INCOMPLETE, SKEWED, TWICE, NOT_COVERED = (
+    "signature-missing", "signature-wrong", "signed-headers-incomplete", "date-skewed",
+    "signing-header-duplicate", "signature-body-not-covered",
+)  # fmt: skip
+
+
+def signing_rows(scheme: SignatureRules) -> list[Transform]:
+    """The signing scheme's grammar, one element altered per row, derived from ``scheme``
+    (``x-signature``): the algorithm token, each parameter of ``Authorization`` dropped or
+    misspelt, the date missing, skewed or in another format, each required signed header
+    left out, the ``SignedHeaders`` list unsorted, duplicated, in upper case or naming a
+    header not sent, each signing header sent twice, the body's hash claimed."""
+    source = f"{X_SIGNATURE} ({scheme.algorithm})"
+    date = scheme.date_header
+    first = scheme.required_signed_headers[0]
+    algorithm = re.escape(scheme.algorithm)
+    rows = [
+        Transform("sig-algorithm-other", "signing", f"{source}: the algorithm token", MISSING,
+                  _signing(authorization_edit=(f"^{algorithm}", scheme.algorithm + "X"))),
+        Transform("sig-date-missing", "signing", f"{source}: {date} is required", SKEWED,
+                  _signing(date="")),
+        Transform("sig-date-past", "signing", f"{source}: max_skew_seconds", SKEWED,
+                  _signing(skew_seconds=-(scheme.max_skew_seconds + 120))),
+        Transform("sig-date-future", "signing", f"{source}: max_skew_seconds", SKEWED,
+                  _signing(skew_seconds=scheme.max_skew_seconds + 120)),
+        Transform("sig-list-unsorted", "signing", f"{source}: SignedHeaders sorted", INCOMPLETE,
+                  _signing(authorization_edit=(r"SignedHeaders=([^;,]+);([^,]+),",
+                                               r"SignedHeaders=\2;\1,"))),
+        Transform("sig-list-upper-case", "signing", f"{source}: SignedHeaders lower case",
+                  INCOMPLETE, _signing(authorization_edit=(rf"(SignedHeaders=[^,]*?)\b{first}\b",
+                                                           rf"\1{first.title()}"))),
+        Transform("sig-list-entry-twice", "signing", f"{source}: SignedHeaders unique",
+                  INCOMPLETE, _signing(authorization_edit=(r"SignedHeaders=([^;,]+)",
+                                                           r"SignedHeaders=\1;\1"))),
+        Transform("sig-list-header-not-sent", "signing", f"{source}: SignedHeaders are sent",
+                  INCOMPLETE, _signing(phantom=("x-jm-not-sent", "1"))),
+        Transform("sig-authorization-twice", "signing", f"{source}: one Authorization",
+                  TWICE, _signing(repeat=("Authorization",))),
+        Transform(f"sig-{date.lower()}-twice", "signing", f"{source}: one {date}", TWICE,
+                  _signing(repeat=(date,))),
+        Transform("sig-x-project-id-twice", "signing", f"{source}: one X-Project-Id", TWICE,
+                  _then(_project_header, _signing(repeat=("X-Project-Id",)))),
+        Transform("sig-body-hash-claimed", "signing", f"{source}: {scheme.content_hash_header}",
+                  NOT_COVERED, _signing(payload_hash="UNSIGNED-PAYLOAD")),
+    ]  # fmt: skip
+    for name in AUTH_PARAMETERS:
+        rows += [
+            Transform(f"sig-param-{name.lower()}-dropped", "signing",
+                      f"{source}: the {name} parameter", MISSING,
+                      _signing(authorization_edit=(rf",? ?\b{name}=[^,]*", ""))),
+            Transform(f"sig-param-{name.lower()}-misspelt", "signing",
+                      f"{source}: the {name} parameter's name", MISSING,
+                      _signing(authorization_edit=(rf"\b{name}=", f"{name[:-1]}=")))
+        ]  # fmt: skip
+    for header in scheme.required_signed_headers:
+        rows.append(Transform(f"sig-unsigned-{header}", "signing",
+                              f"{source}: required_signed_headers", INCOMPLETE,
+                              _signing(unsigned=(header,))))  # fmt: skip
+    for name, form in OTHER_DATE_FORMATS.items():
+        rows.append(Transform(f"sig-date-{name}", "signing", f"{source}: date_format", SKEWED,
+                              _signing(date_format=form)))  # fmt: skip
+    return rows
+
+
 @cache
 def catalogue() -> tuple[Transform, ...]:
     """Every row, built once when first asked for (no work at import)."""
@@ -278,7 +373,8 @@ def applied(
     request), then ``pairs`` pairs of meaning-preserving rows sampled by seed (two that
     interact are tried together)."""
     rules = {rule.id for rule in contract.rules}
-    rows = [row for row in catalogue() if row.rule() in rules]
+    signing = signing_rows(contract.signature) if contract.signed else []
+    rows = [row for row in (*catalogue(), *signing) if row.rule() in rules]
     for row in rows:
         yield f"transform {row.id} [{row.source}]", row, row.edit(canonical)
     same = [row for row in rows if row.relation == SAME and row.family != "json-number"]

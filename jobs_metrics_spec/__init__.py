@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from jobs_metrics_spec import aksk
+from jobs_metrics_spec import aksk, demo
 from jobs_metrics_spec.command_line import run_command_line
 from jobs_metrics_spec.files import InputFileError, read_input_file
 
@@ -81,7 +81,7 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class ContractRules:
+class Contract:
     """An operation's ``x-contract``: its rules and request limits, and the operation itself.
 
     Both operations of the spec are judged by the same checks; what differs between them is
@@ -105,6 +105,28 @@ class ContractRules:
     # The error body's name and suggestion of each code (``x-contract.codes``): code ->
     # (error_name, error_suggestion); empty for an error body without them.
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The document the operation was read from, and validators of its schemas (shared by the
+    # operations of one document, built on first use).
+    document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _validators: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def matches(self, path: str) -> bool:
+        """Whether a request path (no query) is this operation's, any project."""
+        pattern = re.escape(self.path).replace(re.escape("{project_id}"), "[^/]+")
+        return re.fullmatch(pattern, path.split("?", 1)[0]) is not None
+
+    @property
+    def signature(self) -> SignatureRules:
+        """How requests to a signed operation are signed (the spec's ``x-signature``)."""
+        return signature_rules(self.document)
+
+    def validator(self, schema_name: str) -> Any:
+        """A JSON Schema validator (``jsonschema``'s Draft 2020-12) for
+        ``components.schemas[schema_name]`` of the document, refs resolved."""
+        cached = self._validators.get(schema_name)
+        if cached is None:
+            cached = self._validators[schema_name] = schema_validator(self.document, schema_name)
+        return cached
 
     @property
     def signed(self) -> bool:
@@ -148,24 +170,59 @@ def spec_document() -> dict[str, Any]:
     return load_document()
 
 
-def contract_rules(
-    document: dict[str, Any], operation_id: str = "queryJobMetrics"
-) -> ContractRules:
-    """One operation's ``x-contract`` (the CS operation unless named)."""
+def contract_rules(document: dict[str, Any], operation_id: str | None = None) -> Contract:
+    """One operation's ``x-contract`` (the spec's first, the CS operation, unless named)."""
     for contract in operations(document):
-        if contract.operation_id == operation_id:
+        if operation_id is None or contract.operation_id == operation_id:
             return contract
     raise KeyError(f"the spec has no operation {operation_id!r} with an x-contract")
 
 
-def operations(document: dict[str, Any]) -> tuple[ContractRules, ...]:
-    """Every operation with an ``x-contract``, in the spec's order; a malformed one is an error."""
+def operations(document: dict[str, Any]) -> tuple[Contract, ...]:
+    """Every operation with an ``x-contract``, in the spec's order, sharing one set of schema
+    validators; a malformed one is an error."""
     found = []
+    validators: dict[str, Any] = {}
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if isinstance(operation, dict) and "x-contract" in operation:
-                found.append(_operation(path, method, operation))
+                found.append(_operation(path, method, operation, document, validators))
     return tuple(found)
+
+
+def load_contract(path: Path = SPEC_PATH) -> Contract:
+    """Read a spec and its first operation's ``x-contract``."""
+    return contract_rules(load_document(path))
+
+
+def contract_at(path: str, contracts: tuple[Contract, ...] | None = None) -> Contract | None:
+    """The operation a request path belongs to (the toolkit's own spec's unless given)."""
+    for contract in spec_operations() if contracts is None else contracts:
+        if contract.matches(path):
+            return contract
+    return None
+
+
+def default_contract() -> Contract:
+    """The toolkit's own spec's first operation (the CS one)."""
+    return spec_operations()[0]
+
+
+def schema_validator(document: dict[str, Any], name: str) -> Any:
+    """A JSON Schema validator (Draft 2020-12, formats checked) for
+    ``components.schemas[name]`` of ``document``, refs resolved. ``jsonschema`` is imported
+    here, when a validator is first needed: ``jobs-metrics version`` never pays for it."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resource: Any = Resource.from_contents(document, default_specification=DRAFT202012)
+    registry: Any = Registry().with_resource("urn:spec", resource)
+    return Draft202012Validator(
+        {"$ref": f"urn:spec#/components/schemas/{name}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 def _schema_name(response: dict[str, Any]) -> str:
@@ -173,7 +230,13 @@ def _schema_name(response: dict[str, Any]) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
-def _operation(path: str, method: str, operation: dict[str, Any]) -> ContractRules:
+def _operation(
+    path: str,
+    method: str,
+    operation: dict[str, Any],
+    document: dict[str, Any],
+    validators: dict[str, Any],
+) -> Contract:
     extension = operation["x-contract"]
     rules = tuple(_rule(item) for item in extension["rules"])
     ids = [rule.id for rule in rules]
@@ -183,7 +246,7 @@ def _operation(path: str, method: str, operation: dict[str, Any]) -> ContractRul
     answers = extension.get("answers") or {}
     (security,) = operation["security"][0]
     pointer = str(answers.get("jobs", "/payload/jobs"))
-    return ContractRules(
+    return Contract(
         rules,
         limits,
         operation_id=operation["operationId"],
@@ -199,6 +262,8 @@ def _operation(path: str, method: str, operation: dict[str, Any]) -> ContractRul
             str(code): (str(entry["name"]), str(entry["suggestion"]))
             for code, entry in (extension.get("codes") or {}).items()
         },
+        document=document,
+        _validators=validators,
     )
 
 
@@ -211,6 +276,18 @@ def project_id_pattern(document: dict[str, Any]) -> re.Pattern[str]:
     harness in its options, written once, in the spec."""
     pattern = str(document["components"]["parameters"]["ProjectId"]["schema"]["pattern"])
     return re.compile(pattern.removeprefix("^").removesuffix("$"))
+
+
+@cache
+def spec_project_ids() -> re.Pattern[str]:
+    """:func:`project_id_pattern` of the toolkit's own spec, read on first use."""
+    return project_id_pattern(spec_document())
+
+
+@cache
+def spec_operations() -> tuple[Contract, ...]:
+    """:func:`operations` of the toolkit's own spec, read on first use."""
+    return operations(spec_document())
 
 
 @dataclass(frozen=True)
@@ -267,7 +344,7 @@ def _rule(item: dict[str, Any]) -> Rule:
 TABLE_MARKER = "<!-- x-contract: rendered table of the error rules -->"
 
 
-def rules_markdown(contract: ContractRules) -> str:
+def rules_markdown(contract: Contract) -> str:
     """The refusals of ``x-contract`` as a Markdown table (docs and README render this)."""
     field_name = contract.error_code_field
     lines = [f"| `{field_name}` | HTTP | when | level |", "| --- | --- | --- | --- |"]
@@ -315,20 +392,27 @@ __all__ = [
     "SPEC_PATH",
     "TABLE_MARKER",
     "YAML_LOADER",
-    "ContractRules",
+    "Contract",
     "InputFileError",
     "Limits",
     "Rule",
     "SignatureRules",
     "aksk",
+    "contract_at",
     "contract_rules",
+    "default_contract",
+    "demo",
+    "load_contract",
     "load_document",
     "operations",
     "project_id_pattern",
     "read_input_file",
     "rules_markdown",
     "run_command_line",
+    "schema_validator",
     "signature_rules",
     "spec_document",
+    "spec_operations",
+    "spec_project_ids",
     "with_rendered_rules",
 ]

@@ -131,7 +131,11 @@ def signatures_equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.lower().encode("ascii", "replace"), expected.encode("ascii"))
 
 
-def sdk_date(moment: datetime | None = None, date_format: str = "%Y%m%dT%H%M%SZ") -> str:
+# The date format the SDK writes (the spec's x-signature.date_format says the same).
+SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def sdk_date(moment: datetime | None = None, date_format: str = SDK_DATE_FORMAT) -> str:
     """``X-Sdk-Date`` as the SDK writes it (UTC)."""
     return (moment or datetime.now(UTC)).strftime(date_format)
 
@@ -162,6 +166,7 @@ def sign(
 __all__ = [
     "ALGORITHM",
     "EMPTY_BODY_HASH",
+    "SDK_DATE_FORMAT",
     "Authorization",
     "authorization_header",
     "body_hash",

@@ -15,12 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
-from jobs_metrics_spec import ContractRules, Rule, operations, spec_document
-from reference_server import DliCode, ErrorCode, dli_error_body, error_body, new_request_id
+from jobs_metrics_spec import Contract, Rule, default_contract, operations, spec_document
+from reference_server import Refusal, RuleAnswers, new_request_id
 
 # The gateway's throttling: a rule of both operations (429 APIGW.0308, in the gateway's body).
 THROTTLED_RULE = "throttled"
@@ -38,9 +34,10 @@ class ScriptError(ValueError):
 class Operation:
     """One operation of the spec as the stand-in uses it."""
 
-    contract: ContractRules
+    contract: Contract
     deprecated: bool
     path: re.Pattern[str]  # the operation's path, its project ID as group 1
+    answers: RuleAnswers
 
     @property
     def id(self) -> str:
@@ -66,7 +63,8 @@ def spec_operations() -> tuple[Operation, ...]:
             "([^/]*)" if part == "{project_id}" else re.escape(part)
             for part in re.split(r"(\{project_id\})", contract.path)
         )
-        found.append(Operation(contract, bool(item.get("deprecated")), re.compile(pattern)))
+        deprecated = bool(item.get("deprecated"))
+        found.append(Operation(contract, deprecated, re.compile(pattern), RuleAnswers(contract)))
     return tuple(found)
 
 
@@ -129,19 +127,15 @@ def rule_answer(op: Operation, rule: Rule, now_ms: int) -> Answer:
     in the body the rule names (the operation's error body unless it says otherwise). The
     cause (message) is the rule's ``when``; a CS code's name and suggestion are the spec's
     (``x-contract.codes``)."""
-    assert rule.status is not None
     assert rule.error_id is not None
     headers = [JSON, *((k.lower().encode(), v.encode()) for k, v in rule.headers.items())]
     _, code_field = op.contract.body_of(rule)
-    if code_field == "error_id":
-        name, suggestion = op.contract.codes[rule.error_id]  # the spec's x-contract.codes
-        body = error_body(ErrorCode(rule.error_id, name, suggestion), rule.when, now_ms)
-    else:
-        request_id = new_request_id()
-        message = _gateway_messages().get(rule.error_id, rule.when)
-        body = dli_error_body(DliCode(rule.error_id, rule.status), message, request_id)
+    message = rule.when if code_field == "error_id" else _gateway_messages().get(rule.error_id)
+    request_id = new_request_id()
+    answer = op.answers.answer(Refusal(rule.id, message or rule.when), now_ms, request_id)
+    if answer.request_id is not None:
         headers.append((b"x-request-id", request_id.encode()))
-    return Answer(rule.status, tuple(headers), body)
+    return Answer(answer.status, tuple(headers), answer.body)
 
 
 def throttled_answer(op: Operation) -> Answer:
@@ -164,21 +158,9 @@ def _gateway_messages() -> Mapping[str, str]:
     return found
 
 
-@cache
-def _registry() -> Registry[Any]:
-    resource: Resource[Any] = Resource.from_contents(
-        spec_document(), default_specification=DRAFT202012
-    )
-    registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
-    return registry
-
-
-@cache
-def schema_validator(name: str) -> Draft202012Validator:
-    """A validator of ``components.schemas[name]`` of the spec, references resolved."""
-    return Draft202012Validator(
-        {"$ref": f"urn:spec#/components/schemas/{name}"}, registry=_registry()
-    )
+def schema_validator(name: str) -> Any:
+    """A validator of ``components.schemas[name]`` of the spec (the core's, shared)."""
+    return default_contract().validator(name)
 
 
 def check_against(name: str, value: Any, what: str) -> None:

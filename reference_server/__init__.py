@@ -14,8 +14,7 @@ Its public API, what other layers use (``tests/test_architecture.py`` holds them
 - what the stand-in (``jobs_metrics_stand_in``) builds its sandboxes from: ``Clock`` (the
   hook ``create_app(store=..., clock=...)`` takes), ``parse_metrics``, ``validate_jobs``
   and ``LoadError`` (jobs in the 200 answer's shape, validated as ``load`` validates them),
-  and the error bodies of
-  both operations (``ErrorCode``/``error_body``, ``DliCode``/``dli_error_body``,
+  and how each operation answers a refused rule (``Refusal``, ``RuleAnswers``,
   ``new_request_id``), so a scripted refusal is written by the code that writes the real ones.
 """
 
@@ -37,7 +36,7 @@ from reference_server.demo import (
     TOKEN_B,
     AccessKey,
 )
-from reference_server.errors import DliCode, ErrorCode, dli_error_body, error_body
+from reference_server.errors import Refusal, RuleAnswers
 from reference_server.loader import parse_metrics, validate_jobs
 from reference_server.settings import Settings, SettingsError
 from reference_server.store import LoadError, Store
@@ -58,19 +57,17 @@ __all__ = [
     "ASGIApp",
     "AccessKey",
     "Clock",
-    "DliCode",
-    "ErrorCode",
     "LoadError",
     "Message",
     "Receive",
+    "Refusal",
+    "RuleAnswers",
     "Scope",
     "Send",
     "Settings",
     "SettingsError",
     "Store",
     "create_app",
-    "dli_error_body",
-    "error_body",
     "load_command",
     "new_request_id",
     "parse_metrics",

@@ -24,8 +24,8 @@ from typing import IO
 
 import orjson
 
-from reference_server import errors, request_body
-from reference_server.errors import ApiError
+from reference_server import request_body
+from reference_server.errors import Refusal
 from reference_server.lifetime import die_with_parent
 
 HEADER = struct.Struct(">I")
@@ -73,10 +73,10 @@ def decide(body: bytes) -> bytes:
     died took 0.6-0.9 s to replace, and every request queued on it waited or failed."""
     try:
         return orjson.dumps(request_body.job_ids_of(body))
-    except ApiError as exc:
-        return orjson.dumps({"error_id": exc.code.error_id, "cause": exc.cause})
+    except Refusal as exc:
+        return orjson.dumps({"rule": exc.rule_id, "cause": exc.cause})
     except Exception as exc:
-        return orjson.dumps({"error_id": INTERNAL, "cause": type(exc).__name__})
+        return orjson.dumps({"rule": INTERNAL, "cause": type(exc).__name__})
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
@@ -138,11 +138,9 @@ class BodyHelper:
                     raise
         outcome = orjson.loads(answer)
         if isinstance(outcome, dict):
-            if outcome["error_id"] == INTERNAL:
-                raise ApiError(errors.INTERNAL, "An internal error occurred.")
-            invalid_json = outcome["error_id"] == errors.INVALID_JSON.error_id
-            code = errors.INVALID_JSON if invalid_json else errors.INVALID_PARAMETER
-            raise ApiError(code, outcome["cause"])
+            if outcome["rule"] == INTERNAL:
+                raise Refusal("internal-error", "An internal error occurred.")
+            raise Refusal(outcome["rule"], outcome["cause"])
         job_ids: list[int] = outcome
         return job_ids
 

@@ -83,6 +83,16 @@ def settings_option(name: str) -> Callable[[F], F]:
     }
     if field.annotation is bool:
         return click.option(Settings.option(name), is_flag=True, default=field.default, **common)
+    if field.default_factory is not None:
+        # A default read from the spec: click calls it when the command runs (never at
+        # import); the help says where it comes from.
+        return click.option(
+            Settings.option(name),
+            type=click_type(field),
+            default=field.default_factory,
+            show_default=False,
+            **common,
+        )
     default = None if field.default is PydanticUndefined else field.default
     return click.option(
         Settings.option(name),

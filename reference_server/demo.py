@@ -1,7 +1,8 @@
-"""The fixed demo credentials and the deterministic demo data set.
+"""The deterministic demo data set, and the demo credentials that reach it.
 
-The credentials are listed in the README; ``make fuzz`` and the docs use project A. The data
-set is generated from a fixed seed so that every fresh database holds exactly the same jobs.
+The credentials are the core's (:mod:`jobs_metrics_spec.demo`: the harness uses them without
+importing the server); the data set is generated from a fixed seed so that every fresh
+database holds exactly the same jobs.
 """
 
 from __future__ import annotations
@@ -12,38 +13,22 @@ from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 
-PROJECT_A = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-PROJECT_B = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
-TOKEN_A = "demo-token-project-a"
-TOKEN_B = "demo-token-project-b"
+from jobs_metrics_spec import demo as identities
 
-DEMO_TOKENS: dict[str, str] = {TOKEN_A: PROJECT_A, TOKEN_B: PROJECT_B}
-
-# Access key / secret key pairs of the successor operation (AK/SK signatures), one per demo
-# project, in the shape of the provider's (a 20-character AK, a 40-character SK).
-ACCESS_KEY_A = "DEMOAKPROJECTA000001"
-SECRET_KEY_A = "demo-secret-key-of-project-a-0000000000a"
-ACCESS_KEY_B = "DEMOAKPROJECTB000002"
-SECRET_KEY_B = "demo-secret-key-of-project-b-0000000000b"
-
-
-@dataclass(frozen=True, slots=True)
-class AccessKey:
-    """A secret key and the project its access key is bound to."""
-
-    secret_key: str
-    project_id: str
-
-
-DEMO_ACCESS_KEYS: dict[str, AccessKey] = {
-    ACCESS_KEY_A: AccessKey(SECRET_KEY_A, PROJECT_A),
-    ACCESS_KEY_B: AccessKey(SECRET_KEY_B, PROJECT_B),
-}
-
-# Project A owns job IDs 1..600, project B owns 601..1200: job IDs are global, as on the
-# provider, so one ID never belongs to two projects.
-PROJECT_A_JOBS = range(1, 601)
-PROJECT_B_JOBS = range(601, 1201)
+# The demo identities are the core's (jobs_metrics_spec.demo), named here as the server's.
+ACCESS_KEY_A = identities.ACCESS_KEY_A
+ACCESS_KEY_B = identities.ACCESS_KEY_B
+DEMO_ACCESS_KEYS = identities.DEMO_ACCESS_KEYS
+DEMO_TOKENS = identities.DEMO_TOKENS
+PROJECT_A = identities.PROJECT_A
+PROJECT_A_JOBS = identities.PROJECT_A_JOBS
+PROJECT_B = identities.PROJECT_B
+PROJECT_B_JOBS = identities.PROJECT_B_JOBS
+SECRET_KEY_A = identities.SECRET_KEY_A
+SECRET_KEY_B = identities.SECRET_KEY_B
+TOKEN_A = identities.TOKEN_A
+TOKEN_B = identities.TOKEN_B
+AccessKey = identities.AccessKey
 
 _SEED = 20261124
 _SOURCE_KINDS = (

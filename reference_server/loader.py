@@ -32,13 +32,11 @@ from ijson import ObjectBuilder
 from jobs_metrics_models import JobMonitoringInfo, JobStreamMetrics, StreamMetrics
 from pydantic import TypeAdapter, ValidationError
 
-from jobs_metrics_spec import project_id_pattern, spec_document
+from jobs_metrics_spec import spec_project_ids
 from reference_server.adapters import JOB, JOBS, RESPONSE
 from reference_server.demo import Job, Stream
 from reference_server.errors import first_violation
 from reference_server.store import LoadError, Store, describe_sqlite_error
-
-PROJECT_ID = project_id_pattern(spec_document())
 
 
 def parse_metrics(data: bytes) -> list[Job]:
@@ -278,7 +276,7 @@ def load_file(
     longer than ``wait`` seconds, a full disk or a file that is no database is a
     ``LoadError`` that says so in one line, not a traceback.
     """
-    if not PROJECT_ID.fullmatch(project_id):
+    if not spec_project_ids().fullmatch(project_id):
         raise LoadError(f"--project-id {project_id!r}: must be 32 lowercase hexadecimal characters")
     size = path.stat().st_size  # a regular file over the cap is refused before reading
     if size > max_bytes:

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from reference_server import errors
 from reference_server.adapters import REQUEST
-from reference_server.errors import ApiError
+from reference_server.errors import Refusal
 
 # The bounds as the generated model states them (the spec stays the one place that says them).
 _SCHEMA = REQUEST.json_schema()
@@ -73,15 +73,15 @@ def gc_paused() -> Iterator[None]:
 
 
 def job_ids_of(body: bytes) -> list[int]:
-    """The body's job IDs, or an ``ApiError`` naming the first problem (CS.10004 or CS.10003)."""
+    """The body's job IDs, or the :class:`Refusal` of the first problem."""
     simple = _simple_job_ids(body)
     if simple is not None:
         return simple
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(
-            errors.INVALID_JSON, f"The request body is not valid JSON: not UTF-8 ({exc.reason})"
+        raise Refusal(
+            "json-malformed", f"The request body is not valid JSON: not UTF-8 ({exc.reason})"
         ) from None
     with gc_paused():
         value = _parse(text)
@@ -90,7 +90,7 @@ def job_ids_of(body: bytes) -> list[int]:
     try:
         request = REQUEST.validate_json(orjson.dumps({"job_ids": job_ids}), strict=True)
     except ValidationError as exc:  # pragma: no cover - the checks above are the model's
-        raise ApiError(errors.INVALID_PARAMETER, errors.first_violation(exc, "body")) from None
+        raise _schema(errors.first_violation(exc, "body")) from None
     _refuse_duplicates(request.job_ids)
     return request.job_ids
 
@@ -138,13 +138,12 @@ def _parse(text: str) -> Any:
             return orjson.loads(shadow)
         except orjson.JSONDecodeError as exc:
             if not exc.msg.startswith("number is infinity"):
-                raise ApiError(errors.INVALID_JSON, _malformed(exc, shadow)) from None
+                raise Refusal("json-malformed", _malformed(exc, shadow)) from None
             position = exc.pos
             token = _NUMBER.match(shadow, position)
             assert token is not None, "orjson names the start of the number it cannot hold"
             shadow = f"{shadow[:position]}{token.group(1)}1e300{shadow[token.end() :]}"
-    raise ApiError(
-        errors.INVALID_PARAMETER,
+    raise _schema(
         f"body: more than {MAX_OVERFLOWING_NUMBERS} numbers too large for a double;"
         " no field accepts such a number",
     )
@@ -160,8 +159,8 @@ def _malformed(exc: orjson.JSONDecodeError, text: str) -> str:
     return f"The request body is not valid JSON: {exc.msg}: {where}"
 
 
-def _schema(cause: str) -> ApiError:
-    return ApiError(errors.INVALID_PARAMETER, cause)
+def _schema(cause: str, rule_id: str = "body-schema-violation") -> Refusal:
+    return Refusal(rule_id, cause)
 
 
 def _job_ids(value: Any, text: str) -> list[int]:
@@ -171,7 +170,7 @@ def _job_ids(value: Any, text: str) -> list[int]:
         raise _schema("body: Input should be an object")
     for key in value:
         if key != "job_ids":
-            raise _schema(f"{errors.clip(key)}: Unexpected keyword argument")
+            raise _schema(f"{errors.clip(key)}: Unexpected keyword argument", "body-unknown-field")
     if "job_ids" not in value:
         raise _schema("job_ids: Field required")
     items = value["job_ids"]
@@ -308,5 +307,8 @@ def _refuse_duplicates(job_ids: list[int]) -> None:
     seen: set[int] = set()
     for index, job_id in enumerate(job_ids):
         if job_id in seen:
-            raise _schema(f"job_ids.{index}: duplicate job ID {job_id}; each ID may appear once")
+            raise _schema(
+                f"job_ids.{index}: duplicate job ID {job_id}; each ID may appear once",
+                "job-ids-duplicate",
+            )
         seen.add(job_id)

@@ -31,24 +31,36 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jobs_metrics_spec import (
     InputFileError,
-    contract_rules,
-    operations,
-    project_id_pattern,
+    Limits,
     read_input_file,
-    spec_document,
+    spec_operations,
+    spec_project_ids,
 )
 from reference_server.demo import DEMO_ACCESS_KEYS, DEMO_TOKENS, AccessKey
 
 ENV_PREFIX = "JOBS_METRICS_"
 DEFAULT_DB = Path("data") / "reference.sqlite3"
-# The spec's x-contract limits (1 MiB of body: a full request of 1,000 twenty-digit IDs is
-# about 22 KB; 16 KiB of request headers, names and values). One option governs both
-# operations, so both x-contracts must name the same limits.
-_LIMITS = contract_rules(spec_document()).limits
-if any(contract.limits != _LIMITS for contract in operations(spec_document())):
-    raise ValueError("the spec's operations name different x-contract limits")
-DEFAULT_MAX_BODY = _LIMITS.max_body_bytes
-DEFAULT_MAX_HEADER_BYTES = _LIMITS.max_header_bytes
+
+
+def spec_limits() -> Limits:
+    """The spec's x-contract limits (1 MiB of body: a full request of 1,000 twenty-digit IDs
+    is about 22 KB; 16 KiB of request headers, names and values), read when a default is
+    needed. One option governs both operations, so both x-contracts must name the same
+    limits."""
+    operations = spec_operations()
+    if any(contract.limits != operations[0].limits for contract in operations):
+        raise ValueError("the spec's operations name different x-contract limits")
+    return operations[0].limits
+
+
+def default_max_body() -> int:
+    return spec_limits().max_body_bytes
+
+
+def default_max_header_bytes() -> int:
+    return spec_limits().max_header_bytes
+
+
 # Seconds a client may take to send the whole body once its headers have arrived. A 1 MiB
 # body at a slow 1 Mbit/s takes 8 s; a client trickling bytes to hold a connection is cut
 # off with the error body after this long (Granian itself has no body-read timeout).
@@ -64,9 +76,6 @@ class SettingsError(ValueError):
     """A setting that cannot be used; the message says which and why."""
 
 
-# The shape of a project ID, read from the spec: a credential bound to another shape could
-# never be used (no request path holds it), so it is refused when the server starts.
-_PROJECT_ID = project_id_pattern(spec_document())
 # A credentials file is a small JSON document; this bounds what reading one may cost.
 MAX_CREDENTIALS_FILE_BYTES = 1024 * 1024
 
@@ -83,7 +92,9 @@ def _check_entry(what: str, number: int, secrets: Iterable[str], project: str) -
     the entry by its position, never its text."""
     if any(not value or any(c.isspace() for c in value) for value in secrets):
         raise SettingsError(f"{what} entry {number}: a credential is empty or holds white space")
-    if not _PROJECT_ID.fullmatch(project):
+    # The shape of a project ID, read from the spec: a credential bound to another shape
+    # could never be used (no request path holds it), so it is refused when the server starts.
+    if not spec_project_ids().fullmatch(project):
         raise SettingsError(
             f"{what} entry {number}: the project ID is not 32 lowercase hexadecimal characters"
         )
@@ -244,14 +255,17 @@ class Settings(BaseSettings):
         description="Refuse the demo credentials: the demo tokens and the demo AK/SK pairs.",
     )
     max_body: PositiveInt = Field(
-        default=DEFAULT_MAX_BODY, description="Request body limit in bytes."
+        default_factory=default_max_body,
+        description="Request body limit in bytes (default: the spec's"
+        " x-contract.limits.max_body_bytes).",
     )
     no_cache: bool = Field(
         default=False, description="Validate every job on every request (no validated-job cache)."
     )
     max_header_bytes: PositiveInt = Field(
-        default=DEFAULT_MAX_HEADER_BYTES,
-        description="Request header limit in bytes; HTTP/2 header lists over twice this are"
+        default_factory=default_max_header_bytes,
+        description="Request header limit in bytes (default: the spec's"
+        " x-contract.limits.max_header_bytes); HTTP/2 header lists over twice this are"
         " reset by the HTTP server before the app.",
     )
     body_timeout: PositiveFloat = Field(

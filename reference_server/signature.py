@@ -4,11 +4,11 @@ provider's API gateway does.
 The computation itself (canonical request, string to sign, HMAC, constant-time comparison) is
 :mod:`jobs_metrics_spec.aksk`, shared with the fuzz harness that signs; what is checked and
 with which answer is the spec's: the skew window and the headers that must be signed come from
-``x-signature`` of ``akskSignature``, the status and code of every refusal from the successor's
-``x-contract`` rules (:mod:`reference_server.successor`). Verification is split in two because
-the body's hash needs the body: :func:`authenticate` checks everything the headers alone decide
-(before a byte of the body is read, so an unsigned client cannot make the server read 1 MiB),
-:func:`verify` the signature once the body has arrived.
+``x-signature`` of ``akskSignature``, every refusal names its ``x-contract`` rule and the
+spec says how the successor answers it (:mod:`reference_server.errors`). Verification is
+split in two because the body's hash needs the body: :func:`authenticate` checks everything
+the headers alone decide (before a byte of the body is read, so an unsigned client cannot make
+the server read 1 MiB), :func:`verify` the signature once the body has arrived.
 """
 
 from __future__ import annotations
@@ -19,34 +19,48 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import parse_qsl
 
-from jobs_metrics_spec import aksk
+from jobs_metrics_spec import SignatureRules, aksk, signature_rules, spec_document
 from reference_server.demo import AccessKey
-from reference_server.errors import DliError
-from reference_server.successor import SIGNATURE, SIGNATURE_FAILED
+from reference_server.errors import Refusal
 
 AUTHORIZATION = "authorization"
-DATE = SIGNATURE.date_header.lower()
-CONTENT_HASH = SIGNATURE.content_hash_header.lower()
-# Headers whose second copy is refused (401): a proxy checking one copy and the service using
-# another would disagree about what was signed, when, for whom, or for which project.
-SIGNING_HEADERS = frozenset((AUTHORIZATION, DATE, "host", "x-project-id"))
 
 
-def refused(message: str) -> DliError:
-    """A signature failure (401 ``APIGW.0301``); the message never echoes a key or secret."""
-    return DliError(SIGNATURE_FAILED, message)
+@cache
+def spec_rules() -> SignatureRules:
+    """``x-signature`` of the spec, read when the first signed request is checked."""
+    return signature_rules(spec_document())
+
+
+@cache
+def signing_header_names() -> frozenset[str]:
+    """Headers whose second copy is refused (401): a proxy checking one copy and the service
+    using another would disagree about what was signed, when, for whom, or for which
+    project."""
+    return frozenset((AUTHORIZATION, spec_rules().date_header.lower(), "host", "x-project-id"))
+
+
+def refused(message: str, rule_id: str = "signature-wrong") -> Refusal:
+    """A signature failure under ``rule_id`` (all of them 401 ``APIGW.0301`` in the spec);
+    the message never echoes a key or secret."""
+    return Refusal(rule_id, message)
 
 
 def signing_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """The request's headers by lower-case name (the last copy of a repeated one); a second
-    copy of a header in ``SIGNING_HEADERS``, in any letter case, is refused."""
+    copy of a header in ``signing_header_names()``, in any letter case, is refused."""
     headers: dict[str, str] = {}
+    names = signing_header_names()
     for raw_name, raw_value in raw:
         name = raw_name.decode("latin-1").lower()
-        if name in headers and name in SIGNING_HEADERS:
-            raise refused(f"{name}: sent more than once; a signed request sends it exactly once")
+        if name in headers and name in names:
+            raise refused(
+                f"{name}: sent more than once; a signed request sends it exactly once",
+                "signing-header-duplicate",
+            )
         headers[name] = aksk.header_text(raw_value)  # the text the SDK signed (UTF-8)
     return headers
 
@@ -85,32 +99,51 @@ def authenticate(
     holds: a list naming one 8 KB header 4,000 times built a 32 MB canonical request before.
     The access key is looked up but not judged here: an unknown key is refused by
     :func:`verify`, with the answer a wrong signature gets."""
+    rules = spec_rules()
     value = headers.get(AUTHORIZATION)
     if value is None:
-        raise refused("There is no Authorization header; sign the request with your AK/SK.")
-    if len(value) > SIGNATURE.max_authorization_bytes:
         raise refused(
-            f"Authorization: longer than the {SIGNATURE.max_authorization_bytes} bytes allowed."
+            "There is no Authorization header; sign the request with your AK/SK.",
+            "signature-missing",
+        )
+    if len(value) > rules.max_authorization_bytes:
+        raise refused(
+            f"Authorization: longer than the {rules.max_authorization_bytes} bytes allowed.",
+            "signed-headers-incomplete",
         )
     authorization = aksk.parse_authorization(value)
     if authorization is None:
-        raise refused(f"Authorization: not an {aksk.ALGORITHM} signature.")
+        raise refused(f"Authorization: not an {aksk.ALGORITHM} signature.", "signature-missing")
     listed = authorization.signed_headers
     if not all(_HEADER_NAME.fullmatch(name) for name in listed):
-        raise refused("SignedHeaders: every entry must be a header name in lower case.")
+        raise refused(
+            "SignedHeaders: every entry must be a header name in lower case.",
+            "signed-headers-incomplete",
+        )
     if list(listed) != sorted(set(listed)):
-        raise refused("SignedHeaders: the names must be sorted, each listed once.")
+        raise refused(
+            "SignedHeaders: the names must be sorted, each listed once.",
+            "signed-headers-incomplete",
+        )
     if len(listed) > len(headers):
-        raise refused("SignedHeaders: lists more headers than the request sends.")
-    unsigned = [name for name in SIGNATURE.required_signed_headers if name not in listed]
+        raise refused(
+            "SignedHeaders: lists more headers than the request sends.",
+            "signed-headers-incomplete",
+        )
+    unsigned = [name for name in rules.required_signed_headers if name not in listed]
     if unsigned:
-        raise refused(f"SignedHeaders: {', '.join(unsigned)} must be signed.")
+        raise refused(
+            f"SignedHeaders: {', '.join(unsigned)} must be signed.", "signed-headers-incomplete"
+        )
     missing = [name for name in listed if name not in headers]
     if missing:
-        raise refused(f"SignedHeaders: {', '.join(missing)} is listed but not sent.")
-    date = headers.get(DATE)
+        raise refused(
+            f"SignedHeaders: {', '.join(missing)} is listed but not sent.",
+            "signed-headers-incomplete",
+        )
+    date = headers.get(rules.date_header.lower())
     if date is None:
-        raise refused(f"There is no {SIGNATURE.date_header} header.")
+        raise refused(f"There is no {rules.date_header} header.", "date-skewed")
     check_date(date, time.time() if now is None else now)
     key = keys.get(authorization.access_key, _NO_KEY)
     return Signer(authorization.access_key, key, authorization, date)
@@ -119,18 +152,20 @@ def authenticate(
 def check_date(value: str, now: float) -> None:
     """Refuse a date that is not exactly in the spec's format, or further from ``now`` than
     ``max_skew_seconds`` (past or future): a signature valid forever could be replayed forever."""
+    rules = spec_rules()
     try:
-        moment = datetime.strptime(value, SIGNATURE.date_format).replace(tzinfo=UTC)
+        moment = datetime.strptime(value, rules.date_format).replace(tzinfo=UTC)
     except ValueError:
         moment = None
     # strptime accepts one-digit months and the like: only the format's own spelling passes.
-    if moment is None or moment.strftime(SIGNATURE.date_format) != value:
-        raise refused(f"{SIGNATURE.date_header}: not of the form {SIGNATURE.date_format}.")
+    if moment is None or moment.strftime(rules.date_format) != value:
+        raise refused(f"{rules.date_header}: not of the form {rules.date_format}.", "date-skewed")
     skew = abs(moment.timestamp() - now)
-    if skew > SIGNATURE.max_skew_seconds:
+    if skew > rules.max_skew_seconds:
         raise refused(
-            f"{SIGNATURE.date_header}: {int(skew)} s from the server's clock, more than the"
-            f" {SIGNATURE.max_skew_seconds} s allowed."
+            f"{rules.date_header}: {int(skew)} s from the server's clock, more than the"
+            f" {rules.max_skew_seconds} s allowed.",
+            "date-skewed",
         )
 
 
@@ -146,11 +181,13 @@ def verify(
     the bytes that arrived: ``X-Sdk-Content-Sha256`` (``UNSIGNED-PAYLOAD`` or any other value
     but that hash) would let a body the signature does not cover through."""
     payload_hash = aksk.body_hash(body)
-    claimed = headers.get(CONTENT_HASH)
+    content_hash = spec_rules().content_hash_header
+    claimed = headers.get(content_hash.lower())
     if claimed is not None and claimed.strip().lower() != payload_hash:
         raise refused(
-            f"{SIGNATURE.content_hash_header}: not the SHA-256 of the body received; the body"
-            " of this operation is always signed."
+            f"{content_hash}: not the SHA-256 of the body received; the body"
+            " of this operation is always signed.",
+            "signature-body-not-covered",
         )
     signed = list(signer.authorization.signed_headers)  # lower case: authenticate checked
     expected = aksk.expected_signature(
@@ -162,7 +199,8 @@ def verify(
         signed,
         payload_hash,
     )
-    if not aksk.signatures_equal(signer.authorization.signature, expected):
-        raise refused(CREDENTIALS_REFUSED)
-    if signer.key is _NO_KEY:  # cannot match (no request knows the secret), but say it once
+    matches = aksk.signatures_equal(signer.authorization.signature, expected)
+    if signer.key is _NO_KEY:  # cannot match (no request knows the secret): same answer
+        raise refused(CREDENTIALS_REFUSED, "access-key-unknown")
+    if not matches:
         raise refused(CREDENTIALS_REFUSED)

@@ -37,12 +37,13 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from jobs_metrics_spec import demo, spec_operations
+
 ROOT = Path(__file__).resolve().parent.parent
 # A user's project pinned to another pydantic minor than requirements.lock's (2.14): the
 # wheels must install beside it without moving it, and work with it.
 BESIDE = "pydantic==2.12.5"
-PROJECT_A = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-TOKEN_A = "demo-token-project-a"
+PROJECT_A, TOKEN_A = demo.PROJECT_A, demo.TOKEN_A
 
 
 def free_port() -> int:
@@ -122,7 +123,7 @@ def check(python: str, wheels: list[Path], spec_version: str) -> None:
             wait_for(base, server)
             code = readme_snippet().replace('"http://127.0.0.1:8080"', repr(base))
             out = step("README client snippet", [str(bin_ / "python"), "-c", code], work, env)
-            if "CS.10005" not in out:
+            if _code_of("token-unknown") not in out:
                 raise SystemExit(f"  README client snippet: unexpected output {out!r}")
             fuzz_env = {**env, "AUTH_TOKEN": TOKEN_A, "PROJECT_ID": PROJECT_A, "JOB_IDS": "1-600"}
             out = step("fuzz", [str(bin_ / "jobs-metrics"), "fuzz", "--base-url", base,
@@ -135,6 +136,13 @@ def check(python: str, wheels: list[Path], spec_version: str) -> None:
 
 
 # A client team's test file: no conftest, the fixtures come from the toolkit wheel's plugin.
+def _code_of(rule_id: str) -> str:
+    """The code the spec's CS operation answers ``rule_id`` with."""
+    code = spec_operations()[0].rule(rule_id).error_id
+    assert code is not None, rule_id
+    return code
+
+
 CLIENT_TESTS = """
 import pytest
 from jobs_metrics_client import AuthenticatedClient
@@ -151,7 +159,7 @@ def test_token_expired_then_an_answer(jobs_metrics_sandbox, n):
     with AuthenticatedClient(base_url=sandbox.base_url, token=sandbox.token) as client:
         first = query_job_metrics.sync(sandbox.project_id, client=client, body=body)
         second = query_job_metrics.sync(sandbox.project_id, client=client, body=body)
-    assert isinstance(first, ErrorResponse) and first.error_id == "CS.10007"
+    assert isinstance(first, ErrorResponse) and first.error_id == "{token_expired}"
     assert isinstance(second, JobMetricsResponse)
 
 
@@ -182,7 +190,9 @@ def client_project(bin_: Path, pip: list[str], work: Path, env: dict[str, str]) 
     step("pytest for a client project", [*pip, "pytest", "pytest-xdist"], work, env)
     project = work / "client-project"
     project.mkdir()
-    (project / "test_client.py").write_text(CLIENT_TESTS)
+    (project / "test_client.py").write_text(
+        CLIENT_TESTS.replace("{token_expired}", _code_of("token-expired"))
+    )
     pytest_ = [str(bin_ / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-n", "2"]
     out = step("client project, pytest -n 2", [*pytest_, "test_client.py"], project, env)
     if "21 passed" not in out:

@@ -84,7 +84,8 @@ def contract_markdown() -> str:
         "[must and should](fuzzing.html#levels-a-fail-names-a-break-of-the-contract).",
     ]
     for contract in operations(document):
-        prefix = "" if contract.operation_id == "queryJobMetrics" else contract.operation_id + "/"
+        first = contract.operation_id == operations(document)[0].operation_id
+        prefix = "" if first else contract.operation_id + "/"
         lines += [
             "",
             f"## {contract.operation_id}",

@@ -34,6 +34,7 @@ from specdiff.migration import label as label_of
 from specdiff.pairing import pair
 from specdiff.parameters import compare_parameters
 from specdiff.paths import shape
+from specdiff.patterns import pattern_worker
 from specdiff.pointers import join
 from specdiff.resolve import resolve_refs
 from specdiff.responses import compare_responses
@@ -77,6 +78,13 @@ def _operations(spec: Spec) -> dict[OperationKey, Operation]:
 
 
 def diff_specs(base_spec: Spec, head_spec: Spec) -> list[Change]:
+    """:func:`changes_between` with one pattern worker for the whole diff (started on the
+    first pattern compared, stopped when the diff ends)."""
+    with pattern_worker():
+        return changes_between(base_spec, head_spec)
+
+
+def changes_between(base_spec: Spec, head_spec: Spec) -> list[Change]:
     """Every classified change from ``base_spec`` to ``head_spec``, ``$ref`` s resolved; one
     edit of a shared component is one entry (:func:`one_entry_per_edit`). An operation that
     newly declares the one it replaces (``x-replaces``) carries the migration on its entry.

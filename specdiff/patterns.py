@@ -22,8 +22,6 @@ expressions; a final ``$`` is read as Python's end-of-string anchor, as ECMA-262
 
 from __future__ import annotations
 
-import atexit
-import functools
 import json
 import os
 import queue
@@ -32,6 +30,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -49,19 +50,17 @@ class _Worker:
     any platform (``select`` on a pipe is POSIX only)."""
 
     def __init__(self) -> None:
-        self._forget()
-        atexit.register(self.stop)
-        if hasattr(os, "register_at_fork"):  # POSIX
-            os.register_at_fork(after_in_child=self._forget)
-
-    def _forget(self) -> None:
-        """No child yet. Also in a forked process: the child and its pipes are the parent's
-        (two writers on one pipe would mix their requests), and the lock may have been held
-        by a thread that does not exist here. Start afresh; the parent's child stays the
-        parent's."""
         self._process: subprocess.Popen[str] | None = None
         self._answers: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()  # one comparison at a time: one child, one pipe
+        self._owner = os.getpid()
+        # The answers so far, by request: a diff compares one pattern pair in many places.
+        self.memo: dict[tuple[Any, ...], Any] = {}
+
+    @property
+    def forked(self) -> bool:
+        """This process is a fork of the one that made the worker."""
+        return os.getpid() != self._owner
 
     def ask(self, request: list[Any], budget: float) -> Any:
         """The child's answer to ``request`` within ``budget`` seconds, else ``None`` (the
@@ -137,7 +136,37 @@ def _forward(lines: IO[str], answers: queue.Queue[str | None]) -> None:
     answers.put(None)
 
 
-_WORKER = _Worker()
+_SESSION: ContextVar[_Worker | None] = ContextVar("specdiff_pattern_worker", default=None)
+
+
+@contextmanager
+def pattern_worker() -> Iterator[None]:
+    """One child interpreter (and one memo of answers) for the comparisons inside the block,
+    stopped when it ends: :func:`specdiff.diff_specs` holds one per diff, so a library
+    caller is left no process, thread or cache behind."""
+    worker = _Worker()
+    token = _SESSION.set(worker)
+    try:
+        yield
+    finally:
+        _SESSION.reset(token)
+        worker.stop()
+
+
+def _ask(request: list[Any], budget: float) -> Any:
+    """The answer of the block's child (:func:`pattern_worker`), remembered for the block; a
+    comparison outside a block has a child of its own for the call."""
+    worker = _SESSION.get()
+    if worker is None or worker.forked:
+        # Outside a block, or in a process forked inside one: the child, its pipes and its
+        # lock are the parent's (two writers on one pipe would mix their requests; the lock
+        # may be held by a thread that does not exist here). A child of its own.
+        with pattern_worker():
+            return _ask(request, budget)
+    key = (json.dumps(request), budget)
+    if key not in worker.memo:
+        worker.memo[key] = worker.ask(request, budget)
+    return worker.memo[key]
 
 
 def _regex_language(pattern: str) -> Any:
@@ -182,12 +211,11 @@ def same_strings_now(old: StringRule, new: StringRule) -> bool | None:
     return bool((old_fsm - new_fsm).empty() and (new_fsm - old_fsm).empty())
 
 
-@functools.cache
 def same_strings(old: StringRule, new: StringRule, budget: float = PATTERN_BUDGET_S) -> bool:
     """:func:`same_strings_now` in a child interpreter within ``budget`` (``False`` when it
     cannot tell): a length bound a pattern already implies (``maxLength: 32`` beside
     ``^[0-9a-f]{32}$``) added or dropped changes nothing."""
-    return _WORKER.ask(["strings", old, new], budget) is True
+    return _ask(["strings", old, new], budget) is True
 
 
 def lost_and_gained(old: str, new: str) -> tuple[bool, bool] | None:
@@ -199,13 +227,12 @@ def lost_and_gained(old: str, new: str) -> tuple[bool, bool] | None:
     return not (old_fsm - new_fsm).empty(), not (new_fsm - old_fsm).empty()
 
 
-@functools.cache
 def compare_patterns(
     old: str, new: str, budget: float = PATTERN_BUDGET_S
 ) -> tuple[bool, bool] | None:
-    """:func:`lost_and_gained` within ``budget`` seconds, else ``None``. Cached: a pattern of
-    a shared component is met once per place that uses it."""
-    result = _WORKER.ask(["automata", old, new], budget)
+    """:func:`lost_and_gained` within ``budget`` seconds, else ``None``. Remembered for the
+    diff (:func:`_ask`): a pattern of a shared component is met once per place using it."""
+    result = _ask(["automata", old, new], budget)
     return None if result is None else (bool(result[0]), bool(result[1]))
 
 
@@ -300,13 +327,12 @@ class PatternDifference:
     gained_example: str | None = None
 
 
-@functools.cache
 def pattern_difference(old: str, new: str, budget: float = PATTERN_BUDGET_S) -> PatternDifference:
     """The automata's answer when they have one, else what a search for examples proves."""
     exact = compare_patterns(old, new, budget)
     if exact is not None:
         return PatternDifference(*exact)
-    found = _WORKER.ask(["search", old, new], budget)
+    found = _ask(["search", old, new], budget)
     if found is None:
         return PatternDifference(None, None)
     lost, gained = found

@@ -20,11 +20,11 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-# The spec's place and path template, shared with the harness (one definition).
-from fuzz_harness.contract import schema_validator
 from jobs_metrics_spec import METRICS_PATH as METRICS_PATH
 from jobs_metrics_spec import SPEC_PATH as SPEC_PATH
-from jobs_metrics_spec import load_document
+
+# The spec's place and path template, shared with the harness (one definition).
+from jobs_metrics_spec import load_document, schema_validator
 from reference_server.demo import (
     PROJECT_A,
     PROJECT_A_JOBS,

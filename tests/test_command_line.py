@@ -10,7 +10,7 @@ import click
 import pytest
 
 from fuzz_harness.cli import main as harness_main
-from fuzz_harness.fault_server import main as fault_server_main
+from fuzz_selftest.fault_server import main as fault_server_main
 from jobs_metrics_cli import main as cli_main
 from jobs_metrics_spec import run_command_line
 from reference_server.cli import main as server_main
@@ -22,7 +22,7 @@ ENTRY_POINTS: dict[str, tuple[Callable[[list[str]], int], list[str]]] = {
     "specdiff": (specdiff_main, ["--format", "xml"]),
     "fuzz_harness": (harness_main, ["run", "--mode", "sideways"]),
     "reference_server": (server_main, ["serve", "--port", "0"]),
-    "fuzz_harness.fault_server": (fault_server_main, ["serve", "--fault", "no-such-fault"]),
+    "fuzz_selftest.fault_server": (fault_server_main, ["serve", "--fault", "no-such-fault"]),
 }
 
 

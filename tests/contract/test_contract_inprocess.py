@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from fuzz_harness import hooks
-from fuzz_harness.faults import faulty_app
 from fuzz_harness.st_run import CONFIG
+from fuzz_selftest.faults import faulty_app
 from reference_server import Settings, create_app
 from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
 from reference_server.demo import PROJECT_A, TOKEN_A

@@ -68,7 +68,7 @@ def fresh_run(sample: Sample, tmp_path: Path) -> str:
         return _run(argv, {**env, **knobs})
     with ServerProcess(
         tmp_path / "db.sqlite3",
-        module="fuzz_harness.fault_server",
+        module="fuzz_selftest.fault_server",
         extra_args=("--fault", sample.fault),
     ) as server:
         return _run(argv, {**env, **DEMO, **knobs, "BASE_URL": server.base_url})

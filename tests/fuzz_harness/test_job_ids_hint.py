@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from fuzz_harness.contract import default_contracts
 from fuzz_harness.exchange import Sender
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.options import build_options, demo_identities
 from fuzz_harness.report import new_report, scopes
 from fuzz_harness.runner import _absent_known_jobs
 from fuzz_harness.server_process import ServerProcess
+from jobs_metrics_spec import spec_operations
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_jobs_of_job_ids_the_server_never_returns_are_named(
         report_dir=tmp_path, demo=demo_identities(),
     )  # fmt: skip
     assert options.identity.job_ids == JobIdSet.parse(job_ids)
-    contracts = default_contracts()
+    contracts = spec_operations()
     report = new_report(contracts, "t", 1)
     report.rules["jobs-found-in-order"].failures.append("F1")
     plan = [(scope, options) for scope in scopes(contracts)]

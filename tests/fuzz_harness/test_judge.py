@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from fuzz_harness.contract import default_contract
 from fuzz_harness.exchange import Answer, parse_json
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import judge_body, judge_jobs, judge_refusal
+from jobs_metrics_spec import default_contract
 
 CONTRACT = default_contract()
 KNOWN = JobIdSet.parse("1-10")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from fuzz_harness.contract import default_contracts
 from fuzz_harness.options import build_options, demo_identities
 from fuzz_harness.report import rule_ids
 from fuzz_harness.runner import CONFORMS, VIOLATIONS, execute
 from fuzz_harness.server_process import ServerProcess
+from jobs_metrics_spec import spec_operations
 from reference_server.demo import (
     ACCESS_KEY_A,
     ACCESS_KEY_B,
@@ -75,7 +75,7 @@ def _run(
         demo=demo_identities(),
         strict=strict,
         skip_rules=skip,
-        rule_ids=rule_ids(default_contracts()),
+        rule_ids=rule_ids(spec_operations()),
     )
     outcome = execute(options, url)
     report = json.loads((folder / "conformance.json").read_text())

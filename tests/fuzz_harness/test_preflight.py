@@ -12,13 +12,13 @@ from collections.abc import Iterator
 import pytest
 
 from fuzz_harness.cli import main as harness_main
-from fuzz_harness.contract import default_contracts
 from fuzz_harness.exchange import Answer
 from fuzz_harness.runner import not_this_api
+from jobs_metrics_spec import spec_operations
 from reference_server.demo import PROJECT_A, TOKEN_A
 from tests.support import ROOT, run_tool
 
-CS, SUCCESSOR = default_contracts()
+CS, SUCCESSOR = spec_operations()
 JSON = {"content-type": "application/json"}
 OK_CS = b'{"message_id":"CS.10001","payload":{"jobs":[]}}'
 OK_DLI = b'{"is_success":true,"message":"","metrics":{"jobs":[]}}'

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fuzz_harness.contract import contracts_of
 from fuzz_harness.report import FUZZ_RULE, Failure, new_report, write
-from jobs_metrics_spec import load_document
+from jobs_metrics_spec import load_document, operations
 
 EXPECTED = Path(__file__).parent / "expected"
 UPDATE = "python -m tests.fuzz_harness.test_report_golden"
@@ -22,7 +21,7 @@ UPDATE = "python -m tests.fuzz_harness.test_report_golden"
 
 def fixed_report(folder: Path) -> tuple[Path, Path]:
     report = new_report(
-        contracts_of(load_document()),
+        operations(load_document()),
         "http://127.0.0.1:8080",
         seed=7,
         skip=frozenset({"content-encoding-not-identity"}),

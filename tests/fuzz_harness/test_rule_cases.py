@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from fuzz_harness.consistency import FOREIGN, STABLE, Checked, run_checks
-from fuzz_harness.contract import default_contract
 from fuzz_harness.exchange import Answer, Request, Sender, curl
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.judge import TIME_WINDOW_MS, judge_jobs, judge_times
@@ -26,6 +25,7 @@ from fuzz_harness.options import FuzzOptions, demo_identities
 from fuzz_harness.probes import MAKERS, Probe, post
 from fuzz_harness.recheck import CONSISTENT, INTERMITTENT, REUSED, recheck
 from fuzz_harness.runner import judge_probe
+from jobs_metrics_spec import default_contract
 
 CONTRACT = default_contract()
 JSON = {"content-type": "application/json"}

@@ -39,7 +39,7 @@ IDENTITIES = DEMO_KNOBS
 def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     db = tmp_path_factory.mktemp("leaky") / "db.sqlite3"
     extra = ("--fault", "cross-project-leak")
-    with ServerProcess(db, module="fuzz_harness.fault_server", extra_args=extra) as server:
+    with ServerProcess(db, module="fuzz_selftest.fault_server", extra_args=extra) as server:
         yield server
 
 
@@ -164,7 +164,7 @@ def test_a_failure_found_by_schemathesis_replays_as_printed(tmp_path):
     through schemathesis' public API and fails again with the same check."""
     db = tmp_path / "db.sqlite3"
     extra = ("--fault", "wrong-type")
-    with ServerProcess(db, module="fuzz_harness.fault_server", extra_args=extra) as server:
+    with ServerProcess(db, module="fuzz_selftest.fault_server", extra_args=extra) as server:
         reports = tmp_path / "reports"
         env = {**IDENTITIES, "BASE_URL": server.base_url}
         result = fuzz("--report-dir", str(reports), env=env, cwd=tmp_path)
@@ -192,7 +192,7 @@ def test_a_signed_request_found_by_schemathesis_replays_signed_anew(tmp_path):
         "OTHER_SK": SECRET_KEY_B,
     }
     with ServerProcess(
-        db, module="fuzz_harness.fault_server", extra_args=("--fault", "wrong-type")
+        db, module="fuzz_selftest.fault_server", extra_args=("--fault", "wrong-type")
     ) as server:
         reports = tmp_path / "reports"
         env = {**IDENTITIES, **keys, "BASE_URL": server.base_url}

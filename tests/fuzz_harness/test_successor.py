@@ -19,16 +19,15 @@ import pytest
 import requests
 
 from fuzz_harness.consistency import SAME_AS_REPLACED, run_checks
-from fuzz_harness.contract import contract_of, default_contracts
 from fuzz_harness.exchange import Answer, Request, Sender, Signing
 from fuzz_harness.hooks import SignedRequest
 from fuzz_harness.jobids import JobIdSet
 from fuzz_harness.options import FuzzOptions, demo_identities
 from fuzz_harness.probes import MAKERS, Probe, post
 from fuzz_harness.runner import judge_probe
-from jobs_metrics_spec import aksk, spec_document
+from jobs_metrics_spec import aksk, contract_rules, spec_document, spec_operations
 
-CS, DLI = default_contracts()
+CS, DLI = spec_operations()
 ME, OTHER = demo_identities()
 OPTIONS = FuzzOptions(
     None, ME, OTHER, max_examples=1, seed=1, mode="all", workers=1, report_dir=Path("r")
@@ -231,7 +230,7 @@ def test_without_the_replaced_operation_the_comparison_is_not_exercised() -> Non
 
 
 def test_the_successor_is_read_from_the_spec() -> None:
-    successor = contract_of(spec_document(), "showFlinkMetric")
+    successor = contract_rules(spec_document(), "showFlinkMetric")
     assert successor.signed
     assert successor.replaces == "queryJobMetrics"
     assert successor.jobs_pointer == ("metrics", "jobs")

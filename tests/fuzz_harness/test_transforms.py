@@ -7,15 +7,15 @@ import json
 import random
 from pathlib import Path
 
-from fuzz_harness.contract import Contract, default_contracts
 from fuzz_harness.exchange import Request
 from fuzz_harness.options import build_options, demo_identities
 from fuzz_harness.probes import post
-from fuzz_harness.transforms import SAME, applied, catalogue
+from fuzz_harness.transforms import SAME, applied, catalogue, signing_rows
+from jobs_metrics_spec import Contract, spec_operations
 
 
 def _canonical(index: int) -> tuple[Contract, Request]:
-    contract = default_contracts()[index]
+    contract = spec_operations()[index]
     options = build_options(
         base_url="", auth_token="", project_id="", job_ids="", other_auth_token="",
         other_project_id="", other_job_ids="", max_examples=1, seed=1, mode="all", workers=1,
@@ -30,17 +30,23 @@ def test_every_row_has_a_unique_id_a_source_and_a_rule_of_both_operations() -> N
     assert len(ids) >= 40
     for row in catalogue():
         assert row.source.startswith(("RFC ", "the spec's")), row
-        for contract in default_contracts():  # the twin: the rule exists on both
+        for contract in spec_operations():  # the twin: the rule exists on both
             assert row.rule() in {rule.id for rule in contract.rules}, (row.id, contract)
 
 
 def test_every_row_applies_to_both_operations_with_the_same_names() -> None:
-    names = []
+    """The grammar rows on both operations alike; the signing scheme's on the signed one."""
+    names, signing = [], []
     for index in (0, 1):
         contract, canonical = _canonical(index)
-        names.append([name for name, _, _ in applied(contract, canonical, random.Random(3))])
+        rows = list(applied(contract, canonical, random.Random(3)))
+        names.append([name for name, row, _ in rows if row.family != "signing"])
+        signing.append([row.id for _, row, _ in rows if row.family == "signing"])
     assert names[0] == names[1]
     assert len(names[0]) == len(catalogue()) + 4  # and four pairs sampled by seed
+    assert signing[0] == []
+    scheme = _canonical(1)[0].signature
+    assert signing[1] == [row.id for row in signing_rows(scheme)]
 
 
 def test_a_meaning_preserving_row_keeps_the_json_value_and_a_breaking_one_does_not() -> None:

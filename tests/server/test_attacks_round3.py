@@ -86,9 +86,8 @@ def test_an_authorization_over_its_size_is_refused_and_one_at_it_accepted(
     app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     value = _authorization(SORTED)
-    monkeypatch.setattr(
-        signature, "SIGNATURE", replace(SIGNATURE, max_authorization_bytes=len(value))
-    )
+    limited = replace(SIGNATURE, max_authorization_bytes=len(value))
+    monkeypatch.setattr(signature, "spec_rules", lambda: limited)
     assert_accepted(replace(VALID, authorization=value).send(app))
     padded = value.replace(", Signature=", ",  Signature=")  # one byte more
     body = assert_refusal(replace(VALID, authorization=padded).send(app), "signature-missing")
@@ -150,7 +149,7 @@ def test_any_failure_of_one_body_is_answered_not_fatal(monkeypatch: pytest.Monke
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(request_body, "job_ids_of", broken)
-    assert json.loads(decide(b"{}")) == {"error_id": "internal", "cause": "RecursionError"}
+    assert json.loads(decide(b"{}")) == {"rule": "internal", "cause": "RecursionError"}
 
 
 def test_retiring_a_failed_helper_leaves_a_newer_one_alone() -> None:

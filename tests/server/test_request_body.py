@@ -21,7 +21,7 @@ import pytest
 from bench.cpu_attack import candidate_bodies
 from reference_server import body_helper, request_body
 from reference_server.demo import TOKEN_A
-from reference_server.errors import ApiError
+from reference_server.errors import Refusal
 from reference_server.request_body import integral_value, job_ids_of
 from tests.support import ROOT, call, validator
 
@@ -83,29 +83,50 @@ def test_the_wrong_job_is_never_answered(app: Any) -> None:
     assert answer.status == 400, answer.json()
 
 
-# Body -> (error_id, start of the cause): the first violation in document order.
+# Body -> (the rule refused, start of the cause): the first violation in document order.
 FIRST_VIOLATION = {
-    b'{"b": 1, "a": 2, "job_ids": [1]}': ("CS.10003", "b: Unexpected keyword argument"),
-    b'{"job_ids": [1, "2", -3]}': ("CS.10003", "job_ids.1: Input should be a valid integer"),
-    b'{"job_ids": [1, 2.5, "x"]}': ("CS.10003", "job_ids.1: Input should be a valid integer,"),
-    b'{"job_ids": [1, 2, 1]}': ("CS.10003", "job_ids.2: duplicate job ID 1"),
-    b'{"job_ids": [1], "x": 1e400}': ("CS.10003", "x: Unexpected keyword argument"),
-    b'{"job_ids": [1e400, 1e401, 1e402]}': ("CS.10003", "body: more than 2 numbers too large"),
-    b'{"x": 1, "job_ids": [1]': ("CS.10004", "The request body is not valid JSON"),
-    b'{"job_ids": [1], "x": [NaN]}': ("CS.10004", "The request body is not valid JSON: NaN"),
-    b'{"job_ids": [1, -Infinity]}': ("CS.10004", "The request body is not valid JSON: Infinity"),
-    b'"job_ids"': ("CS.10003", "body: Input should be an object"),
-    b'{"job_ids": [7.0, "a[b,c"]}': ("CS.10003", "job_ids.1: Input should be a valid integer"),
-    b'{"job_ids": [0.99999999999999999, "]"]}': ("CS.10003", "job_ids.0: Input should be a valid"),
-    b'{"job_ids": [1e19, [1.0]]}': ("CS.10003", "job_ids.0: Input should be less than or equal"),
+    b'{"b": 1, "a": 2, "job_ids": [1]}': ("body-unknown-field", "b: Unexpected keyword argument"),
+    b'{"job_ids": [1, "2", -3]}': (
+        "body-schema-violation",
+        "job_ids.1: Input should be a valid integer",
+    ),
+    b'{"job_ids": [1, 2.5, "x"]}': (
+        "body-schema-violation",
+        "job_ids.1: Input should be a valid integer,",
+    ),
+    b'{"job_ids": [1, 2, 1]}': ("job-ids-duplicate", "job_ids.2: duplicate job ID 1"),
+    b'{"job_ids": [1], "x": 1e400}': ("body-unknown-field", "x: Unexpected keyword argument"),
+    b'{"job_ids": [1e400, 1e401, 1e402]}': (
+        "body-schema-violation",
+        "body: more than 2 numbers too large",
+    ),
+    b'{"x": 1, "job_ids": [1]': ("json-malformed", "The request body is not valid JSON"),
+    b'{"job_ids": [1], "x": [NaN]}': ("json-malformed", "The request body is not valid JSON: NaN"),
+    b'{"job_ids": [1, -Infinity]}': (
+        "json-malformed",
+        "The request body is not valid JSON: Infinity",
+    ),
+    b'"job_ids"': ("body-schema-violation", "body: Input should be an object"),
+    b'{"job_ids": [7.0, "a[b,c"]}': (
+        "body-schema-violation",
+        "job_ids.1: Input should be a valid integer",
+    ),
+    b'{"job_ids": [0.99999999999999999, "]"]}': (
+        "body-schema-violation",
+        "job_ids.0: Input should be a valid",
+    ),
+    b'{"job_ids": [1e19, [1.0]]}': (
+        "body-schema-violation",
+        "job_ids.0: Input should be less than or equal",
+    ),
 }
 
 
 @pytest.mark.parametrize(("body", "expected"), FIRST_VIOLATION.items())
 def test_the_first_violation_is_the_one_reported(body: bytes, expected: tuple[str, str]) -> None:
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(Refusal) as refused:
         job_ids_of(body)
-    assert (refused.value.code.error_id, refused.value.cause[: len(expected[1])]) == expected
+    assert (refused.value.rule_id, refused.value.cause[: len(expected[1])]) == expected
 
 
 # The costliest bodies the benchmark knows, and the first violation each must report.

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_server.adapters import REQUEST
-from reference_server.errors import ApiError
+from reference_server.errors import Refusal
 from reference_server.request_body import (
     JOB_ID_MAX,
     JOB_ID_MIN,
@@ -32,8 +32,8 @@ bodies = st.one_of(
 def _full(body: bytes) -> list[int] | str:
     try:
         return job_ids_of(body)
-    except ApiError as exc:
-        return exc.code.error_id
+    except Refusal as exc:
+        return exc.rule_id
 
 
 @settings(max_examples=400, deadline=None)

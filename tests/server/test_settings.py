@@ -13,7 +13,7 @@ from typing import Any
 import click
 import pytest
 
-from fuzz_harness.fault_server import serve_with_fault
+from fuzz_selftest.fault_server import serve_with_fault
 from jobs_metrics_cli import main as cli_main
 from reference_server import (
     ACCESS_KEY_A,

@@ -432,25 +432,45 @@ def test_a_pattern_too_costly_to_compare_is_unknown_not_a_hang():
 
 
 def test_one_child_compares_every_pattern_and_a_dead_one_is_replaced():
-    """The comparisons of a process share one child interpreter (its start-up is paid once);
+    """The comparisons of a diff share one child interpreter (its start-up is paid once);
     a child that died, between two comparisons or in one, is replaced."""
     from specdiff import patterns
 
     assert patterns.lost_and_gained("^a+$", "^a*$") == (False, True)  # in this process
-    first = patterns._WORKER.ask(["automata", "^a+$", "^a*$"], patterns.PATTERN_BUDGET_S)
-    child = patterns._WORKER._process
+    worker = patterns._Worker()
+    first = worker.ask(["automata", "^a+$", "^a*$"], patterns.PATTERN_BUDGET_S)
+    child = worker._process
     assert first == [False, True]
     assert child is not None
-    assert patterns._WORKER.ask(["automata", "^b$", "^c$"], 5.0) == [True, True]
-    assert patterns._WORKER._process is child  # the same child
+    assert worker.ask(["automata", "^b$", "^c$"], 5.0) == [True, True]
+    assert worker._process is child  # the same child
     child.kill()
     child.wait()
-    assert patterns._WORKER.ask(["automata", "^b$", "^b$"], 5.0) == [False, False]
-    assert patterns._WORKER._process is not child
+    assert worker.ask(["automata", "^b$", "^b$"], 5.0) == [False, False]
+    assert worker._process is not child
     # a comparison that ends the child (here a request it cannot read) is unknown, the next
     # one is answered by a new child
-    assert patterns._WORKER.ask(["automata", 1, 2], 5.0) is None
-    assert patterns._WORKER.ask(["automata", "^b$", "^b?$"], 5.0) == [False, True]
+    assert worker.ask(["automata", 1, 2], 5.0) is None
+    assert worker.ask(["automata", "^b$", "^b?$"], 5.0) == [False, True]
+    worker.stop()
+
+
+def test_a_diff_leaves_no_child_and_no_memo_behind():
+    """The pattern worker is the diff's (issue #35): once ``diff_specs`` returns, no child
+    interpreter of it runs and no answer is kept for the next caller."""
+    import psutil
+
+    from specdiff import patterns
+
+    base = spec()
+    head = copied(base)
+    schema = head["components"]["parameters"]["ProjectId"]["schema"]
+    schema["pattern"] = schema["pattern"].replace("a-f", "a-fA-F")
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    assert diff_specs(base, head)  # the pattern was compared: a child was needed
+    after = {child.pid for child in psutil.Process().children(recursive=True)}
+    assert after <= before
+    assert patterns._SESSION.get() is None
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX only")
@@ -465,17 +485,20 @@ def test_a_comparison_interrupted_while_waiting_leaves_no_answer_behind():
     def interrupt(*_: object) -> None:
         raise Interrupted
 
-    assert patterns._WORKER.ask(["automata", "^a$", "^a$"], 5.0) == [False, False]
+    worker = patterns._Worker()
+
+    assert worker.ask(["automata", "^a$", "^a$"], 5.0) == [False, False]
     previous = signal.signal(signal.SIGALRM, interrupt)
     signal.setitimer(signal.ITIMER_REAL, 0.3)
     try:
         with pytest.raises(Interrupted):  # a comparison of seconds (nested counted groups)
-            patterns._WORKER.ask(["automata", "^([a-z]{1,40}-){1,2}x$", "^([a-z]{1,40}-)x$"], 30)
+            worker.ask(["automata", "^([a-z]{1,40}-){1,2}x$", "^([a-z]{1,40}-)x$"], 30)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    assert patterns._WORKER.ask(["automata", "^b$", "^b$"], 5.0) == [False, False]
-    assert patterns._WORKER.ask(["automata", "^c$", "^d$"], 5.0) == [True, True]
+    assert worker.ask(["automata", "^b$", "^b$"], 5.0) == [False, False]
+    assert worker.ask(["automata", "^c$", "^d$"], 5.0) == [True, True]
+    worker.stop()
 
 
 @pytest.mark.slow  # a process killed mid-comparison, and a wait for its child; CI runs it
@@ -487,9 +510,10 @@ def test_the_pattern_child_of_a_killed_program_ends():
     costly = ["automata", "^([a-z]{1,90}-){1,4}x$", "^([a-z]{1,90}-)x$"]  # minutes
     script = (
         "from specdiff import patterns\n"
-        "patterns._WORKER.ask(['automata', '^a$', '^a$'], 30)\n"
-        "print(patterns._WORKER._process.pid, flush=True)\n"
-        f"patterns._WORKER.ask({costly!r}, 600)\n"
+        "worker = patterns._Worker()\n"
+        "worker.ask(['automata', '^a$', '^a$'], 30)\n"
+        "print(worker._process.pid, flush=True)\n"
+        f"worker.ask({costly!r}, 600)\n"
     )
     program = subprocess.Popen(
         [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True,
@@ -513,21 +537,23 @@ def test_a_forked_process_starts_its_own_pattern_child():
 
     from specdiff import patterns
 
-    assert patterns.compare_patterns("^[ab]$", "^[abc]$") == (False, True)
-    parents = patterns._WORKER._process
-    assert parents is not None
-    with patterns._WORKER._lock, warnings.catch_warnings():  # a thread is mid-comparison
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads
-        pid = os.fork()
-        if pid == 0:  # the forked process: answer, through a child of its own
-            signal.alarm(20)  # a lock that is never released ends this process, not the test
-            ok = patterns._WORKER.ask(["automata", "^x$", "^xy?$"], 5.0) == [False, True]
-            ok = ok and patterns._WORKER._process is not parents
-            os._exit(0 if ok else 1)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert patterns._WORKER._process is parents
-    assert patterns._WORKER.ask(["automata", "^x$", "^x$"], 5.0) == [False, False]
+    with patterns.pattern_worker():
+        assert patterns.compare_patterns("^[ab]$", "^[abc]$") == (False, True)
+        worker = patterns._SESSION.get()
+        assert worker is not None
+        parents = worker._process
+        assert parents is not None
+        with worker._lock, warnings.catch_warnings():  # a thread is mid-comparison
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads
+            pid = os.fork()
+            if pid == 0:  # the forked process: answer, through a child of its own
+                signal.alarm(20)  # a lock never released ends this process, not the test
+                ok = patterns.compare_patterns("^x$", "^xy?$") == (False, True)
+                os._exit(0 if ok and worker._process is parents else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert worker._process is parents
+        assert patterns.compare_patterns("^x$", "^x$") == (False, False)
 
 
 def test_library_use_from_a_script_without_a_main_guard(tmp_path):

@@ -10,7 +10,7 @@ from jobs_metrics_client import AuthenticatedClient
 from jobs_metrics_client.api.job_monitoring import query_job_metrics
 from jobs_metrics_client.models import ErrorResponse, JobMetricsRequest
 
-from jobs_metrics_spec import ContractRules, Rule, contract_rules, operations, spec_document
+from jobs_metrics_spec import Contract, Rule, contract_rules, operations, spec_document
 from jobs_metrics_stand_in import Sandbox, StandInError
 from tests.stand_in.conftest import cs_url, dli_client, show
 from tests.support import validator
@@ -19,7 +19,7 @@ CS = contract_rules(spec_document(), "queryJobMetrics")
 DLI = contract_rules(spec_document(), "showFlinkMetric")
 
 
-def error_rules(contract: ContractRules) -> list[Rule]:
+def error_rules(contract: Contract) -> list[Rule]:
     return [r for r in contract.rules if r.status and r.status >= 400 and r.error_id]
 
 

@@ -1,5 +1,5 @@
 """Serve the reference server with one injected fault:
-``python -m fuzz_harness.fault_server serve --fault NAME [serve options]``.
+``python -m fuzz_selftest.fault_server serve --fault NAME [serve options]``.
 
 The fault server's ``serve`` is the reference server's ``serve`` command (its params, reused,
 not restated) plus ``--fault``, so :class:`fuzz_harness.server_process.ServerProcess` starts
@@ -15,12 +15,12 @@ from typing import Any
 
 import click
 
-from fuzz_harness.faults import FAULTS, faulty_app
+from fuzz_selftest.faults import FAULTS, faulty_app
 from jobs_metrics_spec import run_command_line
 from reference_server import ASGIApp, Settings, serve_command, serve_options
 
 ENV_FAULT = "JM_FAULT"
-FACTORY = "fuzz_harness.fault_server:create_faulty_app"
+FACTORY = "fuzz_selftest.fault_server:create_faulty_app"
 
 
 def create_faulty_app() -> ASGIApp:
@@ -37,7 +37,7 @@ fault_option = click.Option(
     ["--fault"],
     type=click.Choice(sorted(FAULTS)),
     required=True,
-    help="The contract break to inject (fuzz_harness.faults).",
+    help="The contract break to inject (fuzz_selftest.faults).",
 )
 serve_with_fault = click.Command(
     "serve",
@@ -48,7 +48,7 @@ serve_with_fault = click.Command(
 )
 
 
-@click.group("python -m fuzz_harness.fault_server")
+@click.group("python -m fuzz_selftest.fault_server")
 def fault_server() -> None:
     """Fault-injected variants of the reference server."""
 
@@ -57,7 +57,7 @@ fault_server.add_command(serve_with_fault)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m fuzz_harness.fault_server``: a usage error is one line, exit 2."""
+    """``python -m fuzz_selftest.fault_server``: a usage error is one line, exit 2."""
     return run_command_line(fault_server, str(fault_server.name), argv)
 
 

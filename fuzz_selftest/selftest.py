@@ -1,6 +1,6 @@
 """``make fuzz-selftest``: the harness must fail every fault-injected server and pass the real one.
 
-Each variant (:mod:`fuzz_harness.faults`) breaks the contract one way. This runs the very
+Each variant (:mod:`fuzz_selftest.faults`) breaks the contract one way. This runs the very
 harness of ``make fuzz`` (preflight, probes, schemathesis, report) against each of them and
 against the correct server, two at a time, with one seed, and prints which rule caught each
 fault and how fast. Exit 1 if any fault got through or the correct server was flagged.
@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from fuzz_harness.faults import FAULTS
 from fuzz_harness.options import FuzzOptions, demo_identities
 from fuzz_harness.report import WARNING
 from fuzz_harness.runner import CONFORMS, VIOLATIONS, execute, target_server
+from fuzz_selftest.faults import FAULTS
 
 CORRECT = "(none: the correct server)"
 
@@ -64,7 +64,7 @@ def run_one(
             report_dir=report_dir or Path(scratch),
             strict=strict,
         )
-        module = "reference_server" if fault == CORRECT else "fuzz_harness.fault_server"
+        module = "reference_server" if fault == CORRECT else "fuzz_selftest.fault_server"
         extra = () if fault == CORRECT else ("--fault", fault)
         with target_server(options, module=module, extra_args=extra) as base_url:
             outcome = execute(options, base_url)

@@ -2,7 +2,7 @@
 
 Each fault breaks the contract in exactly one way. ``make fuzz-selftest`` fuzzes every
 variant and requires the harness to fail each of them, and to pass the real server: a
-harness that passes broken servers is worth nothing. ``python -m fuzz_harness.fault_server
+harness that passes broken servers is worth nothing. ``python -m fuzz_selftest.fault_server
 serve --fault NAME`` serves one variant by hand.
 
 The faults wrap the real app from the outside (``FaultMiddleware``): they edit the request on
@@ -13,16 +13,19 @@ rest of the server stays the real one and the reference server has no fault swit
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import orjson
 
-from jobs_metrics_spec import aksk, signature_rules, spec_document
+from jobs_metrics_spec import SignatureRules, aksk, signature_rules, spec_document
 from reference_server import (
     ASGIApp,
     Message,
@@ -34,7 +37,10 @@ from reference_server import (
     create_app,
 )
 
-SIGNATURE = signature_rules(spec_document())
+
+@cache
+def _signature() -> SignatureRules:
+    return signature_rules(spec_document())
 
 
 @dataclass
@@ -51,6 +57,10 @@ class Traffic:
     # Set by a ``before`` edit: the app gets one copy of each header (the last), as a lax
     # server reads them.
     collapse_headers: bool = False
+    # The path as sent (percent-encoded), and whether a ``before`` edit has the app read
+    # ``path`` as if it had been sent so (an encoded slash decoded).
+    raw_path: bytes = b""
+    rebuild_raw_path: bool = False
     status: int = 0
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     response: bytes = b""
@@ -88,6 +98,10 @@ class Fault:
 
     name: str
     description: str
+    # The x-contract rule the fault breaks: the harness must report it failed (others may
+    # fail too). A rule of the successor operation is ``showFlinkMetric/<rule>``, as the
+    # report names it. Its level (the spec's) decides whether a run without STRICT fails.
+    breaks: str
     # Edits the request before the real app sees it (headers, path).
     before: Callable[[Traffic, Settings], None] | None = None
     # Edits the answer after the real app gave it; only called for the given statuses.
@@ -557,14 +571,14 @@ def _skew_not_checked(ex: Traffic, settings: Settings) -> None:
     if found is None or not date:
         return
     try:
-        moment = datetime.strptime(date, SIGNATURE.date_format).replace(tzinfo=UTC)
+        moment = datetime.strptime(date, _signature().date_format).replace(tzinfo=UTC)
     except ValueError:
         return
     parsed, secret = found
     if not _verifies(ex, parsed, secret):
         return  # a wrong signature stays wrong
-    if abs((datetime.now(UTC) - moment).total_seconds()) > SIGNATURE.max_skew_seconds / 2:
-        ex.headers[b"x-sdk-date"] = aksk.sdk_date(date_format=SIGNATURE.date_format).encode()
+    if abs((datetime.now(UTC) - moment).total_seconds()) > _signature().max_skew_seconds / 2:
+        ex.headers[b"x-sdk-date"] = aksk.sdk_date(date_format=_signature().date_format).encode()
         _resign(ex, parsed, secret)
 
 
@@ -602,234 +616,613 @@ def _project_not_bound(ex: Traffic, settings: Settings) -> None:
         _resign(ex, parsed, secret)
 
 
+# ---- the faults that make every rule one unit: each rule has a fault that breaks it -------
+
+
+def _beyond_parsers_as_malformed(ex: Traffic, _: Store) -> None:
+    """A number of thousands of digits refused as malformed JSON (a parser with a digit
+    limit), not as the schema violation it is."""
+    if re.search(rb"\d{400}", ex.body) and ex.response_json().get("error_id") == "CS.10003":
+        ex.set_json({**ex.response_json(), "error_id": "CS.10004", "error_name": "INVALID_JSON"})
+
+
+_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _numbers_through_doubles(ex: Traffic, _: Settings) -> None:
+    """A number that is not an integer taken for the integer its double rounds to:
+    ``0.99999999999999999`` is 1, a known ID plus 1e-17 is that ID (integers, however
+    written, are left exact: only this one rule is broken)."""
+
+    def as_double(match: re.Match[bytes]) -> bytes:
+        text = match.group()
+        if not re.search(rb"[.eE]", text) or len(text) > 64:
+            return text
+        exact, value = Decimal(text.decode()), float(text)
+        if exact == exact.to_integral_value() or not value.is_integer() or abs(value) >= 2**63:
+            return text
+        return str(int(value)).encode()
+
+    ex.body = _NUMBER.sub(as_double, ex.body)
+
+
+def _unknown_fields_ignored(ex: Traffic, _: Settings) -> None:
+    """Fields beside ``job_ids`` are dropped instead of refused."""
+    data = ex.request_json()
+    if isinstance(data, dict) and "job_ids" in data and len(data) > 1:
+        ex.body = orjson.dumps({"job_ids": data["job_ids"]})
+
+
+def _paths_normalised(ex: Traffic, _: Settings) -> None:
+    """An encoded slash decoded and empty segments dropped before routing."""
+    normal = re.sub(r"/{2,}", "/", ex.path)
+    if normal != ex.path or b"%2f" in ex.raw_path.lower():
+        ex.path, ex.rebuild_raw_path = normal, True
+
+
+def _throttling_in_own_words() -> Callable[[Traffic, Settings], None]:
+    """Every 15th request answered 429 with the operation's own error body (CS.10003), not
+    the gateway's (APIGW.0308)."""
+    counter = itertools.count(1)
+
+    def throttle(ex: Traffic, _: Settings) -> None:
+        if next(counter) % 15 == 0:
+            body = {"error_id": "CS.10003", "error_name": "INVALID_PARAMETER",
+                    "error_cause": "too many requests", "error_suggestion": "retry",
+                    "error_time": 1}  # fmt: skip
+            ex.answer_now = (429, b"application/json", orjson.dumps(body))
+
+    return throttle
+
+
+def _project_key(ex: Traffic, settings: Settings) -> tuple[str, str] | None:
+    """An access key of the project the path names, and its secret."""
+    parts = ex.path.split("/")
+    for access_key, key in settings.accepted_access_keys.items():
+        if len(parts) > 2 and key.project_id == parts[2]:
+            return access_key, key.secret_key
+    return None
+
+
+def _sign_as(ex: Traffic, access_key: str, secret: str, signed: tuple[str, ...]) -> None:
+    """Sign the request as it now is with ``access_key`` over ``signed`` (a date added if
+    it has none)."""
+    date = _signature().date_header.lower().encode()
+    if date not in ex.headers:
+        ex.headers[date] = aksk.sdk_date(date_format=_signature().date_format).encode()
+    value = _expected(ex, secret, signed)
+    if value is not None:
+        ex.headers[b"authorization"] = aksk.authorization_header(access_key, signed, value).encode()
+
+
+def _unsigned_served(ex: Traffic, settings: Settings) -> None:
+    """A successor request without a signature served as the path project's key."""
+    header = ex.headers.get(b"authorization", b"").decode("latin-1")
+    found = _project_key(ex, settings)
+    if _successor_path(ex.path) and aksk.parse_authorization(header) is None and found:
+        _sign_as(ex, *found, ("host", _signature().date_header.lower()))
+
+
+def _unknown_key_served(ex: Traffic, settings: Settings) -> None:
+    """A signature by an access key nobody was given served as the path project's key."""
+    parsed = aksk.parse_authorization(ex.headers.get(b"authorization", b"").decode("latin-1"))
+    found = _project_key(ex, settings)
+    if parsed and parsed.access_key not in settings.accepted_access_keys and found:
+        _sign_as(ex, *found, parsed.signed_headers)
+
+
+def _required_headers_not_checked(ex: Traffic, settings: Settings) -> None:
+    """A signature that leaves out a header the spec requires signed (``host``) is taken."""
+    found = _signed_request(ex, settings)
+    if found is None:
+        return
+    parsed, secret = found
+    required = set(_signature().required_signed_headers)
+    if not required <= set(parsed.signed_headers) and _verifies(ex, parsed, secret):
+        signed = tuple(sorted(required | set(parsed.signed_headers)))
+        _sign_as(ex, parsed.access_key, secret, signed)
+
+
+def _signed_list_normalised(ex: Traffic, settings: Settings) -> None:
+    """The ``SignedHeaders`` list read leniently: lower-cased, sorted and deduplicated before
+    the signature is checked, so a list the SDK would never write passes."""
+    found = _signed_request(ex, settings)
+    if found is None:
+        return
+    parsed, secret = found
+    normal = tuple(sorted({name.lower() for name in parsed.signed_headers}))
+    if normal != parsed.signed_headers and _verifies(ex, replace(parsed, signed_headers=normal),
+                                                     secret):  # fmt: skip
+        _sign_as(ex, parsed.access_key, secret, normal)
+
+
+# Date spellings a lenient server reads besides the scheme's own (ISO 8601 extended,
+# RFC 9110's IMF-fixdate).
+_LENIENT_DATES = ("%Y-%m-%dT%H:%M:%SZ", "%a, %d %b %Y %H:%M:%S GMT", "%Y%m%dT%H%M%S")
+
+
+def _date_any_format(ex: Traffic, settings: Settings) -> None:
+    """``X-Sdk-Date`` read in any common format, not only the scheme's."""
+    found = _signed_request(ex, settings)
+    name = _signature().date_header.lower().encode()
+    text = ex.headers.get(name, b"").decode("latin-1")
+    if found is None or not text or not _verifies(ex, *found):
+        return
+    for form in _LENIENT_DATES:
+        try:
+            moment = datetime.strptime(text, form).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        ex.headers[name] = aksk.sdk_date(moment, _signature().date_format).encode()
+        parsed, secret = found
+        _sign_as(ex, parsed.access_key, secret, parsed.signed_headers)
+        return
+
+
+def _successor_counts_more(ex: Traffic, _: Store) -> None:
+    """The successor's answers count each source's records once more than the CS
+    operation's do for the same jobs."""
+    if not _successor_path(ex.path):
+        return
+
+    def more(job: dict[str, Any]) -> None:
+        for source in job.get("metrics", {}).get("sources", []):
+            if isinstance(source.get("records"), int):
+                source["records"] += 1
+
+    ex.edit_jobs(more)
+
+
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
-        Fault("wrong-type", "a count sent as a string", after=_records_as_string),
-        Fault("negative-count", "a negative dirty-record count", after=_negative_count),
-        Fault("null-field", "a rate sent as null", after=_null_rate),
-        Fault("int64-overflow", "a count past 2^63-1", after=_count_past_int64),
-        Fault("misspelled-field", "job_id sent as jobId", after=_misspelled_field),
-        Fault("time-as-string", "current_time sent as a string", after=_time_as_string),
         Fault(
-            "unrequested-jobs", "jobs in the answer that were not requested", after=_unrequested_job
+            "wrong-type",
+            "a count sent as a string",
+            breaks="response-schema",
+            after=_records_as_string,
+        ),
+        Fault(
+            "negative-count",
+            "a negative dirty-record count",
+            breaks="response-schema",
+            after=_negative_count,
+        ),
+        Fault("null-field", "a rate sent as null", breaks="response-schema", after=_null_rate),
+        Fault(
+            "int64-overflow",
+            "a count past 2^63-1",
+            breaks="response-schema",
+            after=_count_past_int64,
+        ),
+        Fault(
+            "misspelled-field",
+            "job_id sent as jobId",
+            breaks="response-schema",
+            after=_misspelled_field,
+        ),
+        Fault(
+            "time-as-string",
+            "current_time sent as a string",
+            breaks="response-schema",
+            after=_time_as_string,
+        ),
+        Fault(
+            "unrequested-jobs",
+            "jobs in the answer that were not requested",
+            breaks="jobs-only-requested",
+            after=_unrequested_job,
         ),
         Fault(
             "undocumented-status",
             "422 for schema violations",
+            breaks="body-schema-violation",
             after=_undocumented_status,
             statuses=(400,),
         ),
-        Fault("wrong-content-type", "200 answered as text/plain", after=_wrong_content_type),
-        Fault("empty-200", "an empty 200 body", after=_empty_200),
+        Fault(
+            "wrong-content-type",
+            "200 answered as text/plain",
+            breaks="response-schema",
+            after=_wrong_content_type,
+        ),
+        Fault("empty-200", "an empty 200 body", breaks="response-schema", after=_empty_200),
         Fault(
             "server-error",
             "500 for job IDs past 2^31 (valid input)",
+            breaks="valid-request-accepted",
             after=_server_error_on_big_ids,
         ),
         Fault(
             "accept-invalid-body",
             "invalid bodies answered 200",
+            breaks="body-schema-violation",
             after=_accept_invalid_body,
             statuses=(400,),
         ),
         Fault(
             "malformed-error-body",
             "errors without the provider's fields",
+            breaks="error-body-schema",
             after=_malformed_error_body,
             statuses=(400,),
         ),
         Fault(
             "ignore-missing-token",
             "a request without token is served",
+            breaks="token-missing",
             before=_ignore_missing_token,
         ),
-        Fault("accept-any-token", "an unknown token is served", before=_accept_any_token),
         Fault(
-            "ignore-project-id", "any project ID served as the token's", before=_ignore_project_id
+            "accept-any-token",
+            "an unknown token is served",
+            breaks="token-unknown",
+            before=_accept_any_token,
+        ),
+        Fault(
+            "ignore-project-id",
+            "any project ID served as the token's",
+            breaks="token-other-project",
+            before=_ignore_project_id,
         ),
         Fault(
             "no-allow-header",
             "405 without an Allow header",
+            breaks="method-not-allowed",
             after=_no_allow_header,
             statuses=(405,),
         ),
         Fault(
             "wrong-method-status",
             "other methods answered 404, not 405",
+            breaks="method-not-allowed",
             after=_wrong_method_status,
             statuses=(405,),
         ),
         Fault(
             "cross-project-leak",
             "requested jobs of other projects are answered",
+            breaks="jobs-foreign-hidden",
             after=_leak_foreign_jobs,
         ),
-        Fault("known-jobs-never-found", "every answer holds no job", after=_never_found),
+        Fault(
+            "known-jobs-never-found",
+            "every answer holds no job",
+            breaks="jobs-found-in-order",
+            after=_never_found,
+        ),
         Fault(
             "error-ids-swapped",
             "CS.10003 and CS.10004 swapped",
+            breaks="json-malformed",
             after=_edit_error_id({"CS.10003": "CS.10004", "CS.10004": "CS.10003"}),
             statuses=(400,),
         ),
         Fault(
             "bad-body-internal-error",
             "every bad body answered CS.10001",
+            breaks="body-schema-violation",
             after=_edit_error_id({"CS.10003": "CS.10001", "CS.10004": "CS.10001"}),
             statuses=(400,),
         ),
         Fault(
             "mismatch-as-no-permission",
             "a token of another project answered CS.10005",
+            breaks="token-other-project",
             after=_edit_error_id({"CS.10006": "CS.10005"}),
             statuses=(400,),
         ),
         Fault(
-            "accept-non-json", "text/plain and other bodies read as JSON", before=_accept_non_json
+            "accept-non-json",
+            "text/plain and other bodies read as JSON",
+            breaks="content-type-not-json",
+            before=_accept_non_json,
         ),
-        Fault("405-text-body", "405 answered with a text body", after=_text_body, statuses=(405,)),
-        Fault("404-text-body", "404 answered with a text body", after=_text_body, statuses=(404,)),
-        Fault("upper-case-project", "project IDs compared in any case", before=_lower_project),
         Fault(
-            "no-body-limit", "bodies over 1 MiB accepted", settings={"max_body": 64 * 1024 * 1024}
+            "405-text-body",
+            "405 answered with a text body",
+            breaks="method-not-allowed",
+            after=_text_body,
+            statuses=(405,),
+        ),
+        Fault(
+            "404-text-body",
+            "404 answered with a text body",
+            breaks="path-unknown",
+            after=_text_body,
+            statuses=(404,),
+        ),
+        Fault(
+            "upper-case-project",
+            "project IDs compared in any case",
+            breaks="project-id-malformed",
+            before=_lower_project,
+        ),
+        Fault(
+            "no-body-limit",
+            "bodies over 1 MiB accepted",
+            breaks="body-too-large",
+            settings={"max_body": 64 * 1024 * 1024},
         ),
         Fault(
             "duplicate-headers-accepted",
             "a header sent twice: the last copy wins",
+            breaks="header-duplicate",
             before=_collapse_cs_headers,
+        ),
+        Fault(
+            "beyond-parsers-as-malformed",
+            "a 5,000-digit number refused as malformed JSON",
+            breaks="number-beyond-parsers",
+            after=_beyond_parsers_as_malformed,
+            statuses=(400,),
+        ),
+        Fault(
+            "numbers-through-doubles",
+            "numbers read as doubles: 0.99999999999999999 is job 1",
+            breaks="numbers-decided-exactly",
+            before=_numbers_through_doubles,
+        ),
+        Fault(
+            "unknown-fields-ignored",
+            "fields beside job_ids dropped, not refused",
+            breaks="body-unknown-field",
+            before=_unknown_fields_ignored,
+        ),
+        Fault(
+            "paths-normalised",
+            "// and %2F in the path normalised before routing",
+            breaks="path-normalisation",
+            before=_paths_normalised,
+        ),
+        Fault(
+            "throttled-in-own-words",
+            "every 15th request 429 with the CS error body, not the gateway's",
+            breaks="throttled",
+            before=_throttling_in_own_words(),
+        ),
+        Fault(
+            "unsigned-served",
+            "a successor request without a signature served",
+            breaks="showFlinkMetric/signature-missing",
+            before=_unsigned_served,
+        ),
+        Fault(
+            "unknown-key-served",
+            "a signature by an unknown access key served",
+            breaks="showFlinkMetric/access-key-unknown",
+            before=_unknown_key_served,
+        ),
+        Fault(
+            "required-headers-not-checked",
+            "a signature leaving host unsigned is taken",
+            breaks="showFlinkMetric/signed-headers-incomplete",
+            before=_required_headers_not_checked,
+        ),
+        Fault(
+            "signed-list-normalised",
+            "SignedHeaders lower-cased, sorted and deduplicated before checking",
+            breaks="showFlinkMetric/signed-headers-incomplete",
+            before=_signed_list_normalised,
+        ),
+        Fault(
+            "date-any-format",
+            "X-Sdk-Date read in ISO 8601 or IMF-fixdate too",
+            breaks="showFlinkMetric/date-skewed",
+            before=_date_any_format,
+        ),
+        Fault(
+            "successor-counts-more",
+            "the successor counts each source's records once more",
+            breaks="showFlinkMetric/jobs-same-as-replaced",
+            after=_successor_counts_more,
         ),
         Fault(
             "signing-headers-collapsed",
             "a signing header sent twice: the last copy wins",
+            breaks="showFlinkMetric/signing-header-duplicate",
             before=_collapse_signing_headers,
         ),
         Fault(
             "content-encoding-ignored",
             "Content-Encoding dropped: a gzip body is read as if plain",
+            breaks="content-encoding-not-identity",
             before=_drop_content_encoding,
         ),
         Fault(
             "no-header-limit",
             "headers over 16 KiB accepted",
+            breaks="headers-too-large",
             settings={"max_header_bytes": 1024 * 1024},
         ),
-        Fault("token-prefix", "a token that starts with a valid one is accepted", _prefix_token),
-        Fault("token-any-case", "tokens compared without letter case", before=_token_any_case),
+        Fault(
+            "token-prefix",
+            "a token that starts with a valid one is accepted",
+            breaks="token-unknown",
+            before=_prefix_token,
+        ),
+        Fault(
+            "token-any-case",
+            "tokens compared without letter case",
+            breaks="token-unknown",
+            before=_token_any_case,
+        ),
         Fault(
             "equal-numbers-distinct",
             "7 and 7.0 read as two IDs",
+            breaks="job-ids-duplicate",
             before=_dedupe_equal_numbers,
         ),
-        Fault("id-string-split", '"1,2" accepted for job_ids', before=_split_id_string),
+        Fault(
+            "id-string-split",
+            '"1,2" accepted for job_ids',
+            breaks="body-schema-violation",
+            before=_split_id_string,
+        ),
         Fault(
             "media-parameters-refused",
             "application/json; charset=utf-8 refused",
+            breaks="valid-request-accepted",
             before=_refuse_media_parameters,
         ),
-        Fault("chunked-crash", "a chunked body answered 500", before=_crash_on_chunked),
+        Fault(
+            "chunked-crash",
+            "a chunked body answered 500",
+            breaks="valid-request-accepted",
+            before=_crash_on_chunked,
+        ),
         Fault(
             "json-whitespace-refused",
             "JSON with whitespace between tokens refused",
+            breaks="valid-request-accepted",
             before=_refuse_json_whitespace,
         ),
         Fault(
             "key-escapes-refused",
             "the key written with \\u escapes refused",
+            breaks="valid-request-accepted",
             before=_refuse_key_escapes,
         ),
         Fault(
             "trailing-comma-accepted",
             "[1,2,] read as [1,2]",
+            breaks="json-malformed",
             before=_lenient(lambda b: re.sub(rb",\s*([\]}])", rb"\1", b)),
         ),
         Fault(
             "comments-accepted",
             "/* */ and // comments skipped",
+            breaks="json-malformed",
             before=_lenient(lambda b: re.sub(rb"/\*.*?\*/|//[^\n]*", b"", b)),
         ),
         Fault(
             "trailing-text-accepted",
             "text after the JSON value ignored",
+            breaks="json-malformed",
             before=_lenient(_first_value),
         ),
         Fault(
             "leading-zeros-accepted",
             "007 read as 7",
+            breaks="json-malformed",
             before=_lenient(lambda b: re.sub(rb"(?<![\d.])0+(\d)", rb"\1", b)),
         ),
         Fault(
             "single-quotes-accepted",
             "'job_ids' read as \"job_ids\"",
+            breaks="json-malformed",
             before=_lenient(lambda b: b.replace(b"'", b'"')),
         ),
-        Fault("utf16-accepted", "a UTF-16 body decoded", before=_lenient(_from_utf16)),
-        Fault("quoted-charset-refused", 'charset="utf-8" refused', before=_refuse_quoted_charset),
+        Fault(
+            "utf16-accepted",
+            "a UTF-16 body decoded",
+            breaks="json-malformed",
+            before=_lenient(_from_utf16),
+        ),
+        Fault(
+            "quoted-charset-refused",
+            'charset="utf-8" refused',
+            breaks="valid-request-accepted",
+            before=_refuse_quoted_charset,
+        ),
         Fault(
             "proxy-headers-refused",
             "a request with a Via header refused",
+            breaks="valid-request-accepted",
             before=_refuse_proxy_headers,
         ),
-        Fault("null-job-ids-crash", '{"job_ids": null} answered 500', before=_crash_on_null_ids),
+        Fault(
+            "null-job-ids-crash",
+            '{"job_ids": null} answered 500',
+            breaks="body-schema-violation",
+            before=_crash_on_null_ids,
+        ),
         Fault(
             "chunked-no-body-limit",
             "the body limit enforced only with Content-Length",
+            breaks="body-too-large",
             before=_limit_only_with_length,
         ),
-        Fault("head-answered-200", "HEAD answered 200", after=_head_ok, statuses=(405,)),
+        Fault(
+            "head-answered-200",
+            "HEAD answered 200",
+            breaks="method-not-allowed",
+            after=_head_ok,
+            statuses=(405,),
+        ),
         Fault(
             "options-answered-204",
             "OPTIONS answered 204",
+            breaks="method-not-allowed",
             after=_options_no_content,
             statuses=(405,),
         ),
         Fault(
             "trailing-slash-html",
             "the path with a trailing slash answered 404 in HTML",
+            breaks="path-unknown",
             after=_html_404_with_slash,
             statuses=(404,),
         ),
         Fault(
             "header-limit-4k",
             "request headers over 4 KiB refused (too strict)",
+            breaks="valid-request-accepted",
             settings={"max_header_bytes": 4096},
         ),
-        Fault("time-in-seconds", "current_time in seconds", after=_time_in_seconds),
+        Fault(
+            "time-in-seconds",
+            "current_time in seconds",
+            breaks="times-in-milliseconds",
+            after=_time_in_seconds,
+        ),
         Fault(
             "metrics-shifted",
             "each job answered with another job's metrics",
+            breaks="jobs-answer-stable",
             after=_metrics_shifted,
         ),
         Fault(
             "hidden-jobs-counted",
             "the message counts foreign jobs",
+            breaks="foreign-like-unknown",
             after=_count_hidden_jobs,
         ),
         Fault(
-            "intermittent-500", "one answer in 20 is a 500", after=_sometimes_500, statuses=(200,)
+            "intermittent-500",
+            "one answer in 20 is a 500",
+            breaks="connection-stable",
+            after=_sometimes_500,
+            statuses=(200,),
         ),
         Fault(
             "signature-not-checked",
             "any signature of a known access key is accepted",
+            breaks="showFlinkMetric/signature-wrong",
             before=_signature_not_checked,
         ),
         Fault(
             "skew-not-checked",
             "a correctly signed request with a stale or future X-Sdk-Date is accepted",
+            breaks="showFlinkMetric/date-skewed",
             before=_skew_not_checked,
         ),
         Fault(
             "body-not-covered",
             "X-Sdk-Content-Sha256 (UNSIGNED-PAYLOAD) is trusted as the body's hash",
+            breaks="showFlinkMetric/signature-body-not-covered",
             before=_body_not_covered,
         ),
         Fault(
             "project-not-bound",
             "a valid key of another project is served on this project's path",
+            breaks="showFlinkMetric/key-other-project",
             before=_project_not_bound,
         ),
         Fault(
             "keep-alive-desync",
             "after a refusal, the next request on the connection is misread",
+            breaks="connection-stable",
             after=_desync_after_refusal,
             statuses=(200, 400, 404, 405),
         ),
@@ -862,13 +1255,14 @@ class FaultMiddleware:
             body=body,
             method=scope["method"],
             connection=scope.get("client"),
+            raw_path=scope.get("raw_path") or scope["path"].encode("latin-1"),
         )
         if self.fault.before:
             headers_before = dict(ex.headers)
             self.fault.before(ex, self.settings)
             # Only what the fault edited is rebuilt: the headers as a list (duplicates) and
             # the raw path (an encoded slash) reach the app as sent otherwise.
-            if ex.path != scope["path"]:
+            if ex.path != scope["path"] or ex.rebuild_raw_path:
                 scope = dict(scope, path=ex.path, raw_path=ex.path.encode("latin-1"))
             if ex.headers != headers_before or ex.collapse_headers:
                 scope = dict(scope, headers=list(ex.headers.items()))
