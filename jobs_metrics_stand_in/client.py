@@ -5,41 +5,51 @@ through it, a Go or Java test does with curl against ``openapi/stand-in.openapi.
 ``StandIn.start()`` runs ``python -m jobs_metrics_stand_in serve`` on a free loopback port in
 a process group of its own, stopped by that PID (never by name); ``StandIn.attach(url)`` uses
 one already running (``jobs-metrics stand-in``).
+
+The calls travel on one kept-alive connection of the standard library's ``http.client``, not
+httpx: a control call is a few hundred bytes each way, and httpx's own work per request
+(~0.25 ms) was half of a call's time on loopback, paid two or three times per test by the
+pytest plugin's fixture.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json as jsonlib
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
+from urllib.parse import urlencode, urlsplit
 
 from jobs_metrics_stand_in.names import CONTROL_PREFIX, CONTROL_TOKEN_HEADER
 
-if TYPE_CHECKING:
-    # Annotations only: httpx is imported when a StandIn is made, since the pytest plugin
-    # imports this module in every run of a venv that has the toolkit, used or not.
-    import httpx
-
 Model = TypeVar("Model")
+Result = TypeVar("Result")
 # Rules the stand-in itself answers with (the throttle, the token's scripted expiry): a
 # refusal under one of them is the test's script at work, not the client breaking the contract.
 STAND_IN_RULES = frozenset({"throttled", "token-expired"})
 
 
 class StandInError(RuntimeError):
-    """The control API refused a call (the message is its one line), or the stand-in did not
-    start."""
+    """The control API refused a call (the message is its one line; ``status`` its HTTP
+    status), or could not be reached, or the stand-in did not start (``status`` None)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,122 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _query_value(value: Any) -> str:
+    """A query parameter's text as httpx wrote it (JSON's ``true``/``false``)."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+class ControlConnection:
+    """One kept-alive HTTP/1.1 connection to a stand-in's control API, reopened when the
+    server has closed it (its keep-alive timeout, a restart); calls from several threads
+    take turns. A call that cannot be made raises ``StandInError`` naming the cause."""
+
+    def __init__(self, url: str, headers: Mapping[str, str], timeout: float) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise StandInError(f"{url}: not an http:// or https:// URL")
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port
+        self.path = parts.path.rstrip("/")  # the control API's path, e.g. /_stand-in
+        self._headers = {"Accept": "application/json", **headers}
+        self._timeout = timeout
+        self._connection: http.client.HTTPConnection | None = None
+        self._pending: str | None = None  # the call sent whose answer is not read yet
+        self._lock = threading.Lock()
+
+    def _open(self, timeout: float) -> http.client.HTTPConnection:
+        """The kept connection, unless the server closed it while it was idle: then a new
+        one (a request sent into a closed connection would fail, or be lost)."""
+        connection = self._connection
+        if connection is not None and connection.sock is not None and _closed(connection.sock):
+            connection.close()
+        if connection is None:
+            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            connection = kind(self._host, self._port, timeout=timeout)
+            self._connection = connection
+        if connection.timeout != timeout:
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+        return connection
+
+    def request(self, method: str, path: str, body: Any = None,
+                params: Mapping[str, Any] | None = None,
+                timeout: float | None = None) -> tuple[int, bytes]:  # fmt: skip
+        """Send one call (``body`` as JSON unless None) and read its answer: its status and
+        body."""
+        with self._lock:
+            self._send(method, path, body, params, timeout)
+            return self._receive()
+
+    def send(self, method: str, path: str, body: Any = None) -> None:
+        """Send one call and return without its answer, which ``receive`` reads (the
+        connection serves nothing else until then)."""
+        with self._lock:
+            self._send(method, path, body, None, None)
+
+    def receive(self) -> tuple[int, bytes]:
+        """The answer to the call ``send`` sent: its status and body."""
+        with self._lock:
+            return self._receive()
+
+    def _send(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
+              timeout: float | None) -> None:  # fmt: skip
+        if self._pending is not None:
+            raise RuntimeError(f"{self._pending}: its answer was not read")
+        target = self.path + path
+        if params:
+            target += "?" + urlencode({k: _query_value(v) for k, v in params.items()})
+        headers = dict(self._headers)
+        data = None
+        if body is not None:
+            data = jsonlib.dumps(
+                body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode()
+            headers["Content-Type"] = "application/json"
+        connection = self._open(self._timeout if timeout is None else timeout)
+        try:
+            connection.request(method, target, body=data, headers=headers)
+        except (OSError, http.client.HTTPException) as error:
+            connection.close()  # the next call starts on a new connection
+            raise StandInError(
+                f"{method} {path}: the stand-in could not be reached: {error!r}"
+            ) from error
+        self._pending = f"{method} {path}"
+
+    def _receive(self) -> tuple[int, bytes]:
+        call, self._pending = self._pending, None
+        if call is None or self._connection is None:
+            raise RuntimeError("no call awaits its answer")
+        try:
+            answer = self._connection.getresponse()
+            return answer.status, answer.read()
+        except (OSError, http.client.HTTPException) as error:
+            self._connection.close()  # the next call starts on a new connection
+            raise StandInError(f"{call}: the stand-in did not answer: {error!r}") from error
+
+    def close(self) -> None:
+        with self._lock:
+            self._pending = None
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+def _closed(sock: socket.socket) -> bool:
+    """Whether the server closed an idle connection: its socket readable with no request
+    sent means end of file (or bytes nothing asked for: unusable all the same; behind TLS
+    maybe a late handshake message, which costs a new connection, nothing more)."""
+    if not hasattr(select, "poll"):  # Windows: select, whose descriptor limit it does not have
+        return bool(select.select([sock], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class StandIn:
     """A running stand-in: one process, any number of sandboxes."""
 
@@ -175,14 +301,17 @@ class StandIn:
                  process: subprocess.Popen[bytes] | None = None) -> None:  # fmt: skip
         self.url = url.rstrip("/")
         self.control_url = self.url + CONTROL_PREFIX.rstrip("/")
-        import httpx
-
         headers = {CONTROL_TOKEN_HEADER: control_token} if control_token else {}
-        self._http: httpx.Client = httpx.Client(
-            base_url=self.control_url, headers=headers, timeout=30
-        )
+        self._headers = headers
+        self._control = ControlConnection(self.control_url, headers, timeout=30)
+        # Connections of the calls sent whose answers are read later (``Pending``), each
+        # back in ``_idle`` once its answer is read; ``_control`` is never held up by them.
+        self._later: list[ControlConnection] = []
+        self._idle: list[ControlConnection] = []
+        self._outstanding: set[Pending[Any]] = set()  # sent, answer not read yet
         self._process = process
-        self._sandboxes: list[Sandbox] = []
+        # The sandboxes this object made and has not closed (closed at the end when attached).
+        self._sandboxes: dict[str, Sandbox] = {}
 
     @classmethod
     def start(cls, *, script: Path | None = None, timeout: float = 30.0) -> StandIn:
@@ -220,23 +349,24 @@ class StandIn:
         return stand_in
 
     def _healthy(self) -> bool:
-        import httpx
-
         try:
-            return self._http.get("/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
+            return self._control.request("GET", "/health", timeout=1)[0] == 200
+        except StandInError:
             return False
 
     def _call(self, method: str, path: str, json: Any = None,
               params: dict[str, Any] | None = None) -> Any:  # fmt: skip
-        answer = self._http.request(method, path, json=json, params=params)
-        if answer.status_code >= 400:
+        return self._answer(method, path, *self._control.request(method, path, json, params))
+
+    def _answer(self, method: str, path: str, status: int, content: bytes) -> Any:
+        """A call's answer as JSON (None when empty), or its refusal as ``StandInError``."""
+        if status >= 400:
             try:
-                message = answer.json()["error"]
+                message = jsonlib.loads(content)["error"]
             except (ValueError, KeyError, TypeError):
-                message = answer.text[:200]
-            raise StandInError(f"{method} {path}: {answer.status_code} {message}")
-        return answer.json() if answer.content else None
+                message = content.decode(errors="replace")[:200]
+            raise StandInError(f"{method} {path}: {status} {message}", status)
+        return jsonlib.loads(content) if content else None
 
     def sandbox(
         self, *, jobs: Sequence[Any] = (), generate: dict[str, int] | None = None
@@ -248,25 +378,60 @@ class StandIn:
         if generate is not None:
             body["generate"] = generate
         sandbox = Sandbox(self, self._call("POST", "/sandboxes", json=body))
-        self._sandboxes.append(sandbox)
+        self._sandboxes[sandbox.id] = sandbox
         return sandbox
+
+    def sandbox_soon(self) -> Pending[Sandbox]:
+        """Send the create of a new sandbox (no jobs) and return without waiting for its
+        answer; ``result()`` reads it. The pytest plugin creates the next test's sandbox so
+        at a teardown, the answer read at the next setup, long arrived."""
+        return self._send_soon("POST", "/sandboxes", {}, self._made)
+
+    def _made(self, data: Any) -> Sandbox:
+        sandbox = Sandbox(self, data)
+        self._sandboxes[sandbox.id] = sandbox
+        return sandbox
+
+    def _send_soon(self, method: str, path: str, body: Any,
+                   then: Callable[[Any], Result]) -> Pending[Result]:  # fmt: skip
+        """Send a call on a connection of its own, its answer read by ``Pending.result``
+        (``then`` makes the result of the answer's JSON); other calls go on meanwhile."""
+        try:
+            connection = self._idle.pop()
+        except IndexError:
+            connection = ControlConnection(self.control_url, self._headers, timeout=30)
+            self._later.append(connection)
+        try:
+            connection.send(method, path, body)
+        except StandInError:
+            self._idle.append(connection)
+            raise
+        pending = Pending(self, connection, method, path, then)
+        self._outstanding.add(pending)
+        return pending
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/health")
         return result
 
     def close(self) -> None:
-        """Close the sandboxes this object made (an attached stand-in keeps running), or
-        stop the stand-in it started (by its PID's process group)."""
-        import httpx
-
+        """Close the sandboxes this object made and did not close, those of creates whose
+        answers were not read included (an attached stand-in keeps running), or stop the
+        stand-in it started (by its PID's process group)."""
         process, self._process = self._process, None
         if process is None:
-            for sandbox in self._sandboxes:
-                with contextlib.suppress(StandInError, httpx.HTTPError):
+            for pending in list(self._outstanding):  # a create sent: its sandbox is closed too
+                with contextlib.suppress(StandInError):
+                    pending.result()
+            for sandbox in list(self._sandboxes.values()):
+                with contextlib.suppress(StandInError):
                     sandbox.close()
         self._sandboxes.clear()
-        self._http.close()
+        self._control.close()
+        for connection in self._later:  # an answer not read yet is not waited for
+            connection.close()
+        self._later.clear()
+        self._idle.clear()
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
@@ -283,6 +448,31 @@ class StandIn:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:  # fmt: skip
         self.close()
+
+
+class Pending(Generic[Result]):
+    """A control call sent, its answer not read yet (``StandIn.sandbox_soon``,
+    ``Sandbox.close_soon``)."""
+
+    def __init__(self, stand_in: StandIn, connection: ControlConnection, method: str,
+                 path: str, then: Callable[[Any], Result]) -> None:  # fmt: skip
+        self._stand_in = stand_in
+        self._connection: ControlConnection | None = connection
+        self._call = (method, path)
+        self._then = then
+
+    def result(self) -> Result:
+        """Read the answer (once; it waits if it has not arrived): what the call made, or
+        its refusal as ``StandInError``."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            raise RuntimeError(f"{' '.join(self._call)}: its answer was already read")
+        self._stand_in._outstanding.discard(self)
+        try:
+            status, content = connection.receive()
+        finally:
+            self._stand_in._idle.append(connection)
+        return self._then(self._stand_in._answer(*self._call, status, content))
 
 
 class Sandbox:
@@ -497,4 +687,17 @@ class Sandbox:
         self._call("POST", "/reset")
 
     def close(self) -> None:
-        self._call("DELETE")
+        """Close the sandbox on the stand-in (its credentials stop working at once)."""
+        try:
+            self._call("DELETE")
+        finally:
+            self._stand_in._sandboxes.pop(self.id, None)
+
+    def close_soon(self) -> Pending[None]:
+        """Send the close and return without waiting for its answer; ``result()`` reads it
+        (a refusal raises there). The stand-in handles the close as it arrives, a few hundred
+        microseconds later on loopback; the pytest plugin closes a test's sandbox so at its
+        teardown, the answer read at the next setup."""
+        pending = self._stand_in._send_soon("DELETE", self._path, None, lambda _: None)
+        self._stand_in._sandboxes.pop(self.id, None)
+        return pending

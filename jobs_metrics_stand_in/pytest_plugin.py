@@ -10,7 +10,8 @@ recipes.
   pytest-xdist worker; or, when ``JOBS_METRICS_STAND_IN_URL`` is set (a stand-in run as a
   CI service), that one, with ``JOBS_METRICS_STAND_IN_TOKEN`` as its control token.
 - ``jobs_metrics_sandbox`` (function): a fresh sandbox (no jobs, its own credentials, script,
-  clock and journal), closed at teardown.
+  clock and journal), closed at teardown. The teardown sends the close and the next test's
+  create without waiting; the next setup reads both answers (``SandboxSupply`` says why).
 - A failed test's report gets a section with its sandbox's journal: each request, the rule it
   met, the script entry that answered it, and the near miss of each refusal.
 - Strictness, opt-in (``@pytest.mark.stand_in_strict``, ``--stand-in-strict`` or the ini key
@@ -22,13 +23,14 @@ recipes.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:  # the client is imported by the fixtures, not when pytest loads the plugin
-    from jobs_metrics_stand_in.client import Sandbox, StandIn
+    from jobs_metrics_stand_in.client import Pending, Sandbox, StandIn
 
 ENV_URL = "JOBS_METRICS_STAND_IN_URL"
 ENV_TOKEN = "JOBS_METRICS_STAND_IN_TOKEN"
@@ -79,13 +81,97 @@ def jobs_metrics_stand_in() -> Iterator[StandIn]:
         yield stand_in
 
 
+class SandboxSupply:
+    """Where ``jobs_metrics_sandbox`` gets its sandboxes from one stand-in and returns them:
+    a test's teardown sends the close of its sandbox and the create of the next test's, and
+    waits for neither; the next setup reads both answers, long arrived.
+
+    Why: each call is a round trip to the stand-in (its work takes microseconds; the trip,
+    with the wake-up of an idle server, most of a millisecond), and waiting for them was
+    most of what a test paid over pytest-httpserver, whose server lives in the test's
+    process. The stand-in does the same work at the same moment; only the wait is gone.
+
+    Why isolation holds:
+    - the sandbox a test gets is made by the same create as at setup (a fresh project,
+      token and AK/SK, no jobs, empty script and journal, the real clock), and nothing can
+      change it in between: its credentials are known only to this object, and the
+      stand-in routes a request to a sandbox by them;
+    - the previous test's sandbox is closed before the next test starts: the setup reads the
+      close's answer first. A close that failed fails that setup, naming the sandbox (one
+      its test closed itself is no failure).
+    At most one sandbox waits per stand-in (so per xdist worker); ``StandIn.close`` reads
+    the answers left and closes it (an attached stand-in), or stops the stand-in."""
+
+    def __init__(self, stand_in: StandIn) -> None:
+        # Weak: the supply is the stand-in's value in ``_SUPPLIES``, which must not keep it.
+        self._stand_in = weakref.ref(stand_in)
+        self._next: Pending[Sandbox] | None = None
+        self._closing: list[tuple[str, Pending[None]]] = []
+
+    def take(self) -> Sandbox:
+        """The sandbox created at the last teardown (or a new one), once the last close is
+        known to have succeeded."""
+        self._settle()
+        pending, self._next = self._next, None
+        return pending.result() if pending is not None else self.stand_in().sandbox()
+
+    def give_back(self, sandbox: Sandbox) -> None:
+        """Send the next test's create and this test's close; wait for neither."""
+        from jobs_metrics_stand_in.client import StandInError
+
+        if self._next is None:
+            try:
+                self._next = self.stand_in().sandbox_soon()
+            except StandInError:  # not sent: the next setup creates its own, and says why
+                self._next = None
+        self._closing.append((sandbox.id, sandbox.close_soon()))
+
+    def stand_in(self) -> StandIn:
+        stand_in = self._stand_in()
+        if stand_in is None:
+            raise RuntimeError("the stand-in of this supply is gone")
+        return stand_in
+
+    def _settle(self) -> None:
+        """Read the answers of the closes sent: a refusal other than "no such sandbox" (its
+        test closed it) is raised, naming the sandbox."""
+        from jobs_metrics_stand_in.client import StandInError
+
+        closing, self._closing = self._closing, []
+        failed = []
+        for sandbox_id, pending in closing:
+            try:
+                pending.result()
+            except StandInError as error:
+                if error.status != 404:
+                    failed.append(
+                        f"the previous test's sandbox {sandbox_id} was not closed: {error}"
+                    )
+        if failed:
+            raise StandInError("; ".join(failed))
+
+
+# One supply per stand-in: the stand-in fixture may be overridden with any scope (a module's
+# stand-in started with its own script), and each stand-in's sandboxes come from its own.
+_SUPPLIES: weakref.WeakKeyDictionary[StandIn, SandboxSupply] = weakref.WeakKeyDictionary()
+
+
+def supply_of(stand_in: StandIn) -> SandboxSupply:
+    """The ``SandboxSupply`` of ``stand_in`` (made on first use)."""
+    supply = _SUPPLIES.get(stand_in)
+    if supply is None:
+        supply = _SUPPLIES[stand_in] = SandboxSupply(stand_in)
+    return supply
+
+
 @pytest.fixture
 def jobs_metrics_sandbox(
     jobs_metrics_stand_in: StandIn, request: pytest.FixtureRequest
 ) -> Iterator[Sandbox]:
     """A fresh sandbox per test, closed at teardown (after the strict checks, if asked)."""
     checks = strict_checks(request.node)  # a misspelt marker fails before the test runs
-    sandbox = jobs_metrics_stand_in.sandbox()
+    supply = supply_of(jobs_metrics_stand_in)
+    sandbox = supply.take()
     request.node.stash[_SANDBOX] = sandbox
     try:
         yield sandbox
@@ -96,7 +182,7 @@ def jobs_metrics_sandbox(
                 pytest.fail(f"{STRICT_MARKER}: " + "\n".join(problems), pytrace=False)
     finally:
         del request.node.stash[_SANDBOX]
-        sandbox.close()
+        supply.give_back(sandbox)
 
 
 def strict_checks(item: pytest.Item) -> set[str]:

@@ -5,6 +5,12 @@ Why an app and a store per sandbox: the reference server's isolation is by proje
 job IDs are global (one ID, one project); two tests both wanting job 1 need two stores. An
 in-memory SQLite store is created in well under a millisecond, and the app's parts that cost
 (the body helper process) are shared by every app of the process.
+
+Why a few sandboxes are kept ready: a test suite creates one per test, and building one (its
+settings, store and app) is most of what a create costs. The registry keeps up to
+``READY_SANDBOXES`` built in advance, each with fresh credentials, unregistered (no request is
+routed to it, no control call shows it) until a create takes it: then it is exactly what
+building it at that moment would have made. The server builds them when it is idle.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from jobs_metrics_spec import project_id_pattern, spec_document
+from jobs_metrics_spec import spec_project_ids
 from jobs_metrics_stand_in.contract import ScriptError
 from jobs_metrics_stand_in.limits import (
     MAX_GENERATED_JOBS,
@@ -33,7 +40,10 @@ from jobs_metrics_stand_in.limits import (
 from jobs_metrics_stand_in.script import Entry, EntryIn, make_entry
 from reference_server import ASGIApp, LoadError, Settings, Store, create_app, validate_jobs
 
-PROJECT_ID = project_id_pattern(spec_document())
+# Sandboxes the registry keeps built in advance (see the module's docstring): a suite takes one
+# per test and the server builds one in each idle moment, so a few absorb a burst of creates
+# (an attached stand-in serves several workers) at a few in-memory stores of memory.
+READY_SANDBOXES = 4
 
 
 class LimitReached(ScriptError):
@@ -61,6 +71,26 @@ class Credentials:
             access_key=base64.b32encode(os.urandom(15)).decode()[:20],
             secret_key=os.urandom(20).hex(),
         )
+
+
+class SandboxSettings(Settings):
+    """A sandbox's app settings: the server's, given whole, with the sandbox's credentials.
+
+    Read from nothing else: ``Settings`` looks every field up in the environment (and its
+    dotenv source) on every construction, two thirds of its cost (~0.35 ms), paid once per
+    sandbox, so once per test; and every field of a sandbox's settings is given anyway (the
+    server's own were read from the environment once, at start)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
 class Clock:
@@ -183,7 +213,7 @@ class Sandbox:
         self.name: str | None = None  # a script file's label, shown by the control API
         self.credentials = credentials
         self.clock = Clock()
-        self.settings = Settings(
+        self.settings = SandboxSettings(
             **{
                 **base,
                 "db": Path(":memory:"),
@@ -278,42 +308,79 @@ class Registry:
         self.by_token: dict[str, Sandbox] = {}
         self.by_access_key: dict[str, Sandbox] = {}
         self.by_project: dict[str, Sandbox] = {}
+        # Built in advance, never registered: unreachable until a create takes one.
+        self.ready: deque[Sandbox] = deque()
+        # Set by the control API's first create of a sandbox with fresh credentials: from
+        # then on the server keeps some ready (a stand-in driven by its script file only, or
+        # by creates that give credentials, never takes one).
+        self.hands_out_fresh = False
 
     def create(self, credentials: Credentials | None = None, jobs: Sequence[Any] = ()) -> Sandbox:
+        """A new registered sandbox: with ``credentials`` (a script file's), or fresh ones
+        (a ready sandbox when there is one), holding ``jobs``."""
         if len(self.sandboxes) >= MAX_SANDBOXES:
             raise LimitReached(
                 f"sandboxes: at most {MAX_SANDBOXES} at once; close the ones no longer used"
             )
-        credentials = credentials or Credentials.new()
-        self._check_free(credentials)
-        sandbox_id = os.urandom(8).hex()
-        sandbox = Sandbox(sandbox_id, credentials, self.base)
-        if jobs:
-            if len(jobs) > MAX_JOBS:
-                raise LimitReached(f"jobs: a sandbox holds at most {MAX_JOBS} jobs")
-            sandbox.initial_jobs = parse_jobs(jobs)
-            sandbox.store.load(credentials.project_id, sandbox.initial_jobs)
-            sandbox.job_count = len(sandbox.initial_jobs)
-        self.sandboxes[sandbox_id] = sandbox
+        if credentials is not None:
+            self._check_free(credentials)
+        if len(jobs) > MAX_JOBS:
+            raise LimitReached(f"jobs: a sandbox holds at most {MAX_JOBS} jobs")
+        initial_jobs = parse_jobs(jobs) if jobs else []  # refused before a sandbox is taken
+        sandbox = self._take_ready() if credentials is None else self._build(credentials)
+        if initial_jobs:
+            sandbox.initial_jobs = initial_jobs
+            sandbox.store.load(sandbox.credentials.project_id, initial_jobs)
+            sandbox.job_count = len(initial_jobs)
+        credentials = sandbox.credentials
+        self.sandboxes[sandbox.id] = sandbox
         self.by_token[credentials.token] = sandbox
         self.by_access_key[credentials.access_key] = sandbox
         self.by_project[credentials.project_id] = sandbox
         return sandbox
 
+    def _build(self, credentials: Credentials) -> Sandbox:
+        return Sandbox(os.urandom(8).hex(), credentials, self.base)
+
+    def _take_ready(self) -> Sandbox:
+        """A ready sandbox (the oldest), else one built now; either with fresh credentials.
+        A ready one is checked as a caller's credentials are: one a script file's sandbox
+        took in the meantime (128 random bits: never in practice) is dropped, not reused."""
+        while self.ready:
+            sandbox = self.ready.popleft()
+            if self._is_free(sandbox.credentials) and sandbox.id not in self.sandboxes:
+                return sandbox
+            sandbox.close()
+        credentials = Credentials.new()
+        self._check_free(credentials)
+        return self._build(credentials)
+
+    def wants_ready(self) -> bool:
+        """Whether to build a ready sandbox: once creates ask for fresh credentials, up to
+        ``READY_SANDBOXES``."""
+        return self.hands_out_fresh and len(self.ready) < READY_SANDBOXES
+
+    def make_ready(self) -> None:
+        """Build one sandbox for a later create (the server calls this when idle)."""
+        self.ready.append(self._build(Credentials.new()))
+
+    def _is_free(self, credentials: Credentials) -> bool:
+        return not (
+            credentials.token in self.by_token
+            or credentials.access_key in self.by_access_key
+            or credentials.project_id in self.by_project
+        )
+
     def _check_free(self, credentials: Credentials) -> None:
         """Credentials given by a caller (a script file) must be of the spec's shapes and
         unused: a request is routed to its sandbox by them."""
-        if not PROJECT_ID.fullmatch(credentials.project_id):
+        if not spec_project_ids().fullmatch(credentials.project_id):
             raise ScriptError("project_id: must be 32 lowercase hexadecimal characters")
         for name in ("token", "access_key", "secret_key"):
             value = getattr(credentials, name)
             if not value or any(c.isspace() or c in ",=:" for c in value) or len(value) > 256:
                 raise ScriptError(f"{name}: 1 to 256 characters, no white space, , = or :")
-        if (
-            credentials.token in self.by_token
-            or credentials.access_key in self.by_access_key
-            or credentials.project_id in self.by_project
-        ):
+        if not self._is_free(credentials):
             raise ScriptError("credentials: another sandbox uses this project, token or key")
 
     def get(self, sandbox_id: str) -> Sandbox:
@@ -334,6 +401,8 @@ class Registry:
     def close_all(self) -> None:
         for sandbox_id in list(self.sandboxes):
             self.close(sandbox_id)
+        while self.ready:
+            self.ready.popleft().close()
 
 
 def credentials_of(data: Mapping[str, Any]) -> Credentials | None:

@@ -14,6 +14,11 @@ In a sandbox a request goes through, in order: the throttle (the gateway's 429),
 delays, its faults that answer nothing, its scripted answer or the token's expiry, the
 sandbox's reference app; then the answer is sent, whole or as a fault says. Each request is
 journaled with what answered it.
+
+Idle moments build sandboxes in advance (``Registry.make_ready``): once a client creates
+sandboxes with fresh credentials (a suite creating one per test), the server keeps a few
+ready, built when no request has started or ended for ``IDLE_SECONDS``, so that a create
+takes one instead of building it while the test waits.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +65,12 @@ _SANDBOX_OWN = {"db", "tokens", "aksk", "tokens_file", "aksk_file", "no_demo_tok
 REDACTED = "<redacted>"
 # Pieces a dribbled body is sent in (fewer for a shorter body: one byte each).
 DRIBBLE_PIECES = 10
+# Seconds with no request starting or ending after which the server builds a ready sandbox
+# (half a millisecond of work, which a request arriving meanwhile waits for): longer than
+# the gaps between a test's calls (from one test's teardown to the next one's first script
+# entry, about a millisecond, pytest's own work between them), shorter than the moments a
+# test spends in its own code (making an HTTP client alone takes longer).
+IDLE_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -104,16 +116,48 @@ class StandInApp:
         self.nobody = create_app(nobody, store=Store(Path(":memory:")))
         if config.script is not None:
             load_script_file(config.script, self.registry)
+        self.last_request = time.monotonic()  # a request's start or end, whichever is later
+        # The timer that builds the next ready sandbox, with its loop (an app driven by
+        # several loops in turn, as tests do, schedules anew on each).
+        self._ready_timer: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-        elif scope["type"] == "http" and scope["path"].startswith(CONTROL_PREFIX):
-            await self.control(scope, receive, send)
-        elif scope["type"] == "http":
-            await self._api(scope, receive, send)
-        else:
+            return
+        if scope["type"] != "http":
             await self.nobody(scope, receive, send)
+            return
+        self.last_request = time.monotonic()
+        try:
+            if scope["path"].startswith(CONTROL_PREFIX):
+                await self.control(scope, receive, send)
+            else:
+                await self._api(scope, receive, send)
+        finally:
+            self.last_request = time.monotonic()
+            if self.registry.wants_ready():
+                self._schedule_ready(IDLE_SECONDS)
+
+    def _schedule_ready(self, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        if self._ready_timer is not None and self._ready_timer[0] is loop:
+            return  # already due on this loop
+        self._ready_timer = (loop, loop.call_later(delay, self._make_ready_when_idle))
+
+    def _make_ready_when_idle(self) -> None:
+        """Build one ready sandbox if no request started or ended for ``IDLE_SECONDS``, then
+        look again until the registry has enough; else wait for the quiet to last."""
+        self._ready_timer = None
+        if not self.registry.wants_ready():
+            return
+        quiet = time.monotonic() - self.last_request
+        if quiet < IDLE_SECONDS:
+            self._schedule_ready(IDLE_SECONDS - quiet)
+            return
+        self.registry.make_ready()
+        if self.registry.wants_ready():
+            self._schedule_ready(IDLE_SECONDS)  # the next one after as long: requests first
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -124,6 +168,9 @@ class StandInApp:
                     print(announce, file=sys.stderr, flush=True)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._ready_timer is not None:
+                    self._ready_timer[1].cancel()
+                    self._ready_timer = None
                 self.registry.close_all()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -6,11 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
-from jobs_metrics_stand_in import StandIn
-from jobs_metrics_stand_in.pytest_plugin import ENV_URL, SECTION
+from jobs_metrics_stand_in import StandIn, StandInError
+from jobs_metrics_stand_in.pytest_plugin import ENV_URL, SECTION, SandboxSupply
 
 pytest_plugins = ["pytester"]
 
@@ -228,6 +229,153 @@ def test_a_stand_in_given_by_the_environment_is_used_and_left_running(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert stand_in.health()["sandboxes"] == before
+
+
+# Each test leaves everything a sandbox holds set (jobs, script, throttle, clock, token
+# expiry, journal) and checks that its own sandbox has none of it, shares no credential with
+# any earlier one, and that the one before is closed: the fixture creates a test's sandbox at
+# the previous teardown and reads the close's answer at the next setup.
+FRESH = """
+import httpx
+import pytest
+
+from jobs_metrics_stand_in import StandInError
+
+EARLIER = []
+
+
+def cs(sandbox, token):
+    url = f"{sandbox.base_url}/v1.0/{sandbox.project_id}/jobs/metrics"
+    return httpx.post(url, json={"job_ids": [1]}, headers={"X-Auth-Token": token})
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_each_sandbox_is_fresh(jobs_metrics_sandbox, n):
+    sandbox = jobs_metrics_sandbox
+    info = sandbox.info()
+    assert (info["jobs"], info["script_entries"], info["journal_entries"]) == (0, 0, 0)
+    assert (info["throttle_per_second"], info["token_expires_at"]) == (None, None)
+    assert (info["clock"]["frozen_at"], info["clock"]["offset_seconds"]) == (None, 0.0)
+    assert sandbox.requests() == [] and sandbox.script() == []
+    mine = {sandbox.id, sandbox.project_id, sandbox.token, sandbox.access_key, sandbox.secret_key}
+    for earlier in EARLIER:
+        assert not mine & {earlier.id, earlier.project_id, earlier.token, earlier.access_key,
+                           earlier.secret_key}
+        with pytest.raises(StandInError) as gone:  # closed on the stand-in
+            earlier.info()
+        assert gone.value.status == 404
+        assert cs(sandbox, earlier.token).status_code == 400  # its token opens nothing here
+    sandbox.generate_jobs(3, seed=n)
+    sandbox.fail_next("internal-error", times=5)
+    sandbox.throttle(per_second=50)
+    sandbox.set_clock(frozen_at=1_700_000_000 + n)
+    sandbox.expire_token(1_800_000_000)
+    assert cs(sandbox, sandbox.token).json()["error_id"] == "CS.10001"  # the scripted error
+    assert len(sandbox.requests()) >= 1
+    EARLIER.append(sandbox)
+"""
+
+
+@pytest.mark.parametrize("attached", [False, True], ids=["started", "attached"])
+def test_a_sandbox_is_as_fresh_as_a_new_one_and_the_last_is_closed(
+    pytester: pytest.Pytester, stand_in: StandIn, monkeypatch: pytest.MonkeyPatch, attached: bool
+) -> None:
+    before = stand_in.health()["sandboxes"]
+    if attached:
+        monkeypatch.setenv(ENV_URL, stand_in.url)
+    pytester.makepyfile(test_fresh=FRESH)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+    if attached:  # the service keeps running, holding none of the session's sandboxes
+        assert stand_in.health()["sandboxes"] == before
+
+
+def test_a_stand_in_of_a_narrower_scope_supplies_its_own_sandboxes(
+    pytester: pytest.Pytester,
+) -> None:
+    """A module overriding the stand-in fixture (a stand-in of its own, per module) gets its
+    sandboxes from it, fresh, and the stand-in's end takes care of the one left waiting."""
+    pytester.makepyfile(
+        """
+        import pytest
+        from jobs_metrics_stand_in import StandIn
+
+        URLS = set()
+
+
+        @pytest.fixture(scope="module")
+        def jobs_metrics_stand_in():
+            with StandIn.start() as stand_in:
+                yield stand_in
+
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_fresh(jobs_metrics_stand_in, jobs_metrics_sandbox, n):
+            assert jobs_metrics_sandbox.base_url == jobs_metrics_stand_in.url
+            assert jobs_metrics_sandbox.info()["jobs"] == 0
+            assert jobs_metrics_stand_in.health()["sandboxes"] == 1
+            jobs_metrics_sandbox.generate_jobs(2)
+            URLS.add(jobs_metrics_stand_in.url)
+            assert len(URLS) == 1
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_a_test_may_close_its_own_sandbox(pytester: pytest.Pytester) -> None:
+    """The fixture's close finds it gone: no failure, and the next test gets its own."""
+    pytester.makepyfile(
+        """
+        def test_closes_it(jobs_metrics_sandbox):
+            jobs_metrics_sandbox.close()
+
+        def test_next(jobs_metrics_sandbox):
+            assert jobs_metrics_sandbox.info()["jobs"] == 0
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+class _Answer:
+    """A call whose answer is read later (``Pending``), answering ``value`` or refusing."""
+
+    def __init__(self, value: Any = None, status: int | None = None) -> None:
+        self.value, self.status = value, status
+
+    def result(self) -> Any:
+        if self.status is not None:
+            raise StandInError(f"DELETE /sandboxes/x: {self.status} refused", self.status)
+        return self.value
+
+
+class _Sandbox:
+    def __init__(self, sandbox_id: str, close_status: int | None = None) -> None:
+        self.id, self.close_status = sandbox_id, close_status
+
+    def close_soon(self) -> _Answer:
+        return _Answer(status=self.close_status)
+
+
+class _StandIn:
+    def __init__(self) -> None:
+        self.made = 0
+
+    def sandbox_soon(self) -> _Answer:
+        self.made += 1
+        return _Answer(_Sandbox(f"s{self.made}"))
+
+
+def test_a_close_that_failed_fails_the_next_setup_naming_its_sandbox() -> None:
+    stand_in = _StandIn()
+    supply = SandboxSupply(cast(Any, stand_in))
+    supply.give_back(cast(Any, _Sandbox("gone", close_status=404)))  # its test closed it
+    taken = supply.take()
+    assert taken.id == "s1"
+    supply.give_back(cast(Any, _Sandbox("stuck", close_status=500)))
+    with pytest.raises(StandInError, match=r"previous test's sandbox stuck was not closed: .* 500"):
+        supply.take()
 
 
 def test_loading_the_plugin_starts_nothing_and_imports_no_http_client(tmp_path: Path) -> None:

@@ -1,0 +1,129 @@
+"""Sandboxes built in advance (``Registry.make_ready``, built by the server when idle): none
+is reachable before a create takes it, each is taken once, and what a create hands out is
+exactly a new sandbox; a sandbox's settings are the server's, never re-read from the
+environment."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jobs_metrics_stand_in.contract import ScriptError
+from jobs_metrics_stand_in.sandbox import READY_SANDBOXES, Credentials, Registry, Sandbox
+from jobs_metrics_stand_in.server import StandInApp, StandInConfig, base_settings
+from reference_server import Settings
+
+
+def filled_registry() -> Registry:
+    registry = Registry(base_settings(Settings()))
+    registry.hands_out_fresh = True
+    while registry.wants_ready():
+        registry.make_ready()
+    return registry
+
+
+def secrets(sandbox: Sandbox) -> set[str]:
+    c = sandbox.credentials
+    return {sandbox.id, c.project_id, c.token, c.access_key, c.secret_key}
+
+
+def assert_new(sandbox: Sandbox) -> None:
+    assert (sandbox.job_count, sandbox.entries, len(sandbox.journal.entries)) == (0, [], 0)
+    assert (sandbox.throttle, sandbox.token_expires_at, sandbox.initial_jobs) == (None, None, [])
+    assert (sandbox.clock.frozen_at, sandbox.clock.offset) == (None, 0.0)
+    assert sandbox.store.count_jobs() == 0
+
+
+def test_ready_sandboxes_are_unreachable_until_taken_and_each_is_taken_once() -> None:
+    registry = filled_registry()
+    ready = list(registry.ready)
+    assert len(ready) == READY_SANDBOXES
+    assert registry.sandboxes == {}
+    assert registry.by_token == {}
+    assert registry.by_project == {}
+    taken = [registry.create() for _ in range(READY_SANDBOXES + 2)]  # then built on the spot
+    assert taken[:READY_SANDBOXES] == ready  # the oldest first
+    assert not registry.ready
+    for sandbox in taken:
+        assert_new(sandbox)
+        assert registry.by_token[sandbox.credentials.token] is sandbox
+    everything = [value for sandbox in taken for value in secrets(sandbox)]
+    assert len(set(everything)) == len(everything)  # no id or credential twice
+    registry.close_all()
+
+
+def test_jobs_go_into_a_ready_sandbox_and_a_refused_list_takes_none() -> None:
+    registry = filled_registry()
+    with pytest.raises(ScriptError, match="jobs"):
+        registry.create(jobs=[{"job_id": 1}, {"job_id": 1}])
+    assert len(registry.ready) == READY_SANDBOXES  # the refusal came before one was taken
+    sandbox = registry.create(jobs=[{"job_id": 7, "metrics": {"total_read_rate": 1.5}}])
+    assert sandbox.job_count == 1
+    assert sandbox.store.count_jobs() == 1
+    sandbox.add_jobs([{"job_id": 8}])
+    sandbox.reset()  # back to its creation jobs, as a sandbox built with them
+    assert sandbox.store.count_jobs() == 1
+    registry.close_all()
+    assert not registry.ready  # closed too
+
+
+def test_given_credentials_are_never_a_ready_sandbox() -> None:
+    registry = filled_registry()
+    given = Credentials("ab" * 16, "file-token", "FILEAK0000000000000A", "file-secret")
+    sandbox = registry.create(given)
+    assert sandbox.credentials == given
+    assert sandbox not in registry.ready
+    assert len(registry.ready) == READY_SANDBOXES
+    registry.close_all()
+
+
+def test_the_server_builds_them_when_idle_once_fresh_sandboxes_are_asked_for() -> None:
+    app = StandInApp(Settings(), StandInConfig())
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://stand-in") as client:
+            given = {"project_id": "cd" * 16, "token": "t1", "access_key": "AK1", "secret_key": "s"}
+            assert (await client.post("/_stand-in/sandboxes", json=given)).status_code == 201
+            await asyncio.sleep(0.05)
+            assert not app.registry.ready  # only given credentials so far: nothing to build
+            first = (await client.post("/_stand-in/sandboxes")).json()
+            for _ in range(100):  # idle: it fills up, one sandbox per quiet moment
+                if len(app.registry.ready) == READY_SANDBOXES:
+                    break
+                await asyncio.sleep(0.01)
+            assert len(app.registry.ready) == READY_SANDBOXES
+            oldest = app.registry.ready[0]
+            second = (await client.post("/_stand-in/sandboxes")).json()
+            assert second["id"] == oldest.id
+            assert second["token"] == oldest.credentials.token
+            assert second["token"] != first["token"]
+            counts = (second["jobs"], second["script_entries"], second["journal_entries"])
+            assert counts == (0, 0, 0)
+            listed = (await client.get("/_stand-in/sandboxes")).json()["sandboxes"]
+            assert len(listed) == 3  # the ready ones are not shown, nor counted
+            assert (await client.get("/_stand-in/health")).json()["sandboxes"] == 3
+
+    asyncio.run(run())
+
+
+def test_a_sandbox_takes_the_servers_settings_not_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server read the environment once, at start; a sandbox made later does not read
+    it again (Settings would, on every construction: a third of a sandbox's cost)."""
+    registry = Registry(base_settings(Settings()))
+    monkeypatch.setenv(Settings.variable("max_body"), "5")
+    monkeypatch.setenv(Settings.variable("body_timeout"), "0.5")
+    sandbox = registry.create()
+    assert sandbox.settings.max_body == registry.base["max_body"] != 5
+    assert sandbox.settings.body_timeout == registry.base["body_timeout"] != 0.5
+    assert sandbox.settings.db == Path(":memory:")
+    assert sandbox.settings.no_demo_tokens
+    assert dict(sandbox.settings.accepted_tokens) == {
+        sandbox.credentials.token: sandbox.credentials.project_id
+    }
+    registry.close_all()
