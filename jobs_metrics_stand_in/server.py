@@ -58,7 +58,16 @@ from jobs_metrics_stand_in.names import (
 )
 from jobs_metrics_stand_in.sandbox import Registry, Sandbox
 from jobs_metrics_stand_in.script import DEFAULT_DRIBBLE_SECONDS, Entry, decide
-from reference_server import Message, Receive, Scope, Send, Settings, Store, create_app
+from reference_server import (
+    REFUSED_RULE,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    Settings,
+    Store,
+    create_app,
+)
 
 # Settings a sandbox's app never takes from the server's: its credentials and its store.
 _SANDBOX_OWN = {"db", "tokens", "aksk", "tokens_file", "aksk_file", "no_demo_tokens"}
@@ -258,6 +267,8 @@ class StandInApp:
             answer = rule_answer(op, op.contract.rule(TOKEN_EXPIRED_RULE), now_ms)
         if answer is None:
             answer = await run_app(sandbox, scope, replay)
+            record["rule"] = scope.get(REFUSED_RULE)  # the app's own: exact, even for a code
+            # several rules share
         judge(record, op, answer)
         if fault is not None:
             record["transport"] = fault

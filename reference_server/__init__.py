@@ -18,7 +18,7 @@ Its public API, what other layers use (``tests/test_architecture.py`` holds them
   ``new_request_id``), so a scripted refusal is written by the code that writes the real ones.
 """
 
-from reference_server.app import Clock, create_app, new_request_id
+from reference_server.app import REFUSED_RULE, Clock, create_app, new_request_id
 from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from reference_server.cli import load_command, serve_command, serve_options
 from reference_server.demo import (
@@ -50,6 +50,7 @@ __all__ = [
     "PROJECT_A_JOBS",
     "PROJECT_B",
     "PROJECT_B_JOBS",
+    "REFUSED_RULE",
     "SECRET_KEY_A",
     "SECRET_KEY_B",
     "TOKEN_A",

@@ -200,6 +200,7 @@ class JobsMetricsApp:
                 refusal = Refusal(INTERNAL_ERROR, "An internal error occurred.")
             if refusal.operation_id is not None:
                 operation = self.routes.by_id(refusal.operation_id)
+            scope[REFUSED_RULE] = refusal.rule_id  # for whoever called the app (the stand-in)
             if operation.signed:
                 request_id = new_request_id()
             answer = operation.answers.answer(refusal, self._now_ms(), request_id)
@@ -499,6 +500,10 @@ _SIGNED_STEPS = tuple(check.method for check in SIGNED_CHECKS)
 # The rules :meth:`JobsMetricsApp.route` refuses with, before any check: a path off the API
 # (a path the API would match once normalised is off it too) or another method.
 ROUTE_RULES = ("path-unknown", "path-normalisation", "method-not-allowed")
+# The scope key the app writes a refused request's rule id under: a caller of the app (the
+# stand-in's sandboxes, whose journal names the rule a request met) reads it after the call;
+# an HTTP server ignores it.
+REFUSED_RULE = "jobs_metrics.refused_rule"
 # The rule a request meets when an unexpected error stops the checks (a bug of ours).
 INTERNAL_ERROR = "internal-error"
 STREAMING = b"/streaming/"

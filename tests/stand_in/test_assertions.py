@@ -39,7 +39,7 @@ def test_a_refused_request_is_explained_in_the_clients_terms(sandbox: Sandbox) -
     with pytest.raises(AssertionError) as caught:
         sandbox.assert_requested(job_ids=[7], status=200)
     assert "near miss: `job_ids` named 7 twice" in str(caught.value)
-    assert "rule job-ids-duplicate (by its cause)" in str(caught.value)
+    assert "rule job-ids-duplicate\n" in str(caught.value)
     with pytest.raises(AssertionError, match="1 request\\(s\\) broke the contract"):
         sandbox.assert_contract_kept()
 
@@ -60,7 +60,7 @@ def test_a_signature_without_host_is_explained(sandbox: Sandbox) -> None:
     assert refused.near_miss() == (
         "the signature did not cover `host` (SignedHeaders: host must be signed.)"
     )
-    assert "rule signed-headers-incomplete (by its cause)" in refused.line()
+    assert "rule signed-headers-incomplete\n" in refused.line()
 
 
 def test_scripted_refusals_throttle_and_token_expiry_do_not_count_as_broken(

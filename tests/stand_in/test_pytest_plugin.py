@@ -127,7 +127,7 @@ def test_a_failing_test_shows_its_journal_in_the_report(pytester: pytest.Pyteste
             " rule token-expired, answered by script entry e1",
             "    cause: The IAM token has expired.",
             "#2 POST /v1.0/*/jobs/metrics [[]queryJobMetrics[]] job_ids=[[]7, 7[]] -> 400 CS.10003,"
-            " rule job-ids-duplicate (by its cause)",
+            " rule job-ids-duplicate",
             "    near miss: `job_ids` named 7 twice (*)",
             "script entry e1: rule token-expired, times 1, triggered 1, remaining 0",
         ]
