@@ -293,3 +293,21 @@ def test_each_subcommand_is_a_public_command_of_its_package() -> None:
     for name, (module, attribute, _) in COMMANDS.items():
         assert "." not in module, f"{name}: {module} is a submodule"
         assert attribute in importlib.import_module(module).__all__, name
+
+
+def test_every_package_of_the_product_is_shipped_and_no_test_support() -> None:
+    """The toolkit wheel lists its packages by name (``pyproject.toml``): a new subpackage of a
+    product package must be listed (a wheel without it fails on import, as
+    ``fuzz_harness.probes`` once did in ``make test-wheels``), and the self-test's faults
+    (``fuzz_selftest``) must not be."""
+    import tomllib
+
+    shipped = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                  ["packages"])  # fmt: skip
+    found = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for package in PRODUCT
+        for path in (ROOT / package).rglob("__init__.py")
+    }
+    assert found == shipped
+    assert "fuzz_selftest" not in shipped
