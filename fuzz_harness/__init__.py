@@ -2,8 +2,8 @@
 
 Layers, each importing only those above it:
 
-- ``jobids``, ``contract``, ``exchange``: job ID sets, the spec's ``x-contract`` rules and
-  schemas, one HTTP request/answer with its curl line;
+- ``jobids``, ``exchange``: job ID sets, one HTTP request/answer with its curl line (the
+  spec's ``x-contract`` rules and schemas are ``jobs_metrics_spec``'s ``Contract``);
 - ``judge``: pure functions holding one answer to the rules;
 - ``options``, ``probes``, ``hooks``: what a run may send (identities, known jobs), the
   probes per rule, and schemathesis' hooks and checks (public schemathesis API only);

@@ -309,6 +309,9 @@ class StandIn:
         self._later: list[ControlConnection] = []
         self._idle: list[ControlConnection] = []
         self._outstanding: set[Pending[Any]] = set()  # sent, answer not read yet
+        # What a test framework keeps with this stand-in, gone with it (the pytest plugin's
+        # sandbox supply): kept here, not in a process-wide table that would keep it alive.
+        self.plugin_state: dict[str, Any] = {}
         self._process = process
         # The sandboxes this object made and has not closed (closed at the end when attached).
         self._sandboxes: dict[str, Sandbox] = {}

@@ -103,7 +103,7 @@ class SandboxSupply:
     the answers left and closes it (an attached stand-in), or stops the stand-in."""
 
     def __init__(self, stand_in: StandIn) -> None:
-        # Weak: the supply is the stand-in's value in ``_SUPPLIES``, which must not keep it.
+        # Weak: the supply is kept in the stand-in's ``plugin_state``; no cycle to collect.
         self._stand_in = weakref.ref(stand_in)
         self._next: Pending[Sandbox] | None = None
         self._closing: list[tuple[str, Pending[None]]] = []
@@ -151,17 +151,17 @@ class SandboxSupply:
             raise StandInError("; ".join(failed))
 
 
-# One supply per stand-in: the stand-in fixture may be overridden with any scope (a module's
-# stand-in started with its own script), and each stand-in's sandboxes come from its own.
-_SUPPLIES: weakref.WeakKeyDictionary[StandIn, SandboxSupply] = weakref.WeakKeyDictionary()
-
-
 def supply_of(stand_in: StandIn) -> SandboxSupply:
-    """The ``SandboxSupply`` of ``stand_in`` (made on first use)."""
-    supply = _SUPPLIES.get(stand_in)
-    if supply is None:
-        supply = _SUPPLIES[stand_in] = SandboxSupply(stand_in)
+    """The ``SandboxSupply`` of ``stand_in``, made on first use and kept with it (one per
+    stand-in: the stand-in fixture may be overridden with any scope, a module's stand-in
+    started with its own script, and each stand-in's sandboxes come from its own)."""
+    supply = stand_in.plugin_state.get(SUPPLY)
+    if not isinstance(supply, SandboxSupply):
+        supply = stand_in.plugin_state[SUPPLY] = SandboxSupply(stand_in)
     return supply
+
+
+SUPPLY = "jobs_metrics_sandbox supply"
 
 
 @pytest.fixture

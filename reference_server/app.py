@@ -31,7 +31,7 @@ from urllib.parse import unquote, unquote_to_bytes
 import orjson
 
 from jobs_metrics_spec import Contract, spec_document, spec_operations, spec_project_ids
-from reference_server import signature, successor
+from reference_server import request_body, signature, successor
 from reference_server.adapters import RESPONSE
 from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from reference_server.body_helper import BodyParser
@@ -446,22 +446,20 @@ class JobsMetricsApp:
 
 @dataclass(frozen=True)
 class Check:
-    """One row of a check table: the ``x-contract`` rules the check refuses with, and the
-    check (a method of the app: None when it passes, or an awaitable)."""
+    """One row of a check table: the ``x-contract`` rules the check refuses with (each one
+    it raises), the check (a method of the app: None when it passes, or an awaitable), and
+    the rules whose cases it decides but answers under one of ``rules`` (a number no parser
+    holds is refused as the schema violation it is; the spec's rule for it says so).
+
+    The order of a table is the order the spec's rules state; some checks also read what an
+    earlier one found (the headers as a dict, the signer, the body), so a row goes after
+    those it reads."""
 
     rules: tuple[str, ...]
     method: Callable[[JobsMetricsApp, Request], Awaitable[None] | None]
-
-    def run(self, app: JobsMetricsApp, request: Request) -> Awaitable[None] | None:
-        return self.method(app, request)
+    covers: tuple[str, ...] = ()
 
 
-# What the body's check (:mod:`reference_server.request_body`) refuses with; a number beyond
-# parsers is refused as the schema violation it is, where the operation names that case.
-_JOB_IDS_CHECKED = ("json-malformed", "body-schema-violation", "numbers-decided-exactly",
-                    "body-unknown-field", "job-ids-duplicate")  # fmt: skip
-_AUTHENTICATE_CHECKED = ("signing-header-duplicate", "signature-missing",
-                         "signed-headers-incomplete", "date-skewed")  # fmt: skip
 # The token operation's checks, in order: the headers' size, then who asks (the token), the
 # path's project, the media type, and only then the body is read.
 TOKEN_CHECKS = (
@@ -473,7 +471,7 @@ TOKEN_CHECKS = (
     Check(("content-type-not-json",), JobsMetricsApp.check_content_type),
     Check(("content-encoding-not-identity",), JobsMetricsApp.check_content_encoding),
     Check(("body-too-large",), JobsMetricsApp.read_body),
-    Check((*_JOB_IDS_CHECKED, "number-beyond-parsers"), JobsMetricsApp.check_job_ids),
+    Check(request_body.RULES, JobsMetricsApp.check_job_ids, request_body.COVERED),
 )
 # The signed operation's checks, in the order its x-contract rules state: limits, then the
 # signature (what the headers decide before the body is read, the signature over the body as
@@ -482,26 +480,25 @@ TOKEN_CHECKS = (
 # project ID or body is refused for that, and an unsigned one is 401 whatever else is wrong.
 SIGNED_CHECKS = (
     Check(("headers-too-large",), JobsMetricsApp.check_header_size),
-    Check(_AUTHENTICATE_CHECKED, JobsMetricsApp.check_signature_headers),
+    Check(signature.AUTHENTICATE_RULES, JobsMetricsApp.check_signature_headers),
     Check(("body-too-large",), JobsMetricsApp.read_body),
-    Check(
-        ("signature-wrong", "signature-body-not-covered", "access-key-unknown"),
-        JobsMetricsApp.check_signature,
-    ),
+    Check(signature.VERIFY_RULES, JobsMetricsApp.check_signature),
     Check(("project-id-malformed",), JobsMetricsApp.check_project_shape),
     Check(("key-other-project",), JobsMetricsApp.check_key_project),
     Check(("header-duplicate",), JobsMetricsApp.check_single_headers),
     Check(("content-type-not-json",), JobsMetricsApp.check_content_type),
     Check(("content-encoding-not-identity",), JobsMetricsApp.check_content_encoding),
-    Check(_JOB_IDS_CHECKED, JobsMetricsApp.check_job_ids),
+    Check(request_body.RULES, JobsMetricsApp.check_job_ids, request_body.COVERED),
 )
 # The tables' checks alone, in order: what a request runs through (a row's rules are for
 # readers and tests; looking them up per request cost 2 us of the app's 15).
 _TOKEN_STEPS = tuple(check.method for check in TOKEN_CHECKS)
 _SIGNED_STEPS = tuple(check.method for check in SIGNED_CHECKS)
 # The rules :meth:`JobsMetricsApp.route` refuses with, before any check: a path off the API
-# (a path the API would match once normalised is off it too) or another method.
-ROUTE_RULES = ("path-unknown", "path-normalisation", "method-not-allowed")
+# or another method; and the rule whose case it decides under ``path-unknown`` (a path the
+# API would match once normalised is off it too).
+ROUTE_RULES = ("path-unknown", "method-not-allowed")
+ROUTE_COVERS = ("path-normalisation",)
 # The scope key the app writes a refused request's rule id under: a caller of the app (the
 # stand-in's sandboxes, whose journal names the rule a request met) reads it after the call;
 # an HTTP server ignores it.

@@ -72,6 +72,14 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# The rules a body is refused with here. A number no parser holds and one a double would
+# misread are refused as the schema violations they are (``body-schema-violation``): the
+# rules of those cases (``number-beyond-parsers``, ``numbers-decided-exactly``) say so.
+RULES = ("json-malformed", "body-schema-violation", "body-unknown-field", "job-ids-duplicate")
+# The rules whose cases this module decides, answered under one of ``RULES``.
+COVERED = ("number-beyond-parsers", "numbers-decided-exactly")
+
+
 def job_ids_of(body: bytes) -> list[int]:
     """The body's job IDs, or the :class:`Refusal` of the first problem."""
     simple = _simple_job_ids(body)

@@ -43,6 +43,13 @@ def signing_header_names() -> frozenset[str]:
     return frozenset((AUTHORIZATION, spec_rules().date_header.lower(), "host", "x-project-id"))
 
 
+# The rules each step refuses with (the app's check table names them): what the headers
+# decide, and the signature over the request as received.
+AUTHENTICATE_RULES = ("signing-header-duplicate", "signature-missing", "signed-headers-incomplete",
+                "date-skewed")  # fmt: skip
+VERIFY_RULES = ("signature-wrong", "signature-body-not-covered", "access-key-unknown")
+
+
 def refused(message: str, rule_id: str = "signature-wrong") -> Refusal:
     """A signature failure under ``rule_id`` (all of them 401 ``APIGW.0301`` in the spec);
     the message never echoes a key or secret."""
@@ -114,6 +121,9 @@ def authenticate(
     authorization = aksk.parse_authorization(value)
     if authorization is None:
         raise refused(f"Authorization: not an {aksk.ALGORITHM} signature.", "signature-missing")
+    date = headers.get(rules.date_header.lower())
+    if date is None:  # before the list's checks: a request without a date is date-skewed's
+        raise refused(f"There is no {rules.date_header} header.", "date-skewed")
     listed = authorization.signed_headers
     if not all(_HEADER_NAME.fullmatch(name) for name in listed):
         raise refused(
@@ -141,9 +151,6 @@ def authenticate(
             f"SignedHeaders: {', '.join(missing)} is listed but not sent.",
             "signed-headers-incomplete",
         )
-    date = headers.get(rules.date_header.lower())
-    if date is None:
-        raise refused(f"There is no {rules.date_header} header.", "date-skewed")
     check_date(date, time.time() if now is None else now)
     key = keys.get(authorization.access_key, _NO_KEY)
     return Signer(authorization.access_key, key, authorization, date)

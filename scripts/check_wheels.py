@@ -135,7 +135,6 @@ def check(python: str, wheels: list[Path], spec_version: str) -> None:
         client_project(bin_, pip, work, env)
 
 
-# A client team's test file: no conftest, the fixtures come from the toolkit wheel's plugin.
 def _code_of(rule_id: str) -> str:
     """The code the spec's CS operation answers ``rule_id`` with."""
     code = spec_operations()[0].rule(rule_id).error_id
@@ -143,6 +142,7 @@ def _code_of(rule_id: str) -> str:
     return code
 
 
+# A client team's test file: no conftest, the fixtures come from the toolkit wheel's plugin.
 CLIENT_TESTS = """
 import pytest
 from jobs_metrics_client import AuthenticatedClient

@@ -9,7 +9,7 @@ The spec itself is never edited: Redoc renders a *docs copy* of it, in which
   Redoc does not show that keyword;
 * every operation's description ends with its authentication, written from its security
   schemes (header name included), since Redoc hides it behind a chevron;
-* the 400 table is rendered from ``x-contract`` (fuzz_harness.contract).
+* the 400 table is rendered from ``x-contract`` (jobs_metrics_spec.rules_markdown).
 
 The page keeps the original spec for download beside it (``jobs-metrics.openapi.yaml``).
 """

@@ -107,7 +107,12 @@ class _Worker:
         return self._process
 
     def stop(self) -> None:
-        """Kill the child (over budget, or at exit) and reap it."""
+        """Kill the child (over budget, or at exit) and reap it; in a forked process, only
+        forget it (the child, its pipes and their locks are the parent's: closing a pipe
+        whose lock the parent's reader thread held at the fork would wait forever)."""
+        if self.forked:
+            self._process = None
+            return
         if self._process is not None:
             self._process.kill()
             self._process.wait()

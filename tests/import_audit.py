@@ -34,20 +34,40 @@ importing: list[str] = []
 STDLIB = sysconfig.get_paths()["stdlib"]
 
 
-def _our_frame(frame: FrameType | None) -> str | None:
-    """``module:line`` of the innermost frame that is neither the standard library (the
-    import machinery, ``pathlib``, ``subprocess``) nor this file, if it belongs to one of our
-    packages; else None (a third-party module's own doing)."""
+def _our_frame(frame: FrameType | None) -> tuple[str, bool] | None:
+    """Where an action was caused by our code, and whether directly: walking out from the
+    innermost frame, past the standard library (the import machinery, ``pathlib``,
+    ``subprocess``), to the first frame of ours - direct when no third-party frame came
+    between (a third-party function our code called, ``BaseSettings()``, is indirect); None
+    when a third-party module's own import-time code (its ``<module>`` frame) comes first."""
+    direct = True
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
         filename = frame.f_code.co_filename
         in_stdlib = filename.startswith(("<frozen", STDLIB)) and "-packages" not in filename
         if not in_stdlib and name != __name__:
-            if name.split(".")[0] not in PACKAGES:
+            if name.split(".")[0] in PACKAGES:
+                return " <- ".join(_our_callers(frame)), direct
+            if frame.f_code.co_name == "<module>":
                 return None
-            return " <- ".join(_our_callers(frame))
+            direct = False
         frame = frame.f_back
     return None
+
+
+# What is ours to read, when a library reads it for our code: our variables, and files of
+# our packages and the spec's folder (a library reading its own configuration, pydantic's
+# PYDANTIC_DISABLE_PLUGINS or its plugins' entry points when a model is defined, is the
+# library's business).
+OUR_VARIABLES = ("JOBS_METRICS_", "JM_")
+
+
+def _ours(kind: str, what: str) -> bool:
+    if kind == "environment":
+        return what.startswith(OUR_VARIABLES)
+    if kind == "file":
+        return any(f"/{folder}/" in what for folder in (*PACKAGES, "openapi"))
+    return True
 
 
 def _our_callers(frame: FrameType | None) -> list[str]:
@@ -64,9 +84,9 @@ def _our_callers(frame: FrameType | None) -> list[str]:
 
 
 def _note(kind: str, what: str) -> None:
-    where = _our_frame(sys._getframe(2))
-    if where is not None:
-        found.append({"module": importing[-1], "kind": kind, "what": what, "where": where})
+    caused = _our_frame(sys._getframe(2))
+    if caused is not None and (caused[1] or _ours(kind, what)):
+        found.append({"module": importing[-1], "kind": kind, "what": what, "where": caused[0]})
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:

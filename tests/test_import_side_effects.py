@@ -45,17 +45,23 @@ def test_the_audit_sees_a_read_at_import(tmp_path) -> None:
         "import os\nfrom pathlib import Path\n"
         "SETTING = os.environ.get('HOME')\n"
         "TEXT = Path(__file__).with_name('data.txt').read_text()\n"
+        "from pydantic_settings import BaseSettings\n"
+        "class Knobs(BaseSettings, env_prefix='JOBS_METRICS_'):\n"
+        "    probe: str = ''\n"
+        "KNOBS = Knobs()  # a library reading our variables for us, at import\n"
     )
     (package / "data.txt").write_text("x")
     done = subprocess.run(
         [sys.executable, "-m", "tests.import_audit", package.name],
         cwd=ROOT,
-        env={"PYTHONPATH": f"{ROOT}:{tmp_path}", "HOME": "/root"},
+        env={"PYTHONPATH": f"{ROOT}:{tmp_path}", "HOME": "/root", "JOBS_METRICS_PROBE": "x"},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    kinds = {json.loads(line)["kind"] for line in done.stdout.splitlines()}
-    assert kinds == {"environment", "file"}
+    found = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {item["kind"] for item in found} == {"environment", "file"}
+    # the library's read of our variable is ours: our module-level code asked for it
+    assert any(item["what"] == "JOBS_METRICS_PROBE" for item in found), found

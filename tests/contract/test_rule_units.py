@@ -19,7 +19,7 @@ from fuzz_harness.probes import MAKERS
 from fuzz_harness.recheck import RULE as RECHECK_RULE
 from fuzz_selftest.faults import FAULTS
 from jobs_metrics_spec import Contract, Rule, spec_operations
-from reference_server.app import ROUTE_RULES, SIGNED_CHECKS, TOKEN_CHECKS, Check
+from reference_server.app import ROUTE_COVERS, ROUTE_RULES, SIGNED_CHECKS, TOKEN_CHECKS, Check
 from tests.support import ROOT
 
 # Families of rules no request check of the server answers: the provider's gateway
@@ -44,8 +44,10 @@ def _table(contract: Contract) -> tuple[Check, ...]:
 
 
 def checked_rules(contract: Contract) -> set[str]:
-    """The rules the server's checks of ``contract``'s operation refuse with."""
-    return {rule for check in _table(contract) for rule in check.rules} | set(ROUTE_RULES)
+    """The rules the server's checks of ``contract``'s operation decide: those they refuse
+    with, and those whose cases they answer under one of them."""
+    rows = {rule for check in _table(contract) for rule in (*check.rules, *check.covers)}
+    return rows | set(ROUTE_RULES) | set(ROUTE_COVERS)
 
 
 def missing_parts(contract: Contract, faults: dict[str, str]) -> list[str]:
@@ -69,6 +71,7 @@ def missing_parts(contract: Contract, faults: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize("contract", spec_operations(), ids=lambda c: c.operation_id)
 def test_every_rule_has_a_probe_a_check_and_a_fault(contract: Contract) -> None:
+    # A fault counts for the rule id on either operation: the check it skips is shared.
     faults = {name: fault.breaks for name, fault in FAULTS.items()}
     missing = missing_parts(contract, faults)
     assert not missing, "rules not yet a unit:\n" + "\n".join(missing)
@@ -101,16 +104,30 @@ def test_every_rule_a_check_names_is_an_error_rule_of_its_operation(
     assert named - errors == set()
 
 
-def raised_rule_ids(source: str) -> set[str]:
+def raised_rule_ids(source: str, module: str | None = None) -> set[str]:
     """The rule ids written in ``source`` where a refusal is made: ``Refusal("id", ...)``,
     or the rule argument of the modules' refusal helpers (``refused(cause, "id")``,
     ``_schema(cause, "id")``)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    # a helper's default rule (``def refused(message, rule_id="signature-wrong")``), used
+    # where a call leaves it out
+    defaults = {
+        node.name: node.args.defaults[-1].value
+        for node in ast.walk(ast.parse(module or source))
+        if isinstance(node, ast.FunctionDef) and node.args.args
+        and node.args.args[-1].arg == "rule_id" and node.args.defaults
+        and isinstance(node.args.defaults[-1], ast.Constant)
+    }  # fmt: skip
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
             continue
         position = {"Refusal": 0, "refused": 1, "_schema": 1}.get(node.func.id)
-        if position is None or len(node.args) <= position:
+        if position is None:
+            continue
+        if len(node.args) <= position:
+            if node.func.id in defaults:
+                found.add(str(defaults[node.func.id]))
             continue
         argument = node.args[position]
         if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
@@ -136,10 +153,20 @@ def _raised_by_function(source: str) -> dict[str, set[str]]:
     """The rule ids each function of ``source`` writes where it refuses, by name (a method
     and the module's function of the same name together: ``read_body`` calls ``read_body``)."""
     found: dict[str, set[str]] = {}
+    calls: dict[str, set[str]] = {}
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            found.setdefault(node.name, set()).update(raised_rule_ids(ast.unparse(node)))
-    return found
+            found.setdefault(node.name, set()).update(raised_rule_ids(ast.unparse(node), source))
+            calls.setdefault(node.name, set()).update(
+                call.func.id if isinstance(call.func, ast.Name) else call.func.attr
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name | ast.Attribute)
+            )
+    # one level of calls within the module: a method refuses with what its helpers raise
+    return {
+        name: raised | set().union(*(found.get(c, set()) for c in calls[name] - {name}))
+        for name, raised in found.items()
+    }
 
 
 # Rules any check may refuse with besides its row's: a body that never arrives whole is not a
@@ -166,3 +193,7 @@ def test_every_refusal_a_check_can_make_is_a_rule_of_each_operation_it_serves() 
             raised = app.get(name, set()) | modules.get(name, set())
             assert raised - answered == set(), (contract.operation_id, name)
             assert raised <= set(check.rules) | ANY_CHECK, (name, raised)
+            # and the other way: a row names only rules its check raises (the journal's
+            # rule is exact); a case answered under another rule is the row's ``covers``
+            assert set(check.rules) <= raised, (name, set(check.rules) - raised)
+    assert set(ROUTE_RULES) == app["route"]

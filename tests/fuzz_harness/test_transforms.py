@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 from fuzz_harness.exchange import Request
 from fuzz_harness.options import build_options, demo_identities
@@ -65,3 +66,41 @@ def test_a_meaning_preserving_row_keeps_the_json_value_and_a_breaking_one_does_n
             raise AssertionError(f"{row.id} left valid JSON")
         if row.relation == SAME and row.family == "http-message":
             assert request.body == canonical.body, row.id  # only the message changed
+
+
+def test_each_signing_row_is_refused_under_its_own_rule() -> None:
+    """One element altered, the rest signed correctly: the reference server refuses each row
+    under the rule of that element (the app names it, ``REFUSED_RULE``), not merely with the
+    same status and code (every signature failure is 401 APIGW.0301)."""
+    import asyncio
+    import tempfile
+
+    from fuzz_harness.exchange import Sender
+    from reference_server import REFUSED_RULE, Settings, create_app
+
+    contract, canonical = _canonical(1)
+    me = demo_identities()[0]
+    sender = Sender("http://127.0.0.1:8080", {me.ak_variable: me.access_key,
+                                              me.sk_variable: me.secret_key})  # fmt: skip
+    app = create_app(Settings(db=Path(tempfile.mkdtemp()) / "db"))
+    refused: dict[str, object] = {}
+    for row in signing_rows(contract.signature):
+        request = row.edit(canonical)
+        headers = [(n.lower().encode(), v.encode()) for n, v in sender.signed(request)]
+        scope = {"type": "http", "method": "POST", "path": request.path, "headers": headers,
+                 "raw_path": request.path.encode(), "query_string": b"",
+                 "http_version": "1.1"}  # fmt: skip
+
+        async def receive(body: bytes = request.body or b"") -> dict[str, object]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Any) -> None:
+            pass
+
+        async def call(scope: dict[str, Any] = scope) -> None:
+            await app(scope, receive, send)
+
+        asyncio.run(call())
+        refused[row.id] = scope.get(REFUSED_RULE)
+    expected = {row.id: row.relation for row in signing_rows(contract.signature)}
+    assert refused == expected

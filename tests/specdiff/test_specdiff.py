@@ -455,21 +455,30 @@ def test_one_child_compares_every_pattern_and_a_dead_one_is_replaced():
     worker.stop()
 
 
-def test_a_diff_leaves_no_child_and_no_memo_behind():
+def test_a_diff_leaves_no_child_and_no_memo_behind(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pattern worker is the diff's (issue #35): once ``diff_specs`` returns, no child
     interpreter of it runs and no answer is kept for the next caller."""
     import psutil
 
     from specdiff import patterns
 
+    started: list[int] = []
+    real_start = patterns._Worker._started
+
+    def start(worker: patterns._Worker) -> subprocess.Popen[str]:
+        process = real_start(worker)
+        started.append(process.pid)
+        return process
+
+    monkeypatch.setattr(patterns._Worker, "_started", start)
     base = spec()
     head = copied(base)
     schema = head["components"]["parameters"]["ProjectId"]["schema"]
     schema["pattern"] = schema["pattern"].replace("a-f", "a-fA-F")
-    before = {child.pid for child in psutil.Process().children(recursive=True)}
-    assert diff_specs(base, head)  # the pattern was compared: a child was needed
-    after = {child.pid for child in psutil.Process().children(recursive=True)}
-    assert after <= before
+    assert diff_specs(base, head)
+    assert started  # the pattern was compared in a child
+    alive = {child.pid for child in psutil.Process().children(recursive=True)}
+    assert alive.isdisjoint(started)
     assert patterns._SESSION.get() is None
 
 
@@ -549,7 +558,9 @@ def test_a_forked_process_starts_its_own_pattern_child():
             if pid == 0:  # the forked process: answer, through a child of its own
                 signal.alarm(20)  # a lock never released ends this process, not the test
                 ok = patterns.compare_patterns("^x$", "^xy?$") == (False, True)
-                os._exit(0 if ok and worker._process is parents else 1)
+                ok = ok and worker._process is parents
+                worker.stop()  # leaving the block in the fork: must not touch the pipes
+                os._exit(0 if ok and worker._process is None else 1)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
         assert worker._process is parents

@@ -6,7 +6,6 @@ environment."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import httpx
 import pytest
@@ -108,22 +107,3 @@ def test_the_server_builds_them_when_idle_once_fresh_sandboxes_are_asked_for() -
             assert (await client.get("/_stand-in/health")).json()["sandboxes"] == 3
 
     asyncio.run(run())
-
-
-def test_a_sandbox_takes_the_servers_settings_not_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The server read the environment once, at start; a sandbox made later does not read
-    it again (Settings would, on every construction: a third of a sandbox's cost)."""
-    registry = Registry(base_settings(Settings()))
-    monkeypatch.setenv(Settings.variable("max_body"), "5")
-    monkeypatch.setenv(Settings.variable("body_timeout"), "0.5")
-    sandbox = registry.create()
-    assert sandbox.settings.max_body == registry.base["max_body"] != 5
-    assert sandbox.settings.body_timeout == registry.base["body_timeout"] != 0.5
-    assert sandbox.settings.db == Path(":memory:")
-    assert sandbox.settings.no_demo_tokens
-    assert dict(sandbox.settings.accepted_tokens) == {
-        sandbox.credentials.token: sandbox.credentials.project_id
-    }
-    registry.close_all()
