@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,7 +26,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from fuzz_harness.transport import Transport
-from jobs_metrics_spec import aksk
+from jobs_metrics_spec import SignatureRules, aksk, signature_rules, spec_document
 
 # Header values that are secrets, by the environment variable a user sets to reproduce.
 TOKEN_VARIABLES = ("AUTH_TOKEN", "OTHER_AUTH_TOKEN", "AK", "OTHER_AK", "SK", "OTHER_SK")
@@ -73,6 +74,9 @@ class Signing:
     authorization_edit: tuple[str, str] | None = None
     repeat: tuple[str, ...] = ()
     date_format: str | None = None
+    # The scheme signed with (``x-signature`` of the operation's spec: its date header, date
+    # format and content-hash header); None: the toolkit's own spec's.
+    scheme: tuple[str, str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -92,7 +96,20 @@ class Signing:
         edit = fields.get("authorization_edit")
         fields["authorization_edit"] = tuple(edit) if edit else None
         fields["repeat"] = tuple(fields.get("repeat") or ())
+        scheme = fields.get("scheme")
+        fields["scheme"] = (str(scheme[0]), str(scheme[1]), str(scheme[2])) if scheme else None
         return cls(**fields)
+
+
+def scheme_of(rules: SignatureRules) -> tuple[str, str, str]:
+    """What :class:`Signing` needs of a spec's ``x-signature``."""
+    return rules.date_header, rules.date_format, rules.content_hash_header
+
+
+@cache
+def spec_scheme() -> tuple[str, str, str]:
+    """The toolkit's own spec's signing scheme (a Signing made without one signs so)."""
+    return scheme_of(signature_rules(spec_document()))
 
 
 @dataclass(frozen=True)
@@ -305,14 +322,15 @@ class Sender:
         if signing is None:
             return headers
         names = {name.lower() for name, _ in headers}
+        date_header, date_format, hash_header = signing.scheme or spec_scheme()
         if "host" not in names:
             headers.insert(0, ("Host", httpx.URL(self.base_url).netloc.decode("ascii")))
-        if signing.date != "" and "x-sdk-date" not in names:
+        if signing.date != "" and date_header.lower() not in names:
             moment = datetime.now(UTC) + timedelta(seconds=signing.skew_seconds)
-            form = signing.date_format or aksk.SDK_DATE_FORMAT
-            headers.append(("X-Sdk-Date", signing.date or aksk.sdk_date(moment, form)))
+            form = signing.date_format or date_format
+            headers.append((date_header, signing.date or aksk.sdk_date(moment, form)))
         if signing.payload_hash is not None:
-            headers.append(("X-Sdk-Content-Sha256", signing.payload_hash))
+            headers.append((hash_header, signing.payload_hash))
         to_sign = [(n, v) for n, v in headers if n.lower() not in signing.unsigned]
         if signing.phantom:
             to_sign.append(signing.phantom)

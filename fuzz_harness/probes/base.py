@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from fuzz_harness.exchange import Request, Signing
+from fuzz_harness.exchange import Request, Signing, scheme_of
 from fuzz_harness.jobids import INT64_MAX
 from fuzz_harness.options import FuzzOptions, Identity
 from jobs_metrics_spec import Contract
@@ -82,6 +82,8 @@ def post(
     auth = (token,) if token else auth_headers(contract, identity)
     chosen = headers if headers is not None else (*auth, JSON)
     sign = (signing or signing_of(identity)) if contract.signed else None
+    if sign is not None and sign.scheme is None:  # signed as the spec under test says
+        sign = replace(sign, scheme=scheme_of(contract.signature))
     path = path_for(contract, project_id or identity.project_id)
     return Request(method, path, chosen, raw, signing=sign)
 

@@ -55,11 +55,13 @@ def _signature_missing(
     # take a token where the signature belongs.
     with_token = replace(post(contract, me, body, headers=(token_header(me), JSON)), signing=None)
     yield refusal("signature-missing", "a valid X-Auth-Token instead of a signature", with_token)
+    scheme = contract.signature
+    required = ";".join(scheme.required_signed_headers)
     for name, value in (
         ("a bearer token", "Bearer ${AK}"),
-        ("the algorithm alone", "SDK-HMAC-SHA256"),
-        ("no Signature", "SDK-HMAC-SHA256 Access=$AK, SignedHeaders=host;x-sdk-date"),
-        ("another algorithm", "SDK-HMAC-SM3 Access=$AK, SignedHeaders=host, Signature=00"),
+        ("the algorithm alone", scheme.algorithm),
+        ("no Signature", f"{scheme.algorithm} Access=$AK, SignedHeaders={required}"),
+        ("another algorithm", f"{scheme.algorithm}X Access=$AK, SignedHeaders=host, Signature=00"),
     ):
         request = post(
             contract,
@@ -146,11 +148,12 @@ def _signed_headers_incomplete(
 ) -> Iterator[Probe]:
     me = options.identity
     body = {"job_ids": some_ids(rng, me, 2)}
-    for name, fault in (
-        ("host not signed", {"unsigned": ("host",)}),
-        ("x-sdk-date not signed", {"unsigned": ("x-sdk-date",)}),
-        ("a signed header not sent (x-jm-fuzz)", {"phantom": ("X-JM-Fuzz", "1")}),
-    ):
+    cases: list[tuple[str, dict[str, Any]]] = [
+        (f"{header} not signed", {"unsigned": (header,)})
+        for header in contract.signature.required_signed_headers
+    ]
+    cases.append(("a signed header not sent (x-jm-fuzz)", {"phantom": ("X-JM-Fuzz", "1")}))
+    for name, fault in cases:
         signing = signing_of(me, **fault)
         yield refusal("signed-headers-incomplete", name, post(contract, me, body, signing=signing))
 
@@ -188,17 +191,19 @@ def _signing_duplicate(
 ) -> Iterator[Probe]:
     me = options.identity
     body = {"job_ids": some_ids(rng, me, 2)}
-    stale = aksk.sdk_date(datetime.now(UTC) - timedelta(days=1))
+    scheme = contract.signature
+    stale = aksk.sdk_date(datetime.now(UTC) - timedelta(days=1), scheme.date_format)
     signed_project = (JSON, ("X-Project-Id", me.project_id))
+    forged = f"{scheme.algorithm} Access=x, SignedHeaders=host, Signature=00"
     # The second copy is added after signing: a server that checks one copy and uses the
     # other would accept the request.
     for name, headers, appended in (
-        ("X-Sdk-Date twice (a stale copy)", (JSON,), (("x-sdk-date", stale),)),
+        (f"{scheme.date_header} twice (a stale copy)", (JSON,), ((scheme.date_header, stale),)),
         ("X-Project-Id twice", signed_project, (("x-project-id", me.project_id),)),
         (
             "Authorization twice",
             (JSON,),
-            (("authorization", "SDK-HMAC-SHA256 Access=x, SignedHeaders=host, Signature=00"),),
+            (("authorization", forged),),
         ),
     ):
         signing = signing_of(me, appended=appended)

@@ -121,3 +121,20 @@ def test_a_request_that_crossed_the_close_of_a_kept_connection_is_sent_again(
         assert sender.sent == 3  # a connection never answered is not retried
     else:
         assert sender.sent == 5  # the second and third crossed a close: sent twice each
+
+
+def test_a_request_is_signed_with_the_scheme_of_the_spec_under_test() -> None:
+    """The date header, its format and the content-hash header are the operation's
+    ``x-signature`` (carried by the request's Signing), not the toolkit's own spec's."""
+    from fuzz_harness.exchange import Signing
+
+    scheme = ("X-Other-Date", "%Y-%m-%dT%H:%M:%SZ", "X-Other-Hash")
+    sender = Sender("http://127.0.0.1:9", {"AK": "ak", "SK": "sk"})
+    signing = Signing(scheme=scheme, payload_hash="UNSIGNED-PAYLOAD")
+    request = Request("POST", "/p", (("Content-Type", "application/json"),), b"{}", signing=signing)
+    headers = dict(sender.signed(request))
+    assert "X-Sdk-Date" not in headers
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", headers["X-Other-Date"])
+    assert headers["X-Other-Hash"] == "UNSIGNED-PAYLOAD"
+    assert "x-other-date" in headers["Authorization"]
+    assert Signing.from_json(signing.to_json()) == signing  # replay keeps the scheme
