@@ -59,7 +59,7 @@ _lock = threading.Lock()
 
 
 def configure(known: JobIdSet, foreign: JobIdSet) -> None:
-    """Set the known and foreign jobs in this process (``replay`` uses it; ``st`` the env)."""
+    """Set the known and foreign jobs in this process (:func:`register` does)."""
     _data["known"], _data["foreign"] = known, foreign
 
 
@@ -200,17 +200,19 @@ _registered = False
 def register(jobs: tuple[JobIdSet, JobIdSet] | None = None) -> None:
     """Register this API's body hook and check with schemathesis (once per process), with
     the known and foreign ``jobs`` (``replay``'s), or those the harness named in the ``st``
-    process' environment."""
+    process' environment. Given ``jobs`` replace those of an earlier call (a second replay in
+    one process); the hooks are registered once."""
     global _registered
+    if jobs is not None:
+        configure(*jobs)
     if _registered:
         return
     _registered = True
     if jobs is None:
-        jobs = (
+        configure(
             JobIdSet.parse(os.environ.get(ENV_JOB_IDS)),
             JobIdSet.parse(os.environ.get(ENV_OTHER_JOB_IDS)),
         )
-    configure(*jobs)
     schemathesis.hook(map_body)
     schemathesis.hook(before_call)
     schemathesis.check(jobs_match_known_data)

@@ -212,7 +212,6 @@ def _contract(data: dict[str, Any]) -> Contract:
 def _replay_case(
     data: dict[str, Any], url: str, secrets: dict[str, str], known: JobIdSet, foreign: JobIdSet
 ) -> list[str]:
-    hooks.configure(known, foreign)
     hooks.register((known, foreign))
     recorded = data["case"]
     # The run's own configuration (its disabled checks included); the pinned token and project

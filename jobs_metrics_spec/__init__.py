@@ -110,10 +110,15 @@ class Contract:
     document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _validators: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def path_pattern(self, project: str = "([^/]*)") -> str:
+        """The operation's path as a regular expression, its ``{project_id}`` written as
+        ``project`` (by default one group: a path segment, possibly empty): what the server
+        routes by, the stand-in finds a sandbox's operation by, and :meth:`matches` uses."""
+        return project.join(re.escape(part) for part in self.path.split("{project_id}"))
+
     def matches(self, path: str) -> bool:
-        """Whether a request path (no query) is this operation's, any project."""
-        pattern = re.escape(self.path).replace(re.escape("{project_id}"), "[^/]+")
-        return re.fullmatch(pattern, path.split("?", 1)[0]) is not None
+        """Whether a request path (no query) is this operation's, any (non-empty) project."""
+        return re.fullmatch(self.path_pattern("[^/]+"), path.split("?", 1)[0]) is not None
 
     @property
     def signature(self) -> SignatureRules:

@@ -59,12 +59,9 @@ def spec_operations() -> tuple[Operation, ...]:
     found = []
     for contract in operations(document):
         item = document["paths"][contract.path][contract.method]
-        pattern = "".join(
-            "([^/]*)" if part == "{project_id}" else re.escape(part)
-            for part in re.split(r"(\{project_id\})", contract.path)
-        )
+        pattern = re.compile(contract.path_pattern())
         deprecated = bool(item.get("deprecated"))
-        found.append(Operation(contract, deprecated, re.compile(pattern), RuleAnswers(contract)))
+        found.append(Operation(contract, deprecated, pattern, RuleAnswers(contract)))
     return tuple(found)
 
 

@@ -107,10 +107,7 @@ class Routes:
 def spec_routes() -> Routes:
     """The routes of the toolkit's spec, built when the first app is."""
     operations = tuple(Operation(c, RuleAnswers(c), c.signed) for c in spec_operations())
-    alternatives = []
-    for op in operations:
-        literal = [re.escape(part.encode()) for part in op.contract.path.split("{project_id}")]
-        alternatives.append(b"([^/]*)".join(literal))
+    alternatives = [op.contract.path_pattern().encode() for op in operations]
     pattern = re.compile(b"|".join(b"(?:" + a + b")" for a in alternatives))
     return Routes(operations, pattern, spec_project_ids())
 
