@@ -187,7 +187,7 @@ class JobsMetricsApp:
                 pending = check(self, request)
                 if pending is not None:
                     await pending
-            jobs = self.cache.get(request.project_id, request.job_ids)
+            jobs = self.cache.get(request.project_id, request.job_ids, since=started)
             status = 200
             body = successor.render(jobs) if operation.signed else self.render(jobs)
         except Exception as exc:

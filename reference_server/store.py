@@ -8,6 +8,7 @@ transaction across several queries, so they all see the same committed state.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -18,6 +19,8 @@ from pathlib import Path
 import orjson
 
 from reference_server.demo import Job, demo_jobs
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -228,10 +231,13 @@ class Store:
         if now == self._identity and self._broken is None:
             return False
         with self._lock:
-            # The old connection goes first: closing it checkpoints its WAL into the old file
-            # and removes the -wal/-shm beside the path, which SQLite would otherwise read as
-            # the new file's.
+            # The old connection goes first, its WAL emptied: the -wal beside the path is
+            # the old file's, and SQLite would read its commits as the new file's. Closing
+            # does not empty it (SQLite skips the checkpoint of a file that was moved): the
+            # server answered from the old data after a restore whenever the WAL held
+            # commits (a loader's, the demo seed's).
             if self._broken is None:
+                self._release_wal()
                 self._db.close()
             try:
                 self._db, self._identity = self._open()
@@ -241,6 +247,27 @@ class Store:
             self._broken = None
             self.epoch += 1
         return True
+
+    def _release_wal(self) -> None:
+        """Write the old file's WAL into it and empty the WAL (a TRUNCATE checkpoint).
+
+        Another connection still reading the old file holds it up for the busy timeout and
+        then keeps its commits in the WAL: said in the log, as only the operator can end
+        that connection (docs/server.md: replace the file while nothing else has it open).
+        """
+        try:
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as exc:
+            busy, cause = 1, str(exc)
+        else:
+            cause = "another connection has the old file open"
+        if busy:
+            log.warning(
+                "database %s was replaced, but the old file's WAL could not be emptied (%s):"
+                " its commits may be read as the new file's",
+                self.path,
+                cause,
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -282,10 +309,18 @@ class Store:
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT DISTINCT project_id FROM jobs")]
 
-    def generation(self) -> int:
-        """The counter every committed change to the jobs moves (see ``SCHEMA``)."""
+    def generation(self) -> tuple[int, int]:
+        """What every committed change moves: the counter of changes to the jobs (see
+        ``SCHEMA``) and SQLite's ``data_version``, which any other connection's commit moves.
+
+        The counter alone missed a restore through SQLite's backup API (``sqlite3 db
+        ".restore backup"``): the pages copied in carried a counter equal to the one they
+        replaced, and the cache kept the old jobs. One statement reads both."""
         with self._lock:
-            return int(self._db.execute("SELECT n FROM generation").fetchone()[0])
+            n, version = self._db.execute(
+                "SELECT n, (SELECT data_version FROM pragma_data_version) FROM generation"
+            ).fetchone()
+        return int(n), int(version)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,33 @@ def test_a_replacement_that_is_no_database_is_refused_until_a_good_one_comes(
     assert call(app, body={"job_ids": [1]}).json()["error_id"] == "CS.10001"
     os.replace(_database(tmp_path / "good.sqlite3", 5.0), db)
     assert _rate(app) == 5.0
+
+
+def test_a_replaced_database_is_read_even_when_the_old_ones_wal_held_commits(
+    tmp_path: Path,
+) -> None:
+    """SQLite does not checkpoint a moved file on close, so its WAL stayed beside the path
+    and was read as the new file's: the server kept answering the old data."""
+    db = tmp_path / "db.sqlite3"
+    app = create_app(Settings(db=db))  # seeds the demo data: commits in the WAL
+    store = Store(db)  # a loader's connection, closed before the restore
+    store.load(PROJECT_A, [Job(1, (), (), 1.0, None)])
+    store.close()
+    assert _rate(app) == 1.0
+    assert (tmp_path / "db.sqlite3-wal").stat().st_size > 0
+    os.replace(_database(tmp_path / "restored.sqlite3", 2.0), db)
+    assert _rate(app) == 2.0
+
+
+def test_a_restore_through_sqlites_backup_api_is_read_at_the_next_request(
+    tmp_path: Path,
+) -> None:
+    """``sqlite3 db ".restore backup"`` copies the backup's pages in: its change counter
+    can equal the one it replaces, so the counter alone did not tell."""
+    db = _database(tmp_path / "db.sqlite3", 1.0)
+    backup = _database(tmp_path / "backup.sqlite3", 2.0)  # the same loads: the same counter
+    app = create_app(Settings(db=db))
+    assert _rate(app) == 1.0
+    with sqlite3.connect(backup) as source, sqlite3.connect(db) as target:
+        source.backup(target)
+    assert _rate(app) == 2.0
