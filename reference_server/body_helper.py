@@ -52,10 +52,15 @@ class BodyParser:
         # build several): each is an interpreter of ~50 MB.
         self.helper = SHARED_HELPER
 
-    async def job_ids(self, body: bytes) -> list[int]:
+    def inline_job_ids(self, body: bytes) -> list[int] | None:
+        """The job IDs of a body small enough to parse here; None for one that is not."""
         if len(body) <= self.inline_limit:
             return request_body.job_ids_of(body)
-        return await self.helper.job_ids(body)
+        return None
+
+    async def job_ids(self, body: bytes) -> list[int]:
+        job_ids = self.inline_job_ids(body)
+        return job_ids if job_ids is not None else await self.helper.job_ids(body)
 
     def close(self) -> None:
         self.helper.close()
