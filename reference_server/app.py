@@ -33,7 +33,7 @@ import orjson
 from jobs_metrics_spec import Contract, spec_document, spec_operations, spec_project_ids
 from reference_server import request_body, signature, successor
 from reference_server.adapters import RESPONSE
-from reference_server.asgi_types import ASGIApp, Receive, Scope, Send
+from reference_server.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from reference_server.body_helper import BodyParser
 from reference_server.cache import JobCache
 from reference_server.errors import Refusal, RuleAnswers, clip
@@ -115,12 +115,12 @@ def spec_routes() -> Routes:
 class Request:
     """One request as the checks see it: what they read, and what they found out."""
 
-    __slots__ = ("body", "headers", "job_ids", "operation", "owner", "project_id", "receive",
+    __slots__ = ("body", "headers", "job_ids", "operation", "owner", "project_id", "reader",
                  "scope", "signed", "signer")  # fmt: skip
 
-    def __init__(self, scope: Scope, receive: BodyRead, operation: Operation, project: str) -> None:
+    def __init__(self, scope: Scope, reader: BodyRead, operation: Operation, project: str) -> None:
         self.scope = scope
-        self.receive = receive
+        self.reader = reader
         self.operation = operation
         self.project_id = project
         self.headers: dict[bytes, bytes] = {}
@@ -180,14 +180,29 @@ class JobsMetricsApp:
         extra_headers: list[tuple[bytes, bytes]] = []
         operation = self.routes.token  # who answers: the request's operation once routed
         request_id = ""  # made only for the successor's answers, which carry one
-        request_body = BodyRead(receive, scope["headers"])
+        request_body = BodyRead(scope["headers"])
         try:
             operation, project_id = self.route(scope)
             request = Request(scope, request_body, operation, project_id)
             for check in _SIGNED_STEPS if operation.signed else _TOKEN_STEPS:
                 pending = check(self, request)
-                if pending is not None:
+                if pending is None:
+                    continue
+                if not isinstance(pending, BodyRead):
                     await pending
+                    continue
+                # The body, read in this frame: each coroutine level between the request's
+                # task and the HTTP server's receive cost about 1.5 us a request under
+                # Granian, where the read resumes from the server's thread.
+                try:
+                    while not request_body.take(await receive()):
+                        pass
+                except asyncio.CancelledError:
+                    request_body.interrupted()  # the body's deadline: its refusal
+                    raise
+                finally:
+                    request_body.stop()
+                request.body = request_body.body()
             jobs = self.cache.get(request.project_id, request.job_ids, since=started)
             status = 200
             body = successor.render(jobs) if operation.signed else self.render(jobs)
@@ -392,13 +407,10 @@ class JobsMetricsApp:
         if value is not None:  # no header (the common case) passes here
             check_content_encoding(value)
 
-    def read_body(self, request: Request) -> Awaitable[None]:
+    def read_body(self, request: Request) -> BodyRead:
         """``body-too-large`` (and a body that never arrives whole: a schema violation, the
-        rule of a body that is not a valid request).
-
-        Not a coroutine itself: the one it returns is the only level between the request's
-        task and the HTTP server's ``receive`` (each level cost about 1 us a request under
-        Granian, where the read is resumed from the server's thread)."""
+        rule of a body that is not a valid request): the declared length is checked here,
+        and the body is read by :meth:`__call__` through the :class:`BodyRead` returned."""
         if request.operation.signed:  # the length as signed (the same header, one copy)
             length = request.signed.get("content-length", "").encode("latin-1") or None
         else:
@@ -407,9 +419,9 @@ class JobsMetricsApp:
         deadlines = self._body_deadlines
         if deadlines is None or deadlines.loop is not loop:
             deadlines = self._body_deadlines = BodyDeadlines.of_loop(loop)
-        return read_body(
-            request, length, self.settings.max_body, self.settings.body_timeout, deadlines
-        )
+        request.reader.start(length, self.settings.max_body, self.settings.body_timeout,
+                             deadlines)  # fmt: skip
+        return request.reader
 
     def check_job_ids(self, request: Request) -> Awaitable[None] | None:
         """The body's rules: malformed JSON, the schema, unknown fields, duplicate IDs, and
@@ -461,16 +473,17 @@ class JobsMetricsApp:
 @dataclass(frozen=True)
 class Check:
     """One row of a check table: the ``x-contract`` rules the check refuses with (each one
-    it raises), the check (a method of the app: None when it passes, or an awaitable), and
-    the rules whose cases it decides but answers under one of ``rules`` (a number no parser
-    holds is refused as the schema violation it is; the spec's rule for it says so).
+    it raises), the check (a method of the app: None when it passes, an awaitable, or the
+    body's reader, which the app reads the body through), and the rules whose cases it
+    decides but answers under one of ``rules`` (a number no parser holds is refused as the
+    schema violation it is; the spec's rule for it says so).
 
     The order of a table is the order the spec's rules state; some checks also read what an
     earlier one found (the headers as a dict, the signer, the body), so a row goes after
     those it reads."""
 
     rules: tuple[str, ...]
-    method: Callable[[JobsMetricsApp, Request], Awaitable[None] | None]
+    method: Callable[[JobsMetricsApp, Request], Awaitable[None] | BodyRead | None]
     covers: tuple[str, ...] = ()
 
 
@@ -574,15 +587,32 @@ def check_content_type(value: bytes | None) -> None:
 
 
 class BodyRead:
-    """The request's ``receive``, and whether the body has been read to its end (a request
-    that declares none has no body to read): :func:`read_body` notes it."""
+    """The request's body as it is read: whether it has been read to its end (a request
+    that declares none has no body to read), and the rules of reading it.
 
-    __slots__ = ("ended", "headers", "receive")
+    The body is refused over ``limit`` bytes or slower than ``timeout`` seconds. The size
+    is refused without reading the body whole (a declared length is checked before a byte
+    is read). The time limit covers the whole body, not each read: a client trickling one
+    byte every second would otherwise hold its connection (and a slot of the HTTP server's
+    connection limit) for as long as it likes. The limit is enforced by
+    :class:`BodyDeadlines` (to within ``SWEEP_SECONDS``).
 
-    def __init__(self, receive: Receive, headers: list[tuple[bytes, bytes]]) -> None:
-        self.receive = receive
+    The reading loop itself is in :meth:`JobsMetricsApp.__call__` (``take`` each message
+    received until it returns True): the coroutine it would otherwise need cost time.
+    """
+
+    __slots__ = ("_chunks", "_deadlines", "_limit", "_size", "_task", "_timeout", "ended",
+                 "headers")  # fmt: skip
+
+    def __init__(self, headers: list[tuple[bytes, bytes]]) -> None:
         self.headers = headers
         self.ended = False  # the last part of the body was received, or the client is gone
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._limit = 0
+        self._timeout = 0.0
+        self._deadlines: BodyDeadlines | None = None
+        self._task: asyncio.Task[Any] | None = None
 
     @property
     def done(self) -> bool:
@@ -593,54 +623,59 @@ class BodyRead:
             for name, value in self.headers
         )
 
+    def start(
+        self, length: bytes | None, limit: int, timeout: float, deadlines: BodyDeadlines
+    ) -> None:
+        """Refuse a declared length over ``limit``; start the body's clock."""
+        self._limit, self._timeout = limit, timeout
+        if length is not None:
+            if not length.isdigit():
+                raise Refusal("body-schema-violation", "Content-Length: not a number of bytes")
+            if int(length) > limit:
+                raise Refusal("body-too-large", self._too_large())
+        self._deadlines = deadlines
+        self._task = deadlines.watch(timeout)
 
-async def read_body(
-    request: Request, length: bytes | None, limit: int, timeout: float, deadlines: BodyDeadlines
-) -> None:
-    """Read the body into ``request.body``, refusing one over ``limit`` bytes or slower than
-    ``timeout`` seconds.
+    def _too_large(self) -> str:
+        return f"body: the request body is larger than {self._limit} bytes"
 
-    The size is refused without reading the body whole. The time limit covers the whole body,
-    not each read: a client trickling one byte every second would otherwise hold its
-    connection (and a slot of the HTTP server's connection limit) for as long as it likes.
-    The limit is enforced by :class:`BodyDeadlines` (to within ``SWEEP_SECONDS``).
-    """
-    too_large = f"body: the request body is larger than {limit} bytes"
-    if length is not None:
-        if not length.isdigit():
-            raise Refusal("body-schema-violation", "Content-Length: not a number of bytes")
-        if int(length) > limit:
-            raise Refusal("body-too-large", too_large)
-    chunks: list[bytes] = []
-    size = 0
-    body = request.receive
-    receive = body.receive
-    task = deadlines.watch(timeout)
-    try:
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                body.ended = True
-                raise Refusal("body-schema-violation", "body: the client closed the connection")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise Refusal("body-too-large", too_large)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                body.ended = True
-                request.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                return
-    except asyncio.CancelledError:
-        if not deadlines.expired(task):
-            raise
+    def take(self, message: Message) -> bool:
+        """Add one message of the body; True once the body is whole."""
+        if message["type"] != "http.request":
+            self.ended = True
+            raise Refusal("body-schema-violation", "body: the client closed the connection")
+        chunk = message.get("body", b"")
+        self._size += len(chunk)
+        if self._size > self._limit:
+            raise Refusal("body-too-large", self._too_large())
+        self._chunks.append(chunk)
+        if message.get("more_body", False):
+            return False
+        self.ended = True
+        return True
+
+    def body(self) -> bytes:
+        chunks = self._chunks
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def interrupted(self) -> None:
+        """After a cancellation of the read: the refusal if the body's deadline caused it
+        (the task is uncancelled); nothing if something else did."""
+        task, deadlines = self._task, self._deadlines
+        if task is None or deadlines is None or not deadlines.expired(task):
+            return
         task.uncancel()
         raise Refusal(
             "body-schema-violation",
-            f"body: {size} bytes received in {timeout:g} s, the time allowed for the whole body",
+            f"body: {self._size} bytes received in {self._timeout:g} s, the time allowed for"
+            " the whole body",
         ) from None
-    finally:
-        deadlines.forget(task)
+
+    def stop(self) -> None:
+        """Stop the body's clock (read, refused or abandoned)."""
+        if self._task is not None and self._deadlines is not None:
+            self._deadlines.forget(self._task)
+            self._task = None
 
 
 # How often body deadlines are looked at: a body may take up to this much longer than its
