@@ -60,17 +60,21 @@ def render(
     peer = http[-1]
     bare = next((row for row in http if row.name == http_servers.BARE), None)
     lines += [
-        "**HTTP, same 10-job request with the demo token** (wrk: 1 thread, 16 connections; "
+        "**HTTP, same 10-job request with the demo token** (wrk: 1 thread, 16 connections; all"
+        f" servers started together, {http_servers.ROUNDS} interleaved rounds each, median; "
         f"latency at a fixed {peer.rate} requests/s; the bare Granian app only reads the body"
         " and answers a fixed body of the same shape: the floor)",
         "",
-        "| server | requests/s | vs prism mock | of bare Granian | p50 ms | p99 ms | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| server | requests/s (median) | rounds | vs prism mock | of bare Granian | p50 ms"
+        " | p99 ms | non-2xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in http:
         share = f"{row.rps / bare.rps:.0%}" if bare else "not measured"
+        low, high = row.spread
         lines.append(
-            f"| {row.name} | {row.rps:,.0f} | {row.rps / peer.rps:.1f}x | {share} |"
+            f"| {row.name} | {row.rps:,.0f} | {low:,.0f}-{high:,.0f} |"
+            f" {row.rps / peer.rps:.1f}x | {share} |"
             f" {row.p50_ms:.2f} | {row.p99_ms:.2f} | {row.non_2xx} |"
         )
     sdk = parse[0]
@@ -152,7 +156,9 @@ def render(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10, help="wrk run per server (default 10)")
+    parser.add_argument(
+        "--seconds", type=int, default=5, help="wrk run per server and round (default 5)"
+    )
     parser.add_argument(
         "--skip-check", action="store_true", help="do not time `make test` and `make check`"
     )

@@ -713,7 +713,7 @@ class BodyDeadlines:
 
     def watch(self, timeout: float) -> asyncio.Task[Any]:
         """Note the current task's deadline, ``timeout`` seconds from now."""
-        task = asyncio.current_task()
+        task = asyncio.current_task(self.loop)
         assert task is not None, "bodies are read inside a task"
         self._deadlines[task] = self.loop.time() + timeout
         if self._sweeper is None or self._sweeper.done():

@@ -45,7 +45,7 @@ def test_each_parser_runs_alone_in_its_own_process(tmp_path):
 
 def test_table_names_the_peers_and_ratios():
     http = [
-        HttpResult("ours", 5000.0, 0, 1.0, 2.0, 400),
+        HttpResult("ours", 5000.0, 0, 1.0, 2.0, 400, (4800.0, 5100.0)),
         HttpResult(http_servers.BARE, 10000.0, 0, 0.5, 1.0, 400),
         HttpResult("prism mock (peer)", 1000.0, 0, 1.5, 3.0, 400),
     ]
@@ -61,7 +61,7 @@ def test_table_names_the_peers_and_ratios():
         "check": MakeTime((58.0, 61.0, 57.0), ("run 2: FAILED tests/test_x.py::test_y",)),
     }
     table = render(http, parse, 3_500_000, fuzz, faults, loops, "today", safety)
-    assert "| ours | 5,000 | 5.0x | 50% |" in table
+    assert "| ours | 5,000 | 4,800-5,100 | 5.0x | 50% |" in table
     assert "| models | 200 | 190-210 | 2.0x (1.8-2.2x) | 100 | 3.0x |" in table
     assert "80 cases/s, + 60 probe requests (passed)" in table
     assert "| no-body-limit | 3.2 | body-too-large |" in table
