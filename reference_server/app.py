@@ -157,6 +157,7 @@ class JobsMetricsApp:
         self._head, self._before_jobs = _envelope(success_message_id())
         self.bodies = BodyParser()
         self._body_deadlines: BodyDeadlines | None = None  # of the loop the app last ran in
+        self._routed: dict[bytes, tuple[Operation, str]] = {}  # raw path -> its route
         # Opened once, in append mode and line-buffered: each request's line is one write
         # at the end of the file, so the workers' lines never interleave mid-line.
         self.access_log = (
@@ -239,7 +240,7 @@ class JobsMetricsApp:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*JSON_HEADERS, *extra_headers],
+                "headers": [*JSON_HEADERS, *extra_headers] if extra_headers else JSON_HEADERS,
             }
         )
         await send({"type": "http.response.body", "body": body})
@@ -326,6 +327,20 @@ class JobsMetricsApp:
         gateway's 404); every other unknown path by the CS operation.
         """
         raw = scope.get("raw_path") or scope["path"].encode()
+        routed = self._routed.get(raw)
+        if routed is None:
+            routed = self._route_path(raw)
+        if scope["method"] != "POST":
+            cause = f"Method {clip(scope['method'])} is not supported; use POST."
+            raise Refusal("method-not-allowed", cause, routed[0].contract.operation_id)
+        return routed
+
+    def _route_path(self, raw: bytes) -> tuple[Operation, str]:
+        """The operation and project ID of a path (:meth:`route`), remembered for the next
+        request: clients ask the same few paths (one per project) over and over, and the
+        match and the decoding cost 0.5 us of a request's 9. At most ``ROUTES_REMEMBERED``
+        paths of at most ``ROUTE_KEY_BYTES`` are kept (all forgotten when full: a client
+        sending ever new paths gains nothing)."""
         path = raw.split(b"?", 1)[0]
         match = self.routes.pattern.fullmatch(path)
         if match is None:
@@ -337,12 +352,12 @@ class JobsMetricsApp:
                 answering.contract.operation_id,
             )
         index = match.lastindex or 0
-        operation = self.routes.operations[index - 1]
-        project = match.group(index)
-        if scope["method"] != "POST":
-            cause = f"Method {clip(scope['method'])} is not supported; use POST."
-            raise Refusal("method-not-allowed", cause, operation.contract.operation_id)
-        return operation, unquote(project.decode("latin-1"))
+        routed = (self.routes.operations[index - 1], unquote(match.group(index).decode("latin-1")))
+        if len(raw) <= ROUTE_KEY_BYTES:
+            if len(self._routed) >= ROUTES_REMEMBERED:
+                self._routed.clear()
+            self._routed[raw] = routed
+        return routed
 
     def render(self, jobs: list[bytes], now_ms: int | None = None) -> bytes:
         """The CS success body: envelope, server time in ms (the app's clock unless given),
@@ -533,6 +548,11 @@ REFUSED_RULE = "jobs_metrics.refused_rule"
 # The rule a request meets when an unexpected error stops the checks (a bug of ours).
 INTERNAL_ERROR = "internal-error"
 STREAMING = b"/streaming/"
+# How many paths the app remembers the route of (JobsMetricsApp._route_path), one per
+# project a client asks for, and the longest remembered (an API path is about 60 bytes):
+# 256 KiB of keys at most.
+ROUTES_REMEMBERED = 1024
+ROUTE_KEY_BYTES = 256
 
 
 def new_request_id() -> str:
