@@ -65,8 +65,8 @@ def render(
         f"latency at a fixed {peer.rate} requests/s; the bare Granian app only reads the body"
         " and answers a fixed body of the same shape: the floor)",
         "",
-        "| server | requests/s (median) | rounds | vs prism mock | of bare Granian | p50 ms"
-        " | p99 ms | non-2xx |",
+        "| server | requests/s (median) | spread of the rounds | vs prism mock | of bare Granian"
+        " | p50 ms | p99 ms | non-2xx (all rounds) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in http:

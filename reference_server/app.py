@@ -240,7 +240,7 @@ class JobsMetricsApp:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*JSON_HEADERS, *extra_headers] if extra_headers else JSON_HEADERS,
+                "headers": [*JSON_HEADERS, *extra_headers],
             }
         )
         await send({"type": "http.response.body", "body": body})
@@ -664,15 +664,14 @@ class BodyRead:
         if message["type"] != "http.request":
             self.ended = True
             raise Refusal("body-schema-violation", "body: the client closed the connection")
+        more = message.get("more_body", False)
+        self.ended = not more  # read to its end even if refused for its size below
         chunk = message.get("body", b"")
         self._size += len(chunk)
         if self._size > self._limit:
             raise Refusal("body-too-large", self._too_large())
         self._chunks.append(chunk)
-        if message.get("more_body", False):
-            return False
-        self.ended = True
-        return True
+        return not more
 
     def body(self) -> bytes:
         chunks = self._chunks

@@ -1,9 +1,10 @@
 """A read-through cache of validated job JSON, dropped whenever the store changes.
 
 Each job's JSON is built by SQLite, validated once with the generated ``JobMonitoringInfo``
-model and kept as bytes, keyed by (project, job), together with the store's generation (a
-counter every commit moves, by any writer). A new generation empties the cache, so an answer
-never lags the data; the generation and the uncached jobs are read in one snapshot, so an
+model and kept as bytes, by project and job, together with the store's generation (what
+every commit moves, by any writer). A new generation empties the cache, so an answer never
+lags a commit its client could have seen (one made before the request began: see
+``JobCache.get``); the generation and the uncached jobs are read in one snapshot, so an
 answer never mixes two commits (a commit landing between two separate reads would). Only
 jobs that exist are cached, so the cache never holds more than the store does, and it is
 capped at ``max_bytes`` of job JSON on top of that: a count of entries did not bound memory

@@ -8,7 +8,6 @@ transaction across several queries, so they all see the same committed state.
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import threading
@@ -19,8 +18,6 @@ from pathlib import Path
 import orjson
 
 from reference_server.demo import Job, demo_jobs
-
-log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -219,8 +216,9 @@ class Store:
 
         A database deleted or replaced (a restore, ``mv new.sqlite3 reference.sqlite3``)
         under a running server went unnoticed until a restart: the open connection kept
-        reading the old file. One ``stat`` per request tells; a deleted file is a
-        ``StoreError`` (answered as an internal error and logged) until one is back.
+        reading the old file. A ``stat`` tells (the job cache calls this on each look at the
+        store); a deleted file is a ``StoreError`` (answered as an internal error and
+        logged) until one is back.
         """
         if self._identity is None:
             return False
@@ -231,13 +229,11 @@ class Store:
         if now == self._identity and self._broken is None:
             return False
         with self._lock:
-            # The old connection goes first, its WAL emptied: the -wal beside the path is
-            # the old file's, and SQLite would read its commits as the new file's. Closing
-            # does not empty it (SQLite skips the checkpoint of a file that was moved): the
-            # server answered from the old data after a restore whenever the WAL held
-            # commits (a loader's, the demo seed's).
+            # The old connection goes first, and it writes nothing: SQLite finds the -wal by
+            # the path, so a checkpoint through it would copy commits already made to the
+            # new file into the old one and empty the WAL under them. (The WAL is empty
+            # here when the toolkit wrote last: see ``load``.)
             if self._broken is None:
-                self._release_wal()
                 self._db.close()
             try:
                 self._db, self._identity = self._open()
@@ -248,26 +244,23 @@ class Store:
             self.epoch += 1
         return True
 
-    def _release_wal(self) -> None:
-        """Write the old file's WAL into it and empty the WAL (a TRUNCATE checkpoint).
+    def _empty_wal(self) -> None:
+        """Write the WAL into the file and empty it (a TRUNCATE checkpoint), if no reader is
+        in the way at this instant (no wait: a loader must not hang on a busy server).
 
-        Another connection still reading the old file holds it up for the busy timeout and
-        then keeps its commits in the WAL: said in the log, as only the operator can end
-        that connection (docs/server.md: replace the file while nothing else has it open).
+        Why: SQLite finds the -wal beside the path, not beside the file. After a restore
+        (``mv backup.sqlite3 db.sqlite3``) the WAL left by the last writer was read as the
+        restored file's, and the server answered the old jobs. A file the toolkit wrote
+        last has an empty WAL, so a restore by ``mv`` is safe once the writer is done; a
+        third-party writer's commits are the operator's to checkpoint (docs/server.md).
         """
+        self._db.execute("PRAGMA busy_timeout=0")
         try:
-            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        except sqlite3.Error as exc:
-            busy, cause = 1, str(exc)
-        else:
-            cause = "another connection has the old file open"
-        if busy:
-            log.warning(
-                "database %s was replaced, but the old file's WAL could not be emptied (%s):"
-                " its commits may be read as the new file's",
-                self.path,
-                cause,
-            )
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            pass  # the WAL stays as it is: the data is safe, only a later mv is not
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
 
     def close(self) -> None:
         with self._lock:
@@ -373,6 +366,7 @@ class Store:
                     )
                     written += 1
                 cur.execute("COMMIT")
+                self._empty_wal()
             except BaseException:
                 # SQLite has already rolled back after some errors (a full disk): a second
                 # ROLLBACK would replace the real cause with "no transaction is active".

@@ -44,8 +44,10 @@ def test_a_refusal_before_the_body_ends_closes_the_connection(
         ({"body": {"job_ids": "1"}}, 400),  # read whole, then refused
         ({"method": "GET", "body": None}, 405),  # no body at all
         ({"body": OVER, "http_version": "2"}, 400),  # HTTP/2 ends a stream, not a connection
+        # past the limit in its last part: refused, but read to its end
+        ({"chunks": [OVER[:65536], OVER[65536:]], "extra_headers": CHUNKED}, 400),
     ],
-    ids=["answered", "refused after the body", "no body", "http/2"],
+    ids=["answered", "refused after the body", "no body", "http/2", "over in its last part"],
 )
 def test_an_answer_after_the_whole_body_keeps_the_connection(
     app: Any, request_kwargs: dict[str, Any], status: int
