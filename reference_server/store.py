@@ -151,6 +151,11 @@ def _identity(path: Path, *, missing_ok: bool = True) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
+def _set_busy_timeout(db: sqlite3.Connection, seconds: float) -> None:
+    """How long a statement of ``db`` waits for another connection's lock before giving up."""
+    db.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+
+
 def _schema_in_place(db: sqlite3.Connection) -> bool:
     """Whether the file holds this server's schema in WAL mode (reads only).
 
@@ -199,8 +204,7 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(path, exc)) from None
         try:
-            # How long a statement waits for another connection's lock before giving up.
-            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
+            _set_busy_timeout(db, self._busy_timeout)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             if not _schema_in_place(db):
@@ -254,13 +258,13 @@ class Store:
         last has an empty WAL, so a restore by ``mv`` is safe once the writer is done; a
         third-party writer's commits are the operator's to checkpoint (docs/server.md).
         """
-        self._db.execute("PRAGMA busy_timeout=0")
+        _set_busy_timeout(self._db, 0)
         try:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error:
             pass  # the WAL stays as it is: the data is safe, only a later mv is not
         finally:
-            self._db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
+            _set_busy_timeout(self._db, self._busy_timeout)
 
     def close(self) -> None:
         with self._lock:
