@@ -64,3 +64,29 @@ def test_the_signing_scheme_rows_are_derived_from_x_signature() -> None:
     assert {f"sig-unsigned-{name}" for name in scheme.required_signed_headers} <= rows
     wider = replace(scheme, required_signed_headers=(*scheme.required_signed_headers, "x-more"))
     assert {row.id for row in signing_rows(wider)} - rows == {"sig-unsigned-x-more"}
+
+
+def test_the_too_many_ids_probe_takes_its_bound_from_the_spec_under_test() -> None:
+    """A spec allowing more job IDs than ours gets one more than its own bound: a server of
+    that spec must not be failed for accepting what it allows."""
+    import copy
+    import json
+    import random
+
+    from jobs_metrics_spec import operations, spec_document
+
+    document = copy.deepcopy(spec_document())
+    document["components"]["schemas"]["JobMetricsRequest"]["properties"]["job_ids"]["maxItems"] = (
+        1500
+    )
+    contract = operations(document)[0]
+    me, other = demo_identities()
+    options = FuzzOptions(
+        None, me, other, max_examples=1, seed=1, mode="all", workers=1, report_dir=Path("r")
+    )
+    sizes = {
+        p.name: len(json.loads(p.request.body or b"{}")["job_ids"])
+        for p in MAKERS["body-schema-violation"](contract, options, random.Random(1))
+        if isinstance(p, Probe) and p.name.endswith(" IDs")
+    }
+    assert sizes == {"1,501 IDs": 1501}
