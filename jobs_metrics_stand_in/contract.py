@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from types import MappingProxyType
 from typing import Any
 
 from jobs_metrics_spec import Contract, Rule, default_contract, operations, spec_document
@@ -43,13 +44,17 @@ class Operation:
     def id(self) -> str:
         return self.contract.operation_id
 
-    def error_rules(self) -> dict[str, Rule]:
-        """The rules with an error answer (a status of 400 or more and a code), by id."""
-        return {
-            rule.id: rule
-            for rule in self.contract.rules
-            if rule.status is not None and rule.status >= 400 and rule.error_id
-        }
+    @cached_property
+    def error_rules(self) -> Mapping[str, Rule]:
+        """The rules with an error answer (a status of 400 or more and a code), by id (read
+        at every script entry added: once per test of a suite)."""
+        return MappingProxyType(
+            {
+                rule.id: rule
+                for rule in self.contract.rules
+                if rule.status is not None and rule.status >= 400 and rule.error_id
+            }
+        )
 
 
 @cache
@@ -97,9 +102,9 @@ def rules_for(rule_id: str, operation_id: str | None) -> dict[str, Rule]:
     operation that defines it. An id no (such) operation defines is refused, naming the
     valid ones."""
     chosen = [operation(operation_id)] if operation_id else list(spec_operations())
-    found = {op.id: rules[rule_id] for op in chosen if rule_id in (rules := op.error_rules())}
+    found = {op.id: rules[rule_id] for op in chosen if rule_id in (rules := op.error_rules)}
     if not found:
-        valid = sorted({rid for op in chosen for rid in op.error_rules()})
+        valid = sorted({rid for op in chosen for rid in op.error_rules})
         where = operation_id or "any operation"
         raise ScriptError(
             f"rule {rule_id!r} is not an error rule of {where}; valid: {', '.join(valid)}"

@@ -2,12 +2,13 @@
 and journal, answered by its own reference app on its own in-memory store.
 
 Why an app and a store per sandbox: the reference server's isolation is by project, but its
-job IDs are global (one ID, one project); two tests both wanting job 1 need two stores. An
-in-memory SQLite store is created in well under a millisecond, and the app's parts that cost
-(the body helper process) are shared by every app of the process.
+job IDs are global (one ID, one project); two tests both wanting job 1 need two stores. A
+sandbox is built in about 65 us: its settings are the server's copied with its credentials
+(``Settings.with_only_credentials``), its store a copy of an empty database image, and the
+app's parts that cost (the body helper process) are shared by every app of the process.
 
-Why a few sandboxes are kept ready: a test suite creates one per test, and building one (its
-settings, store and app) is most of what a create costs. The registry keeps up to
+Why a few sandboxes are kept ready: a test suite creates one per test, and building one is
+still most of what a create costs. The registry keeps up to
 ``READY_SANDBOXES`` built in advance, each with fresh credentials, unregistered (no request is
 routed to it, no control call shows it) until a create takes it: then it is exactly what
 building it at that moment would have made. The server builds them when it is idle.
@@ -26,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from jobs_metrics_spec import spec_project_ids
 from jobs_metrics_stand_in.contract import ScriptError
@@ -71,26 +71,6 @@ class Credentials:
             access_key=base64.b32encode(os.urandom(15)).decode()[:20],
             secret_key=os.urandom(20).hex(),
         )
-
-
-class SandboxSettings(Settings):
-    """A sandbox's app settings: the server's, given whole, with the sandbox's credentials.
-
-    Read from nothing else: ``Settings`` looks every field up in the environment (and its
-    dotenv source) on every construction, two thirds of its cost (~0.35 ms), paid once per
-    sandbox, so once per test; and every field of a sandbox's settings is given anyway (the
-    server's own were read from the environment once, at start)."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
 
 
 class Clock:
@@ -208,22 +188,14 @@ def parse_jobs(jobs: Sequence[Any]) -> list[Any]:
 class Sandbox:
     """One sandbox: a project with its credentials and everything scripted for it."""
 
-    def __init__(self, sandbox_id: str, credentials: Credentials, base: Mapping[str, Any]) -> None:
+    def __init__(self, sandbox_id: str, credentials: Credentials, server: Settings) -> None:
         self.id = sandbox_id
         self.name: str | None = None  # a script file's label, shown by the control API
         self.credentials = credentials
         self.clock = Clock()
-        self.settings = SandboxSettings(
-            **{
-                **base,
-                "db": Path(":memory:"),
-                "tokens": f"{credentials.token}={credentials.project_id}",
-                "aksk": f"{credentials.access_key}:{credentials.secret_key}="
-                f"{credentials.project_id}",
-                "no_demo_tokens": True,
-                "tokens_file": None,
-                "aksk_file": None,
-            }
+        self.settings = server.with_only_credentials(
+            tokens=f"{credentials.token}={credentials.project_id}",
+            aksk=f"{credentials.access_key}:{credentials.secret_key}={credentials.project_id}",
         )
         self.initial_jobs: list[Any] = []
         self.store = Store(Path(":memory:"))
@@ -302,8 +274,8 @@ class Sandbox:
 class Registry:
     """Every sandbox of the process, found by id, token, access key or project ID."""
 
-    def __init__(self, base: Mapping[str, Any]) -> None:
-        self.base = dict(base)  # the server's settings every sandbox's app starts from
+    def __init__(self, server: Settings) -> None:
+        self.server = server  # the server's settings: every sandbox's app has its limits
         self.sandboxes: dict[str, Sandbox] = {}
         self.by_token: dict[str, Sandbox] = {}
         self.by_access_key: dict[str, Sandbox] = {}
@@ -340,7 +312,7 @@ class Registry:
         return sandbox
 
     def _build(self, credentials: Credentials) -> Sandbox:
-        return Sandbox(os.urandom(8).hex(), credentials, self.base)
+        return Sandbox(os.urandom(8).hex(), credentials, self.server)
 
     def _take_ready(self) -> Sandbox:
         """A ready sandbox (the oldest), else one built now; either with fresh credentials.

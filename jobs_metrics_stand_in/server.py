@@ -69,13 +69,11 @@ from reference_server import (
     create_app,
 )
 
-# Settings a sandbox's app never takes from the server's: its credentials and its store.
-_SANDBOX_OWN = {"db", "tokens", "aksk", "tokens_file", "aksk_file", "no_demo_tokens"}
 REDACTED = "<redacted>"
 # Pieces a dribbled body is sent in (fewer for a shorter body: one byte each).
 DRIBBLE_PIECES = 10
 # Seconds with no request starting or ending after which the server builds a ready sandbox
-# (half a millisecond of work, which a request arriving meanwhile waits for): longer than
+# (about 65 us of work, which a request arriving meanwhile waits for): longer than
 # the gaps between a test's calls (from one test's teardown to the next one's first script
 # entry, about a millisecond, pytest's own work between them), shorter than the moments a
 # test spends in its own code (making an HTTP client alone takes longer).
@@ -100,28 +98,15 @@ def create_stand_in_app() -> StandInApp:
     return StandInApp(Settings.read(), StandInConfig.from_environment())
 
 
-def base_settings(settings: Settings) -> dict[str, Any]:
-    """The server's settings a sandbox's app inherits (its limits, not its credentials)."""
-    return {k: v for k, v in settings.model_dump().items() if k not in _SANDBOX_OWN}
-
-
 class StandInApp:
     def __init__(self, settings: Settings, config: StandInConfig) -> None:
         from jobs_metrics_stand_in.control import ControlApi
         from jobs_metrics_stand_in.scriptfile import load_script_file
 
         self.settings = settings
-        self.registry = Registry(base_settings(settings))
+        self.registry = Registry(settings)
         self.control = ControlApi(self.registry, config.control_token)
-        nobody = Settings(
-            **self.registry.base,
-            db=Path(":memory:"),
-            no_demo_tokens=True,
-            tokens="",
-            aksk="",
-            tokens_file=None,
-            aksk_file=None,
-        )
+        nobody = settings.with_only_credentials(tokens="", aksk="")
         self.nobody = create_app(nobody, store=Store(Path(":memory:")))
         if config.script is not None:
             load_script_file(config.script, self.registry)
@@ -418,7 +403,7 @@ def judge(record: dict[str, Any], op: Operation | None, answer: Answer) -> None:
         {
             rule.id
             for candidate in candidates
-            for rule in candidate.error_rules().values()
+            for rule in candidate.error_rules.values()
             if rule.status == answer.status and rule.error_id == code
         }
     )

@@ -310,6 +310,9 @@ class Settings(BaseSettings):
         ``no_demo_tokens`` refuses the demo AK/SK pairs too: a server started with it before
         the successor existed must not start accepting the (public) demo keys after an
         upgrade."""
+        return self._resolved()
+
+    def _resolved(self) -> Settings:
         accepted = {} if self.no_demo_tokens else dict(DEMO_TOKENS)
         if self.tokens_file is not None:
             accepted.update(load_tokens_file(self.tokens_file))
@@ -321,6 +324,26 @@ class Settings(BaseSettings):
         keys.update(parse_access_keys(self.aksk))
         self._accepted_access_keys = keys
         return self
+
+    def with_only_credentials(self, *, tokens: str, aksk: str) -> Settings:
+        """These settings with only ``tokens`` and ``aksk`` accepted (no demo credentials,
+        no credential files) and an in-memory database: a stand-in sandbox's.
+
+        Checked as a construction checks them, without constructing: pydantic-settings looks
+        every field up in the environment again on each construction (about 0.15 ms, once
+        per sandbox, so once per test of a suite), and the server's own settings, read once,
+        are already valid."""
+        copy = self.model_copy(
+            update={
+                "db": Path(":memory:"),
+                "tokens": _checked_tokens(tokens),
+                "aksk": _checked_access_keys(aksk),
+                "tokens_file": None,
+                "aksk_file": None,
+                "no_demo_tokens": True,
+            }
+        )
+        return copy._resolved()
 
     @property
     def accepted_tokens(self) -> Mapping[str, str]:

@@ -8,6 +8,7 @@ transaction across several queries, so they all see the same committed state.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -156,6 +157,19 @@ def _set_busy_timeout(db: sqlite3.Connection, seconds: float) -> None:
     db.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
 
 
+@functools.cache
+def _memory_image() -> bytes:
+    """An empty store's database as bytes. A new in-memory store (one per stand-in
+    sandbox, so one per test of a suite) starts from a copy of it: ``deserialize`` takes
+    about 13 us where running the schema takes about 190 us."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(SCHEMA)
+        return db.serialize()
+    finally:
+        db.close()
+
+
 def _schema_in_place(db: sqlite3.Connection) -> bool:
     """Whether the file holds this server's schema in WAL mode (reads only).
 
@@ -207,7 +221,9 @@ class Store:
             _set_busy_timeout(db, self._busy_timeout)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
-            if not _schema_in_place(db):
+            if str(path) == ":memory:" and hasattr(db, "deserialize"):
+                db.deserialize(_memory_image())
+            elif not _schema_in_place(db):
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
         except sqlite3.Error as exc:

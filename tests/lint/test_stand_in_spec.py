@@ -84,7 +84,7 @@ def test_the_id_patterns_are_true_of_the_main_spec(document):
     schemas = _schemas(document)
     operation_ids = [op.id for op in spec_operations()]
     rule_ids = {ACCEPTED_RULE, THROTTLED_RULE, TOKEN_EXPIRED_RULE}
-    rule_ids |= {rule for op in spec_operations() for rule in op.error_rules()}
+    rule_ids |= {rule for op in spec_operations() for rule in op.error_rules}
     for schema, ids in ((schemas["OperationId"], operation_ids), (schemas["RuleId"], rule_ids)):
         for found in ids:
             assert re.fullmatch(schema["pattern"].strip("^$"), found), found

@@ -19,3 +19,22 @@ def test_a_peer_not_measured_says_why_and_shows_no_figure() -> None:
     assert row.render() == (
         "| first answer | 0.3 s | WireMock: not measured: needs java and npm | - | 0.5x | - |"
     )
+
+
+def test_a_row_without_a_bar_shows_its_ratio_and_judges_nothing() -> None:
+    row = StandInRow("with own client", 20.0, "pytest-httpserver", 20.0, "ms", "-")
+    assert row.render() == "| with own client | 20 ms | pytest-httpserver: 20 ms | 1.00x | - | - |"
+
+
+def test_each_bench_test_sends_with_the_client_it_says() -> None:
+    from bench.stand_in import OURS_TEST, PEER_TEST, bench_test_source
+
+    for template in (OURS_TEST, PEER_TEST):
+        shared = bench_test_source(template, shared_client=True).replace("{count}", "3")
+        own = bench_test_source(template, shared_client=False).replace("{count}", "3")
+        compile(shared, "shared", "exec")
+        compile(own, "own", "exec")
+        assert "CLIENT = httpx.Client()" in shared
+        assert "CLIENT.post(" in shared
+        assert "CLIENT" not in own
+        assert "httpx.post(" in own

@@ -57,7 +57,7 @@ def test_sandbox_credentials_never_reach_the_control_api() -> None:
 
 
 def test_every_limit_is_refused_in_one_line() -> None:
-    registry = Registry({})
+    registry = Registry(Settings())
     for _ in range(MAX_SANDBOXES):
         registry.create()
     with pytest.raises(LimitReached, match=f"at most {MAX_SANDBOXES}"):

@@ -12,12 +12,12 @@ import pytest
 
 from jobs_metrics_stand_in.contract import ScriptError
 from jobs_metrics_stand_in.sandbox import READY_SANDBOXES, Credentials, Registry, Sandbox
-from jobs_metrics_stand_in.server import StandInApp, StandInConfig, base_settings
+from jobs_metrics_stand_in.server import StandInApp, StandInConfig
 from reference_server import Settings
 
 
 def filled_registry() -> Registry:
-    registry = Registry(base_settings(Settings()))
+    registry = Registry(Settings())
     registry.hands_out_fresh = True
     while registry.wants_ready():
         registry.make_ready()
