@@ -1,9 +1,11 @@
 """The stand-in's pytest plugin vs the peers a client team would otherwise pick (issue #34):
 
 - **per-test overhead** against pytest-httpserver: the same test (script one 400 CS.10007,
-  send one request with httpx, check it) run by pytest as 20 and as 120 tests in one file;
-  the difference over 100 tests is what one more test costs (fixture setup, scripting,
-  the request, teardown), with pytest's start-up and the server's taken out. Twice: with
+  send one request with httpx, check it) run by pytest 120 times in one file; the time
+  from one test's start to the next one's is what a test costs (fixture setup, scripting,
+  the request, teardown, pytest's reporting), with pytest's start-up and the server's out
+  (measured as the difference of a 20-test and a 120-test run until 2026-12-07, which the
+  start-up's noise swung 0.8-2.4 ms for the same code). Twice: with
   one HTTP client for the module (the row the goal is judged on: what the tool costs a
   test), and with a client made by each test (``httpx.post``), where about 18 ms of every
   test is httpx loading the CA bundle into a new TLS context, the same for both tools,
@@ -22,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import itertools
+import json
 import os
 import shutil
 import signal
@@ -38,7 +42,7 @@ from pathlib import Path
 
 HTTPSERVER = "pytest-httpserver==1.2.1"
 WIREMOCK = "wiremock@3.13.2"
-FEW, MANY = 20, 120  # tests per run: the difference is the per-test cost
+MANY = 120  # tests per run
 RUNS = 3  # each figure is the median of three
 
 # How a test sends its request: with a client of the module's, or one of its own.
@@ -116,7 +120,9 @@ def render(rows: list[StandInRow]) -> str:
     lines = [
         "",
         "**Stand-in vs peers** (ours / theirs: below the bar is met; median of "
-        f"{RUNS}; per-test = pytest run of {MANY} tests minus one of {FEW}, over {MANY - FEW})",
+        f"{RUNS} runs, the tools taking turns; per-test = in a pytest run of {MANY} tests, the"
+        f" mean time from one test's start to the next one's, the first {SKIP} and the"
+        f" {TRIM:.0%} longest and shortest left out)",
         "",
         "| what | stand-in | peer | ratio | bar | met |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
@@ -124,29 +130,61 @@ def render(rows: list[StandInRow]) -> str:
     return "\n".join(lines + [row.render() for row in rows]) + "\n"
 
 
-def _pytest_seconds(folder: Path, source: str, count: int, env: dict[str, str]) -> float:
+# Loaded into each bench run (``-p bench_timing``): the moment each test starts, written as
+# JSON to the file named by BENCH_TIMING_FILE when the session ends.
+TIMING_PLUGIN = """
+import json, os, time
+
+STARTS = []
+
+def pytest_runtest_logstart(nodeid, location):
+    STARTS.append(time.perf_counter())
+
+def pytest_sessionfinish(session):
+    with open(os.environ["BENCH_TIMING_FILE"], "w") as out:
+        json.dump(STARTS, out)
+"""
+SKIP = 10  # first tests left out: the first one starts the stand-in, the next warm up
+TRIM = 0.05  # each end of the sorted intervals left out of the mean (the machine's hiccups)
+
+
+def _test_intervals_ms(folder: Path, source: str, env: dict[str, str]) -> list[float]:
+    """One pytest run of ``MANY`` tests: from each test's start to the next one's, in ms."""
     test = folder / "test_bench.py"
-    test.write_text(source.replace("{count}", str(count)))
-    started = time.perf_counter()
+    test.write_text(source.replace("{count}", str(MANY)))
+    (folder / "bench_timing.py").write_text(TIMING_PLUGIN)
+    timing = folder / "timing.json"
+    path = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "bench_timing",
+         str(test)],
+        cwd=folder, env={**env, "PYTHONPATH": path, "BENCH_TIMING_FILE": str(timing)},
+        capture_output=True, text=True, timeout=600,
     )  # fmt: skip
-    elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(result.stdout[-2000:] + result.stderr[-2000:])
-    return elapsed
+    starts = json.loads(timing.read_text())
+    return [(b - a) * 1000 for a, b in itertools.pairwise(starts[SKIP:])]
 
 
-def per_test_ms(source: str, env: dict[str, str]) -> float:
-    """Milliseconds one more test costs, median of ``RUNS`` pairs of runs."""
+def trimmed_mean(values: list[float], trim: float = TRIM) -> float:
+    """The mean of ``values`` without the ``trim`` share at each end of their order."""
+    ordered = sorted(values)
+    cut = int(len(ordered) * trim)
+    return statistics.fmean(ordered[cut : len(ordered) - cut])
+
+
+def per_test_ms(sources: list[tuple[str, dict[str, str]]]) -> list[float]:
+    """Milliseconds one test costs with each (source, environment): the trimmed mean of the
+    test-to-test intervals inside one run, median of ``RUNS`` runs, the sources taking turns
+    (measured as a difference of two runs' wall times, the start-up's noise made the figure
+    swing 0.8-2.4 ms for the same code)."""
+    figures: list[list[float]] = [[] for _ in sources]
     with tempfile.TemporaryDirectory(prefix="bench-stand-in-") as tmp:
-        figures = []
         for _ in range(RUNS):
-            few = _pytest_seconds(Path(tmp), source, FEW, env)
-            many = _pytest_seconds(Path(tmp), source, MANY, env)
-            figures.append((many - few) / (MANY - FEW) * 1000)
-    return statistics.median(figures)
+            for figure, (source, env) in zip(figures, sources, strict=True):
+                figure.append(trimmed_mean(_test_intervals_ms(Path(tmp), source, env)))
+    return [statistics.median(figure) for figure in figures]
 
 
 def install_httpserver(target: Path) -> str | None:
@@ -173,21 +211,26 @@ def overhead_rows() -> list[StandInRow]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as peers:
         reason = install_httpserver(Path(peers))
-        path = os.pathsep.join(filter(None, [peers, env.get("PYTHONPATH")]))
+        peer_env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, [peers, env.get("PYTHONPATH")])),
+        }
         for shared, what in (
             (True, "per-test overhead (setup, script one 400, one request on the module's"
                    " HTTP client, teardown)"),
             (False, "per-test cost with a new HTTP client in each test (httpx.post: about"
                     " 18 ms of TLS set-up, the same for both)"),
         ):  # fmt: skip
-            ours = per_test_ms(bench_test_source(OURS_TEST, shared), env)
+            ours_test = (bench_test_source(OURS_TEST, shared), env)
             theirs, why = None, reason
             if reason is None:
-                peer_test = bench_test_source(PEER_TEST, shared)
                 try:
-                    theirs = per_test_ms(peer_test, {**env, "PYTHONPATH": path})
+                    peer_test = (bench_test_source(PEER_TEST, shared), peer_env)
+                    ours, theirs = per_test_ms([ours_test, peer_test])
                 except (RuntimeError, subprocess.TimeoutExpired) as error:
-                    why = f"its run failed: {str(error)[-200:]}"
+                    why = f"a run failed: {str(error)[-200:]}"
+            if theirs is None:
+                (ours,) = per_test_ms([ours_test])
             bar = "1x" if shared else "-"
             rows.append(
                 StandInRow(what, ours, "pytest-httpserver 1.2.1", theirs, "ms", bar, why or "")

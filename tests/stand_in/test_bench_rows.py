@@ -3,6 +3,9 @@ peer that could not be measured (no timing asserted here: speed is the bench's b
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from bench.stand_in import StandInRow, render
 
 
@@ -38,3 +41,21 @@ def test_each_bench_test_sends_with_the_client_it_says() -> None:
         assert "CLIENT.post(" in shared
         assert "CLIENT" not in own
         assert "httpx.post(" in own
+
+
+def test_the_trimmed_mean_leaves_out_each_end() -> None:
+    from bench.stand_in import trimmed_mean
+
+    values = [1.0] * 18 + [0.0, 100.0]  # one hiccup each way in twenty
+    assert trimmed_mean(values, trim=0.05) == 1.0
+    assert trimmed_mean(values, trim=0.0) == 118.0 / 20
+
+
+def test_a_bench_run_times_each_test_from_its_start_to_the_next(tmp_path: Path) -> None:
+    from bench.stand_in import MANY, SKIP, _test_intervals_ms
+
+    source = "import pytest, time\n\n@pytest.mark.parametrize('n', range({count}))\n"
+    source += "def test_one(n):\n    time.sleep(0.002)\n"
+    intervals = _test_intervals_ms(tmp_path, source, dict(os.environ))
+    assert len(intervals) == MANY - SKIP - 1
+    assert min(intervals) >= 2.0

@@ -67,5 +67,5 @@ def test_an_entry_draws_from_its_seed_however_late_it_first_draws() -> None:
 def test_an_operation_error_rules_cannot_be_changed_by_a_caller() -> None:
     rules = spec_operations()[0].error_rules
     with pytest.raises(TypeError):
-        rules["new"] = next(iter(rules.values()))  # type: ignore[index]
+        rules["new"] = next(iter(rules.values()))
     assert rules is spec_operations()[0].error_rules  # read once
