@@ -395,6 +395,30 @@ _STRUCTURAL: dict[RuleId, tuple[str, str, Impact, Impact]] = {
         A,
     ),
     RuleId.SECURITY_WIDENED: ("security", "a new way to authenticate, or none needed", A, P),
+    # how requests are signed (a scheme's x-signature), for a scheme both versions require
+    RuleId.SIGNING_NARROWED: (
+        "security",
+        "signing made stricter: a header added to x-signature's required_signed_headers, or"
+        " its max_skew_seconds or max_authorization_bytes lowered (requests signed as before"
+        " may be refused)",
+        B,
+        A,
+    ),
+    RuleId.SIGNING_WIDENED: (
+        "security",
+        "signing made looser: a required signed header dropped, or a limit of x-signature"
+        " raised (servers of the base refuse what clients of the head may now send)",
+        A,
+        P,
+    ),
+    RuleId.SIGNING_CHANGED: (
+        "security",
+        "how requests are signed changed: x-signature's algorithm, date header or format,"
+        " content-hash header or a field specdiff does not know, or x-signature added or"
+        " removed (neither side's signatures are the other's)",
+        B,
+        B,
+    ),
     # the operation's machine-readable error contract (x-contract)
     RuleId.CONTRACT_RULE_ADDED: (
         "error contract",

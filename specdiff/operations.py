@@ -40,6 +40,7 @@ from specdiff.resolve import resolve_refs
 from specdiff.responses import compare_responses
 from specdiff.rules import RuleId
 from specdiff.security import compare_security
+from specdiff.signing import compare_signing
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -239,6 +240,7 @@ def _compare_operation(
         )
     yield from compare_lifecycle(base, head, pointer, label)
     yield from compare_security(base_spec, head_spec, base, head, pointer, label)
+    yield from compare_signing(base_spec, head_spec, base, head, pointer, label)
     yield from compare_parameters(
         (old_path, base_spec["paths"][old_path], base),
         (path, head_spec["paths"][path], head),

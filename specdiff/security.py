@@ -16,9 +16,11 @@ Spec = dict[str, Any]
 Alternative = frozenset[tuple[str, frozenset[str]]]  # (scheme definition, scopes) pairs
 
 
-def _definition(scheme: dict[str, Any]) -> dict[str, Any]:
+def definition(scheme: dict[str, Any]) -> dict[str, Any]:
     """What a client must send, as a comparable value: words and case that do not matter
-    on the wire left out (``X-Auth-Token`` is ``x-auth-token``)."""
+    on the wire left out (``X-Auth-Token`` is ``x-auth-token``). Extensions are left out
+    too: the one that changes what a client sends, ``x-signature``, is compared by
+    ``specdiff.signing``."""
     definition = {
         k: v
         for k, v in scheme.items()
@@ -54,9 +56,9 @@ def _alternatives(
         members = set()
         for name, scopes in requirement.items():
             scheme = schemes.get(name) or {"unknown": name}
-            definition = json.dumps(_definition(scheme), sort_keys=True)
-            names[definition] = _describe(name, scheme)
-            members.add((definition, frozenset(scopes or [])))
+            key = json.dumps(definition(scheme), sort_keys=True)
+            names[key] = _describe(name, scheme)
+            members.add((key, frozenset(scopes or [])))
         result.append(frozenset(members))
     return result, names
 

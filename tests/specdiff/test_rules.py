@@ -237,6 +237,7 @@ RULES = f"{OP}/x-contract/rules"
 OTHER_PATH = "/paths/~1v1.0~1{project_id}~1jobs~1other"
 MINIMAL_OPERATION = {"post": {"responses": {"200": {"description": "ok"}}}}
 SECURITY = "/components/securitySchemes/authToken"
+SIGNING = "/components/securitySchemes/akskSignature/x-signature"
 DEPRECATED = [put(f"{OP}/deprecated", True)]
 WITH_REGION = [put(REGION, {"type": "string"})]
 WITH_DEFAULT = [put(REGION, {"type": "string", "default": "cn"})]
@@ -587,6 +588,19 @@ STRUCTURAL: dict[str, tuple[Case, str, Case]] = {
     "security-widened": (
         Case([put(f"{OP}/security/-", {})]), f"{OP}/security",
         Case([put(f"{OP}/security/0/authToken", ["metrics:read"])]),
+    ),
+    # x-signature of the successor's scheme (max_skew_seconds 900; host, x-sdk-date signed)
+    "signing-narrowed": (
+        Case([put(f"{SIGNING}/required_signed_headers/-", "content-type")]), f"{DLI}/security",
+        Case([put(f"{SIGNING}/max_skew_seconds", 1800)]),
+    ),
+    "signing-widened": (
+        Case([put(f"{SIGNING}/max_skew_seconds", 1800)]), f"{DLI}/security",
+        Case([put(f"{SIGNING}/max_authorization_bytes", 2048)]),
+    ),
+    "signing-changed": (
+        Case([put(f"{SIGNING}/date_format", "%Y-%m-%dT%H:%M:%SZ")]), f"{DLI}/security",
+        Case([put(f"{SIGNING}/required_signed_headers/0", "Host")]),  # names: any case
     ),
     "contract-rule-added": (
         Case([put(f"{RULES}/-", NEW_RULE)]),
