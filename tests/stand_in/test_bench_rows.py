@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from bench.stand_in import StandInRow, render
 
 
@@ -43,12 +45,23 @@ def test_each_bench_test_sends_with_the_client_it_says() -> None:
         assert "httpx.post(" in own
 
 
-def test_the_trimmed_mean_leaves_out_each_end() -> None:
-    from bench.stand_in import trimmed_mean
+def test_a_failing_run_of_ours_raises_and_the_peer_s_is_its_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench import stand_in
 
-    values = [1.0] * 18 + [0.0, 100.0]  # one hiccup each way in twenty
-    assert trimmed_mean(values, trim=0.05) == 1.0
-    assert trimmed_mean(values, trim=0.0) == 118.0 / 20
+    def run(folder: Path, source: str, env: dict[str, str]) -> list[float]:
+        if source == "broken":
+            raise RuntimeError("E   assert 'CS.10008' == 'CS.10007'")
+        return [2.0, 4.0]
+
+    monkeypatch.setattr(stand_in, "_test_intervals_ms", run)
+    assert stand_in.per_test_ms(("ours", {}), ("peer", {})) == (3.0, 3.0, "")
+    ours, theirs, why = stand_in.per_test_ms(("ours", {}), ("broken", {}))
+    assert (ours, theirs) == (3.0, None)
+    assert why.startswith("its run failed: E   assert")
+    with pytest.raises(RuntimeError, match=r"CS\.10008"):
+        stand_in.per_test_ms(("broken", {}), ("peer", {}))
 
 
 def test_a_bench_run_times_each_test_from_its_start_to_the_next(tmp_path: Path) -> None:

@@ -69,3 +69,13 @@ def test_an_operation_error_rules_cannot_be_changed_by_a_caller() -> None:
     with pytest.raises(TypeError):
         rules["new"] = next(iter(rules.values()))
     assert rules is spec_operations()[0].error_rules  # read once
+
+
+def test_the_fullest_sandbox_fits_a_deserialized_database() -> None:
+    """SQLite caps a deserialized in-memory database at 1 GiB (its default
+    SQLITE_MEMDB_DEFAULT_MAXSIZE); a sandbox's jobs are bounded far below it (337 MB
+    measured for 10,000 jobs of 32 KiB: the store keeps a job's answer once, plus rows)."""
+    from jobs_metrics_stand_in.limits import MAX_JOBS
+    from reference_server.loader import MAX_JOB_BYTES
+
+    assert MAX_JOBS * MAX_JOB_BYTES * 2 < 2**30
