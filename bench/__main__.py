@@ -62,6 +62,8 @@ def render(
     lines += [
         "**HTTP, same 10-job request with the demo token** (wrk: 1 thread, 16 connections; all"
         f" servers started together, {http_servers.ROUNDS} interleaved rounds each, median; "
+        "each ratio is the median of the rounds' ratios, lowest to highest in brackets: a"
+        " round measures every server close in time; "
         f"latency at a fixed {peer.rate} requests/s; the bare Granian app only reads the body"
         " and answers a fixed body of the same shape: the floor)",
         "",
@@ -70,11 +72,15 @@ def render(
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in http:
-        share = f"{row.rps / bare.rps:.0%}" if bare else "not measured"
+        share = "not measured"
+        if bare:
+            ratio, lowest, highest = row.ratio_to(bare)
+            share = f"{ratio:.0%} ({lowest:.0%}-{highest:.0%})"
+        times, fewest, most = row.ratio_to(peer)
         low, high = row.spread
         lines.append(
             f"| {row.name} | {row.rps:,.0f} | {low:,.0f}-{high:,.0f} |"
-            f" {row.rps / peer.rps:.1f}x | {share} |"
+            f" {times:.1f}x ({fewest:.1f}-{most:.1f}x) | {share} |"
             f" {row.p50_ms:.2f} | {row.p99_ms:.2f} | {row.non_2xx} |"
         )
     sdk = parse[0]

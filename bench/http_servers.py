@@ -48,6 +48,20 @@ class HttpResult:
     p99_ms: float
     rate: int
     spread: tuple[float, float] = (0.0, 0.0)  # slowest and fastest round
+    # Each round's rate, in round order: a round measures every server close in time, so a
+    # ratio of two servers is taken round by round (``ratio_to``), and the machine's drift
+    # between rounds (one round of the floor at 20k, another at 27k) cancels out.
+    rounds: tuple[float, ...] = ()
+
+    def ratio_to(self, other: HttpResult) -> tuple[float, float, float]:
+        """This server's rate over ``other``'s: the median of the rounds' ratios, with the
+        lowest and highest; from the medians when either has no rounds."""
+        if not self.rounds or len(self.rounds) != len(other.rounds):
+            ratio = self.rps / other.rps
+            return ratio, ratio, ratio
+        pairs = zip(self.rounds, other.rounds, strict=True)
+        ratios = sorted(mine / theirs for mine, theirs in pairs)
+        return statistics.median(ratios), ratios[0], ratios[-1]
 
 
 @contextlib.contextmanager
@@ -184,5 +198,7 @@ def run(seconds: int = 10, rate: int = 400, rounds: int = ROUNDS) -> list[HttpRe
             ordered = sorted(rates[name])
             median = statistics.median(ordered)
             spread = (ordered[0], ordered[-1])
-            results.append(HttpResult(name, median, refused[name], p50, p99, rate, spread))
+            results.append(
+                HttpResult(name, median, refused[name], p50, p99, rate, spread, tuple(rates[name]))
+            )
         return results
