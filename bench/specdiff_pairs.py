@@ -87,6 +87,8 @@ REGION = f"{S}/JobMetricsRequest/properties/region"
 PROJECT_ID = "/components/parameters/ProjectId/schema"
 PROJECT_AT = f"{OP}/parameters/0/schema"
 TOKEN = "/components/securitySchemes/authToken"
+SIGNING = "/components/securitySchemes/akskSignature/x-signature"
+SIGNED_AT = f"{SUCCESSOR_PATH}/post/security"
 REF = {"$ref": "#/components/schemas/JobId"}
 INT64 = {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1}
 NULLABLE_JOB_ID = [put(f"{JOB_ID}/type", ["integer", "null"])]
@@ -223,6 +225,18 @@ PAIRS: list[Pair] = [
           put(f"{OP}/security", [{"iamToken": []}])], "none"),
     Pair("security made optional (anonymous access added)", [put(f"{OP}/security/-", {})],
          "possibly-breaking", ("security-widened", f"{OP}/security")),
+    # -- how requests are signed (x-signature of the successor's scheme) ---------------------
+    Pair("signed header names written in another case",
+         [put(f"{SIGNING}/required_signed_headers", ["Host", "X-Sdk-Date"])], "none"),
+    Pair("a header added to the signed ones a request must carry",
+         [put(f"{SIGNING}/required_signed_headers/-", "content-type")], "breaking",
+         ("signing-narrowed", SIGNED_AT)),
+    Pair("the allowed clock skew of a signature raised",
+         [put(f"{SIGNING}/max_skew_seconds", 1800)], "possibly-breaking",
+         ("signing-widened", SIGNED_AT)),
+    Pair("the signature's algorithm changed",
+         [put(f"{SIGNING}/algorithm", "SDK-HMAC-SHA512")], "breaking",
+         ("signing-changed", SIGNED_AT)),
     # -- servers and paths ---------------------------------------------------------------------
     Pair("/v1.0 moved from the paths into servers[].url",
          [*_unprefixed(), put("/servers/0/url", SERVER + "/v1.0")], "none",
