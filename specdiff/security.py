@@ -21,16 +21,31 @@ def definition(scheme: dict[str, Any]) -> dict[str, Any]:
     on the wire left out (``X-Auth-Token`` is ``x-auth-token``). Extensions are left out
     too: the one that changes what a client sends, ``x-signature``, is compared by
     ``specdiff.signing``."""
-    definition = {
+    wire = {
         k: v
         for k, v in scheme.items()
         if k not in ("description", "bearerFormat") and not k.startswith("x-")
     }  # bearerFormat: "primarily for documentation purposes" (OpenAPI 3.1, 4.8.27.1)
-    if definition.get("in") == "header" and isinstance(definition.get("name"), str):
-        definition["name"] = definition["name"].lower()
-    if isinstance(definition.get("scheme"), str):  # HTTP auth schemes: case-insensitive too
-        definition["scheme"] = definition["scheme"].lower()
-    return definition
+    if wire.get("in") == "header" and isinstance(wire.get("name"), str):
+        wire["name"] = wire["name"].lower()
+    if isinstance(wire.get("scheme"), str):  # HTTP auth schemes: case-insensitive too
+        wire["scheme"] = wire["scheme"].lower()
+    return wire
+
+
+def requirements(spec: Spec, operation: dict[str, Any]) -> list[list[tuple[str, str, Any, Any]]]:
+    """The operation's security requirements (its own, else the document's), each (OR) as
+    its schemes (AND): (the scheme's key in the document, its definition as a comparable
+    key, the scheme, its scopes). A scheme the document lacks is ``{"unknown": key}``."""
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    found = []
+    for requirement in operation.get("security", spec.get("security")) or []:
+        members = []
+        for name, scopes in requirement.items():
+            scheme = schemes.get(name) or {"unknown": name}
+            members.append((name, json.dumps(definition(scheme), sort_keys=True), scheme, scopes))
+        found.append(members)
+    return found
 
 
 def _describe(name: str, scheme: dict[str, Any]) -> str:
@@ -49,14 +64,10 @@ def _alternatives(
     """The operation's security alternatives (OR), each a set of schemes (AND), every scheme
     named by its *definition* (so renaming a scheme's key changes nothing), and how each
     definition is named in the report."""
-    requirements = operation.get("security", spec.get("security")) or []
-    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
     result, names = [], {}
-    for requirement in requirements:
+    for requirement in requirements(spec, operation):
         members = set()
-        for name, scopes in requirement.items():
-            scheme = schemes.get(name) or {"unknown": name}
-            key = json.dumps(definition(scheme), sort_keys=True)
+        for name, key, scheme, scopes in requirement:
             names[key] = _describe(name, scheme)
             members.add((key, frozenset(scopes or [])))
         result.append(frozenset(members))

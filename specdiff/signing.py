@@ -16,14 +16,13 @@ change to it is a change to the request, judged here:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from specdiff.catalogue import Change
 from specdiff.pointers import join
 from specdiff.rules import RuleId
-from specdiff.security import definition
+from specdiff.security import requirements
 
 Spec = dict[str, Any]
 
@@ -35,17 +34,11 @@ REQUIRED = "required_signed_headers"  # header names, compared in lower case
 
 def _signed_schemes(spec: Spec, operation: dict[str, Any]) -> dict[str, tuple[str, Any]]:
     """The schemes ``operation`` requires, by definition: (key, its x-signature or None)."""
-    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
-    found: dict[str, tuple[str, Any]] = {}
-    for requirement in operation.get("security", spec.get("security")) or []:
-        for name in requirement:
-            scheme = schemes.get(name)
-            if isinstance(scheme, dict):
-                found[json.dumps(definition(scheme), sort_keys=True)] = (
-                    name,
-                    scheme.get(EXTENSION),
-                )
-    return found
+    return {
+        key: (name, scheme.get(EXTENSION))
+        for requirement in requirements(spec, operation)
+        for name, key, scheme, _ in requirement
+    }
 
 
 def _number(value: Any) -> float | None:
