@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from jobs_metrics_stand_in.names import (
     APP_FACTORY,
     CONTROL_PREFIX,
     ENV_ANNOUNCE,
+    ENV_CONTROL_SOCKET,
     ENV_CONTROL_TOKEN,
     ENV_SCRIPT,
 )
@@ -59,10 +61,25 @@ def is_loopback(host: str) -> bool:
 )
 @click.option("--script", type=click.Path(path_type=Path), default=None,
               help="YAML or JSON file of sandboxes and scripts to load at start.")  # fmt: skip
-def stand_in_command(host: str, port: int, control_token: str | None, script: Path | None) -> None:
+@click.option(
+    "--control-socket",
+    type=click.Path(path_type=Path),
+    envvar=ENV_CONTROL_SOCKET,
+    show_envvar=True,
+    default=None,
+    help="Also serve the control API on this Unix socket (made owner-only; no control token"
+    " asked there): the frames of jobs_metrics_stand_in.wire, for clients on this machine.",
+)
+def stand_in_command(host: str, port: int, control_token: str | None, script: Path | None,
+                     control_socket: Path | None) -> None:  # fmt: skip
     """Serve the spec's operations for scriptable sandboxes, with a control API."""
     if not is_loopback(host) and not control_token:
         raise click.UsageError(f"--host {host}: not loopback; give --control-token to listen there")
+    if control_socket is not None:
+        check_socket_path(control_socket)
+        os.environ[ENV_CONTROL_SOCKET] = str(control_socket.absolute())
+    else:
+        os.environ.pop(ENV_CONTROL_SOCKET, None)
     if script is not None:
         from jobs_metrics_stand_in.contract import ScriptError
         from jobs_metrics_stand_in.scriptfile import read_script_file
@@ -85,6 +102,24 @@ def stand_in_command(host: str, port: int, control_token: str | None, script: Pa
     # Printed by the worker once it serves (a start that fails stays one line).
     os.environ[ENV_ANNOUNCE] = f"stand-in: {url} (control API: {url}{CONTROL_PREFIX})"
     sys.exit(serve_options({"host": host, "port": port, "workers": 1}, APP_FACTORY))
+
+
+def check_socket_path(path: Path) -> None:
+    """Refuse, before anything starts, a socket path that cannot be bound: too long, in a
+    folder that does not exist, or already taken (a file is never removed to make room)."""
+    from jobs_metrics_stand_in.wire import MAX_SOCKET_PATH_BYTES
+
+    if not hasattr(socket, "AF_UNIX"):
+        raise click.UsageError("--control-socket: this system has no Unix sockets")
+    if len(os.fsencode(path.absolute())) > MAX_SOCKET_PATH_BYTES:
+        raise click.UsageError(
+            f"--control-socket {path}: longer than {MAX_SOCKET_PATH_BYTES} bytes as an"
+            " absolute path"
+        )
+    if not path.absolute().parent.is_dir():
+        raise click.UsageError(f"--control-socket {path}: its folder does not exist")
+    if os.path.lexists(path):
+        raise click.UsageError(f"--control-socket {path}: exists; remove it or name another")
 
 
 def main(argv: list[str] | None = None) -> int:

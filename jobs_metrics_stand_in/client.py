@@ -1,15 +1,17 @@
 """The Python API over the control API: ``StandIn`` and its ``Sandbox`` handles.
 
-A thin client of the HTTP control API (never a second way in): what a Python test does
-through it, a Go or Java test does with curl against ``openapi/stand-in.openapi.yaml``.
-``StandIn.start()`` runs ``python -m jobs_metrics_stand_in serve`` on a free loopback port in
-a process group of its own, stopped by that PID (never by name); ``StandIn.attach(url)`` uses
+A thin client of the control API (never a second API): what a Python test does through it, a
+Go or Java test does with curl against ``openapi/stand-in.openapi.yaml``.
+``StandIn.start()`` runs ``python -m jobs_metrics_stand_in`` on a free loopback port in a
+process group of its own, stopped by that PID (never by name); ``StandIn.attach(url)`` uses
 one already running (``jobs-metrics stand-in``).
 
-The calls travel on one kept-alive connection of the standard library's ``http.client``, not
-httpx: a control call is a few hundred bytes each way, and httpx's own work per request
-(~0.25 ms) was half of a call's time on loopback, paid two or three times per test by the
-pytest plugin's fixture.
+The calls go to the stand-in's control socket when it has one (``StandIn.start`` asks for it;
+:mod:`jobs_metrics_stand_in.wire` has the frames): a call's round trip there is about a third
+of one over HTTP, and the pytest plugin makes two or three per test. Otherwise they travel on
+one kept-alive connection of the standard library's ``http.client``, not httpx: a control
+call is a few hundred bytes each way, and httpx's own work per request (~0.25 ms) was half of
+a call's time on loopback.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json as jsonlib
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -35,6 +38,13 @@ from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
 from jobs_metrics_stand_in.names import CONTROL_PREFIX, CONTROL_TOKEN_HEADER
+from jobs_metrics_stand_in.wire import (
+    MAX_LINE_BYTES,
+    MAX_SOCKET_PATH_BYTES,
+    FrameError,
+    call_frame,
+    parse_answer_line,
+)
 
 Model = TypeVar("Model")
 Result = TypeVar("Result")
@@ -172,6 +182,20 @@ NEAR_MISSES: tuple[tuple[str, str, str | None], ...] = (
 )  # fmt: skip
 
 
+def _socket_path() -> Path | None:
+    """Where ``StandIn.start`` asks the stand-in for its control socket: in a new folder only
+    this user may enter; None (the calls go over HTTP) without Unix sockets, or when the
+    temporary folder's path is too long for a socket's address."""
+    if not hasattr(socket, "AF_UNIX"):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="stand-in-"))
+    path = folder / "control.sock"
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH_BYTES:
+        folder.rmdir()
+        return None
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -244,19 +268,13 @@ class ControlConnection:
               timeout: float | None) -> None:  # fmt: skip
         if self._pending is not None:
             raise RuntimeError(f"{self._pending}: its answer was not read")
-        target = self.path + path
-        if params:
-            target += "?" + urlencode({k: _query_value(v) for k, v in params.items()})
         headers = dict(self._headers)
-        data = None
-        if body is not None:
-            data = jsonlib.dumps(
-                body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-            ).encode()
+        data = _json_body(body)
+        if data is not None:
             headers["Content-Type"] = "application/json"
         connection = self._open(self._timeout if timeout is None else timeout)
         try:
-            connection.request(method, target, body=data, headers=headers)
+            connection.request(method, _target(self.path, path, params), body=data, headers=headers)
         except (OSError, http.client.HTTPException) as error:
             connection.close()  # the next call starts on a new connection
             raise StandInError(
@@ -283,6 +301,110 @@ class ControlConnection:
                 self._connection = None
 
 
+def _target(prefix: str, path: str, params: Mapping[str, Any] | None) -> str:
+    """A call's path under the control API's ``prefix``, with its query."""
+    target = prefix + path
+    if params:
+        target += "?" + urlencode({k: _query_value(v) for k, v in params.items()})
+    return target
+
+
+def _json_body(body: Any) -> bytes | None:
+    """A call's body as JSON (None: no body)."""
+    if body is None:
+        return None
+    return jsonlib.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+class SocketControlConnection:
+    """One connection to a stand-in's control socket (``--control-socket``), in the frames
+    of :mod:`jobs_metrics_stand_in.wire`: the same calls and answers as ``ControlConnection``,
+    a third of its round trip (no HTTP on either side, no HTTP server's threads between the
+    socket and the stand-in's loop). Reopened after a failure; calls from several threads
+    take turns."""
+
+    def __init__(self, socket_path: Path, path: str, timeout: float) -> None:
+        self._socket_path = socket_path
+        self.path = path  # the control API's path, e.g. /_stand-in
+        self._timeout = timeout
+        self._sock: socket.socket | None = None
+        self._buffer = bytearray()
+        self._pending: str | None = None
+        self._lock = threading.Lock()
+
+    def request(self, method: str, path: str, body: Any = None,
+                params: Mapping[str, Any] | None = None,
+                timeout: float | None = None) -> tuple[int, bytes]:  # fmt: skip
+        """Send one call and read its answer: its status and body."""
+        with self._lock:
+            self._send(method, path, body, params, timeout)
+            return self._receive()
+
+    def send(self, method: str, path: str, body: Any = None) -> None:
+        """Send one call and return without its answer, which ``receive`` reads."""
+        with self._lock:
+            self._send(method, path, body, None, None)
+
+    def receive(self) -> tuple[int, bytes]:
+        """The answer to the call ``send`` sent: its status and body."""
+        with self._lock:
+            return self._receive()
+
+    def _send(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
+              timeout: float | None) -> None:  # fmt: skip
+        if self._pending is not None:
+            raise RuntimeError(f"{self._pending}: its answer was not read")
+        frame = call_frame(method, _target(self.path, path, params), _json_body(body) or b"")
+        try:
+            if self._sock is None:
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self._sock.connect(str(self._socket_path))
+            self._sock.settimeout(self._timeout if timeout is None else timeout)
+            self._sock.sendall(frame)
+        except OSError as error:
+            self.close()
+            raise StandInError(
+                f"{method} {path}: the stand-in could not be reached: {error!r}"
+            ) from error
+        self._pending = f"{method} {path}"
+
+    def _receive(self) -> tuple[int, bytes]:
+        call, self._pending = self._pending, None
+        if call is None or self._sock is None:
+            raise RuntimeError("no call awaits its answer")
+        try:
+            while (end := self._buffer.find(b"\n")) < 0:
+                if len(self._buffer) > MAX_LINE_BYTES:
+                    raise FrameError(f"no answer line in {MAX_LINE_BYTES} bytes")
+                self._read()
+            status, length = parse_answer_line(bytes(self._buffer[:end]))
+            while len(self._buffer) < end + 1 + length:
+                self._read()
+        except (OSError, FrameError) as error:
+            self.close()
+            raise StandInError(f"{call}: the stand-in did not answer: {error!r}") from error
+        content = bytes(self._buffer[end + 1 : end + 1 + length])
+        del self._buffer[: end + 1 + length]
+        return status, content
+
+    def _read(self) -> None:
+        assert self._sock is not None
+        chunk = self._sock.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the stand-in closed the control socket")
+        self._buffer += chunk
+
+    def close(self) -> None:
+        self._pending = None
+        self._buffer.clear()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+ControlTransport = ControlConnection | SocketControlConnection
+
+
 def _closed(sock: socket.socket) -> bool:
     """Whether the server closed an idle connection: its socket readable with no request
     sent means end of file (or bytes nothing asked for: unusable all the same; behind TLS
@@ -298,16 +420,20 @@ class StandIn:
     """A running stand-in: one process, any number of sandboxes."""
 
     def __init__(self, url: str, control_token: str | None = None,
-                 process: subprocess.Popen[bytes] | None = None) -> None:  # fmt: skip
+                 process: subprocess.Popen[bytes] | None = None, *,
+                 control_socket: Path | None = None) -> None:  # fmt: skip
         self.url = url.rstrip("/")
         self.control_url = self.url + CONTROL_PREFIX.rstrip("/")
         headers = {CONTROL_TOKEN_HEADER: control_token} if control_token else {}
         self._headers = headers
-        self._control = ControlConnection(self.control_url, headers, timeout=30)
+        # The control calls go to the stand-in's control socket when it has one on this
+        # machine (``--control-socket``; no token asked there), else over HTTP.
+        self.control_socket = control_socket
+        self._control = self._connection()
         # Connections of the calls sent whose answers are read later (``Pending``), each
         # back in ``_idle`` once its answer is read; ``_control`` is never held up by them.
-        self._later: list[ControlConnection] = []
-        self._idle: list[ControlConnection] = []
+        self._later: list[ControlTransport] = []
+        self._idle: list[ControlTransport] = []
         self._outstanding: set[Pending[Any]] = set()  # sent, answer not read yet
         # What a test framework keeps with this stand-in, gone with it (the pytest plugin's
         # sandbox supply): kept here, not in a process-wide table that would keep it alive.
@@ -316,20 +442,35 @@ class StandIn:
         # The sandboxes this object made and has not closed (closed at the end when attached).
         self._sandboxes: dict[str, Sandbox] = {}
 
+    def _connection(self) -> ControlTransport:
+        if self.control_socket is not None:
+            return SocketControlConnection(self.control_socket, self._prefix(), timeout=30)
+        return ControlConnection(self.control_url, self._headers, timeout=30)
+
+    def _prefix(self) -> str:
+        return urlsplit(self.control_url).path
+
     @classmethod
     def start(cls, *, script: Path | None = None, timeout: float = 30.0) -> StandIn:
-        """Start a stand-in on a free 127.0.0.1 port; returns once it answers."""
+        """Start a stand-in on a free 127.0.0.1 port, its control API also on a Unix socket
+        in a folder of its own (owner-only) where the system has them and the folder's path
+        is short enough; returns once it answers."""
         for _ in range(3):  # the free port may be taken before the server binds it
             port = free_port()
             command = [sys.executable, "-m", "jobs_metrics_stand_in",
                        "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
             if script is not None:
                 command += ["--script", str(script)]
+            control_socket = _socket_path()
+            if control_socket is not None:
+                command += ["--control-socket", str(control_socket)]
             stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read on failure, then closed)
             process = subprocess.Popen(
                 command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
             )
-            stand_in = cls(f"http://127.0.0.1:{port}", process=process)
+            stand_in = cls(
+                f"http://127.0.0.1:{port}", process=process, control_socket=control_socket
+            )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and process.poll() is None:
                 if stand_in._healthy():
@@ -345,15 +486,27 @@ class StandIn:
         raise StandInError("the stand-in did not start on a free port in 3 attempts")
 
     @classmethod
-    def attach(cls, url: str, control_token: str | None = None) -> StandIn:
-        """Use a stand-in already running at ``url`` (its root, as it printed it)."""
-        stand_in = cls(url, control_token)
+    def attach(cls, url: str, control_token: str | None = None, *,
+               control_socket: Path | None = None) -> StandIn:  # fmt: skip
+        """Use a stand-in already running at ``url`` (its root, as it printed it); its
+        control calls on ``control_socket`` if given (its ``--control-socket``)."""
+        stand_in = cls(url, control_token, control_socket=control_socket)
         stand_in._call("GET", "/health")
         return stand_in
 
     def _healthy(self) -> bool:
+        """Whether the stand-in answers over HTTP (the API under test is there) and on its
+        control socket, if it has one (made before the HTTP port serves)."""
         try:
-            return self._control.request("GET", "/health", timeout=1)[0] == 200
+            http_answer = ControlConnection(self.control_url, self._headers, timeout=1)
+            try:
+                if http_answer.request("GET", "/health", timeout=1)[0] != 200:
+                    return False
+            finally:
+                http_answer.close()
+            return self.control_socket is None or (
+                self._control.request("GET", "/health", timeout=1)[0] == 200
+            )
         except StandInError:
             return False
 
@@ -402,7 +555,7 @@ class StandIn:
         try:
             connection = self._idle.pop()
         except IndexError:
-            connection = ControlConnection(self.control_url, self._headers, timeout=30)
+            connection = self._connection()
             self._later.append(connection)
         try:
             connection.send(method, path, body)
@@ -444,6 +597,8 @@ class StandIn:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+        if process is not None and self.control_socket is not None:
+            shutil.rmtree(self.control_socket.parent, ignore_errors=True)  # start()'s folder
 
     def __enter__(self) -> StandIn:
         return self
@@ -457,10 +612,10 @@ class Pending(Generic[Result]):
     """A control call sent, its answer not read yet (``StandIn.sandbox_soon``,
     ``Sandbox.close_soon``)."""
 
-    def __init__(self, stand_in: StandIn, connection: ControlConnection, method: str,
+    def __init__(self, stand_in: StandIn, connection: ControlTransport, method: str,
                  path: str, then: Callable[[Any], Result]) -> None:  # fmt: skip
         self._stand_in = stand_in
-        self._connection: ControlConnection | None = connection
+        self._connection: ControlTransport | None = connection
         self._call = (method, path)
         self._then = then
 

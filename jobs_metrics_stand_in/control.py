@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -57,6 +58,15 @@ class Refusal(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A control call's answer: its status, its JSON body (empty for 204), extra headers."""
+
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]]
 
 
 class Generate(BaseModel):
@@ -136,7 +146,7 @@ class TokenIn(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
-Handler = Callable[..., Awaitable[tuple[int, Any]]]
+Handler = Callable[..., tuple[int, Any]]
 _ID = r"(?P<sandbox_id>[0-9a-f]{16})"
 
 
@@ -165,9 +175,39 @@ class ControlApi:
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The control API over HTTP (ASGI)."""
+        headers = scope["headers"]
+        try:
+            self._check_headers(headers)
+            body = await read_body(receive)
+        except Refusal as exc:
+            reply = Reply(exc.status, orjson.dumps({"error": exc.message}), [])
+        else:
+            reply = self.respond(scope["method"], scope["path"],
+                                 scope.get("query_string", b""), body)  # fmt: skip
+        content = [(b"content-type", b"application/json")] if reply.status != 204 else []
+        await send({"type": "http.response.start", "status": reply.status,
+                    "headers": [*content, *reply.headers]})  # fmt: skip
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else reply.body}
+        )
+
+    def _check_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
+        if self.control_token is not None:
+            given = [value for name, value in headers if name == CONTROL_TOKEN_HEADER]
+            if len(given) != 1 or not hmac.compare_digest(given[0], self.control_token.encode()):
+                raise Refusal(401, "X-Stand-In-Token: missing or wrong")
+        if any(name in SANDBOX_CREDENTIAL_HEADERS for name, _ in headers):
+            raise Refusal(400, "the control API takes no sandbox credential (X-Auth-Token,"
+                          " Authorization); send them to the API under test only")  # fmt: skip
+
+    def respond(self, method: str, path: str, query_string: bytes, body: bytes) -> Reply:
+        """One control call, whatever carried it (HTTP, or the local socket of
+        :mod:`jobs_metrics_stand_in.control_socket`): the same routes, checks and answers.
+        Synchronous: no handler waits for anything, so a call is done when this returns."""
         extra: list[tuple[bytes, bytes]] = []
         try:
-            status, answer = await self._dispatch(scope, receive, extra)
+            status, answer = self._dispatch(method, path, query_string, body, extra)
         except Refusal as exc:
             status, answer = exc.status, {"error": exc.message}
         except LimitReached as exc:
@@ -176,51 +216,35 @@ class ControlApi:
             status, answer = 404, {"error": str(exc)}
         except ScriptError as exc:
             status, answer = 400, {"error": str(exc)}
-        body = b"" if status == 204 else orjson.dumps(answer)
-        headers = [(b"content-type", b"application/json"), *extra] if status != 204 else extra
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send(
-            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
-        )
+        return Reply(status, b"" if status == 204 else orjson.dumps(answer), extra)
 
-    async def _dispatch(self, scope: Scope, receive: Receive,
-                        extra: list[tuple[bytes, bytes]]) -> tuple[int, Any]:  # fmt: skip
-        headers = scope["headers"]
-        if self.control_token is not None:
-            given = [value for name, value in headers if name == CONTROL_TOKEN_HEADER]
-            if len(given) != 1 or not hmac.compare_digest(given[0], self.control_token.encode()):
-                raise Refusal(401, "X-Stand-In-Token: missing or wrong")
-        if any(name in SANDBOX_CREDENTIAL_HEADERS for name, _ in headers):
-            raise Refusal(400, "the control API takes no sandbox credential (X-Auth-Token,"
-                          " Authorization); send them to the API under test only")  # fmt: skip
-        path = scope["path"].rstrip("/") if scope["path"] != "/" else "/"
+    def _dispatch(self, method: str, path: str, query_string: bytes, body: bytes,
+                  extra: list[tuple[bytes, bytes]]) -> tuple[int, Any]:  # fmt: skip
+        path = path.rstrip("/") if path != "/" else "/"
         for pattern, methods in self.routes:
             match = pattern.fullmatch(path)
             if match is None:
                 continue
-            handler = methods.get(scope["method"])
+            handler = methods.get(method)
             if handler is None:
                 extra.append((b"allow", ", ".join(methods).encode()))
-                raise Refusal(405, f"method {scope['method'][:16]} not allowed here")
-            body = await read_json(receive, headers)
-            query = parse_qsl(
-                scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-            )
-            return await handler(body=body, query=query, **match.groupdict())
+                raise Refusal(405, f"method {method[:16]} not allowed here")
+            query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            return handler(body=decode_json(body), query=query, **match.groupdict())
         raise Refusal(404, "no such control API path; see openapi/stand-in.openapi.yaml")
 
     def _sandbox(self, sandbox_id: str) -> Sandbox:
         return self.registry.get(sandbox_id)
 
-    async def health(self, **_: Any) -> tuple[int, Any]:
+    def health(self, **_: Any) -> tuple[int, Any]:
         return 200, {"status": "ok", "sandboxes": len(self.registry.sandboxes), "limits": LIMITS}
 
-    async def list_sandboxes(self, **_: Any) -> tuple[int, Any]:
+    def list_sandboxes(self, **_: Any) -> tuple[int, Any]:
         return 200, {
             "sandboxes": [s.describe(secrets=False) for s in self.registry.sandboxes.values()]
         }
 
-    async def create(self, body: Any, **_: Any) -> tuple[int, Any]:
+    def create(self, body: Any, **_: Any) -> tuple[int, Any]:
         given = model(SandboxIn, {} if body is NO_BODY else body)
         jobs = given.jobs or []
         if given.generate is not None:
@@ -231,35 +255,35 @@ class ControlApi:
         sandbox = self.registry.create(credentials, jobs)
         return 201, sandbox.describe()
 
-    async def show(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+    def show(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
         return 200, self._sandbox(sandbox_id).describe()
 
-    async def delete(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+    def delete(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
         self.registry.close(sandbox_id)
         return 204, None
 
-    async def reset(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+    def reset(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
         sandbox = self._sandbox(sandbox_id)
         sandbox.reset()
         return 200, sandbox.describe()
 
-    async def add_jobs(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+    def add_jobs(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
         sandbox = self._sandbox(sandbox_id)
         ids = sandbox.add_jobs(model(JobsIn, body).job_list())
         return 200, {"job_ids": ids, "jobs": sandbox.job_count}
 
-    async def script(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+    def script(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
         return 200, {"entries": [e.describe() for e in self._sandbox(sandbox_id).entries]}
 
-    async def add_entry(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+    def add_entry(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
         entry = self._sandbox(sandbox_id).add_entry(model(ControlEntryIn, body))
         return 201, entry.describe()
 
-    async def clear_script(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+    def clear_script(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
         self._sandbox(sandbox_id).entries.clear()
         return 204, None
 
-    async def throttle(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+    def throttle(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
         from jobs_metrics_stand_in.sandbox import Throttle
 
         sandbox = self._sandbox(sandbox_id)
@@ -267,20 +291,18 @@ class ControlApi:
         sandbox.throttle = Throttle(given.per_second) if given.per_second else None
         return 200, sandbox.describe()
 
-    async def clock(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+    def clock(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
         sandbox = self._sandbox(sandbox_id)
         given = model(ClockIn, body)
         sandbox.clock.frozen_at, sandbox.clock.offset = given.frozen_at, given.offset_seconds
         return 200, sandbox.describe()
 
-    async def token(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
+    def token(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
         sandbox = self._sandbox(sandbox_id)
         sandbox.token_expires_at = model(TokenIn, body).expires_at
         return 200, sandbox.describe()
 
-    async def journal(
-        self, sandbox_id: str, query: list[tuple[str, str]], **_: Any
-    ) -> tuple[int, Any]:
+    def journal(self, sandbox_id: str, query: list[tuple[str, str]], **_: Any) -> tuple[int, Any]:
         sandbox = self._sandbox(sandbox_id)
         filters = dict(query)
         unknown = sorted(set(filters) - set(JOURNAL_FILTERS))
@@ -296,7 +318,7 @@ class ControlApi:
             "dropped": sandbox.journal.dropped,
         }
 
-    async def clear_journal(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
+    def clear_journal(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:
         self._sandbox(sandbox_id).journal.clear()
         return 204, None
 
@@ -318,8 +340,8 @@ def model(kind: type[M], body: Any) -> M:
         raise Refusal(400, f"{where}: {first['msg']}") from None
 
 
-async def read_json(receive: Receive, headers: list[tuple[bytes, bytes]]) -> Any:
-    """The request's JSON body (``NO_BODY`` when empty), at most ``MAX_CONTROL_BODY_BYTES``."""
+async def read_body(receive: Receive) -> bytes:
+    """The request's body, at most ``MAX_CONTROL_BODY_BYTES``."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -332,8 +354,11 @@ async def read_json(receive: Receive, headers: list[tuple[bytes, bytes]]) -> Any
             raise Refusal(413, f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes")
         chunks.append(chunk)
         if not message.get("more_body", False):
-            break
-    data = b"".join(chunks)
+            return b"".join(chunks)
+
+
+def decode_json(data: bytes) -> Any:
+    """A call's JSON body (``NO_BODY`` when empty)."""
     if not data.strip():
         return NO_BODY
     try:

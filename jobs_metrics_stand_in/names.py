@@ -11,6 +11,7 @@ CONTROL_TOKEN_HEADER = "X-Stand-In-Token"
 # settings travel as JOBS_METRICS_*, written by ``Settings.export``).
 ENV_CONTROL_TOKEN = "STAND_IN_CONTROL_TOKEN"
 ENV_SCRIPT = "STAND_IN_SCRIPT"
+ENV_CONTROL_SOCKET = "STAND_IN_CONTROL_SOCKET"
 # The line the worker prints when it serves (the command's URL).
 ENV_ANNOUNCE = "STAND_IN_ANNOUNCE"
 APP_FACTORY = "jobs_metrics_stand_in.server:create_stand_in_app"

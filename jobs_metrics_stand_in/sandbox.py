@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import os
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,9 @@ from reference_server import ASGIApp, LoadError, Settings, Store, create_app, va
 # per test and the server builds one in each idle moment, so a few absorb a burst of creates
 # (an attached stand-in serves several workers) at a few in-memory stores of memory.
 READY_SANDBOXES = 4
+# What a caller's credential may not hold: white space (``\s``, as ``str.isspace``), and the
+# separators of the credentials' text form (``,``, ``=``, ``:``).
+_NOT_IN_CREDENTIAL = re.compile(r"[\s,=:]")
 
 
 class LimitReached(ScriptError):
@@ -350,7 +354,7 @@ class Registry:
             raise ScriptError("project_id: must be 32 lowercase hexadecimal characters")
         for name in ("token", "access_key", "secret_key"):
             value = getattr(credentials, name)
-            if not value or any(c.isspace() or c in ",=:" for c in value) or len(value) > 256:
+            if not value or _NOT_IN_CREDENTIAL.search(value) or len(value) > 256:
                 raise ScriptError(f"{name}: 1 to 256 characters, no white space, , = or :")
         if not self._is_free(credentials):
             raise ScriptError("credentials: another sandbox uses this project, token or key")

@@ -53,6 +53,7 @@ from jobs_metrics_stand_in.limits import MAX_HANG_SECONDS, MAX_JOURNAL_BODY_BYTE
 from jobs_metrics_stand_in.names import (
     CONTROL_PREFIX,
     ENV_ANNOUNCE,
+    ENV_CONTROL_SOCKET,
     ENV_CONTROL_TOKEN,
     ENV_SCRIPT,
 )
@@ -86,11 +87,17 @@ class StandInConfig:
 
     control_token: str | None = None
     script: Path | None = None
+    control_socket: Path | None = None  # the control API on a local socket as well
 
     @classmethod
     def from_environment(cls) -> StandInConfig:
         script = os.environ.get(ENV_SCRIPT)
-        return cls(os.environ.get(ENV_CONTROL_TOKEN) or None, Path(script) if script else None)
+        socket = os.environ.get(ENV_CONTROL_SOCKET)
+        return cls(
+            os.environ.get(ENV_CONTROL_TOKEN) or None,
+            Path(script) if script else None,
+            Path(socket) if socket else None,
+        )
 
 
 def create_stand_in_app() -> StandInApp:
@@ -104,6 +111,7 @@ class StandInApp:
         from jobs_metrics_stand_in.scriptfile import load_script_file
 
         self.settings = settings
+        self.config = config
         self.registry = Registry(settings)
         self.control = ControlApi(self.registry, config.control_token)
         nobody = settings.with_only_credentials(tokens="", aksk="")
@@ -114,6 +122,7 @@ class StandInApp:
         # The timer that builds the next ready sandbox, with its loop (an app driven by
         # several loops in turn, as tests do, schedules anew on each).
         self._ready_timer: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
+        self._control_socket: asyncio.Server | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -129,9 +138,13 @@ class StandInApp:
             else:
                 await self._api(scope, receive, send)
         finally:
-            self.last_request = time.monotonic()
-            if self.registry.wants_ready():
-                self._schedule_ready(IDLE_SECONDS)
+            self._touched()
+
+    def _touched(self) -> None:
+        """A request or control call ended: the idle clock starts again."""
+        self.last_request = time.monotonic()
+        if self.registry.wants_ready():
+            self._schedule_ready(IDLE_SECONDS)
 
     def _schedule_ready(self, delay: float) -> None:
         loop = asyncio.get_running_loop()
@@ -157,6 +170,17 @@ class StandInApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self.config.control_socket is not None:
+                    from jobs_metrics_stand_in.control_socket import serve_control_socket
+
+                    try:
+                        self._control_socket = await serve_control_socket(
+                            self.config.control_socket, self.control, self._touched
+                        )
+                    except OSError as exc:
+                        reason = f"--control-socket {self.config.control_socket}: {exc.strerror}"
+                        await send({"type": "lifespan.startup.failed", "message": reason})
+                        return
                 announce = os.environ.get(ENV_ANNOUNCE)
                 if announce:
                     print(announce, file=sys.stderr, flush=True)
@@ -165,6 +189,12 @@ class StandInApp:
                 if self._ready_timer is not None:
                     self._ready_timer[1].cancel()
                     self._ready_timer = None
+                if self._control_socket is not None:
+                    from jobs_metrics_stand_in.control_socket import remove_socket
+
+                    self._control_socket.close()
+                    self._control_socket = None
+                    remove_socket(self.config.control_socket or Path())
                 self.registry.close_all()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

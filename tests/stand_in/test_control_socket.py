@@ -1,0 +1,311 @@
+"""The control API on the stand-in's local socket (``--control-socket``): what ``StandIn.start``
+uses. The same answers as over HTTP, owner-only, bad frames answered once and the connection
+closed (the server goes on), calls sent together answered in order, the socket gone with the
+stand-in; a temporary folder too long for a socket's address means HTTP instead."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from jobs_metrics_stand_in import StandIn
+from jobs_metrics_stand_in.client import ControlConnection, SocketControlConnection, free_port
+from jobs_metrics_stand_in.limits import MAX_CONTROL_BODY_BYTES
+from jobs_metrics_stand_in.wire import (
+    MAX_LINE_BYTES,
+    FrameError,
+    answer_frame,
+    call_frame,
+    parse_answer_line,
+    parse_call_line,
+)
+
+PREFIX = "/_stand-in"
+
+
+@pytest.fixture(scope="module")
+def started() -> Iterator[StandIn]:
+    with StandIn.start() as stand_in:
+        yield stand_in
+
+
+def raw(stand_in: StandIn) -> socket.socket:
+    assert stand_in.control_socket is not None
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(10)
+    connection.connect(str(stand_in.control_socket))
+    return connection
+
+
+def read_answer(connection: socket.socket) -> tuple[int, bytes, bytes]:
+    """One answer (status, body) and what followed it until the server closed or went quiet."""
+    data = b""
+    while b"\n" not in data:
+        data += connection.recv(65536)
+    line, _, rest = data.partition(b"\n")
+    status, length = parse_answer_line(line)
+    while len(rest) < length:
+        rest += connection.recv(65536)
+    return status, rest[:length], rest[length:]
+
+
+def closed_by_server(connection: socket.socket) -> bool:
+    return connection.recv(1) == b""
+
+
+# --- the frames (wire.py): one test per rule, a valid and an invalid case ---
+
+
+def test_a_call_line_is_method_target_length() -> None:
+    frame = call_frame("POST", "/_stand-in/sandboxes?x=1", b"{}")
+    line, _, body = frame.partition(b"\n")
+    assert parse_call_line(line) == ("POST", "/_stand-in/sandboxes?x=1", 2)
+    assert body == b"{}"
+    for bad in (b"POST /x", b"POST x 2", b"P0ST /x 2", b"POST /x 2 3", b"POST /x -2",
+                b"POST /x 2.0"):  # fmt: skip
+        with pytest.raises(FrameError):
+            parse_call_line(bad)
+
+
+def test_an_answer_line_is_status_length() -> None:
+    line, _, body = answer_frame(201, b'{"id": 1}').partition(b"\n")
+    assert (parse_answer_line(line), body) == ((201, 9), b'{"id": 1}')
+    for bad in (b"201", b"2O1 9", b"201 9 9", b"201 nine", b"201 " + b"9" * 13):
+        with pytest.raises(FrameError):
+            parse_answer_line(bad)
+
+
+# --- the socket as StandIn.start makes it ---
+
+
+def test_start_puts_the_control_calls_on_an_owner_only_socket(started: StandIn) -> None:
+    path = started.control_socket
+    assert path is not None
+    assert stat.S_ISSOCK(path.stat().st_mode)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert isinstance(started._control, SocketControlConnection)
+    assert started.health()["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/health", None),
+        ("POST", "/sandboxes", {"generate": {"count": 0}}),
+        ("POST", "/sandboxes", {"unknown": 1}),
+        ("PATCH", "/sandboxes", None),
+        ("GET", "/nowhere", None),
+        ("GET", "/sandboxes/0123456789abcdef", None),
+        ("POST", "/sandboxes", "not an object"),
+    ],
+)
+def test_the_socket_answers_as_http_does(
+    started: StandIn, method: str, path: str, body: object
+) -> None:
+    over_socket = SocketControlConnection(started.control_socket or Path(), PREFIX, timeout=10)
+    over_http = ControlConnection(started.control_url, {}, timeout=10)
+    try:
+        assert over_socket.request(method, path, body) == over_http.request(method, path, body)
+    finally:
+        over_socket.close()
+        over_http.close()
+
+
+def test_a_query_reaches_the_control_api(started: StandIn) -> None:
+    sandbox = started.sandbox()
+    try:
+        status, body = started._control.request(
+            "GET", f"/sandboxes/{sandbox.id}/journal", params={"colour": "red"}
+        )
+        assert status == 400
+        assert b"journal filters" in body
+    finally:
+        sandbox.close()
+
+
+def test_calls_sent_together_are_answered_in_order(started: StandIn) -> None:
+    with raw(started) as connection:
+        connection.sendall(
+            call_frame("POST", f"{PREFIX}/sandboxes", b"{}")
+            + call_frame("GET", f"{PREFIX}/nowhere", b"")
+            + call_frame("GET", f"{PREFIX}/health", b"")
+        )
+        statuses: list[int] = []
+        pending = b""
+        while len(statuses) < 3:
+            pending += connection.recv(65536)
+            while b"\n" in pending:
+                line, _, rest = pending.partition(b"\n")
+                status, length = parse_answer_line(line)
+                if len(rest) < length:
+                    break
+                statuses.append(status)
+                if status == 201:
+                    started._call("DELETE", f"/sandboxes/{orjson.loads(rest[:length])['id']}")
+                pending = rest[length:]
+        assert statuses == [201, 404, 200]
+
+
+def test_a_call_arriving_in_pieces_is_answered_once_whole(started: StandIn) -> None:
+    frame = call_frame("GET", f"{PREFIX}/health", b"")
+    with raw(started) as connection:
+        for at in range(0, len(frame), 3):
+            connection.sendall(frame[at : at + 3])
+            time.sleep(0.002)
+        status, body, _ = read_answer(connection)
+    assert status == 200
+    assert orjson.loads(body)["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("frame", "status", "message"),
+    [
+        (b"GARBAGE\n", 400, "METHOD TARGET LENGTH"),
+        (b"GET /_stand-in/health 1x\n", 400, "a decimal number of bytes"),
+        (b"G" * (MAX_LINE_BYTES + 2), 400, f"at most {MAX_LINE_BYTES} bytes"),
+        (f"POST {PREFIX}/sandboxes {MAX_CONTROL_BODY_BYTES + 1}\n".encode(), 413, "larger than"),
+    ],
+)
+def test_a_bad_frame_is_answered_once_and_its_connection_closed(
+    started: StandIn, frame: bytes, status: int, message: str
+) -> None:
+    with raw(started) as connection:
+        connection.sendall(frame)
+        answered, body, rest = read_answer(connection)
+        assert (answered, rest) == (status, b"")
+        assert message in orjson.loads(body)["error"]
+        assert closed_by_server(connection)
+    assert started.health()["status"] == "ok"  # the server goes on
+
+
+def test_the_stand_in_closed_removes_its_socket_folder() -> None:
+    stand_in = StandIn.start()
+    path = stand_in.control_socket
+    assert path is not None
+    assert path.exists()
+    stand_in.close()
+    assert not path.parent.exists()
+
+
+def test_a_temporary_folder_too_long_for_a_socket_means_http(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    with StandIn.start() as stand_in:
+        assert stand_in.control_socket is None
+        assert isinstance(stand_in._control, ControlConnection)
+        sandbox = stand_in.sandbox()
+        sandbox.fail_next("token-expired")
+        assert len(sandbox.script()) == 1
+
+
+# --- the command's option ---
+
+
+def run_command(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "jobs_metrics_stand_in", "--port", "1", *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("missing/control.sock", "its folder does not exist"),
+        ("x" * 120 + ".sock", "longer than 107 bytes"),
+        ("taken", "exists; remove it or name another"),
+    ],
+)
+def test_a_control_socket_that_cannot_be_bound_is_one_line_and_exit_2(
+    tmp_path: Path, where: str, message: str
+) -> None:
+    (tmp_path / "taken").write_text("a file of someone's")
+    result = run_command("--control-socket", str(tmp_path / where))
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr
+    assert (tmp_path / "taken").read_text() == "a file of someone's"  # never removed
+
+
+def test_the_command_serves_the_socket_and_removes_it_at_sigterm(tmp_path: Path) -> None:
+    path = tmp_path / "control.sock"
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobs_metrics_stand_in", "--port", str(port),
+         "--control-socket", str(path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        stand_in = StandIn(f"http://127.0.0.1:{port}", control_socket=path)
+        deadline = time.monotonic() + 30
+        while not stand_in._healthy():
+            assert process.poll() is None, "exited at start"
+            assert time.monotonic() < deadline, "did not start in 30 s"
+            time.sleep(0.05)
+        attached = StandIn.attach(stand_in.url, control_socket=path)
+        sandbox = attached.sandbox()
+        assert sandbox.id in {s["id"] for s in attached._call("GET", "/sandboxes")["sandboxes"]}
+        attached.close()  # its sandboxes closed, the stand-in left running
+        stand_in.close()
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        assert not os.path.lexists(path)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def test_a_defect_in_a_call_is_a_500_and_the_connection_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In the server's process (a protocol on a loop of the test's): a handler that raises
+    is answered 500 with the exception named, logged, and the next call is answered."""
+    import asyncio
+
+    from jobs_metrics_stand_in.control_socket import ControlProtocol
+    from jobs_metrics_stand_in.server import StandInApp, StandInConfig
+    from reference_server import Settings
+
+    app = StandInApp(Settings(), StandInConfig())
+
+    def broken(**_: object) -> tuple[int, object]:
+        raise ZeroDivisionError("a defect")
+
+    monkeypatch.setitem(app.control.routes[0][1], "GET", broken)  # /health
+
+    class Transport(asyncio.Transport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.written = b""
+
+        def write(self, data: bytes | bytearray | memoryview) -> None:
+            self.written += bytes(data)
+
+    transport = Transport()
+    protocol = ControlProtocol(app.control, lambda: None)
+    protocol.connection_made(transport)
+    protocol.data_received(
+        call_frame("GET", f"{PREFIX}/health", b"") + call_frame("GET", f"{PREFIX}/nowhere", b"")
+    )
+    first, _, rest = transport.written.partition(b"\n")
+    status, length = parse_answer_line(first)
+    assert status == 500
+    assert "ZeroDivisionError" in orjson.loads(rest[:length])["error"]
+    assert parse_answer_line(rest[length:].partition(b"\n")[0])[0] == 404
+    assert "control socket: GET /_stand-in/health failed" in caplog.text
