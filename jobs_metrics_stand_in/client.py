@@ -209,40 +209,15 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-class ControlConnection:
-    """One kept-alive HTTP/1.1 connection to a stand-in's control API, reopened when the
-    server has closed it (its keep-alive timeout, a restart); calls from several threads
-    take turns. A call that cannot be made raises ``StandInError`` naming the cause."""
+class _Calls:
+    """What both connections to the control API share: one call at a time, its answer read
+    before the next call is sent (``request``; or ``send`` now, ``receive`` later), calls
+    from several threads taking turns. Each kind sends and reads in its own way
+    (``_transmit``, ``_read_answer``); a call that cannot be made raises ``StandInError``."""
 
-    def __init__(self, url: str, headers: Mapping[str, str], timeout: float) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise StandInError(f"{url}: not an http:// or https:// URL")
-        self._https = parts.scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port
-        self.path = parts.path.rstrip("/")  # the control API's path, e.g. /_stand-in
-        self._headers = {"Accept": "application/json", **headers}
-        self._timeout = timeout
-        self._connection: http.client.HTTPConnection | None = None
+    def __init__(self) -> None:
         self._pending: str | None = None  # the call sent whose answer is not read yet
         self._lock = threading.Lock()
-
-    def _open(self, timeout: float) -> http.client.HTTPConnection:
-        """The kept connection, unless the server closed it while it was idle: then a new
-        one (a request sent into a closed connection would fail, or be lost)."""
-        connection = self._connection
-        if connection is not None and connection.sock is not None and _closed(connection.sock):
-            connection.close()
-        if connection is None:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            connection = kind(self._host, self._port, timeout=timeout)
-            self._connection = connection
-        if connection.timeout != timeout:
-            connection.timeout = timeout
-            if connection.sock is not None:
-                connection.sock.settimeout(timeout)
-        return connection
 
     def request(self, method: str, path: str, body: Any = None,
                 params: Mapping[str, Any] | None = None,
@@ -264,10 +239,71 @@ class ControlConnection:
         with self._lock:
             return self._receive()
 
+    def close(self) -> None:
+        with self._lock:
+            self._pending = None
+            self._disconnect()
+
     def _send(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
               timeout: float | None) -> None:  # fmt: skip
         if self._pending is not None:
             raise RuntimeError(f"{self._pending}: its answer was not read")
+        self._transmit(method, path, body, params, timeout)
+        self._pending = f"{method} {path}"
+
+    def _receive(self) -> tuple[int, bytes]:
+        call, self._pending = self._pending, None
+        if call is None:
+            raise RuntimeError("no call awaits its answer")
+        return self._read_answer(call)
+
+    def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
+                  timeout: float | None) -> None:  # fmt: skip
+        raise NotImplementedError
+
+    def _read_answer(self, call: str) -> tuple[int, bytes]:
+        raise NotImplementedError
+
+    def _disconnect(self) -> None:
+        raise NotImplementedError
+
+
+class ControlConnection(_Calls):
+    """One kept-alive HTTP/1.1 connection to a stand-in's control API, reopened when the
+    server has closed it (its keep-alive timeout, a restart); calls from several threads
+    take turns. A call that cannot be made raises ``StandInError`` naming the cause."""
+
+    def __init__(self, url: str, headers: Mapping[str, str], timeout: float) -> None:
+        super().__init__()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise StandInError(f"{url}: not an http:// or https:// URL")
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port
+        self.path = parts.path.rstrip("/")  # the control API's path, e.g. /_stand-in
+        self._headers = {"Accept": "application/json", **headers}
+        self._timeout = timeout
+        self._connection: http.client.HTTPConnection | None = None
+
+    def _open(self, timeout: float) -> http.client.HTTPConnection:
+        """The kept connection, unless the server closed it while it was idle: then a new
+        one (a request sent into a closed connection would fail, or be lost)."""
+        connection = self._connection
+        if connection is not None and connection.sock is not None and _closed(connection.sock):
+            connection.close()
+        if connection is None:
+            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            connection = kind(self._host, self._port, timeout=timeout)
+            self._connection = connection
+        if connection.timeout != timeout:
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+        return connection
+
+    def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
+                  timeout: float | None) -> None:  # fmt: skip
         headers = dict(self._headers)
         data = _json_body(body)
         if data is not None:
@@ -280,11 +316,9 @@ class ControlConnection:
             raise StandInError(
                 f"{method} {path}: the stand-in could not be reached: {error!r}"
             ) from error
-        self._pending = f"{method} {path}"
 
-    def _receive(self) -> tuple[int, bytes]:
-        call, self._pending = self._pending, None
-        if call is None or self._connection is None:
+    def _read_answer(self, call: str) -> tuple[int, bytes]:
+        if self._connection is None:
             raise RuntimeError("no call awaits its answer")
         try:
             answer = self._connection.getresponse()
@@ -293,12 +327,10 @@ class ControlConnection:
             self._connection.close()  # the next call starts on a new connection
             raise StandInError(f"{call}: the stand-in did not answer: {error!r}") from error
 
-    def close(self) -> None:
-        with self._lock:
-            self._pending = None
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def _target(prefix: str, path: str, params: Mapping[str, Any] | None) -> str:
@@ -316,62 +348,37 @@ def _json_body(body: Any) -> bytes | None:
     return jsonlib.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-class SocketControlConnection:
+class SocketControlConnection(_Calls):
     """One connection to a stand-in's control socket (``--control-socket``), in the frames
     of :mod:`jobs_metrics_stand_in.wire`: the same calls and answers as ``ControlConnection``,
     a third of its round trip (no HTTP on either side, no HTTP server's threads between the
-    socket and the stand-in's loop). Reopened after a failure; calls from several threads
-    take turns."""
+    socket and the stand-in's loop). Reopened after a failure."""
 
     def __init__(self, socket_path: Path, path: str, timeout: float) -> None:
+        super().__init__()
         self._socket_path = socket_path
         self.path = path  # the control API's path, e.g. /_stand-in
         self._timeout = timeout
         self._sock: socket.socket | None = None
         self._buffer = bytearray()
-        self._pending: str | None = None
-        self._lock = threading.Lock()
 
-    def request(self, method: str, path: str, body: Any = None,
-                params: Mapping[str, Any] | None = None,
-                timeout: float | None = None) -> tuple[int, bytes]:  # fmt: skip
-        """Send one call and read its answer: its status and body."""
-        with self._lock:
-            self._send(method, path, body, params, timeout)
-            return self._receive()
-
-    def send(self, method: str, path: str, body: Any = None) -> None:
-        """Send one call and return without its answer, which ``receive`` reads."""
-        with self._lock:
-            self._send(method, path, body, None, None)
-
-    def receive(self) -> tuple[int, bytes]:
-        """The answer to the call ``send`` sent: its status and body."""
-        with self._lock:
-            return self._receive()
-
-    def _send(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
-              timeout: float | None) -> None:  # fmt: skip
-        if self._pending is not None:
-            raise RuntimeError(f"{self._pending}: its answer was not read")
+    def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
+                  timeout: float | None) -> None:  # fmt: skip
         frame = call_frame(method, _target(self.path, path, params), _json_body(body) or b"")
         try:
             if self._sock is None:
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self._sock.settimeout(self._timeout if timeout is None else timeout)
                 self._sock.connect(str(self._socket_path))
             self._sock.settimeout(self._timeout if timeout is None else timeout)
             self._sock.sendall(frame)
         except OSError as error:
-            self.close()
+            self._disconnect()  # the next call starts on a new connection
             raise StandInError(
                 f"{method} {path}: the stand-in could not be reached: {error!r}"
             ) from error
-        self._pending = f"{method} {path}"
 
-    def _receive(self) -> tuple[int, bytes]:
-        call, self._pending = self._pending, None
-        if call is None or self._sock is None:
-            raise RuntimeError("no call awaits its answer")
+    def _read_answer(self, call: str) -> tuple[int, bytes]:
         try:
             while (end := self._buffer.find(b"\n")) < 0:
                 if len(self._buffer) > MAX_LINE_BYTES:
@@ -381,21 +388,21 @@ class SocketControlConnection:
             while len(self._buffer) < end + 1 + length:
                 self._read()
         except (OSError, FrameError) as error:
-            self.close()
+            self._disconnect()  # the next call starts on a new connection
             raise StandInError(f"{call}: the stand-in did not answer: {error!r}") from error
         content = bytes(self._buffer[end + 1 : end + 1 + length])
         del self._buffer[: end + 1 + length]
         return status, content
 
     def _read(self) -> None:
-        assert self._sock is not None
+        if self._sock is None:
+            raise ConnectionResetError("no connection")
         chunk = self._sock.recv(65536)
         if not chunk:
             raise ConnectionResetError("the stand-in closed the control socket")
         self._buffer += chunk
 
-    def close(self) -> None:
-        self._pending = None
+    def _disconnect(self) -> None:
         self._buffer.clear()
         if self._sock is not None:
             self._sock.close()
