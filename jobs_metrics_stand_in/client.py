@@ -37,7 +37,12 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
-from jobs_metrics_stand_in.names import CONTROL_PREFIX, CONTROL_TOKEN_HEADER
+from jobs_metrics_stand_in.names import (
+    CONTROL_PREFIX,
+    CONTROL_SOCKET_FAILED,
+    CONTROL_TOKEN_HEADER,
+    ENV_CONTROL_SOCKET,
+)
 from jobs_metrics_stand_in.wire import (
     MAX_LINE_BYTES,
     MAX_SOCKET_PATH_BYTES,
@@ -248,14 +253,22 @@ class _Calls:
               timeout: float | None) -> None:  # fmt: skip
         if self._pending is not None:
             raise RuntimeError(f"{self._pending}: its answer was not read")
-        self._transmit(method, path, body, params, timeout)
+        try:
+            self._transmit(method, path, body, params, timeout)
+        except BaseException:  # a call half sent (an interrupt too): the next one starts anew
+            self._disconnect()
+            raise
         self._pending = f"{method} {path}"
 
     def _receive(self) -> tuple[int, bytes]:
         call, self._pending = self._pending, None
         if call is None:
             raise RuntimeError("no call awaits its answer")
-        return self._read_answer(call)
+        try:
+            return self._read_answer(call)
+        except BaseException:  # an answer half read (an interrupt too) would be the next
+            self._disconnect()  # call's: the next one starts on a new connection
+            raise
 
     def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
                   timeout: float | None) -> None:  # fmt: skip
@@ -365,6 +378,8 @@ class SocketControlConnection(_Calls):
     def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
                   timeout: float | None) -> None:  # fmt: skip
         frame = call_frame(method, _target(self.path, path, params), _json_body(body) or b"")
+        if self._sock is not None and _closed(self._sock):  # the stand-in closed it, or went
+            self._disconnect()
         try:
             if self._sock is None:
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -446,6 +461,7 @@ class StandIn:
         # sandbox supply): kept here, not in a process-wide table that would keep it alive.
         self.plugin_state: dict[str, Any] = {}
         self._process = process
+        self._socket_folder: Path | None = None  # the folder ``start`` made for the socket
         # The sandboxes this object made and has not closed (closed at the end when attached).
         self._sandboxes: dict[str, Sandbox] = {}
 
@@ -461,33 +477,46 @@ class StandIn:
     def start(cls, *, script: Path | None = None, timeout: float = 30.0) -> StandIn:
         """Start a stand-in on a free 127.0.0.1 port, its control API also on a Unix socket
         in a folder of its own (owner-only) where the system has them and the folder's path
-        is short enough; returns once it answers."""
+        is short enough (else, or when the stand-in cannot bind it, over HTTP only);
+        returns once it answers."""
+        with_socket = True
+        # Not the caller's: a STAND_IN_CONTROL_SOCKET in the environment would name a socket
+        # for this child too (the command reads it as --control-socket).
+        environment = {k: v for k, v in os.environ.items() if k != ENV_CONTROL_SOCKET}
         for _ in range(3):  # the free port may be taken before the server binds it
             port = free_port()
             command = [sys.executable, "-m", "jobs_metrics_stand_in",
                        "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
             if script is not None:
                 command += ["--script", str(script)]
-            control_socket = _socket_path()
+            control_socket = _socket_path() if with_socket else None
             if control_socket is not None:
                 command += ["--control-socket", str(control_socket)]
             stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read on failure, then closed)
-            process = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
-            )
-            stand_in = cls(
-                f"http://127.0.0.1:{port}", process=process, control_socket=control_socket
-            )
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and process.poll() is None:
-                if stand_in._healthy():
-                    stderr.close()
-                    return stand_in
-                time.sleep(0.02)
+            stand_in = cls(f"http://127.0.0.1:{port}", control_socket=control_socket)
+            stand_in._socket_folder = control_socket.parent if control_socket else None
+            try:
+                process = stand_in._process = subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+                    env=environment,
+                )  # fmt: skip
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline and process.poll() is None:
+                    if stand_in._healthy():
+                        stderr.close()
+                        return stand_in
+                    time.sleep(0.02)
+            except BaseException:
+                stand_in.close()  # the process stopped, the socket's folder removed
+                stderr.close()
+                raise
             stand_in.close()
             stderr.seek(0)
             error = stderr.read().decode(errors="replace").strip().splitlines()
             stderr.close()
+            if any(CONTROL_SOCKET_FAILED in line for line in error):
+                with_socket = False  # the calls go over HTTP, as where there is no socket
+                continue
             if error and "port" not in error[-1]:
                 raise StandInError(f"the stand-in did not start: {error[-1]}")
         raise StandInError("the stand-in did not start on a free port in 3 attempts")
@@ -604,8 +633,9 @@ class StandIn:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
-        if process is not None and self.control_socket is not None:
-            shutil.rmtree(self.control_socket.parent, ignore_errors=True)  # start()'s folder
+        folder, self._socket_folder = self._socket_folder, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def __enter__(self) -> StandIn:
         return self

@@ -3,9 +3,11 @@ sandboxes created, scripted, read and reset over plain HTTP and JSON, so that a 
 language drives the stand-in with curl; the Python API (:class:`jobs_metrics_stand_in.StandIn`)
 is a client of it too.
 
-Safe by default: with a control token, every request must carry it (``X-Stand-In-Token``,
-compared in constant time); without one the stand-in listens on loopback only (the command
-refuses another address). A request carrying a sandbox credential (``X-Auth-Token``, an
+Safe by default: with a control token, every request over HTTP must carry it
+(``X-Stand-In-Token``, compared in constant time); without one the stand-in listens on
+loopback only (the command refuses another address). The same calls on the local socket
+(:mod:`jobs_metrics_stand_in.control_socket`) need no token: who may open it is the socket
+file's business (owner-only). A request carrying a sandbox credential (``X-Auth-Token``, an
 ``Authorization``) is refused: credentials of the API under test never reach the control API.
 Every refusal is ``{"error": "<one line>"}``.
 """
@@ -54,10 +56,15 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class Refusal(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str,
+                 headers: list[tuple[bytes, bytes]] | None = None) -> None:  # fmt: skip
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or []
+
+    def reply(self) -> Reply:
+        return Reply(self.status, orjson.dumps({"error": self.message}), self.headers)
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,7 @@ class TokenIn(BaseModel):
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[..., tuple[int, Any]]
+Route = tuple[Handler, dict[str, str]]  # a handler and the path's parameters
 _ID = r"(?P<sandbox_id>[0-9a-f]{16})"
 
 
@@ -175,16 +183,16 @@ class ControlApi:
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The control API over HTTP (ASGI)."""
-        headers = scope["headers"]
+        """The control API over HTTP (ASGI): the token and the headers, then the route (a
+        404 or 405 is answered without reading the body), then the body and the call."""
         try:
-            self._check_headers(headers)
+            self._check_headers(scope["headers"])
+            route = self.route(scope["method"], scope["path"])
             body = await read_body(receive)
         except Refusal as exc:
-            reply = Reply(exc.status, orjson.dumps({"error": exc.message}), [])
+            reply = exc.reply()
         else:
-            reply = self.respond(scope["method"], scope["path"],
-                                 scope.get("query_string", b""), body)  # fmt: skip
+            reply = self.call(route, scope.get("query_string", b""), body)
         content = [(b"content-type", b"application/json")] if reply.status != 204 else []
         await send({"type": "http.response.start", "status": reply.status,
                     "headers": [*content, *reply.headers]})  # fmt: skip
@@ -202,24 +210,19 @@ class ControlApi:
                           " Authorization); send them to the API under test only")  # fmt: skip
 
     def respond(self, method: str, path: str, query_string: bytes, body: bytes) -> Reply:
-        """One control call, whatever carried it (HTTP, or the local socket of
-        :mod:`jobs_metrics_stand_in.control_socket`): the same routes, checks and answers.
-        Synchronous: no handler waits for anything, so a call is done when this returns."""
-        extra: list[tuple[bytes, bytes]] = []
+        """One control call whose body is already read (the local socket's, of
+        :mod:`jobs_metrics_stand_in.control_socket`): the same routes, checks and answers as
+        over HTTP. Synchronous: no handler waits for anything, so a call is done when this
+        returns."""
         try:
-            status, answer = self._dispatch(method, path, query_string, body, extra)
+            route = self.route(method, path)
         except Refusal as exc:
-            status, answer = exc.status, {"error": exc.message}
-        except LimitReached as exc:
-            status, answer = 409, {"error": str(exc)}
-        except UnknownSandbox as exc:
-            status, answer = 404, {"error": str(exc)}
-        except ScriptError as exc:
-            status, answer = 400, {"error": str(exc)}
-        return Reply(status, b"" if status == 204 else orjson.dumps(answer), extra)
+            return exc.reply()
+        return self.call(route, query_string, body)
 
-    def _dispatch(self, method: str, path: str, query_string: bytes, body: bytes,
-                  extra: list[tuple[bytes, bytes]]) -> tuple[int, Any]:  # fmt: skip
+    def route(self, method: str, path: str) -> Route:
+        """The handler of ``method`` on ``path`` (decoded, as ASGI's ``path``) and the
+        path's parameters; 404 for no such path, 405 (with ``Allow``) for another method."""
         path = path.rstrip("/") if path != "/" else "/"
         for pattern, methods in self.routes:
             match = pattern.fullmatch(path)
@@ -227,11 +230,26 @@ class ControlApi:
                 continue
             handler = methods.get(method)
             if handler is None:
-                extra.append((b"allow", ", ".join(methods).encode()))
-                raise Refusal(405, f"method {method[:16]} not allowed here")
-            query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-            return handler(body=decode_json(body), query=query, **match.groupdict())
+                raise Refusal(405, f"method {method[:16]} not allowed here",
+                              [(b"allow", ", ".join(methods).encode())])  # fmt: skip
+            return handler, match.groupdict()
         raise Refusal(404, "no such control API path; see openapi/stand-in.openapi.yaml")
+
+    def call(self, route: Route, query_string: bytes, body: bytes) -> Reply:
+        """Run a routed call; a refusal of it is its answer."""
+        handler, parameters = route
+        try:
+            query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            status, answer = handler(body=decode_json(body), query=query, **parameters)
+        except Refusal as exc:
+            return exc.reply()
+        except LimitReached as exc:
+            status, answer = 409, {"error": str(exc)}
+        except UnknownSandbox as exc:
+            status, answer = 404, {"error": str(exc)}
+        except ScriptError as exc:
+            status, answer = 400, {"error": str(exc)}
+        return Reply(status, b"" if status == 204 else orjson.dumps(answer), [])
 
     def _sandbox(self, sandbox_id: str) -> Sandbox:
         return self.registry.get(sandbox_id)

@@ -8,11 +8,14 @@ test, and over HTTP each one's round trip (through the HTTP server's threads to 
 back) was most of what a test paid over pytest-httpserver, whose server lives in the test's
 process; here a call costs about a third of that.
 
-Access is the socket file's: it is made owner-only (mode 0600), and ``StandIn.start`` puts it
-in a directory only its user can enter. No control token is asked on it (whoever can open it
-could read the token from the stand-in's environment). A frame that is not of the wire's
-form, or a body over ``MAX_CONTROL_BODY_BYTES``, is answered once (400 or 413) and the
-connection closed; the server goes on.
+Access is the socket file's: it is bound owner-only (mode 0600 from the start: the umask is
+narrowed around the ``bind``, so no other user can connect in between), and ``StandIn.start``
+puts it in a folder only its user may enter. No control token is asked on it (whoever can
+open it could read the token from the stand-in's environment). ``bind`` never replaces a
+file already at the path, and the file is removed at shutdown only if it is still the one
+bound. A frame that is not of the wire's form is answered 400 once and its connection
+closed; a body over ``MAX_CONTROL_BODY_BYTES`` is read and dropped, then answered 413 (the
+client sees the refusal, as over HTTP). The server goes on.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote
 
 import orjson
 
@@ -41,6 +46,8 @@ class ControlProtocol(asyncio.Protocol):
         self._touched = touched  # tells the server a call started or ended (its idle clock)
         self._buffer = bytearray()
         self._transport: asyncio.Transport | None = None
+        self._paused = False  # answers waiting to be sent passed the high-water mark
+        self._dropping = 0  # bytes of a body over the limit still to drop before its 413
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -48,32 +55,50 @@ class ControlProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
+        self._buffer.clear()
 
-    # A client that sends calls without reading the answers stops being read once the answers
-    # waiting to be sent pass the transport's high-water mark, until they drain.
+    # A client that sends calls without reading the answers: once the answers waiting to be
+    # sent pass the transport's high-water mark, no further call is run and none is read
+    # until they drain.
     def pause_writing(self) -> None:
+        self._paused = True
         if self._transport is not None:
             self._transport.pause_reading()
 
     def resume_writing(self) -> None:
+        self._paused = False
         if self._transport is not None:
             self._transport.resume_reading()
+            self._run_calls()
 
     def data_received(self, data: bytes) -> None:
+        if self._dropping:
+            dropped = min(self._dropping, len(data))
+            self._dropping -= dropped
+            data = data[dropped:]
+            if self._dropping == 0:
+                self._write(413, {"error": f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes"})
         self._buffer += data
-        while self._transport is not None:
+        self._run_calls()
+
+    def _run_calls(self) -> None:
+        """Answer each complete call in the buffer, in order, while the client reads."""
+        while self._open() and not self._paused and not self._dropping:
             end = self._buffer.find(b"\n", 0, MAX_LINE_BYTES + 1)
             if end < 0:
                 if len(self._buffer) > MAX_LINE_BYTES:
-                    self._refuse(400, f"a call's line is at most {MAX_LINE_BYTES} bytes")
+                    self._refuse(f"a call's line is at most {MAX_LINE_BYTES} bytes")
                 return
             try:
                 method, target, length = parse_call_line(bytes(self._buffer[:end]))
             except FrameError as exc:
-                self._refuse(400, str(exc))
+                self._refuse(str(exc))
                 return
-            if length > MAX_CONTROL_BODY_BYTES:
-                self._refuse(413, f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes")
+            if length > MAX_CONTROL_BODY_BYTES:  # dropped as it comes, then refused
+                self._dropping = length
+                rest = bytes(self._buffer[end + 1 :])
+                self._buffer.clear()
+                self.data_received(rest)
                 return
             if len(self._buffer) < end + 1 + length:
                 return  # the rest of the body is on its way
@@ -81,9 +106,12 @@ class ControlProtocol(asyncio.Protocol):
             del self._buffer[: end + 1 + length]
             self._answer(method, target, body)
 
+    def _open(self) -> bool:
+        return self._transport is not None and not self._transport.is_closing()
+
     def _answer(self, method: str, target: str, body: bytes) -> None:
-        assert self._transport is not None
-        path, _, query = target.partition("?")
+        raw_path, _, query = target.partition("?")
+        path = unquote(raw_path, errors="replace")  # as ASGI's ``path``: percent-decoded
         self._touched()
         try:
             reply = self._control.respond(method, path, query.encode("latin-1"), body)
@@ -93,34 +121,66 @@ class ControlProtocol(asyncio.Protocol):
             status, content = 500, orjson.dumps({"error": f"internal error: {exc!r}"[:500]})
         finally:
             self._touched()
-        self._transport.write(answer_frame(status, content))
+        self._write_frame(answer_frame(status, b"" if method == "HEAD" else content))
 
-    def _refuse(self, status: int, message: str) -> None:
+    def _write(self, status: int, answer: object) -> None:
+        self._write_frame(answer_frame(status, orjson.dumps(answer)))
+
+    def _write_frame(self, frame: bytes) -> None:
+        if self._transport is not None:
+            self._transport.write(frame)
+
+    def _refuse(self, message: str) -> None:
         """Answer a frame that cannot be read, then close: where the next one starts is lost."""
-        assert self._transport is not None
-        self._transport.write(answer_frame(status, orjson.dumps({"error": message})))
-        self._transport.close()
+        self._write(400, {"error": message})
+        if self._transport is not None:
+            self._transport.close()
         self._transport = None
         self._buffer.clear()
 
 
+class ControlSocket:
+    """The listening socket: bound owner-only, served on the running loop, removed at the
+    end only if the file at its path is still the one bound."""
+
+    def __init__(self, path: Path, server: asyncio.Server, identity: tuple[int, int]) -> None:
+        self.path = path
+        self._server = server
+        self._identity = identity  # the socket file's (device, inode) once bound
+
+    def close(self) -> None:
+        self._server.close()
+        with contextlib.suppress(OSError):
+            found = os.lstat(self.path)
+            if (found.st_dev, found.st_ino) == self._identity:
+                self.path.unlink()
+
+
 async def serve_control_socket(path: Path, control: ControlApi,
-                               touched: Callable[[], None]) -> asyncio.Server:  # fmt: skip
-    """Listen on ``path`` (owner-only) on the running loop; closed by the caller."""
-    loop = asyncio.get_running_loop()
-    server = await loop.create_unix_server(lambda: ControlProtocol(control, touched), str(path))
+                               touched: Callable[[], None]) -> ControlSocket:  # fmt: skip
+    """Bind ``path`` owner-only (``OSError`` if anything is there already) and serve the
+    control API on it on the running loop."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        os.chmod(path, 0o600)
-    except OSError:
-        server.close()
+        mask = os.umask(0o177)  # the file is made 0600: nobody else connects, even briefly
+        try:
+            listener.bind(str(path))
+        finally:
+            os.umask(mask)
+    except BaseException:
+        listener.close()
         raise
-    return server
+    found = os.lstat(path)
+    try:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_unix_server(
+            lambda: ControlProtocol(control, touched), sock=listener
+        )
+    except BaseException:
+        listener.close()
+        path.unlink()  # ours: bound just now
+        raise
+    return ControlSocket(path, server, (found.st_dev, found.st_ino))
 
 
-def remove_socket(path: Path) -> None:
-    """The socket file, gone with the server (a file left behind makes the next bind fail)."""
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-
-
-__all__ = ["ControlProtocol", "remove_socket", "serve_control_socket"]
+__all__ = ["ControlProtocol", "ControlSocket", "serve_control_socket"]

@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -52,6 +52,7 @@ from jobs_metrics_stand_in.contract import (
 from jobs_metrics_stand_in.limits import MAX_HANG_SECONDS, MAX_JOURNAL_BODY_BYTES
 from jobs_metrics_stand_in.names import (
     CONTROL_PREFIX,
+    CONTROL_SOCKET_FAILED,
     ENV_ANNOUNCE,
     ENV_CONTROL_SOCKET,
     ENV_CONTROL_TOKEN,
@@ -69,6 +70,9 @@ from reference_server import (
     Store,
     create_app,
 )
+
+if TYPE_CHECKING:
+    from jobs_metrics_stand_in.control_socket import ControlSocket
 
 REDACTED = "<redacted>"
 # Pieces a dribbled body is sent in (fewer for a shorter body: one byte each).
@@ -122,7 +126,7 @@ class StandInApp:
         # The timer that builds the next ready sandbox, with its loop (an app driven by
         # several loops in turn, as tests do, schedules anew on each).
         self._ready_timer: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
-        self._control_socket: asyncio.Server | None = None
+        self._control_socket: ControlSocket | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -141,7 +145,7 @@ class StandInApp:
             self._touched()
 
     def _touched(self) -> None:
-        """A request or control call ended: the idle clock starts again."""
+        """A request or control call started or ended: the idle clock starts again."""
         self.last_request = time.monotonic()
         if self.registry.wants_ready():
             self._schedule_ready(IDLE_SECONDS)
@@ -178,7 +182,8 @@ class StandInApp:
                             self.config.control_socket, self.control, self._touched
                         )
                     except OSError as exc:
-                        reason = f"--control-socket {self.config.control_socket}: {exc.strerror}"
+                        reason = f"{self.config.control_socket}: {exc.strerror}"
+                        print(f"{CONTROL_SOCKET_FAILED} {reason}", file=sys.stderr, flush=True)
                         await send({"type": "lifespan.startup.failed", "message": reason})
                         return
                 announce = os.environ.get(ENV_ANNOUNCE)
@@ -190,11 +195,8 @@ class StandInApp:
                     self._ready_timer[1].cancel()
                     self._ready_timer = None
                 if self._control_socket is not None:
-                    from jobs_metrics_stand_in.control_socket import remove_socket
-
                     self._control_socket.close()
                     self._control_socket = None
-                    remove_socket(self.config.control_socket or Path())
                 self.registry.close_all()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

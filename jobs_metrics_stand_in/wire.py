@@ -3,9 +3,10 @@ the server (:mod:`jobs_metrics_stand_in.control_socket`) and the client (``Stand
 
 A call is one line, ``METHOD TARGET LENGTH``, then ``LENGTH`` bytes of JSON body; its answer
 one line, ``STATUS LENGTH``, then ``LENGTH`` bytes of JSON. ``TARGET`` is the HTTP call's
-(the path under ``/_stand-in/`` and its query); the answers are the HTTP answers' status and
-body, byte for byte. Calls on one connection are answered in order, so a client may send
-several before reading.
+(the path under ``/_stand-in/``, percent-encoded as in a URL, and its query); an answer has
+the status and body the same call gets over HTTP (none for ``HEAD``), not its headers (a
+405's ``Allow``). Calls on one connection are answered in order, so a client may send several
+before reading.
 
 Why not HTTP on this socket: the frames are what the call needs and nothing more (no header
 parsing on either side), and the server reads them on its event loop directly, without the
@@ -19,8 +20,8 @@ from __future__ import annotations
 import sys
 
 # The longest path a Unix socket's address holds, its NUL not counted (sun_path: 108 bytes on
-# Linux, 104 on macOS).
-MAX_SOCKET_PATH_BYTES = 103 if sys.platform == "darwin" else 107
+# Linux, 104 on macOS and the BSDs).
+MAX_SOCKET_PATH_BYTES = 107 if sys.platform.startswith("linux") else 103
 # The longest first line of a call: a method, a path with a query, a length.
 MAX_LINE_BYTES = 8192
 

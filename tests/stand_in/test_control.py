@@ -56,6 +56,20 @@ def test_sandbox_credentials_never_reach_the_control_api() -> None:
     assert "token" not in listed[0]
 
 
+def test_a_path_or_method_refused_is_answered_before_the_body_is_read() -> None:
+    """404 and 405 (with ``Allow``) are decided by the route alone: a body over the control
+    API's limit on either is not read, so not refused 413."""
+    from jobs_metrics_stand_in.limits import MAX_CONTROL_BODY_BYTES
+
+    app = StandInApp(Settings(), StandInConfig())
+    huge = b"x" * (MAX_CONTROL_BODY_BYTES + 1)
+    nowhere = control(app, "POST", "/nowhere", content=huge)
+    assert nowhere.status_code == 404
+    wrong_method = control(app, "PATCH", "/health", content=huge)
+    assert (wrong_method.status_code, wrong_method.headers["allow"]) == (405, "GET")
+    assert control(app, "POST", "/sandboxes", content=huge).status_code == 413
+
+
 def test_every_limit_is_refused_in_one_line() -> None:
     registry = Registry(Settings())
     for _ in range(MAX_SANDBOXES):

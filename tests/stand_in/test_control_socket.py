@@ -5,6 +5,7 @@ stand-in; a temporary folder too long for a socket's address means HTTP instead.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -13,25 +14,33 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any, cast
 
 import orjson
 import pytest
 
-from jobs_metrics_stand_in import StandIn
+from jobs_metrics_stand_in import StandIn, StandInError
 from jobs_metrics_stand_in.client import ControlConnection, SocketControlConnection, free_port
+from jobs_metrics_stand_in.control_socket import serve_control_socket
 from jobs_metrics_stand_in.limits import MAX_CONTROL_BODY_BYTES
+from jobs_metrics_stand_in.names import CONTROL_SOCKET_FAILED
+from jobs_metrics_stand_in.server import StandInApp, StandInConfig
 from jobs_metrics_stand_in.wire import (
     MAX_LINE_BYTES,
+    MAX_SOCKET_PATH_BYTES,
     FrameError,
     answer_frame,
     call_frame,
     parse_answer_line,
     parse_call_line,
 )
+from reference_server import Settings
 
 PREFIX = "/_stand-in"
+# Where no socket can be bound, even by root (sysfs), though its folder exists.
+UNBINDABLE = "/sys/stand-in-test.sock"
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +118,9 @@ def test_start_puts_the_control_calls_on_an_owner_only_socket(started: StandIn) 
         ("GET", "/nowhere", None),
         ("GET", "/sandboxes/0123456789abcdef", None),
         ("POST", "/sandboxes", "not an object"),
+        ("GET", "/%68ealth", None),  # percent-decoded, as ASGI's path is
+        ("HEAD", "/health", None),  # no body
+        ("HEAD", "/sandboxes", None),  # 405
     ],
 )
 def test_the_socket_answers_as_http_does(
@@ -175,7 +187,6 @@ def test_a_call_arriving_in_pieces_is_answered_once_whole(started: StandIn) -> N
         (b"GARBAGE\n", 400, "METHOD TARGET LENGTH"),
         (b"GET /_stand-in/health 1x\n", 400, "a decimal number of bytes"),
         (b"G" * (MAX_LINE_BYTES + 2), 400, f"at most {MAX_LINE_BYTES} bytes"),
-        (f"POST {PREFIX}/sandboxes {MAX_CONTROL_BODY_BYTES + 1}\n".encode(), 413, "larger than"),
     ],
 )
 def test_a_bad_frame_is_answered_once_and_its_connection_closed(
@@ -190,6 +201,50 @@ def test_a_bad_frame_is_answered_once_and_its_connection_closed(
     assert started.health()["status"] == "ok"  # the server goes on
 
 
+def test_a_body_over_the_limit_is_read_then_refused_413_and_the_connection_goes_on(
+    started: StandIn,
+) -> None:
+    huge = {"jobs": [], "padding": "x" * MAX_CONTROL_BODY_BYTES}
+    with pytest.raises(StandInError) as refused:
+        started._call("POST", "/sandboxes", json=huge)
+    assert refused.value.status == 413
+    assert "larger than" in str(refused.value)
+    assert started.health()["status"] == "ok"  # the same connection, in step
+
+
+def test_a_call_interrupted_while_waiting_leaves_no_answer_for_the_next(
+    started: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupt (Ctrl-C, a test timeout) between a call's send and its answer: the next
+    call must read its own answer, not the one left on the connection."""
+    connection = SocketControlConnection(started.control_socket or Path(), PREFIX, timeout=10)
+    real = SocketControlConnection._read
+    calls = []
+
+    def interrupted(self: SocketControlConnection) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        real(self)
+
+    monkeypatch.setattr(SocketControlConnection, "_read", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        connection.request("GET", "/sandboxes")
+    status, body = connection.request("GET", "/health")
+    assert status == 200
+    assert orjson.loads(body)["status"] == "ok"
+    connection.close()
+
+
+def test_a_connection_the_stand_in_closed_is_reopened(started: StandIn) -> None:
+    connection = SocketControlConnection(started.control_socket or Path(), PREFIX, timeout=10)
+    assert connection.request("GET", "/health")[0] == 200
+    assert connection._sock is not None
+    connection._sock.shutdown(socket.SHUT_RD)  # reads as the peer's end of file
+    assert connection.request("GET", "/health")[0] == 200
+    connection.close()
+
+
 def test_the_stand_in_closed_removes_its_socket_folder() -> None:
     stand_in = StandIn.start()
     path = stand_in.control_socket
@@ -197,6 +252,102 @@ def test_the_stand_in_closed_removes_its_socket_folder() -> None:
     assert path.exists()
     stand_in.close()
     assert not path.parent.exists()
+
+
+def test_close_removes_only_the_folder_start_made(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "keep").write_text("kept")
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                               start_new_session=True)  # fmt: skip
+    StandIn("http://127.0.0.1:9", process=process, control_socket=mine / "control.sock").close()
+    assert (mine / "keep").read_text() == "kept"
+    assert process.poll() is not None
+
+
+def test_a_socket_the_stand_in_cannot_bind_means_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bind that fails in the worker (here: under /sys, where even root may not make a
+    socket) after the command's checks passed: ``start`` starts it again without one."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.bind(UNBINDABLE)
+    except OSError:
+        pass
+    else:
+        os.unlink(UNBINDABLE)
+        pytest.skip(f"{UNBINDABLE} can be bound on this machine")
+    finally:
+        probe.close()
+    real = subprocess.Popen
+    commands: list[list[str]] = []
+
+    def popen(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        if "--control-socket" in command:
+            at = command.index("--control-socket") + 1
+            command = [*command[:at], UNBINDABLE, *command[at + 1 :]]
+        commands.append(command)
+        return real(command, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)  # the module the client starts it with
+    with StandIn.start() as stand_in:
+        assert stand_in.control_socket is None
+        assert stand_in.health()["status"] == "ok"
+    assert len(commands) == 2
+    assert "--control-socket" not in commands[1]
+
+
+def test_the_lifespan_names_a_socket_it_cannot_bind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("someone's")
+    app = StandInApp(Settings(), StandInConfig(control_socket=taken))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    asyncio.run(app(cast(Any, {"type": "lifespan"}), receive, send))
+    assert sent[0]["type"] == "lifespan.startup.failed"
+    assert f"{CONTROL_SOCKET_FAILED} {taken}: " in capsys.readouterr().err
+    assert taken.read_text() == "someone's"
+
+
+def test_the_socket_is_bound_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    """The mode is the bind's (the umask narrowed around it), not a chmod after it: no
+    moment where another user may connect."""
+    path = tmp_path / "control.sock"
+    app = StandInApp(Settings(), StandInConfig(control_socket=path))
+
+    async def bind_and_look() -> int:
+        served = await serve_control_socket(path, app.control, lambda: None)
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        served.close()
+        return mode
+
+    mask = os.umask(0)
+    try:
+        assert asyncio.run(bind_and_look()) == 0o600
+    finally:
+        os.umask(mask)
+    assert not path.exists()  # removed: still the file it bound
+
+
+def test_a_socket_file_replaced_meanwhile_is_not_removed(tmp_path: Path) -> None:
+    path = tmp_path / "control.sock"
+    app = StandInApp(Settings(), StandInConfig(control_socket=path))
+
+    async def bind_then_replace() -> None:
+        served = await serve_control_socket(path, app.control, lambda: None)
+        path.unlink()
+        path.write_text("another's")
+        served.close()
+
+    asyncio.run(bind_then_replace())
+    assert path.read_text() == "another's"
 
 
 def test_a_temporary_folder_too_long_for_a_socket_means_http(
@@ -227,7 +378,7 @@ def run_command(*args: str) -> subprocess.CompletedProcess[str]:
     ("where", "message"),
     [
         ("missing/control.sock", "its folder does not exist"),
-        ("x" * 120 + ".sock", "longer than 107 bytes"),
+        ("x" * 120 + ".sock", f"longer than {MAX_SOCKET_PATH_BYTES} bytes"),
         ("taken", "exists; remove it or name another"),
     ],
 )
@@ -276,11 +427,7 @@ def test_a_defect_in_a_call_is_a_500_and_the_connection_goes_on(
 ) -> None:
     """In the server's process (a protocol on a loop of the test's): a handler that raises
     is answered 500 with the exception named, logged, and the next call is answered."""
-    import asyncio
-
     from jobs_metrics_stand_in.control_socket import ControlProtocol
-    from jobs_metrics_stand_in.server import StandInApp, StandInConfig
-    from reference_server import Settings
 
     app = StandInApp(Settings(), StandInConfig())
 
@@ -297,6 +444,9 @@ def test_a_defect_in_a_call_is_a_500_and_the_connection_goes_on(
         def write(self, data: bytes | bytearray | memoryview) -> None:
             self.written += bytes(data)
 
+        def is_closing(self) -> bool:
+            return False
+
     transport = Transport()
     protocol = ControlProtocol(app.control, lambda: None)
     protocol.connection_made(transport)
@@ -309,3 +459,45 @@ def test_a_defect_in_a_call_is_a_500_and_the_connection_goes_on(
     assert "ZeroDivisionError" in orjson.loads(rest[:length])["error"]
     assert parse_answer_line(rest[length:].partition(b"\n")[0])[0] == 404
     assert "control socket: GET /_stand-in/health failed" in caplog.text
+
+
+def test_no_call_runs_while_the_answers_wait_to_be_sent() -> None:
+    """Flow control: once the transport says its buffer is full, calls already received
+    wait (none is run, none answered) until it drains; then they run, in order."""
+    from jobs_metrics_stand_in.control_socket import ControlProtocol
+
+    app = StandInApp(Settings(), StandInConfig())
+
+    class Transport(asyncio.Transport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.written = b""
+            self.reading = True
+
+        def write(self, data: bytes | bytearray | memoryview) -> None:
+            self.written += bytes(data)
+
+        def is_closing(self) -> bool:
+            return False
+
+        def pause_reading(self) -> None:
+            self.reading = False
+
+        def resume_reading(self) -> None:
+            self.reading = True
+
+    transport = Transport()
+    protocol = ControlProtocol(app.control, lambda: None)
+    protocol.connection_made(transport)
+    protocol.pause_writing()
+    assert not transport.reading
+    protocol.data_received(
+        call_frame("POST", f"{PREFIX}/sandboxes", b"{}") + call_frame("GET", f"{PREFIX}/x", b"")
+    )
+    assert (transport.written, len(app.registry.sandboxes)) == (b"", 0)
+    protocol.resume_writing()
+    assert transport.reading
+    assert len(app.registry.sandboxes) == 1
+    first, _, rest = transport.written.partition(b"\n")
+    assert parse_answer_line(first)[0] == 201
+    assert parse_answer_line(rest[parse_answer_line(first)[1] :].partition(b"\n")[0])[0] == 404
