@@ -42,6 +42,7 @@ from jobs_metrics_stand_in.names import (
     CONTROL_SOCKET_FAILED,
     CONTROL_TOKEN_HEADER,
     ENV_CONTROL_SOCKET,
+    ENV_CONTROL_TOKEN,
 )
 from jobs_metrics_stand_in.wire import (
     MAX_LINE_BYTES,
@@ -230,8 +231,13 @@ class _Calls:
         """Send one call (``body`` as JSON unless None) and read its answer: its status and
         body."""
         with self._lock:
-            self._send(method, path, body, params, timeout)
-            return self._receive()
+            try:
+                self._send(method, path, body, params, timeout)
+                return self._receive()
+            except BaseException:  # interrupted anywhere between the two (Ctrl-C, a test's
+                self._pending = None  # timeout): no answer is left for the next call
+                self._disconnect()
+                raise
 
     def send(self, method: str, path: str, body: Any = None) -> None:
         """Send one call and return without its answer, which ``receive`` reads (the
@@ -254,17 +260,18 @@ class _Calls:
         if self._pending is not None:
             raise RuntimeError(f"{self._pending}: its answer was not read")
         try:
+            self._pending = f"{method} {path}"
             self._transmit(method, path, body, params, timeout)
         except BaseException:  # a call half sent (an interrupt too): the next one starts anew
+            self._pending = None
             self._disconnect()
             raise
-        self._pending = f"{method} {path}"
 
     def _receive(self) -> tuple[int, bytes]:
-        call, self._pending = self._pending, None
-        if call is None:
-            raise RuntimeError("no call awaits its answer")
         try:
+            call, self._pending = self._pending, None
+            if call is None:
+                raise RuntimeError("no call awaits its answer")
             return self._read_answer(call)
         except BaseException:  # an answer half read (an interrupt too) would be the next
             self._disconnect()  # call's: the next one starts on a new connection
@@ -465,6 +472,12 @@ class StandIn:
         # The sandboxes this object made and has not closed (closed at the end when attached).
         self._sandboxes: dict[str, Sandbox] = {}
 
+    def _use_socket(self, control_socket: Path) -> None:
+        """Make the control calls on ``control_socket`` from now on."""
+        self._control.close()
+        self.control_socket = control_socket
+        self._control = self._connection()
+
     def _connection(self) -> ControlTransport:
         if self.control_socket is not None:
             return SocketControlConnection(self.control_socket, self._prefix(), timeout=30)
@@ -480,22 +493,26 @@ class StandIn:
         is short enough (else, or when the stand-in cannot bind it, over HTTP only);
         returns once it answers."""
         with_socket = True
-        # Not the caller's: a STAND_IN_CONTROL_SOCKET in the environment would name a socket
-        # for this child too (the command reads it as --control-socket).
-        environment = {k: v for k, v in os.environ.items() if k != ENV_CONTROL_SOCKET}
+        # Not the caller's STAND_IN_CONTROL_SOCKET or STAND_IN_CONTROL_TOKEN: the command
+        # reads them as its options, and this child is the caller's own, on loopback.
+        environment = {
+            k: v for k, v in os.environ.items() if k not in (ENV_CONTROL_SOCKET, ENV_CONTROL_TOKEN)
+        }
         for _ in range(3):  # the free port may be taken before the server binds it
             port = free_port()
             command = [sys.executable, "-m", "jobs_metrics_stand_in",
                        "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
             if script is not None:
                 command += ["--script", str(script)]
-            control_socket = _socket_path() if with_socket else None
-            if control_socket is not None:
-                command += ["--control-socket", str(control_socket)]
-            stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read on failure, then closed)
-            stand_in = cls(f"http://127.0.0.1:{port}", control_socket=control_socket)
-            stand_in._socket_folder = control_socket.parent if control_socket else None
+            stand_in = cls(f"http://127.0.0.1:{port}")
+            stderr = None
             try:
+                control_socket = _socket_path() if with_socket else None
+                if control_socket is not None:
+                    stand_in._socket_folder = control_socket.parent
+                    stand_in._use_socket(control_socket)
+                    command += ["--control-socket", str(control_socket)]
+                stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read on failure, then closed)
                 process = stand_in._process = subprocess.Popen(
                     command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
                     env=environment,
@@ -508,12 +525,16 @@ class StandIn:
                     time.sleep(0.02)
             except BaseException:
                 stand_in.close()  # the process stopped, the socket's folder removed
-                stderr.close()
+                if stderr is not None:
+                    stderr.close()
                 raise
+            running = process.poll() is None
             stand_in.close()
             stderr.seek(0)
             error = stderr.read().decode(errors="replace").strip().splitlines()
             stderr.close()
+            if running:
+                raise StandInError(f"the stand-in did not answer within {timeout:g} s of its start")
             if any(CONTROL_SOCKET_FAILED in line for line in error):
                 with_socket = False  # the calls go over HTTP, as where there is no socket
                 continue

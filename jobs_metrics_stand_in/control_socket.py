@@ -8,14 +8,14 @@ test, and over HTTP each one's round trip (through the HTTP server's threads to 
 back) was most of what a test paid over pytest-httpserver, whose server lives in the test's
 process; here a call costs about a third of that.
 
-Access is the socket file's: it is bound owner-only (mode 0600 from the start: the umask is
-narrowed around the ``bind``, so no other user can connect in between), and ``StandIn.start``
+Access is the socket file's: it is bound owner-only (mode 0600 from the start, set on the
+socket before its ``bind``, so no other user can connect in between), and ``StandIn.start``
 puts it in a folder only its user may enter. No control token is asked on it (whoever can
 open it could read the token from the stand-in's environment). ``bind`` never replaces a
 file already at the path, and the file is removed at shutdown only if it is still the one
 bound. A frame that is not of the wire's form is answered 400 once and its connection
-closed; a body over ``MAX_CONTROL_BODY_BYTES`` is read and dropped, then answered 413 (the
-client sees the refusal, as over HTTP). The server goes on.
+closed; a body over ``MAX_CONTROL_BODY_BYTES`` is read and dropped, then answered as over
+HTTP (404 or 405 if the route refuses the call, else 413). The server goes on.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ import contextlib
 import logging
 import os
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
 import orjson
 
-from jobs_metrics_stand_in.control import ControlApi
+from jobs_metrics_stand_in.control import ControlApi, Refusal, Reply
 from jobs_metrics_stand_in.limits import MAX_CONTROL_BODY_BYTES
 from jobs_metrics_stand_in.wire import MAX_LINE_BYTES, FrameError, answer_frame, parse_call_line
 
@@ -41,19 +42,30 @@ LOGGER = logging.getLogger(__name__)
 class ControlProtocol(asyncio.Protocol):
     """One client's connection: frames in, each answered as it is complete, in order."""
 
-    def __init__(self, control: ControlApi, touched: Callable[[], None]) -> None:
+    def __init__(self, control: ControlApi, touched: Callable[[], None],
+                 connections: set[ControlProtocol] | None = None) -> None:  # fmt: skip
         self._control = control
         self._touched = touched  # tells the server a call started or ended (its idle clock)
+        self._connections = connections if connections is not None else set()
         self._buffer = bytearray()
         self._transport: asyncio.Transport | None = None
         self._paused = False  # answers waiting to be sent passed the high-water mark
-        self._dropping = 0  # bytes of a body over the limit still to drop before its 413
+        self._dropping = 0  # bytes of a body over the limit still to drop before its answer
+        self._after_drop: Reply | None = None  # that answer: 413, or the route's 404 or 405
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        self._buffer.clear()
+        self._connections.discard(self)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
         self._transport = None
         self._buffer.clear()
 
@@ -76,8 +88,9 @@ class ControlProtocol(asyncio.Protocol):
             dropped = min(self._dropping, len(data))
             self._dropping -= dropped
             data = data[dropped:]
-            if self._dropping == 0:
-                self._write(413, {"error": f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes"})
+            if self._dropping == 0 and self._after_drop is not None:
+                reply, self._after_drop = self._after_drop, None
+                self._write_frame(answer_frame(reply.status, reply.body))
         self._buffer += data
         self._run_calls()
 
@@ -96,6 +109,7 @@ class ControlProtocol(asyncio.Protocol):
                 return
             if length > MAX_CONTROL_BODY_BYTES:  # dropped as it comes, then refused
                 self._dropping = length
+                self._after_drop = self._refusal_of_large_body(method, target)
                 rest = bytes(self._buffer[end + 1 :])
                 self._buffer.clear()
                 self.data_received(rest)
@@ -106,12 +120,20 @@ class ControlProtocol(asyncio.Protocol):
             del self._buffer[: end + 1 + length]
             self._answer(method, target, body)
 
+    def _refusal_of_large_body(self, method: str, target: str) -> Reply:
+        """What a call with a body over the limit gets, as over HTTP: the route decides
+        first (404, 405), then 413."""
+        try:
+            self._control.route(method, _path_of(target))
+        except Refusal as exc:
+            return exc.reply()
+        return Refusal(413, f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes").reply()
+
     def _open(self) -> bool:
         return self._transport is not None and not self._transport.is_closing()
 
     def _answer(self, method: str, target: str, body: bytes) -> None:
-        raw_path, _, query = target.partition("?")
-        path = unquote(raw_path, errors="replace")  # as ASGI's ``path``: percent-decoded
+        path, query = _path_of(target), target.partition("?")[2]
         self._touched()
         try:
             reply = self._control.respond(method, path, query.encode("latin-1"), body)
@@ -123,33 +145,40 @@ class ControlProtocol(asyncio.Protocol):
             self._touched()
         self._write_frame(answer_frame(status, b"" if method == "HEAD" else content))
 
-    def _write(self, status: int, answer: object) -> None:
-        self._write_frame(answer_frame(status, orjson.dumps(answer)))
-
     def _write_frame(self, frame: bytes) -> None:
         if self._transport is not None:
             self._transport.write(frame)
 
     def _refuse(self, message: str) -> None:
         """Answer a frame that cannot be read, then close: where the next one starts is lost."""
-        self._write(400, {"error": message})
+        self._write_frame(answer_frame(400, orjson.dumps({"error": message})))
         if self._transport is not None:
             self._transport.close()
         self._transport = None
         self._buffer.clear()
 
 
+def _path_of(target: str) -> str:
+    """A call's path as ASGI's ``path`` is: without the query, percent-decoded."""
+    return unquote(target.partition("?")[0], errors="replace")
+
+
 class ControlSocket:
     """The listening socket: bound owner-only, served on the running loop, removed at the
     end only if the file at its path is still the one bound."""
 
-    def __init__(self, path: Path, server: asyncio.Server, identity: tuple[int, int]) -> None:
+    def __init__(self, path: Path, server: asyncio.Server, identity: tuple[int, int],
+                 connections: set[ControlProtocol]) -> None:  # fmt: skip
         self.path = path
         self._server = server
         self._identity = identity  # the socket file's (device, inode) once bound
+        self._connections = connections
 
     def close(self) -> None:
+        """No new connection, and none of the open ones runs another call."""
         self._server.close()
+        for connection in list(self._connections):
+            connection.close()
         with contextlib.suppress(OSError):
             found = os.lstat(self.path)
             if (found.st_dev, found.st_ino) == self._identity:
@@ -162,25 +191,37 @@ async def serve_control_socket(path: Path, control: ControlApi,
     control API on it on the running loop."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        mask = os.umask(0o177)  # the file is made 0600: nobody else connects, even briefly
-        try:
-            listener.bind(str(path))
-        finally:
-            os.umask(mask)
+        _bind_owner_only(listener, path)
     except BaseException:
         listener.close()
         raise
-    found = os.lstat(path)
     try:
+        found = os.lstat(path)
+        connections: set[ControlProtocol] = set()
         loop = asyncio.get_running_loop()
         server = await loop.create_unix_server(
-            lambda: ControlProtocol(control, touched), sock=listener
+            lambda: ControlProtocol(control, touched, connections), sock=listener
         )
     except BaseException:
         listener.close()
         path.unlink()  # ours: bound just now
         raise
-    return ControlSocket(path, server, (found.st_dev, found.st_ino))
+    return ControlSocket(path, server, (found.st_dev, found.st_ino), connections)
+
+
+def _bind_owner_only(listener: socket.socket, path: Path) -> None:
+    """Bind so that the socket file is 0600 from the start: on Linux the mode of the socket's
+    inode set before ``bind`` is the file's; elsewhere the umask is narrowed around the bind
+    (process-wide, for an instant: no file is made meanwhile by this program)."""
+    if sys.platform.startswith("linux"):
+        os.fchmod(listener.fileno(), 0o600)
+        listener.bind(str(path))
+        return
+    mask = os.umask(0o177)
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(mask)
 
 
 __all__ = ["ControlProtocol", "ControlSocket", "serve_control_socket"]

@@ -22,6 +22,7 @@ import orjson
 import pytest
 
 from jobs_metrics_stand_in import StandIn, StandInError
+from jobs_metrics_stand_in import client as client_module
 from jobs_metrics_stand_in.client import ControlConnection, SocketControlConnection, free_port
 from jobs_metrics_stand_in.control_socket import serve_control_socket
 from jobs_metrics_stand_in.limits import MAX_CONTROL_BODY_BYTES
@@ -205,11 +206,35 @@ def test_a_body_over_the_limit_is_read_then_refused_413_and_the_connection_goes_
     started: StandIn,
 ) -> None:
     huge = {"jobs": [], "padding": "x" * MAX_CONTROL_BODY_BYTES}
+    started.health()
+    connection = started._control
+    assert isinstance(connection, SocketControlConnection)
+    before = connection._sock
     with pytest.raises(StandInError) as refused:
         started._call("POST", "/sandboxes", json=huge)
     assert refused.value.status == 413
     assert "larger than" in str(refused.value)
-    assert started.health()["status"] == "ok"  # the same connection, in step
+    assert started.health()["status"] == "ok"
+    assert connection._sock is before  # the same connection, in step
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [("POST", "/nowhere", 404),
+                                                         ("PATCH", "/health", 405)])  # fmt: skip
+def test_a_body_over_the_limit_on_a_refused_route_gets_the_routes_answer(
+    started: StandIn, method: str, path: str, status: int
+) -> None:
+    """As the control API decides over HTTP (test_control.py): the route first, so the body
+    is not what is refused. (Over HTTP the answer comes before the body is read, and
+    ``http.client``, which sends a whole body before reading, meets a closed connection.)"""
+    huge = "x" * (MAX_CONTROL_BODY_BYTES + 1)
+    over_socket = SocketControlConnection(started.control_socket or Path(), PREFIX, timeout=30)
+    try:
+        answered, body = over_socket.request(method, path, huge)
+        assert answered == status
+        assert "larger than" not in orjson.loads(body)["error"]
+        assert over_socket.request("GET", "/health")[0] == 200  # in step after the drop
+    finally:
+        over_socket.close()
 
 
 def test_a_call_interrupted_while_waiting_leaves_no_answer_for_the_next(
@@ -233,6 +258,28 @@ def test_a_call_interrupted_while_waiting_leaves_no_answer_for_the_next(
     status, body = connection.request("GET", "/health")
     assert status == 200
     assert orjson.loads(body)["status"] == "ok"
+    connection.close()
+
+
+def test_a_call_interrupted_between_its_send_and_its_answer_leaves_the_connection_usable(
+    started: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection = SocketControlConnection(started.control_socket or Path(), PREFIX, timeout=10)
+    real = SocketControlConnection._receive
+    calls = []
+
+    def interrupted(self: SocketControlConnection) -> tuple[int, bytes]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt  # after the send, before anything of the answer is read
+        return real(self)
+
+    monkeypatch.setattr(SocketControlConnection, "_receive", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        connection.request("GET", "/sandboxes")
+    for _ in range(2):
+        status, body = connection.request("GET", "/health")
+        assert (status, orjson.loads(body)["status"]) == (200, "ok")
     connection.close()
 
 
@@ -299,8 +346,13 @@ def test_a_socket_the_stand_in_cannot_bind_means_http(monkeypatch: pytest.Monkey
 def test_the_lifespan_names_a_socket_it_cannot_bind(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Even a socket file left by a process gone (which asyncio's own bind would delete)
+    stays: the stand-in refuses to start on it, naming it."""
     taken = tmp_path / "taken"
-    taken.write_text("someone's")
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(taken))
+    stale.close()
+    identity = (taken.lstat().st_dev, taken.lstat().st_ino)
     app = StandInApp(Settings(), StandInConfig(control_socket=taken))
     sent: list[dict[str, Any]] = []
 
@@ -313,26 +365,35 @@ def test_the_lifespan_names_a_socket_it_cannot_bind(
     asyncio.run(app(cast(Any, {"type": "lifespan"}), receive, send))
     assert sent[0]["type"] == "lifespan.startup.failed"
     assert f"{CONTROL_SOCKET_FAILED} {taken}: " in capsys.readouterr().err
-    assert taken.read_text() == "someone's"
+    assert (taken.lstat().st_dev, taken.lstat().st_ino) == identity
 
 
-def test_the_socket_is_bound_owner_only_whatever_the_umask(tmp_path: Path) -> None:
-    """The mode is the bind's (the umask narrowed around it), not a chmod after it: no
-    moment where another user may connect."""
+def test_the_socket_is_bound_owner_only_whatever_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's mode the instant ``bind`` made it (not after a chmod: no moment where
+    another user may connect), under the loosest umask."""
     path = tmp_path / "control.sock"
     app = StandInApp(Settings(), StandInConfig(control_socket=path))
+    modes: list[int] = []
 
-    async def bind_and_look() -> int:
+    class Watched(socket.socket):
+        def bind(self, address: Any) -> None:
+            super().bind(address)
+            if self.family == socket.AF_UNIX:
+                modes.append(stat.S_IMODE(os.lstat(address).st_mode))
+
+    async def bind() -> None:
         served = await serve_control_socket(path, app.control, lambda: None)
-        mode = stat.S_IMODE(path.lstat().st_mode)
         served.close()
-        return mode
 
+    monkeypatch.setattr(socket, "socket", Watched)
     mask = os.umask(0)
     try:
-        assert asyncio.run(bind_and_look()) == 0o600
+        asyncio.run(bind())
     finally:
         os.umask(mask)
+    assert modes == [0o600]
     assert not path.exists()  # removed: still the file it bound
 
 
@@ -348,6 +409,49 @@ def test_a_socket_file_replaced_meanwhile_is_not_removed(tmp_path: Path) -> None
 
     asyncio.run(bind_then_replace())
     assert path.read_text() == "another's"
+
+
+def test_the_callers_socket_and_token_variables_do_not_reach_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere.sock"
+    monkeypatch.setenv("STAND_IN_CONTROL_SOCKET", str(elsewhere))
+    monkeypatch.setenv("STAND_IN_CONTROL_TOKEN", "the caller's own stand-in's")
+    with StandIn.start(timeout=30) as stand_in:
+        assert stand_in.health()["status"] == "ok"  # over its socket
+        over_http = ControlConnection(stand_in.control_url, {}, timeout=10)
+        assert over_http.request("GET", "/health")[0] == 200  # no token asked
+        over_http.close()
+        assert not elsewhere.exists()
+
+
+def test_an_interrupted_start_stops_the_stand_in_and_removes_its_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[Path] = []
+    real_path = client_module._socket_path
+
+    def recorded() -> Path | None:
+        path = real_path()
+        if path is not None:
+            made.append(path)
+        return path
+
+    def interrupted(self: StandIn) -> bool:
+        assert self._process is not None
+        made.append(Path(f"/proc/{self._process.pid}"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client_module, "_socket_path", recorded)
+    monkeypatch.setattr(StandIn, "_healthy", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        StandIn.start()
+    socket_path, process = made
+    assert not socket_path.parent.exists()
+    deadline = time.monotonic() + 10
+    while process.exists() and (process / "stat").read_text().split()[2] != "Z":
+        assert time.monotonic() < deadline, "the stand-in's process was not stopped"
+        time.sleep(0.05)
 
 
 def test_a_temporary_folder_too_long_for_a_socket_means_http(
