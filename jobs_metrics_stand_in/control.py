@@ -358,6 +358,11 @@ def model(kind: type[M], body: Any) -> M:
         raise Refusal(400, f"{where}: {first['msg']}") from None
 
 
+def body_too_large() -> Refusal:
+    """The refusal of a call whose body passes ``MAX_CONTROL_BODY_BYTES`` (HTTP or socket)."""
+    return Refusal(413, f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes")
+
+
 async def read_body(receive: Receive) -> bytes:
     """The request's body, at most ``MAX_CONTROL_BODY_BYTES``."""
     chunks: list[bytes] = []
@@ -369,7 +374,7 @@ async def read_body(receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_CONTROL_BODY_BYTES:
-            raise Refusal(413, f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes")
+            raise body_too_large()
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -32,7 +32,7 @@ from urllib.parse import unquote
 
 import orjson
 
-from jobs_metrics_stand_in.control import ControlApi, Refusal, Reply
+from jobs_metrics_stand_in.control import ControlApi, Refusal, Reply, body_too_large
 from jobs_metrics_stand_in.limits import MAX_CONTROL_BODY_BYTES
 from jobs_metrics_stand_in.wire import MAX_LINE_BYTES, FrameError, answer_frame, parse_call_line
 
@@ -127,7 +127,7 @@ class ControlProtocol(asyncio.Protocol):
             self._control.route(method, _path_of(target))
         except Refusal as exc:
             return exc.reply()
-        return Refusal(413, f"body: larger than {MAX_CONTROL_BODY_BYTES} bytes").reply()
+        return body_too_large().reply()
 
     def _open(self) -> bool:
         return self._transport is not None and not self._transport.is_closing()
@@ -152,10 +152,7 @@ class ControlProtocol(asyncio.Protocol):
     def _refuse(self, message: str) -> None:
         """Answer a frame that cannot be read, then close: where the next one starts is lost."""
         self._write_frame(answer_frame(400, orjson.dumps({"error": message})))
-        if self._transport is not None:
-            self._transport.close()
-        self._transport = None
-        self._buffer.clear()
+        self.close()
 
 
 def _path_of(target: str) -> str:

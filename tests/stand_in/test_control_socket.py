@@ -74,6 +74,28 @@ def closed_by_server(connection: socket.socket) -> bool:
     return connection.recv(1) == b""
 
 
+class RecordingTransport(asyncio.Transport):
+    """What a protocol under test writes, and whether it reads (for a protocol driven in the
+    test's own process, without a socket)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = b""
+        self.reading = True
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += bytes(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+
 # --- the frames (wire.py): one test per rule, a valid and an invalid case ---
 
 
@@ -540,18 +562,7 @@ def test_a_defect_in_a_call_is_a_500_and_the_connection_goes_on(
 
     monkeypatch.setitem(app.control.routes[0][1], "GET", broken)  # /health
 
-    class Transport(asyncio.Transport):
-        def __init__(self) -> None:
-            super().__init__()
-            self.written = b""
-
-        def write(self, data: bytes | bytearray | memoryview) -> None:
-            self.written += bytes(data)
-
-        def is_closing(self) -> bool:
-            return False
-
-    transport = Transport()
+    transport = RecordingTransport()
     protocol = ControlProtocol(app.control, lambda: None)
     protocol.connection_made(transport)
     protocol.data_received(
@@ -572,25 +583,7 @@ def test_no_call_runs_while_the_answers_wait_to_be_sent() -> None:
 
     app = StandInApp(Settings(), StandInConfig())
 
-    class Transport(asyncio.Transport):
-        def __init__(self) -> None:
-            super().__init__()
-            self.written = b""
-            self.reading = True
-
-        def write(self, data: bytes | bytearray | memoryview) -> None:
-            self.written += bytes(data)
-
-        def is_closing(self) -> bool:
-            return False
-
-        def pause_reading(self) -> None:
-            self.reading = False
-
-        def resume_reading(self) -> None:
-            self.reading = True
-
-    transport = Transport()
+    transport = RecordingTransport()
     protocol = ControlProtocol(app.control, lambda: None)
     protocol.connection_made(transport)
     protocol.pause_writing()
