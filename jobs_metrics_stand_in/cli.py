@@ -21,6 +21,7 @@ from jobs_metrics_spec import run_command_line
 from jobs_metrics_stand_in.names import (
     APP_FACTORY,
     CONTROL_PREFIX,
+    CONTROL_SOCKET_FAILED,
     ENV_ANNOUNCE,
     ENV_CONTROL_SOCKET,
     ENV_CONTROL_TOKEN,
@@ -106,7 +107,8 @@ def stand_in_command(host: str, port: int, control_token: str | None, script: Pa
 
 def check_socket_path(path: Path) -> None:
     """Refuse, before anything starts, a socket path that cannot be bound: too long, in a
-    folder that does not exist, or already taken (a file is never removed to make room)."""
+    folder that does not exist, already taken (a file is never removed to make room), or
+    refused by a trial bind."""
     from jobs_metrics_stand_in.wire import MAX_SOCKET_PATH_BYTES
 
     if not hasattr(socket, "AF_UNIX"):
@@ -120,6 +122,17 @@ def check_socket_path(path: Path) -> None:
         raise click.UsageError(f"--control-socket {path}: its folder does not exist")
     if os.path.lexists(path):
         raise click.UsageError(f"--control-socket {path}: exists; remove it or name another")
+    # A trial bind: what else refuses a socket there (a file system without them, a folder
+    # this user may not write) is said in one line here, not by the worker, whose failure
+    # to start comes with the HTTP server's own lines. The file it made is removed at once.
+    trial = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        trial.bind(str(path))
+    except OSError as exc:
+        raise click.UsageError(f"{CONTROL_SOCKET_FAILED} {path}: {exc.strerror}") from None
+    finally:
+        trial.close()
+    path.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:

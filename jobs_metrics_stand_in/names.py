@@ -12,9 +12,9 @@ CONTROL_TOKEN_HEADER = "X-Stand-In-Token"
 ENV_CONTROL_TOKEN = "STAND_IN_CONTROL_TOKEN"
 ENV_SCRIPT = "STAND_IN_SCRIPT"
 ENV_CONTROL_SOCKET = "STAND_IN_CONTROL_SOCKET"
-# What the worker prints when it cannot bind its control socket (``StandIn.start`` then
-# starts one without: the calls go over HTTP).
-CONTROL_SOCKET_FAILED = "stand-in: cannot serve --control-socket"
+# What the command (a trial bind) or the worker says when its control socket cannot be bound
+# (``StandIn.start`` then starts one without: the calls go over HTTP).
+CONTROL_SOCKET_FAILED = "cannot serve --control-socket"
 # The line the worker prints when it serves (the command's URL).
 ENV_ANNOUNCE = "STAND_IN_ANNOUNCE"
 APP_FACTORY = "jobs_metrics_stand_in.server:create_stand_in_app"

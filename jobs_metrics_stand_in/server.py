@@ -183,7 +183,8 @@ class StandInApp:
                         )
                     except OSError as exc:
                         reason = f"{self.config.control_socket}: {exc.strerror}"
-                        print(f"{CONTROL_SOCKET_FAILED} {reason}", file=sys.stderr, flush=True)
+                        said = f"stand-in: {CONTROL_SOCKET_FAILED} {reason}"
+                        print(said, file=sys.stderr, flush=True)
                         await send({"type": "lifespan.startup.failed", "message": reason})
                         return
                 announce = os.environ.get(ENV_ANNOUNCE)

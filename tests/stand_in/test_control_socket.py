@@ -335,8 +335,10 @@ def test_close_removes_only_the_folder_start_made(tmp_path: Path) -> None:
 
 
 def test_a_socket_the_stand_in_cannot_bind_means_http(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bind that fails in the worker (here: under /sys, where even root may not make a
-    socket) after the command's checks passed: ``start`` starts it again without one."""
+    """A socket that cannot be bound (here: under /sys, where even root may not make one),
+    refused by the command's trial bind (the worker says the same if its own bind fails
+    after: test_the_lifespan_names_a_socket_it_cannot_bind): ``start`` starts the stand-in
+    again without one."""
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         probe.bind(UNBINDABLE)
@@ -506,6 +508,7 @@ def run_command(*args: str) -> subprocess.CompletedProcess[str]:
         ("missing/control.sock", "its folder does not exist"),
         ("x" * 120 + ".sock", f"longer than {MAX_SOCKET_PATH_BYTES} bytes"),
         ("taken", "exists; remove it or name another"),
+        (UNBINDABLE, "Operation not permitted"),  # refused by a trial bind
     ],
 )
 def test_a_control_socket_that_cannot_be_bound_is_one_line_and_exit_2(
