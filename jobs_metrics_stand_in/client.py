@@ -381,6 +381,14 @@ class SocketControlConnection(_Calls):
         self._timeout = timeout
         self._sock: socket.socket | None = None
         self._buffer = bytearray()
+        # An answer was read on this socket: the stand-in has accepted it, so it reads it
+        # before routing a request (what ``StandIn._send_ordered`` needs).
+        self._answered = False
+
+    def accepted(self) -> bool:
+        """Whether the stand-in serves this connection now: a call sent on it is read
+        before any request sent after it (a new connection may still wait to be accepted)."""
+        return self._sock is not None and self._answered and not _closed(self._sock)
 
     def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
                   timeout: float | None) -> None:  # fmt: skip
@@ -414,6 +422,7 @@ class SocketControlConnection(_Calls):
             raise StandInError(f"{call}: the stand-in did not answer: {error!r}") from error
         content = bytes(self._buffer[end + 1 : end + 1 + length])
         del self._buffer[: end + 1 + length]
+        self._answered = True
         return status, content
 
     def _read(self) -> None:
@@ -426,6 +435,7 @@ class SocketControlConnection(_Calls):
 
     def _disconnect(self) -> None:
         self._buffer.clear()
+        self._answered = False
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -623,6 +633,27 @@ class StandIn:
         self._outstanding.add(pending)
         return pending
 
+    def _send_ordered(self, method: str, path: str, body: Any,
+                      then: Callable[[Any], Result]) -> Pending[Result] | None:  # fmt: skip
+        """Send a call without waiting for its answer, such that a request sent to the API
+        after it meets it: on an idle socket connection the stand-in has accepted (it reads
+        those before routing a request); None, unsent, when there is none (over HTTP, or
+        every connection busy or new)."""
+        for index, connection in enumerate(self._idle):
+            if isinstance(connection, SocketControlConnection) and connection.accepted():
+                del self._idle[index]
+                break
+        else:
+            return None
+        try:
+            connection.send(method, path, body)
+        except StandInError:
+            self._idle.append(connection)
+            raise
+        pending = Pending(self, connection, method, path, then)
+        self._outstanding.add(pending)
+        return pending
+
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/health")
         return result
@@ -703,10 +734,33 @@ class Sandbox:
         self.access_key: str = data["access_key"]
         self.secret_key: str = data["secret_key"]
         self._path = f"/sandboxes/{self.id}"
+        # Script calls (``fail_next``, ``respond``, ``fault``) sent without waiting for their
+        # answers, each entry's id chosen here (``c1``, ``c2``...): False unless asked (the
+        # pytest plugin's sandboxes). A request sent after such a call still meets it (the
+        # stand-in reads its control connections before routing a request); a refusal is
+        # raised by the sandbox's next call, or by ``confirm``. Over HTTP, or with no idle
+        # connection the stand-in has accepted, a call waits for its answer as usual.
+        self.confirm_script_later = False
+        self._entries_sent = 0  # the ids chosen so far
+        self._unconfirmed: list[tuple[str, Pending[Any]]] = []  # (the call, its answer)
 
     def _call(self, method: str, path: str = "", json: Any = None,
               params: dict[str, Any] | None = None) -> Any:  # fmt: skip
+        self.confirm()
         return self._stand_in._call(method, self._path + path, json=json, params=params)
+
+    def confirm(self) -> None:
+        """Read the answers of the script calls sent without waiting; ``StandInError`` naming
+        each one refused (said once: a later call goes on)."""
+        unconfirmed, self._unconfirmed = self._unconfirmed, []
+        refused = []
+        for call, pending in unconfirmed:
+            try:
+                pending.result()
+            except StandInError as error:
+                refused.append(f"{call} was refused: {error}")
+        if refused:
+            raise StandInError("; ".join(refused))
 
     def add_jobs(self, jobs: Sequence[Any]) -> list[int]:
         """Store jobs given in the 200 answer's shape (validated against the spec)."""
@@ -719,10 +773,21 @@ class Sandbox:
         ids: list[int] = self._call("POST", "/jobs", json=body)["job_ids"]
         return ids
 
-    def _entry(self, body: dict[str, Any]) -> str:
+    def _entry(self, call: str, body: dict[str, Any]) -> str:
         """Add a script entry; ``times`` is always sent, since its None means unlimited (left
-        out, the control API's default of 1 applied and ``times=None`` used to mean once)."""
+        out, the control API's default of 1 applied and ``times=None`` used to mean once).
+        With ``confirm_script_later``, sent without waiting when it can be (``call`` names it
+        in a refusal)."""
         sent = {k: v for k, v in body.items() if v is not None or k == "times"}
+        if self.confirm_script_later:
+            self._entries_sent += 1
+            sent["id"] = f"c{self._entries_sent}"
+            pending = self._stand_in._send_ordered(
+                "POST", f"{self._path}/script", sent, lambda _: None
+            )
+            if pending is not None:
+                self._unconfirmed.append((call, pending))
+                return str(sent["id"])
         entry_id: str = self._call("POST", "/script", json=sent)["id"]
         return entry_id
 
@@ -732,6 +797,7 @@ class Sandbox:
                   credential: str | None = None) -> str:  # fmt: skip
         """Answer matching requests as the spec states for ``rule_id``; the entry's id."""
         return self._entry(
+            f"fail_next({rule_id!r})",
             {
                 "rule": rule_id,
                 "times": times,
@@ -741,18 +807,22 @@ class Sandbox:
                 "seed": seed,
                 "credential": credential,
                 "job_ids": list(job_ids) if job_ids is not None else None,
-            }
+            },
         )
 
     def respond(self, body: dict[str, Any], operation: str, times: int | None = 1) -> str:
         """Answer matching requests 200 with ``body`` (valid against the response schema)."""
-        return self._entry({"answer": body, "operation": operation, "times": times})
+        return self._entry(
+            f"respond(operation={operation!r})",
+            {"answer": body, "operation": operation, "times": times},
+        )
 
     def fault(self, kind: str, times: int | None = 1, *, seconds: float | None = None,
               operation: str | None = None, every: int | None = None,
               probability: float | None = None, seed: int | None = None) -> str:  # fmt: skip
         """Break the transport of matching requests: reset, empty, truncated, dribble, hang."""
         return self._entry(
+            f"fault({kind!r})",
             {
                 "fault": kind,
                 "times": times,
@@ -761,20 +831,21 @@ class Sandbox:
                 "every": every,
                 "probability": probability,
                 "seed": seed,
-            }
+            },
         )
 
     def delay(self, seconds: float, times: int | None = 1, *, max_seconds: float | None = None,
               seed: int | None = None, operation: str | None = None) -> str:  # fmt: skip
         """Answer matching requests ``seconds`` late (uniform up to ``max_seconds`` by seed)."""
         return self._entry(
+            f"delay({seconds!r})",
             {
                 "delay": seconds,
                 "max_delay": max_seconds,
                 "seed": seed,
                 "times": times,
                 "operation": operation,
-            }
+            },
         )
 
     def script(self) -> list[dict[str, Any]]:
@@ -810,6 +881,10 @@ class Sandbox:
         """The journal and the script as lines a person reads (the pytest plugin's report
         section on a failed test): each request, the rule it met, the entry that answered it."""
         lines = [f"sandbox {self.id} (project {self.project_id}) at {self.base_url}"]
+        try:
+            self.confirm()
+        except StandInError as refused:  # shown here, with the journal it explains
+            lines.append(f"after the test went on, {refused}")
         entries = self.requests()
         lines += [r.line() for r in entries] or ["no request reached this sandbox"]
         for entry in self.script():
@@ -903,17 +978,24 @@ class Sandbox:
         self._call("POST", "/reset")
 
     def close(self) -> None:
-        """Close the sandbox on the stand-in (its credentials stop working at once)."""
+        """Close the sandbox on the stand-in (its credentials stop working at once); a script
+        call refused after the test went on is raised once it is closed."""
         try:
-            self._call("DELETE")
+            self.confirm()
         finally:
-            self._stand_in._sandboxes.pop(self.id, None)
+            try:
+                self._stand_in._call("DELETE", self._path)
+            finally:
+                self._stand_in._sandboxes.pop(self.id, None)
 
     def close_soon(self) -> Pending[None]:
         """Send the close and return without waiting for its answer; ``result()`` reads it
         (a refusal raises there). The stand-in handles the close as it arrives, a few hundred
         microseconds later on loopback; the pytest plugin closes a test's sandbox so at its
-        teardown, the answer read at the next setup."""
+        teardown, the answer read at the next setup. The script calls sent without waiting
+        must have been confirmed (``confirm``) first."""
+        if self._unconfirmed:
+            raise RuntimeError(f"sandbox {self.id}: confirm its script calls before close_soon")
         pending = self._stand_in._send_soon("DELETE", self._path, None, lambda _: None)
         self._stand_in._sandboxes.pop(self.id, None)
         return pending

@@ -33,6 +33,7 @@ from jobs_metrics_stand_in.limits import (
     MAX_JOBS,
     MAX_PER_SECOND,
 )
+from jobs_metrics_stand_in.names import CLIENT_ENTRY_ID
 from jobs_metrics_stand_in.sandbox import (
     LimitReached,
     Registry,
@@ -120,7 +121,11 @@ class SandboxIn(BaseModel):
 
 class ControlEntryIn(EntryIn):
     """A script entry as the control API takes it: a script file's, with its integers int64
-    and its job IDs those of the spec (non-negative int64)."""
+    and its job IDs those of the spec (non-negative int64), and optionally its id, chosen by
+    the client (``c1``, ``c2``, ...: never one the stand-in gives), so that a client may send
+    entries without waiting for their answers and still know their ids."""
+
+    id: str | None = Field(default=None, pattern=CLIENT_ENTRY_ID, max_length=20)
 
     times: int | None = Field(default=1, ge=1, le=INT64_MAX)
     every: int | None = Field(default=None, ge=1, le=INT64_MAX)
@@ -294,7 +299,8 @@ class ControlApi:
         return 200, {"entries": [e.describe() for e in self._sandbox(sandbox_id).entries]}
 
     def add_entry(self, sandbox_id: str, body: Any, **_: Any) -> tuple[int, Any]:
-        entry = self._sandbox(sandbox_id).add_entry(model(ControlEntryIn, body))
+        given = model(ControlEntryIn, body)
+        entry = self._sandbox(sandbox_id).add_entry(given, given.id)
         return 201, entry.describe()
 
     def clear_script(self, sandbox_id: str, **_: Any) -> tuple[int, Any]:

@@ -37,6 +37,8 @@ from jobs_metrics_stand_in.limits import MAX_CONTROL_BODY_BYTES
 from jobs_metrics_stand_in.wire import MAX_LINE_BYTES, FrameError, answer_frame, parse_call_line
 
 LOGGER = logging.getLogger(__name__)
+# Bytes read at a time by ``ControlProtocol.drain`` (asyncio's own reads take up to 256 KiB).
+DRAIN_CHUNK_BYTES = 64 * 1024
 
 
 class ControlProtocol(asyncio.Protocol):
@@ -93,6 +95,33 @@ class ControlProtocol(asyncio.Protocol):
                 self._write_frame(answer_frame(reply.status, reply.body))
         self._buffer += data
         self._run_calls()
+
+    def drain(self) -> None:
+        """Read and run now the calls already sent on this connection, before the event loop
+        would: called before the stand-in routes a request, so that a request sent after a
+        call meets it even when the client did not wait for the call's answer (the pytest
+        plugin sends script entries so). The bytes of a call are in this socket's queue once
+        the client's ``send`` returned, so a read here finds every call sent before the
+        request. Read from the descriptor behind the transport's back: its own read then
+        finds nothing and waits again (asyncio takes ``BlockingIOError`` as "nothing yet");
+        the end of the stream is left for it to find. Nothing is read while the answers
+        wait past the high-water mark (the client bounds its unread answers well under it)."""
+        if not self._open() or self._paused:
+            return
+        assert self._transport is not None
+        sock = self._transport.get_extra_info("socket")
+        if sock is None:
+            return
+        while self._open() and not self._paused:
+            try:
+                data = os.read(sock.fileno(), DRAIN_CHUNK_BYTES)
+            except OSError:  # nothing waiting (BlockingIOError), or broken: the transport says
+                return
+            if not data:
+                return
+            self.data_received(data)
+            if len(data) < DRAIN_CHUNK_BYTES:
+                return
 
     def _run_calls(self) -> None:
         """Answer each complete call in the buffer, in order, while the client reads."""
@@ -170,6 +199,11 @@ class ControlSocket:
         self._server = server
         self._identity = identity  # the socket file's (device, inode) once bound
         self._connections = connections
+
+    def drain(self) -> None:
+        """Run every call already sent on an open connection (``ControlProtocol.drain``)."""
+        for connection in list(self._connections):
+            connection.drain()
 
     def close(self) -> None:
         """No new connection, and none of the open ones runs another call."""

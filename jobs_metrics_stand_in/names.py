@@ -18,3 +18,6 @@ CONTROL_SOCKET_FAILED = "cannot serve --control-socket"
 # The line the worker prints when it serves (the command's URL).
 ENV_ANNOUNCE = "STAND_IN_ANNOUNCE"
 APP_FACTORY = "jobs_metrics_stand_in.server:create_stand_in_app"
+# The script entry ids a client may choose (the control API's ``EntryIn.id``): ``c1``, ``c2``,
+# ... Never one the stand-in gives itself (``e1``, ``e2``, ...).
+CLIENT_ENTRY_ID = r"^c[1-9][0-9]{0,18}$"

@@ -12,6 +12,10 @@ recipes.
 - ``jobs_metrics_sandbox`` (function): a fresh sandbox (no jobs, its own credentials, script,
   clock and journal), closed at teardown. The teardown sends the close and the next test's
   create without waiting; the next setup reads both answers (``SandboxSupply`` says why).
+  Its script calls (``fail_next``, ``respond``, ``fault``, ``delay``) do not wait for their
+  answers either (``Sandbox.confirm_script_later``): a request the test sends afterwards
+  meets them all the same, and a refused one fails the test at its sandbox's next call, or
+  at teardown, naming the call.
 - A failed test's report gets a section with its sandbox's journal: each request, the rule it
   met, the script entry that answered it, and the near miss of each refusal.
 - Strictness, opt-in (``@pytest.mark.stand_in_strict``, ``--stand-in-strict`` or the ini key
@@ -114,7 +118,9 @@ class SandboxSupply:
         known to have succeeded."""
         self._settle()
         pending, self._next = self._next, None
-        return pending.result() if pending is not None else self.stand_in().sandbox()
+        sandbox = pending.result() if pending is not None else self.stand_in().sandbox()
+        sandbox.confirm_script_later = True  # confirmed at teardown, at the latest
+        return sandbox
 
     def give_back(self, sandbox: Sandbox) -> None:
         """Send the next test's create and this test's close; wait for neither."""
@@ -183,7 +189,10 @@ def jobs_metrics_sandbox(
                 pytest.fail(f"{STRICT_MARKER}: " + "\n".join(problems), pytrace=False)
     finally:
         del request.node.stash[_SANDBOX]
-        supply.give_back(sandbox)
+        try:
+            sandbox.confirm()  # a script call refused after the test went on fails it here
+        finally:
+            supply.give_back(sandbox)
 
 
 def strict_checks(item: pytest.Item) -> set[str]:

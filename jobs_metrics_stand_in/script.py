@@ -133,7 +133,7 @@ class Entry:
         return {
             "id": self.id,
             "kind": self.kind,
-            **self.spec.model_dump(exclude_none=True),
+            **self.spec.model_dump(exclude_none=True, exclude={"id"}),
             "remaining": self.remaining,
             "seen": self.seen,
             "triggered": self.triggered,

@@ -40,6 +40,7 @@ def serve(settings: Settings, factory: str = APP_FACTORY) -> None:
         interface=Interfaces.ASGI,
         http=HTTPModes[settings.http],
         workers=settings.workers,
+        runtime_threads=settings.runtime_threads,
         factory=True,
         log_access=False,
         # Granian counts connections, not requests, against backpressure.

@@ -340,6 +340,18 @@ class Store:
             ).fetchone()
         return int(n), int(version)
 
+    def warm_reads(self, project_id: str) -> None:
+        """Make now the reads a request's first look at the store makes (the job cache's:
+        the generation, then a read transaction with the generation and the jobs), writing
+        nothing. A new connection reads the schema at its first statement and SQLite
+        compiles each statement at its first use: on a new in-memory store that was
+        ~100 us of the first request's ~160 us in the app. The stand-in warms the sandboxes
+        it builds in advance."""
+        self.generation()
+        with self.snapshot():
+            self.generation()
+            self.job_json(project_id, [])
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Run the queries inside the block in one read transaction: one committed state.

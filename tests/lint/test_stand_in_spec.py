@@ -21,6 +21,7 @@ from jobs_metrics_stand_in.contract import (
     spec_operations,
 )
 from jobs_metrics_stand_in.control import MAX_JOURNAL_FILTER_CHARS
+from jobs_metrics_stand_in.names import CLIENT_ENTRY_ID
 from scripts.lint_spec import node_env
 from tests.support import ROOT
 
@@ -89,6 +90,8 @@ def test_the_id_patterns_are_true_of_the_main_spec(document):
         for found in ids:
             assert re.fullmatch(schema["pattern"].strip("^$"), found), found
             assert schema["minLength"] <= len(found) <= schema["maxLength"], found
+    assert schemas["ClientEntryId"]["pattern"] == CLIENT_ENTRY_ID  # the model's, one pattern
+    assert re.fullmatch(schemas["EntryId"]["pattern"].strip("^$"), "c12")
     main_job_id = spec_document()["components"]["schemas"]["JobId"]
     ours = schemas["JobId"]
     assert (ours["minimum"], ours["maximum"]) == (main_job_id["minimum"], main_job_id["maximum"])

@@ -103,6 +103,7 @@ EVERY_FIELD_CHANGED = {
     "host": "::1",
     "port": "8123",
     "workers": "3",
+    "runtime_threads": "2",
     "header_timeout": "0.5",
     "max_connections": "7",
     "http": "auto",

@@ -124,12 +124,12 @@ def test_a_failing_test_shows_its_journal_in_the_report(pytester: pytest.Pyteste
             f"*{SECTION} (call)*",
             "sandbox * (project *) at http://127.0.0.1:*",
             "#1 POST /v1.0/*/jobs/metrics [[]queryJobMetrics[]] job_ids=[[]3[]] -> 400 CS.10007,"
-            " rule token-expired, answered by script entry e1",
+            " rule token-expired, answered by script entry c1",
             "    cause: The IAM token has expired.",
             "#2 POST /v1.0/*/jobs/metrics [[]queryJobMetrics[]] job_ids=[[]7, 7[]] -> 400 CS.10003,"
             " rule job-ids-duplicate",
             "    near miss: `job_ids` named 7 twice (*)",
-            "script entry e1: rule token-expired, times 1, triggered 1, remaining 0",
+            "script entry c1: rule token-expired, times 1, triggered 1, remaining 0",
         ]
     )
     assert out.count(SECTION) == 1  # the passing test's report (shown by -rP) has none
@@ -186,7 +186,7 @@ def test_strictness_fails_at_teardown_only_when_asked(pytester: pytest.Pytester)
             "*near miss: `job_ids` named 7 twice*",
         ]
     )
-    result.stdout.fnmatch_lines(["*scripted outcome(s) left unused: e1 (rule internal-error*"])
+    result.stdout.fnmatch_lines(["*scripted outcome(s) left unused: c1 (rule internal-error*"])
     result.stdout.fnmatch_lines(["*used the deprecated operation showFlinkMetric*"])
     assert "test_keeps_everything" not in out.split("short test summary")[-1]
     assert "ERROR test_strict.py::test_unmarked_breaks_the_contract" not in out
@@ -403,3 +403,27 @@ def test_a_run_without_the_fixtures_starts_no_process(pytester: pytest.Pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "jobs_metrics_stand_in" in pytester.runpytest_subprocess("--trace-config").stdout.str()
+
+
+PLUGIN_TESTS = """
+def test_first(jobs_metrics_sandbox):
+    jobs_metrics_sandbox.fail_next("token-expired")
+
+def test_refused_after_the_test_went_on(jobs_metrics_sandbox):
+    jobs_metrics_sandbox.fail_next("no-such-rule")
+"""
+
+
+def test_the_plugin_fails_a_test_whose_script_call_was_refused_at_teardown(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_refused=PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_refused_after_the_test_went_on*",
+            "*fail_next('no-such-rule') was refused: POST /sandboxes/*/script: 400 rule"
+            " 'no-such-rule' is not an error rule of any operation*",
+        ]
+    )

@@ -6,6 +6,7 @@ environment."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from jobs_metrics_stand_in.contract import ScriptError
 from jobs_metrics_stand_in.sandbox import READY_SANDBOXES, Credentials, Registry, Sandbox
 from jobs_metrics_stand_in.server import StandInApp, StandInConfig
-from reference_server import Settings
+from reference_server import Settings, Store, validate_jobs
 
 
 def filled_registry() -> Registry:
@@ -107,3 +108,55 @@ def test_the_server_builds_them_when_idle_once_fresh_sandboxes_are_asked_for() -
             assert (await client.get("/_stand-in/health")).json()["sandboxes"] == 3
 
     asyncio.run(run())
+
+
+def test_the_next_ready_sandbox_is_built_as_soon_as_a_create_took_the_last() -> None:
+    """A suite creating a sandbox per test never leaves the server idle for IDLE_SECONDS, so
+    the next create's sandbox is built in the loop's next turn after a create took the last
+    (its caller already has its answer), not when the server is idle."""
+    app = StandInApp(Settings(), StandInConfig())
+
+    async def turns() -> None:
+        for _ in range(3):  # far less than IDLE_SECONDS: the idle builder has not run
+            await asyncio.sleep(0)
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://stand-in") as client:
+            await client.post("/_stand-in/sandboxes")  # none ready yet: built on the spot
+            await turns()
+            assert len(app.registry.ready) == 1
+            ready = app.registry.ready[0]
+            taken = (await client.post("/_stand-in/sandboxes")).json()
+            assert taken["id"] == ready.id
+            await turns()
+            assert len(app.registry.ready) == 1  # the next one, at once again
+            assert app.registry.ready[0] is not ready
+
+    asyncio.run(run())
+    app.registry.close_all()
+
+
+def test_a_ready_sandbox_has_its_first_reads_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    warmed: list[str] = []
+    monkeypatch.setattr(Store, "warm_reads", lambda store, project_id: warmed.append(project_id))
+    registry = Registry(Settings())
+    registry.make_ready()
+    assert warmed == [registry.ready[0].credentials.project_id]
+    registry.close_all()
+
+
+def test_warm_reads_runs_a_requests_reads_and_writes_nothing() -> None:
+    store = Store(Path(":memory:"))
+    store.load("ab" * 16, validate_jobs([{"job_id": 1}]))
+    before = (store.generation(), store.count_jobs())
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    store.warm_reads("ab" * 16)
+    store._db.set_trace_callback(None)
+    assert (store.generation(), store.count_jobs()) == before
+    said = " ".join(statements)
+    for read in ("data_version", "FROM jobs", "BEGIN"):
+        assert read in said
+    assert not any(word in said for word in ("INSERT", "UPDATE", "DELETE", "REPLACE"))
+    store.close()
