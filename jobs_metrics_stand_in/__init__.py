@@ -16,9 +16,23 @@ package's public API is the Python client of it:
 Importing it loads only the client (httpx): the server's modules are imported by the command.
 """
 
-from jobs_metrics_stand_in.client import Request, Sandbox, StandIn, StandInError
+from jobs_metrics_stand_in.client import (
+    Request,
+    Sandbox,
+    ScriptCallRefused,
+    StandIn,
+    StandInError,
+)
 
-__all__ = ["Request", "Sandbox", "StandIn", "StandInError", "measure", "stand_in_command"]
+__all__ = [
+    "Request",
+    "Sandbox",
+    "ScriptCallRefused",
+    "StandIn",
+    "StandInError",
+    "measure",
+    "stand_in_command",
+]
 
 
 def __getattr__(name: str) -> object:

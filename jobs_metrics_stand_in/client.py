@@ -43,6 +43,7 @@ from jobs_metrics_stand_in.names import (
     CONTROL_TOKEN_HEADER,
     ENV_CONTROL_SOCKET,
     ENV_CONTROL_TOKEN,
+    ORDERED_SCRIPT_CALLS_SINCE,
 )
 from jobs_metrics_stand_in.wire import (
     MAX_LINE_BYTES,
@@ -66,6 +67,13 @@ class StandInError(RuntimeError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ScriptCallRefused(Exception):
+    """Script calls of a sandbox that confirms them later (``Sandbox.confirm_script_later``)
+    that the stand-in refused, raised by the sandbox's next call or ``confirm``. Not a
+    ``StandInError``: a test expecting another call to be refused (``pytest.raises(
+    StandInError)``) must not take this one for it."""
 
 
 @dataclass(frozen=True)
@@ -239,11 +247,12 @@ class _Calls:
                 self._disconnect()
                 raise
 
-    def send(self, method: str, path: str, body: Any = None) -> None:
+    def send(self, method: str, path: str, body: Any = None, *, reopen: bool = True) -> None:
         """Send one call and return without its answer, which ``receive`` reads (the
-        connection serves nothing else until then)."""
+        connection serves nothing else until then); not on a new connection if ``reopen``
+        is False (``StandInError`` instead, nothing sent)."""
         with self._lock:
-            self._send(method, path, body, None, None)
+            self._send(method, path, body, None, None, reopen)
 
     def receive(self) -> tuple[int, bytes]:
         """The answer to the call ``send`` sent: its status and body."""
@@ -256,12 +265,12 @@ class _Calls:
             self._disconnect()
 
     def _send(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
-              timeout: float | None) -> None:  # fmt: skip
+              timeout: float | None, reopen: bool = True) -> None:  # fmt: skip
         if self._pending is not None:
             raise RuntimeError(f"{self._pending}: its answer was not read")
         try:
             self._pending = f"{method} {path}"
-            self._transmit(method, path, body, params, timeout)
+            self._transmit(method, path, body, params, timeout, reopen)
         except BaseException:  # a call half sent (an interrupt too): the next one starts anew
             self._pending = None
             self._disconnect()
@@ -278,7 +287,7 @@ class _Calls:
             raise
 
     def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
-                  timeout: float | None) -> None:  # fmt: skip
+                  timeout: float | None, reopen: bool) -> None:  # fmt: skip
         raise NotImplementedError
 
     def _read_answer(self, call: str) -> tuple[int, bytes]:
@@ -323,7 +332,7 @@ class ControlConnection(_Calls):
         return connection
 
     def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
-                  timeout: float | None) -> None:  # fmt: skip
+                  timeout: float | None, reopen: bool) -> None:  # fmt: skip
         headers = dict(self._headers)
         data = _json_body(body)
         if data is not None:
@@ -391,10 +400,12 @@ class SocketControlConnection(_Calls):
         return self._sock is not None and self._answered and not _closed(self._sock)
 
     def _transmit(self, method: str, path: str, body: Any, params: Mapping[str, Any] | None,
-                  timeout: float | None) -> None:  # fmt: skip
+                  timeout: float | None, reopen: bool) -> None:  # fmt: skip
         frame = call_frame(method, _target(self.path, path, params), _json_body(body) or b"")
         if self._sock is not None and _closed(self._sock):  # the stand-in closed it, or went
             self._disconnect()
+        if self._sock is None and not reopen:
+            raise StandInError(f"{method} {path}: the connection was closed; not sent")
         try:
             if self._sock is None:
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -444,6 +455,13 @@ class SocketControlConnection(_Calls):
 ControlTransport = ControlConnection | SocketControlConnection
 
 
+def _version(text: Any) -> tuple[int, ...]:
+    """A version's numbers (``"0.2.0"``: (0, 2, 0)); () when absent or not of that form."""
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]+(\.[0-9]+)*", text):
+        return ()
+    return tuple(int(part) for part in text.split("."))
+
+
 def _closed(sock: socket.socket) -> bool:
     """Whether the server closed an idle connection: its socket readable with no request
     sent means end of file (or bytes nothing asked for: unusable all the same; behind TLS
@@ -479,6 +497,9 @@ class StandIn:
         self.plugin_state: dict[str, Any] = {}
         self._process = process
         self._socket_folder: Path | None = None  # the folder ``start`` made for the socket
+        # The stand-in reads its control socket before routing a request and takes ids
+        # chosen by the client (control API 0.2.0 on): script calls may go without waiting.
+        self._orders_script_calls = False
         # The sandboxes this object made and has not closed (closed at the end when attached).
         self._sandboxes: dict[str, Sandbox] = {}
 
@@ -531,6 +552,7 @@ class StandIn:
                 while time.monotonic() < deadline and process.poll() is None:
                     if stand_in._healthy():
                         stderr.close()
+                        stand_in._orders_script_calls = True  # this package's own stand-in
                         return stand_in
                     time.sleep(0.02)
             except BaseException:
@@ -558,7 +580,10 @@ class StandIn:
         """Use a stand-in already running at ``url`` (its root, as it printed it); its
         control calls on ``control_socket`` if given (its ``--control-socket``)."""
         stand_in = cls(url, control_token, control_socket=control_socket)
-        stand_in._call("GET", "/health")
+        health = stand_in._call("GET", "/health")
+        stand_in._orders_script_calls = (
+            _version(health.get("version")) >= ORDERED_SCRIPT_CALLS_SINCE
+        )
         return stand_in
 
     def _healthy(self) -> bool:
@@ -638,7 +663,9 @@ class StandIn:
         """Send a call without waiting for its answer, such that a request sent to the API
         after it meets it: on an idle socket connection the stand-in has accepted (it reads
         those before routing a request); None, unsent, when there is none (over HTTP, or
-        every connection busy or new)."""
+        every connection busy or new, or a stand-in older than that)."""
+        if not self._orders_script_calls:
+            return None
         for index, connection in enumerate(self._idle):
             if isinstance(connection, SocketControlConnection) and connection.accepted():
                 del self._idle[index]
@@ -646,10 +673,10 @@ class StandIn:
         else:
             return None
         try:
-            connection.send(method, path, body)
+            connection.send(method, path, body, reopen=False)  # a new one: not accepted yet
         except StandInError:
             self._idle.append(connection)
-            raise
+            return None
         pending = Pending(self, connection, method, path, then)
         self._outstanding.add(pending)
         return pending
@@ -664,11 +691,14 @@ class StandIn:
         stand-in it started (by its PID's process group)."""
         process, self._process = self._process, None
         if process is None:
+            for sandbox in list(self._sandboxes.values()):  # their script calls' answers first
+                with contextlib.suppress(ScriptCallRefused):
+                    sandbox.confirm()
             for pending in list(self._outstanding):  # a create sent: its sandbox is closed too
                 with contextlib.suppress(StandInError):
                     pending.result()
             for sandbox in list(self._sandboxes.values()):
-                with contextlib.suppress(StandInError):
+                with contextlib.suppress(StandInError, ScriptCallRefused):
                     sandbox.close()
         self._sandboxes.clear()
         self._control.close()
@@ -743,6 +773,7 @@ class Sandbox:
         self.confirm_script_later = False
         self._entries_sent = 0  # the ids chosen so far
         self._unconfirmed: list[tuple[str, Pending[Any]]] = []  # (the call, its answer)
+        self._refused: list[str] = []  # script calls refused, not raised yet
 
     def _call(self, method: str, path: str = "", json: Any = None,
               params: dict[str, Any] | None = None) -> Any:  # fmt: skip
@@ -750,17 +781,17 @@ class Sandbox:
         return self._stand_in._call(method, self._path + path, json=json, params=params)
 
     def confirm(self) -> None:
-        """Read the answers of the script calls sent without waiting; ``StandInError`` naming
-        each one refused (said once: a later call goes on)."""
+        """Read the answers of the script calls sent without waiting; ``ScriptCallRefused``
+        naming each one refused (said once: a later call goes on)."""
         unconfirmed, self._unconfirmed = self._unconfirmed, []
-        refused = []
+        refused, self._refused = self._refused, []
         for call, pending in unconfirmed:
             try:
                 pending.result()
             except StandInError as error:
                 refused.append(f"{call} was refused: {error}")
         if refused:
-            raise StandInError("; ".join(refused))
+            raise ScriptCallRefused("; ".join(refused))
 
     def add_jobs(self, jobs: Sequence[Any]) -> list[int]:
         """Store jobs given in the 200 answer's shape (validated against the spec)."""
@@ -776,20 +807,26 @@ class Sandbox:
     def _entry(self, call: str, body: dict[str, Any]) -> str:
         """Add a script entry; ``times`` is always sent, since its None means unlimited (left
         out, the control API's default of 1 applied and ``times=None`` used to mean once).
-        With ``confirm_script_later``, sent without waiting when it can be (``call`` names it
-        in a refusal)."""
+        With ``confirm_script_later`` (and a stand-in that orders such calls), its id is
+        chosen here and it is sent without waiting where it can be; where it cannot (no idle
+        connection the stand-in has accepted) it waits, and its refusal is kept all the same:
+        either way a refusal is raised later, as ``ScriptCallRefused`` (``call`` names it)."""
         sent = {k: v for k, v in body.items() if v is not None or k == "times"}
-        if self.confirm_script_later:
+        if self.confirm_script_later and self._stand_in._orders_script_calls:
             self._entries_sent += 1
-            sent["id"] = f"c{self._entries_sent}"
-            pending = self._stand_in._send_ordered(
-                "POST", f"{self._path}/script", sent, lambda _: None
-            )
+            entry_id = sent["id"] = f"c{self._entries_sent}"
+            path = f"{self._path}/script"
+            pending = self._stand_in._send_ordered("POST", path, sent, lambda _: None)
             if pending is not None:
                 self._unconfirmed.append((call, pending))
-                return str(sent["id"])
-        entry_id: str = self._call("POST", "/script", json=sent)["id"]
-        return entry_id
+                return entry_id
+            try:
+                self._stand_in._call("POST", path, json=sent)
+            except StandInError as error:
+                self._refused.append(f"{call} was refused: {error}")
+            return entry_id
+        added: str = self._call("POST", "/script", json=sent)["id"]
+        return added
 
     def fail_next(self, rule_id: str, times: int | None = 1, operation: str | None = None, *,
                   every: int | None = None, probability: float | None = None,
@@ -883,7 +920,7 @@ class Sandbox:
         lines = [f"sandbox {self.id} (project {self.project_id}) at {self.base_url}"]
         try:
             self.confirm()
-        except StandInError as refused:  # shown here, with the journal it explains
+        except ScriptCallRefused as refused:  # shown here, with the journal it explains
             lines.append(f"after the test went on, {refused}")
         entries = self.requests()
         lines += [r.line() for r in entries] or ["no request reached this sandbox"]
@@ -994,7 +1031,7 @@ class Sandbox:
         microseconds later on loopback; the pytest plugin closes a test's sandbox so at its
         teardown, the answer read at the next setup. The script calls sent without waiting
         must have been confirmed (``confirm``) first."""
-        if self._unconfirmed:
+        if self._unconfirmed or self._refused:
             raise RuntimeError(f"sandbox {self.id}: confirm its script calls before close_soon")
         pending = self._stand_in._send_soon("DELETE", self._path, None, lambda _: None)
         self._stand_in._sandboxes.pop(self.id, None)

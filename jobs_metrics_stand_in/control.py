@@ -260,7 +260,12 @@ class ControlApi:
         return self.registry.get(sandbox_id)
 
     def health(self, **_: Any) -> tuple[int, Any]:
-        return 200, {"status": "ok", "sandboxes": len(self.registry.sandboxes), "limits": LIMITS}
+        return 200, {
+            "status": "ok",
+            "version": names.CONTROL_API_VERSION,
+            "sandboxes": len(self.registry.sandboxes),
+            "limits": LIMITS,
+        }
 
     def list_sandboxes(self, **_: Any) -> tuple[int, Any]:
         return 200, {

@@ -105,7 +105,8 @@ class ControlProtocol(asyncio.Protocol):
         request. Read from the descriptor behind the transport's back: its own read then
         finds nothing and waits again (asyncio takes ``BlockingIOError`` as "nothing yet");
         the end of the stream is left for it to find. Nothing is read while the answers
-        wait past the high-water mark (the client bounds its unread answers well under it)."""
+        wait past the high-water mark; the client sends no call on a connection whose answer
+        it has not read, so no call waits behind a paused connection."""
         if not self._open() or self._paused:
             return
         assert self._transport is not None

@@ -21,3 +21,8 @@ APP_FACTORY = "jobs_metrics_stand_in.server:create_stand_in_app"
 # The script entry ids a client may choose (the control API's ``EntryIn.id``): ``c1``, ``c2``,
 # ... Never one the stand-in gives itself (``e1``, ``e2``, ...).
 CLIENT_ENTRY_ID = r"^c[1-9][0-9]{0,18}$"
+# The control API's version (``info.version`` of openapi/stand-in.openapi.yaml, held equal by a
+# test), in its health answer: a client sends script calls without waiting (ids its own, the
+# stand-in reading its socket before routing a request) only to a stand-in of 0.2.0 or later.
+CONTROL_API_VERSION = "0.2.0"
+ORDERED_SCRIPT_CALLS_SINCE = (0, 2)

@@ -188,9 +188,14 @@ def jobs_metrics_sandbox(
                 request.node.stash[_TEARDOWN_JOURNAL] = sandbox.journal_text()
                 pytest.fail(f"{STRICT_MARKER}: " + "\n".join(problems), pytrace=False)
     finally:
+        from jobs_metrics_stand_in.client import ScriptCallRefused
+
         del request.node.stash[_SANDBOX]
         try:
             sandbox.confirm()  # a script call refused after the test went on fails it here
+        except ScriptCallRefused:
+            request.node.stash[_TEARDOWN_JOURNAL] = sandbox.journal_text()
+            raise
         finally:
             supply.give_back(sandbox)
 

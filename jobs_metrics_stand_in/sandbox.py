@@ -190,6 +190,11 @@ def parse_jobs(jobs: Sequence[Any]) -> list[Any]:
         raise ScriptError(f"jobs: not JSON ({exc})") from None
 
 
+def _client_number(entry_id: str) -> int:
+    """The number of an id a client chose (``c7``: 7); -1 for the stand-in's own ids."""
+    return int(entry_id[1:]) if entry_id.startswith("c") else -1
+
+
 class Sandbox:
     """One sandbox: a project with its credentials and everything scripted for it."""
 
@@ -225,19 +230,27 @@ class Sandbox:
         return ids
 
     def add_entry(self, spec: EntryIn, entry_id: str | None = None) -> Entry:
-        """Add an entry after the others, with the id the client chose (``entry_id``, which
-        no entry of the sandbox may have) or the next of the stand-in's (``e1``, ``e2``...)."""
+        """Add an entry after the others, with the next of the stand-in's ids (``e1``,
+        ``e2``...); or with the id the client chose (``entry_id``, ``c`` and a number, which
+        no entry of the sandbox may have), then before any entry of a higher number: a
+        client sending entries on several connections without waiting for their answers
+        keeps its order, whichever arrives first."""
         if len(self.entries) >= MAX_SCRIPT_ENTRIES:
             raise LimitReached(
                 f"script: a sandbox holds at most {MAX_SCRIPT_ENTRIES} entries; clear it first"
             )
         if entry_id is not None and any(entry.id == entry_id for entry in self.entries):
             raise LimitReached(f"script: the sandbox has an entry {entry_id} already")
+        place, own = len(self.entries), entry_id is None
         if entry_id is None:
-            self.entry_counter += 1
-            entry_id = f"e{self.entry_counter}"
+            entry_id = f"e{self.entry_counter + 1}"  # taken once the entry is accepted
+        else:
+            number = int(entry_id[1:])
+            later = [i for i, e in enumerate(self.entries) if _client_number(e.id) > number]
+            place = later[0] if later else place
         entry = make_entry(entry_id, spec)
-        self.entries.append(entry)
+        self.entry_counter += own
+        self.entries.insert(place, entry)
         return entry
 
     def reset(self) -> None:

@@ -291,7 +291,7 @@ class Settings(BaseSettings):
         le=MAX_RUNTIME_THREADS,
         description="Threads of the HTTP server's I/O runtime in each worker: 1 answers the"
         " most requests per second under load, 2 answers one request at a time sooner (the"
-        " stand-in started by its pytest plugin uses 2).",
+        " stand-in command uses 2).",
     )
     header_timeout: PositiveFloat = Field(
         default=DEFAULT_HEADER_TIMEOUT,

@@ -21,7 +21,7 @@ from jobs_metrics_stand_in.contract import (
     spec_operations,
 )
 from jobs_metrics_stand_in.control import MAX_JOURNAL_FILTER_CHARS
-from jobs_metrics_stand_in.names import CLIENT_ENTRY_ID
+from jobs_metrics_stand_in.names import CLIENT_ENTRY_ID, CONTROL_API_VERSION
 from scripts.lint_spec import node_env
 from tests.support import ROOT
 
@@ -91,6 +91,7 @@ def test_the_id_patterns_are_true_of_the_main_spec(document):
             assert re.fullmatch(schema["pattern"].strip("^$"), found), found
             assert schema["minLength"] <= len(found) <= schema["maxLength"], found
     assert schemas["ClientEntryId"]["pattern"] == CLIENT_ENTRY_ID  # the model's, one pattern
+    assert document["info"]["version"] == CONTROL_API_VERSION  # what /health says
     assert re.fullmatch(schemas["EntryId"]["pattern"].strip("^$"), "c12")
     main_job_id = spec_document()["components"]["schemas"]["JobId"]
     ours = schemas["JobId"]

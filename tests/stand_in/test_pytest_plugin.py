@@ -423,7 +423,9 @@ def test_the_plugin_fails_a_test_whose_script_call_was_refused_at_teardown(
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_refused_after_the_test_went_on*",
+            "*ScriptCallRefused*",
             "*fail_next('no-such-rule') was refused: POST /sandboxes/*/script: 400 rule"
             " 'no-such-rule' is not an error rule of any operation*",
         ]
     )
+    result.stdout.fnmatch_lines([f"*{SECTION} (teardown)*"])

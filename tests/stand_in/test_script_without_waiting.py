@@ -18,8 +18,8 @@ import httpx
 import orjson
 import pytest
 
-from jobs_metrics_stand_in import StandIn, StandInError
-from jobs_metrics_stand_in.client import Sandbox
+from jobs_metrics_stand_in import ScriptCallRefused, StandIn, StandInError
+from jobs_metrics_stand_in.client import Sandbox, SocketControlConnection
 from jobs_metrics_stand_in.names import CLIENT_ENTRY_ID
 from jobs_metrics_stand_in.pytest_plugin import supply_of
 from jobs_metrics_stand_in.server import StandInApp, StandInConfig
@@ -57,8 +57,8 @@ def answers(connection: socket.socket, count: int) -> list[tuple[int, bytes]]:
 def test_a_request_sent_after_an_unanswered_entry_meets_it(started: StandIn) -> None:
     """The order a client made its calls in is the order the stand-in sees them, though the
     entry travels on the control socket and the request over HTTP: every request finds the
-    entry sent just before it (without the stand-in's read before routing, some met the
-    reference app instead)."""
+    entry sent just before it. (End to end; which part of the stand-in gives the order is
+    the next tests' matter: here the request's body read also gives the loop a turn.)"""
     assert started.control_socket is not None
     sandbox = started.sandbox()
     url = f"{started.url}/v1.0/{sandbox.project_id}/jobs/metrics"
@@ -225,22 +225,115 @@ def test_a_script_call_does_not_wait_and_a_request_after_it_meets_it(started: St
 def test_a_refused_script_call_is_raised_by_the_next_call_once(started: StandIn) -> None:
     sandbox = taken(started)
     assert sandbox.fail_next("no-such-rule") == "c1"  # not refused yet: not waited for
-    with pytest.raises(StandInError, match=r"fail_next\('no-such-rule'\) was refused: .*400"):
+    with pytest.raises(ScriptCallRefused, match=r"fail_next\('no-such-rule'\) was refused: .*400"):
         sandbox.requests()
     assert sandbox.requests() == []  # said once; the sandbox goes on
     sandbox.fail_next("no-such-rule")
-    with pytest.raises(StandInError, match="was refused"):
+    with pytest.raises(ScriptCallRefused, match="was refused"):
         sandbox.confirm()
     sandbox.fault("reset", seconds=1)  # refused: seconds is for dribble and hang
     assert "after the test went on, fault('reset') was refused" in sandbox.journal_text()
     supply_of(started).give_back(sandbox)
 
 
-def test_over_http_a_script_call_waits_as_before(started: StandIn) -> None:
+def test_a_refusal_is_not_taken_for_another_calls(started: StandIn) -> None:
+    """A test expecting some other call to be refused does not catch the script call's
+    refusal instead (and the call it meant is not left unsent)."""
+    sandbox = taken(started)
+    sandbox.fail_next("token-expird")
+    with pytest.raises(ScriptCallRefused, match="token-expird"), pytest.raises(StandInError):
+        sandbox.add_jobs([{"job_id": 1}, {"job_id": 1}])
+    with pytest.raises(StandInError, match="400"):
+        sandbox.add_jobs([{"job_id": 1}, {"job_id": 1}])
+    supply_of(started).give_back(sandbox)
+
+
+def test_a_refusal_comes_later_even_when_the_call_waited(started: StandIn) -> None:
+    """With no idle connection to send on without waiting (the first test of a session,
+    the third script call of a test, or HTTP), the call waits, and its refusal is kept for
+    later all the same: a test behaves the same whatever ran before it."""
     over_http = StandIn.attach(started.url)
+    assert over_http._orders_script_calls  # a stand-in of this version
     sandbox = over_http.sandbox()
     sandbox.confirm_script_later = True
-    with pytest.raises(StandInError, match="400 rule 'no-such-rule'"):
-        sandbox.fail_next("no-such-rule")  # no socket: nothing orders it, so it waits
+    assert sandbox.fail_next("no-such-rule") == "c1"  # waited, over HTTP, and not raised
     assert sandbox.fail_next("token-expired") == "c2"
+    with pytest.raises(ScriptCallRefused, match=r"fail_next\('no-such-rule'\) was refused"):
+        sandbox.confirm()
+    assert [entry["id"] for entry in sandbox.script()] == ["c2"]
     over_http.close()
+
+
+def test_a_stand_in_before_0_2_0_gets_script_calls_as_before(
+    started: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older stand-in (no version in its health answer) takes no client ids and reads
+    no socket before routing: its script calls wait, are refused at once, carry no id."""
+    answer_of = StandIn._call
+    sent: list[Any] = []
+
+    def old_stand_in(self: StandIn, method: str, path: str, json: Any = None,
+                     params: dict[str, Any] | None = None) -> Any:  # fmt: skip
+        sent.append(json)
+        found = answer_of(self, method, path, json=json, params=params)
+        if path == "/health":
+            del found["version"]
+        return found
+
+    monkeypatch.setattr(StandIn, "_call", old_stand_in)
+    older = StandIn.attach(started.url, control_socket=started.control_socket)
+    assert not older._orders_script_calls
+    sandbox = older.sandbox()
+    sandbox.confirm_script_later = True
+    with pytest.raises(StandInError, match="400 rule 'no-such-rule'"):
+        sandbox.fail_next("no-such-rule")
+    assert sandbox.fail_next("token-expired") == "e1"
+    assert all("id" not in body for body in sent if isinstance(body, dict) and "rule" in body)
+    older.close()
+
+
+def test_entries_sent_out_of_order_keep_the_clients_order(started: StandIn) -> None:
+    """Entries on several connections may arrive in any order: the stand-in places a
+    client's ids by their number, so the script matches in the order the client sent."""
+    sandbox = started.sandbox()
+    path = f"/sandboxes/{sandbox.id}/script"
+    for entry_id, rule in (("c3", "forbidden"), ("c1", "token-expired"), ("c2", "throttled")):
+        started._call("POST", path, json={"rule": rule, "id": entry_id})
+    started._call("POST", path, json={"rule": "internal-error"})  # the stand-in's own: last
+    assert [e["id"] for e in sandbox.script()] == ["c1", "c2", "c3", "e1"]
+    url = f"{started.url}/v1.0/{sandbox.project_id}/jobs/metrics"
+    for _ in range(4):
+        httpx.post(url, json={"job_ids": [1]}, headers={"X-Auth-Token": sandbox.token})
+    met = [request.rule for request in sandbox.requests()]
+    assert met == ["token-expired", "throttled", "forbidden", "internal-error"]
+    sandbox.close()
+
+
+def test_closing_an_attached_stand_in_reads_every_answer_once(started: StandIn) -> None:
+    """Script calls not confirmed when an attached stand-in is closed: their answers are
+    read once, and every sandbox it made is closed (none left on the stand-in)."""
+    assert started.control_socket is not None
+    attached = StandIn.attach(started.url, control_socket=started.control_socket)
+    first = attached.sandbox_soon().result()  # its connection, answered, is idle now
+    first.confirm_script_later = True
+    first.fail_next("no-such-rule")
+    assert first._unconfirmed  # sent without waiting
+    second = attached.sandbox()
+    attached.close()
+    for made in (first, second):
+        with pytest.raises(StandInError, match="404"):
+            started._call("GET", f"/sandboxes/{made.id}")
+
+
+def test_a_call_sent_without_waiting_never_goes_on_a_new_connection(started: StandIn) -> None:
+    """A connection the stand-in has not accepted yet is not read before a request: such a
+    call is not sent on one (``StandIn._send_ordered`` then waits for its answer instead)."""
+    assert started.control_socket is not None
+    fresh = SocketControlConnection(started.control_socket, PREFIX, timeout=5)
+    assert not fresh.accepted()
+    with pytest.raises(StandInError, match="not sent"):
+        fresh.send("GET", "/health", reopen=False)
+    fresh.send("GET", "/health")
+    assert fresh.receive()[0] == 200
+    assert fresh.accepted()
+    fresh.close()
