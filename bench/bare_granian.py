@@ -44,6 +44,8 @@ def main(port: int) -> None:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces
 
+    from reference_server.http_server import event_loop
+
     Granian(
         "bench.bare_granian:app",
         address="127.0.0.1",
@@ -51,6 +53,7 @@ def main(port: int) -> None:
         interface=Interfaces.ASGI,
         http=HTTPModes.http1,
         workers=1,
+        loop=event_loop(),
         log_access=False,
         backpressure=2048,
     ).serve()

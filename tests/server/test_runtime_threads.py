@@ -1,21 +1,25 @@
-"""``--runtime-threads`` (``Settings.runtime_threads``): the threads of the HTTP server's I/O
-runtime in each worker reach Granian, within their bounds; the stand-in's default is 2.
+"""The HTTP server's workers: ``--runtime-threads`` (``Settings.runtime_threads``), the
+threads of Granian's I/O runtime in each worker, reach Granian within their bounds (the
+stand-in's default is 2); the event loop is uvloop where it is installed.
 
 Read from the outside, as an operator would: the worker process has one thread more for
 each runtime thread asked (Granian's other threads are the same in both)."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import httpx
 import psutil
 import pytest
+from granian.constants import Loops
 
 from fuzz_harness.server_process import ServerProcess
 from jobs_metrics_stand_in.cli import STAND_IN_RUNTIME_THREADS
 from jobs_metrics_stand_in.client import StandIn
 from reference_server.cli import main
+from reference_server.http_server import event_loop
 from reference_server.settings import MAX_RUNTIME_THREADS, Settings
 
 
@@ -60,3 +64,23 @@ def test_the_stand_in_uses_two_unless_the_environment_says(
     default = stand_in_threads()
     monkeypatch.setenv(Settings.variable("runtime_threads"), "1")
     assert stand_in_threads() == default - (STAND_IN_RUNTIME_THREADS - 1)
+
+
+def test_the_workers_run_on_uvloop_where_it_is_installed(tmp_path: Path) -> None:
+    """The event loop the HTTP server's worker runs (``event_loop``): uvloop, a dependency
+    of the toolkit off Windows, is loaded in the worker process."""
+    assert event_loop() is Loops.uvloop  # installed here
+    with ServerProcess(tmp_path / "db.sqlite3") as server:
+        httpx.get(server.base_url + "/", timeout=10)
+        (worker,) = [
+            p for p in psutil.Process(server.pid).children(recursive=True) if not p.children()
+        ]
+        assert any("uvloop" in mapped.path for mapped in worker.memory_maps())
+
+
+def test_without_uvloop_the_loop_is_asyncios(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "uvloop" else real(name, *a)
+    )
+    assert event_loop() is Loops.asyncio

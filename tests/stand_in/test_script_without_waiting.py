@@ -10,7 +10,7 @@ import asyncio
 import re
 import socket
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -120,7 +120,18 @@ def test_a_request_meets_the_entry_sent_before_it_while_the_stand_in_was_busy(
     sandbox.close()
 
 
-def test_the_stand_in_reads_its_control_socket_before_routing_a_request(tmp_path: Path) -> None:
+def uvloop_loop() -> asyncio.AbstractEventLoop:
+    uvloop = pytest.importorskip("uvloop")
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+@pytest.mark.parametrize(
+    "new_loop", [asyncio.new_event_loop, uvloop_loop], ids=["asyncio", "uvloop"]
+)
+def test_the_stand_in_reads_its_control_socket_before_routing_a_request(
+    tmp_path: Path, new_loop: Callable[[], asyncio.AbstractEventLoop]
+) -> None:
     """Deterministic, in the test's process: the entry's bytes are in the socket's queue and
     the loop has had no turn to read them when the request reaches the app (whose body is
     at hand, so nothing in the app waits either): only the read before routing makes the
@@ -170,7 +181,8 @@ def test_the_stand_in_reads_its_control_socket_before_routing_a_request(tmp_path
         await startup.put({"type": "lifespan.shutdown"})
         await lifespan
 
-    asyncio.run(run())
+    with asyncio.Runner(loop_factory=new_loop) as runner:  # the stand-in runs on uvloop
+        runner.run(run())
     assert sent[0]["status"] == 400
     assert orjson.loads(sent[1]["body"])["error_id"] == "CS.10007"
     app.registry.close_all()
