@@ -406,12 +406,14 @@ class SocketControlConnection(_Calls):
             self._disconnect()
         if self._sock is None and not reopen:
             raise StandInError(f"{method} {path}: the connection was closed; not sent")
+        wanted = self._timeout if timeout is None else timeout
         try:
             if self._sock is None:
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self._sock.settimeout(self._timeout if timeout is None else timeout)
+                self._sock.settimeout(wanted)
                 self._sock.connect(str(self._socket_path))
-            self._sock.settimeout(self._timeout if timeout is None else timeout)
+            if self._sock.gettimeout() != wanted:  # settimeout costs two fcntl calls a time
+                self._sock.settimeout(wanted)
             self._sock.sendall(frame)
         except OSError as error:
             self._disconnect()  # the next call starts on a new connection

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -452,18 +453,34 @@ def judge(record: dict[str, Any], op: Operation | None, answer: Answer) -> None:
     code = body.get("error_id", body.get("error_code"))
     record["error_code"] = code
     record["reason"] = body.get("error_cause", body.get("error_msg"))
-    candidates = [op] if op is not None else list(spec_operations())
-    ids = sorted(
-        {
-            rule.id
-            for candidate in candidates
-            for rule in candidate.error_rules.values()
-            if rule.status == answer.status and rule.error_id == code
-        }
-    )
+    ids = list(rules_answering(op.id if op is not None else None, answer.status, code))
     record["rules"] = ids
     if record["rule"] is None and len(ids) == 1:
         record["rule"] = ids[0]
+
+
+def rules_answering(operation_id: str | None, status: int, code: Any) -> tuple[str, ...]:
+    """The rules of an operation (of every one, off their paths) answered with this status
+    and error code, sorted; none for a code that is not a string."""
+    if not isinstance(code, str):
+        return ()
+    return _rules_answering(operation_id, status, code)
+
+
+@functools.lru_cache(maxsize=256)  # the spec's rules are fixed: one scan per kind of answer
+def _rules_answering(operation_id: str | None, status: int, code: str) -> tuple[str, ...]:
+    operations = spec_operations()
+    candidates = [op for op in operations if op.id == operation_id] or list(operations)
+    return tuple(
+        sorted(
+            {
+                rule.id
+                for candidate in candidates
+                for rule in candidate.error_rules.values()
+                if rule.status == status and rule.error_id == code
+            }
+        )
+    )
 
 
 async def run_app(sandbox: Sandbox, scope: Scope, receive: Receive) -> Answer:
