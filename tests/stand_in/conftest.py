@@ -3,6 +3,7 @@ per test; the provider's SDK imported as tests/sdk imports it (a throwaway HOME)
 
 from __future__ import annotations
 
+import socket
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 import tests.sdk.conftest  # noqa: F401  (imports the provider's SDK under a throwaway HOME)
 from jobs_metrics_stand_in import Sandbox, StandIn
+from jobs_metrics_stand_in.wire import parse_answer_line
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +56,19 @@ def show(client: Any, job_ids: list[int]) -> Any:
 
 def cs_url(sandbox: Sandbox) -> str:
     return f"{sandbox.base_url}/v1.0/{sandbox.project_id}/jobs/metrics"
+
+
+def answers(connection: socket.socket, count: int) -> list[tuple[int, bytes]]:
+    """``count`` answers (status, body) read from a control socket connection, in order."""
+    found: list[tuple[int, bytes]] = []
+    data = b""
+    while len(found) < count:
+        data += connection.recv(65536)
+        while b"\n" in data:
+            line, _, rest = data.partition(b"\n")
+            status, length = parse_answer_line(line)
+            if len(rest) < length:
+                break
+            found.append((status, rest[:length]))
+            data = rest[length:]
+    return found

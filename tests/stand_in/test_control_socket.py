@@ -38,6 +38,7 @@ from jobs_metrics_stand_in.wire import (
     parse_call_line,
 )
 from reference_server import Settings
+from tests.stand_in.conftest import answers
 
 PREFIX = "/_stand-in"
 # Where no socket can be bound, even by root (sysfs), though its folder exists.
@@ -177,20 +178,9 @@ def test_calls_sent_together_are_answered_in_order(started: StandIn) -> None:
             + call_frame("GET", f"{PREFIX}/nowhere", b"")
             + call_frame("GET", f"{PREFIX}/health", b"")
         )
-        statuses: list[int] = []
-        pending = b""
-        while len(statuses) < 3:
-            pending += connection.recv(65536)
-            while b"\n" in pending:
-                line, _, rest = pending.partition(b"\n")
-                status, length = parse_answer_line(line)
-                if len(rest) < length:
-                    break
-                statuses.append(status)
-                if status == 201:
-                    started._call("DELETE", f"/sandboxes/{orjson.loads(rest[:length])['id']}")
-                pending = rest[length:]
-        assert statuses == [201, 404, 200]
+        found = answers(connection, 3)
+        assert [status for status, _ in found] == [201, 404, 200]
+        started._call("DELETE", f"/sandboxes/{orjson.loads(found[0][1])['id']}")
 
 
 def test_a_call_arriving_in_pieces_is_answered_once_whole(started: StandIn) -> None:

@@ -23,8 +23,9 @@ from jobs_metrics_stand_in.client import Sandbox, SocketControlConnection
 from jobs_metrics_stand_in.names import CLIENT_ENTRY_ID
 from jobs_metrics_stand_in.pytest_plugin import supply_of
 from jobs_metrics_stand_in.server import StandInApp, StandInConfig
-from jobs_metrics_stand_in.wire import call_frame, parse_answer_line
+from jobs_metrics_stand_in.wire import call_frame
 from reference_server import Settings
+from tests.stand_in.conftest import answers
 
 PREFIX = "/_stand-in"
 BUSY_ROUNDS = 3  # the same while the stand-in is busy (about half a second each)
@@ -36,22 +37,6 @@ ROUNDS = 100  # entries sent unanswered, each followed at once by a request (a s
 def started() -> Iterator[StandIn]:
     with StandIn.start() as stand_in:
         yield stand_in
-
-
-def answers(connection: socket.socket, count: int) -> list[tuple[int, bytes]]:
-    """``count`` answers read from a control socket connection, in order."""
-    found: list[tuple[int, bytes]] = []
-    data = b""
-    while len(found) < count:
-        data += connection.recv(65536)
-        while b"\n" in data:
-            line, _, rest = data.partition(b"\n")
-            status, length = parse_answer_line(line)
-            if len(rest) < length:
-                break
-            found.append((status, rest[:length]))
-            data = rest[length:]
-    return found
 
 
 def test_a_request_sent_after_an_unanswered_entry_meets_it(started: StandIn) -> None:
