@@ -38,7 +38,7 @@ from jobs_metrics_stand_in.limits import MAX_CONTROL_BODY_BYTES
 from jobs_metrics_stand_in.wire import MAX_LINE_BYTES, FrameError, answer_frame, parse_call_line
 
 LOGGER = logging.getLogger(__name__)
-# Bytes read at a time by ``ControlProtocol.drain`` (asyncio's own reads take up to 256 KiB).
+# Bytes read at a time by ``ControlProtocol.drain`` (as libuv's reads; asyncio's take 256 KiB).
 DRAIN_CHUNK_BYTES = 64 * 1024
 
 
@@ -105,10 +105,11 @@ class ControlProtocol(asyncio.Protocol):
         plugin sends script entries so). The bytes of a call are in this socket's queue once
         the client's ``send`` returned, so a read here finds every call sent before the
         request. Read from the descriptor behind the transport's back: its own read then
-        finds nothing and waits again (asyncio takes ``BlockingIOError`` as "nothing yet");
-        the end of the stream is left for it to find. Nothing is read while the answers
-        wait past the high-water mark; the client sends no call on a connection whose answer
-        it has not read, so no call waits behind a paused connection."""
+        finds nothing and waits again (asyncio's loop takes ``BlockingIOError``, uvloop's
+        libuv ``EAGAIN``, as "nothing yet"; neither keeps a read buffer of its own, so no
+        byte is read out of order); the end of the stream is left for it to find. Nothing
+        is read while the answers wait past the high-water mark; the client sends no call on
+        a connection whose answer it has not read, so no call waits behind a paused one."""
         if not self._open() or self._paused:
             return
         assert self._transport is not None
