@@ -458,7 +458,9 @@ ControlTransport = ControlConnection | SocketControlConnection
 
 
 def _version(text: Any) -> tuple[int, ...]:
-    """A version's numbers (``"0.2.0"``: (0, 2, 0)); () when absent or not of that form."""
+    """A version's numbers (``"0.2.0"``: (0, 2, 0)); () when absent or not of that form.
+    Plain numbers are all the control API's versions are (its ``Health.version`` pattern), so
+    ``packaging``, which the client does not depend on, would add nothing."""
     if not isinstance(text, str) or not re.fullmatch(r"[0-9]+(\.[0-9]+)*", text):
         return ()
     return tuple(int(part) for part in text.split("."))
@@ -651,8 +653,15 @@ class StandIn:
         except IndexError:
             connection = self._connection()
             self._later.append(connection)
+        return self._pend(connection, method, path, body, then)
+
+    def _pend(self, connection: ControlTransport, method: str, path: str, body: Any,
+              then: Callable[[Any], Result], *,
+              reopen: bool = True) -> Pending[Result]:  # fmt: skip
+        """Send a call on ``connection`` (taken from the idle ones, back there if the call
+        cannot be sent), its answer left for ``Pending.result``."""
         try:
-            connection.send(method, path, body)
+            connection.send(method, path, body, reopen=reopen)
         except StandInError:
             self._idle.append(connection)
             raise
@@ -674,14 +683,10 @@ class StandIn:
                 break
         else:
             return None
-        try:
-            connection.send(method, path, body, reopen=False)  # a new one: not accepted yet
+        try:  # never on a new connection: it would not be accepted yet
+            return self._pend(connection, method, path, body, then, reopen=False)
         except StandInError:
-            self._idle.append(connection)
             return None
-        pending = Pending(self, connection, method, path, then)
-        self._outstanding.add(pending)
-        return pending
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/health")

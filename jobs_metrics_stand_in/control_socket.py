@@ -110,13 +110,8 @@ class ControlProtocol(asyncio.Protocol):
         byte is read out of order); the end of the stream is left for it to find. Nothing
         is read while the answers wait past the high-water mark; the client sends no call on
         a connection whose answer it has not read, so no call waits behind a paused one."""
-        if not self._open() or self._paused:
-            return
-        assert self._transport is not None
-        sock = self._transport.get_extra_info("socket")
-        if sock is None:
-            return
-        while self._open() and not self._paused:
+        sock = self._transport.get_extra_info("socket") if self._transport else None
+        while sock is not None and self._open() and not self._paused:
             try:
                 data = os.read(sock.fileno(), DRAIN_CHUNK_BYTES)
             except OSError:  # nothing waiting (BlockingIOError), or broken: the transport says

@@ -249,7 +249,8 @@ class Sandbox:
             later = [i for i, e in enumerate(self.entries) if _client_number(e.id) > number]
             place = later[0] if later else place
         entry = make_entry(entry_id, spec)
-        self.entry_counter += own
+        if own:
+            self.entry_counter += 1
         self.entries.insert(place, entry)
         return entry
 

@@ -453,22 +453,20 @@ def judge(record: dict[str, Any], op: Operation | None, answer: Answer) -> None:
     code = body.get("error_id", body.get("error_code"))
     record["error_code"] = code
     record["reason"] = body.get("error_cause", body.get("error_msg"))
-    ids = list(rules_answering(op.id if op is not None else None, answer.status, code))
+    ids = (  # a code that is not a string is no rule's
+        list(rules_answering(op.id if op is not None else None, answer.status, code))
+        if isinstance(code, str)
+        else []
+    )
     record["rules"] = ids
     if record["rule"] is None and len(ids) == 1:
         record["rule"] = ids[0]
 
 
-def rules_answering(operation_id: str | None, status: int, code: Any) -> tuple[str, ...]:
-    """The rules of an operation (of every one, off their paths) answered with this status
-    and error code, sorted; none for a code that is not a string."""
-    if not isinstance(code, str):
-        return ()
-    return _rules_answering(operation_id, status, code)
-
-
 @functools.lru_cache(maxsize=256)  # the spec's rules are fixed: one scan per kind of answer
-def _rules_answering(operation_id: str | None, status: int, code: str) -> tuple[str, ...]:
+def rules_answering(operation_id: str | None, status: int, code: str) -> tuple[str, ...]:
+    """The rules of an operation (of every one, off their paths) answered with this status
+    and error code, sorted."""
     operations = spec_operations()
     candidates = [op for op in operations if op.id == operation_id] or list(operations)
     return tuple(
